@@ -1,0 +1,29 @@
+"""The HTTP API (`/api/v1`): one NinjaAPI, Bearer authentication on every operation."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI
+
+from casedesk.api import errors
+from casedesk.api.auth import BearerAuth
+from casedesk.api.routers import auth, directory
+
+api = NinjaAPI(
+    title="casedesk",
+    version="1",
+    description="Customer-service case management.",
+    auth=BearerAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("/auth", auth.router)
+api.add_router("/", directory.router)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any path under /api/v1 that no operation serves."""
+    return errors.error_response(404, "not_found", "No such path.")

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from casedesk.directory.models import User
+from casedesk.directory.services import token_authenticate
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer TOKEN`: a SHA-256 digest lookup, no password hashing per call."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def actor(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+
+from casedesk.api.auth import actor
+from casedesk.api.http import page_body, set_etag
+from casedesk.api.schemas import errors
+from casedesk.core.pagination import paginate
+from casedesk.core.types import Limit, Name, Text
+from casedesk.directory import selectors, services
+from casedesk.directory.choices import Role
+from casedesk.directory.models import Team, User
+
+router = Router(tags=["directory"])
+
+
+class UserOut(Schema):
+    id: str
+    username: str
+    full_name: str
+    email: str
+    role: str
+    team_ids: list[str]
+    version: int
+
+
+class UserPage(Schema):
+    items: list[UserOut]
+    next: str | None
+
+
+class UserIn(Schema):
+    username: Text(150, min_length=1)  # type: ignore[valid-type]
+    password: Text(500, min_length=1, strip=False)  # type: ignore[valid-type]
+    full_name: Text(200) = ""  # type: ignore[valid-type]
+    email: Text(254) = ""  # type: ignore[valid-type]
+    role: Role = Role.AGENT
+    team_ids: list[uuid.UUID] = []
+
+
+class TeamOut(Schema):
+    id: str
+    name: str
+    member_ids: list[str]
+    version: int
+
+
+class TeamPage(Schema):
+    items: list[TeamOut]
+    next: str | None
+
+
+class TeamIn(Schema):
+    name: Name  # type: ignore[valid-type]
+    member_ids: list[uuid.UUID] = []
+
+
+class ListParams(Schema):
+    limit: Limit = 50  # type: ignore[valid-type]
+    cursor: Text(2000) | None = None  # type: ignore[valid-type]
+
+
+def user_out(user: User) -> dict[str, Any]:
+    return {
+        "id": str(user.id),
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": user.role,
+        "team_ids": sorted(str(t.id) for t in user.teams.all()),
+        "version": user.version,
+    }
+
+
+def team_out(team: Team) -> dict[str, Any]:
+    return {
+        "id": str(team.id),
+        "name": team.name,
+        "member_ids": sorted(str(m.id) for m in team.members.all()),
+        "version": team.version,
+    }
+
+
+@router.get("/users", response={200: UserPage, **errors()})
+def user_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+    page = paginate(
+        selectors.user_list(), order=("username", "id"), limit=params.limit, cursor=params.cursor
+    )
+    return page_body(page, user_out)
+
+
+@router.post("/users", response={201: UserOut, **errors(403, 422)})
+def user_create(request: HttpRequest, payload: UserIn, response: HttpResponse) -> Status:
+    user = services.user_create(
+        actor=actor(request),
+        username=payload.username,
+        password=payload.password,
+        role=payload.role,
+        full_name=payload.full_name,
+        email=payload.email,
+        team_ids=payload.team_ids,
+    )
+    user = selectors.user_get(user_id=user.id)
+    set_etag(response, user.version)
+    return Status(201, user_out(user))
+
+
+@router.get("/users/{user_id}", response={200: UserOut, **errors()})
+def user_get(request: HttpRequest, user_id: uuid.UUID, response: HttpResponse) -> Any:
+    user = selectors.user_get(user_id=user_id)
+    set_etag(response, user.version)
+    return user_out(user)
+
+
+@router.get("/teams", response={200: TeamPage, **errors()})
+def team_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+    page = paginate(
+        selectors.team_list(), order=("name", "id"), limit=params.limit, cursor=params.cursor
+    )
+    return page_body(page, team_out)
+
+
+@router.post("/teams", response={201: TeamOut, **errors(403, 422)})
+def team_create(request: HttpRequest, payload: TeamIn, response: HttpResponse) -> Status:
+    team = services.team_create(
+        actor=actor(request), name=payload.name, member_ids=payload.member_ids
+    )
+    team = selectors.team_get(team_id=team.id)
+    set_etag(response, team.version)
+    return Status(201, team_out(team))
+
+
+@router.get("/teams/{team_id}", response={200: TeamOut, **errors()})
+def team_get(request: HttpRequest, team_id: uuid.UUID, response: HttpResponse) -> Any:
+    team = selectors.team_get(team_id=team_id)
+    set_etag(response, team.version)
+    return team_out(team)

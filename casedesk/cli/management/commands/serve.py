@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+
+from casedesk import config
+from casedesk.cli.base import Command as BaseCommand
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError(value)
+    return port
+
+
+def _workers(value: str) -> int:
+    workers = int(value)
+    if not 1 <= workers <= 64:
+        raise ValueError(value)
+    return workers
+
+
+class Command(BaseCommand):
+    help = "Serve casedesk with several worker processes, in the foreground."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=_port, default=8000)
+        parser.add_argument("--workers", type=_workers, default=max(2, (os.cpu_count() or 1)))
+        parser.add_argument("--threads", type=_workers, default=4)
+        parser.add_argument("--timeout", type=int, default=60)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._require_migrated()
+        # The key must exist before the workers fork: each would otherwise make its own.
+        config.ensure_secret_key()
+        hosts = [h for h in os.environ.get("CASEDESK_ALLOWED_HOSTS", "").split(",") if h]
+        host = options["host"]
+        if host not in ("0.0.0.0", "::") and host not in hosts:
+            hosts.append(
+                host.strip("[]") if ":" not in host.strip("[]") else f"[{host.strip('[]')}]"
+            )
+        os.environ["CASEDESK_ALLOWED_HOSTS"] = ",".join(hosts)
+        bind = f"[{host}]:{options['port']}" if ":" in host else f"{host}:{options['port']}"
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "casedesk.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(options["threads"]),
+            "--timeout",
+            str(options["timeout"]),
+            "--graceful-timeout",
+            "10",
+            "--keep-alive",
+            "5",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "info",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+        ]
+        connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # The server replaces this process: SIGTERM/SIGINT reach gunicorn's arbiter, which
+        # stops every worker before exiting.
+        os.execv(sys.executable, argv)
+
+    def _require_migrated(self) -> None:
+        try:
+            connection = connections[DEFAULT_DB_ALIAS]
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except Exception as exc:
+            raise CommandError(f"cannot open the database: {exc}".splitlines()[0]) from exc
+        finally:
+            connections.close_all()
+        if pending:
+            raise CommandError("the database is not migrated; run 'casedesk migrate' first")

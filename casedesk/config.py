@@ -1,0 +1,80 @@
+"""Configuration read from the environment (API.md), shared by settings and the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CASEDESK_DATA_DIR") or "var").expanduser().resolve()
+
+
+def secret_key_path() -> Path:
+    return data_dir() / "secret_key"
+
+
+def ensure_secret_key() -> str:
+    """Return the signing key, creating it once in the data dir when the environment has none.
+
+    The file is written to a temporary name and then hard-linked into place, so concurrent
+    callers (several processes starting at once) all end up reading the same complete key.
+    """
+    configured = os.environ.get("CASEDESK_SECRET_KEY")
+    if configured:
+        return configured
+    path = secret_key_path()
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"the secret key file {path} is empty")
+    return key
+
+
+def allowed_hosts() -> list[str]:
+    hosts = ["localhost", "127.0.0.1", "[::1]"]
+    for extra in os.environ.get("CASEDESK_ALLOWED_HOSTS", "").split(","):
+        extra = extra.strip()
+        if extra and extra not in hosts:
+            hosts.append(extra)
+    return hosts
+
+
+def rate_limit() -> float:
+    raw = os.environ.get("CASEDESK_RATE_LIMIT", "0").strip() or "0"
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"CASEDESK_RATE_LIMIT must be a number, not {raw!r}") from exc
+    if value < 0:
+        raise RuntimeError("CASEDESK_RATE_LIMIT must not be negative")
+    return value

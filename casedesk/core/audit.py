@@ -1,0 +1,73 @@
+"""The audit writer: every service records what it changed, in its own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from django.db.models import Model
+
+from casedesk.core import clock
+from casedesk.core.models import AuditEntry
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Model):
+        return str(value.pk)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of `fields` (foreign keys by id), for a later `diff`."""
+    values: dict[str, Any] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        values[name] = jsonable(getattr(obj, attname))
+    return values
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for each field whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)
+    }
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    channel: str,
+    entity: Model,
+    changes: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+    entity_type: str | None = None,
+) -> AuditEntry:
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    return AuditEntry.objects.create(
+        at=clock.now(),
+        actor_id=actor_id,
+        action=action,
+        channel=channel,
+        entity_type=entity_type or entity._meta.model_name or "record",
+        entity_id=entity.pk,
+        changes=jsonable(dict(changes or {})),
+        details=jsonable(dict(details or {})),
+    )

@@ -1,0 +1,174 @@
+"""The catalogue of domain errors. Each has a stable code and an HTTP status (API.md)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """A refusal by a business rule. Services raise it; one handler maps it to HTTP."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    default_message: ClassVar[str] = "The request cannot be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code  # type: ignore[misc]
+        self.details: dict[str, Any] = details or {}
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+    default_message = "The request is malformed."
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    default_message = "Authentication is required."
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    default_message = "No such record."
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+    code = "method_not_allowed"
+    default_message = "This method is not allowed on this path."
+
+
+class Conflict(DomainError):
+    """The record's state forbids the operation; subclasses carry the specific code."""
+
+    status = 409
+    code = "conflict"
+    default_message = "The record's state forbids this operation."
+
+
+class ActivityClosed(Conflict):
+    code = "activity_closed"
+    default_message = "The activity is closed and read-only."
+
+
+class QueueItemClosed(Conflict):
+    code = "queue_item_closed"
+    default_message = "The queue item is closed."
+
+
+class OpenActivities(Conflict):
+    code = "open_activities"
+    default_message = "The case has open activities."
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+    default_message = "This status change is not allowed."
+
+
+class CaseNotActive(Conflict):
+    code = "case_not_active"
+    default_message = "The case is not active."
+
+
+class CaseNotClosed(Conflict):
+    code = "case_not_closed"
+    default_message = "The case is already active."
+
+
+class CaseMerged(Conflict):
+    code = "case_merged"
+    default_message = "A merged case cannot be reactivated."
+
+
+class CaseHierarchy(Conflict):
+    code = "case_hierarchy"
+    default_message = "The parent and child relationship is not allowed."
+
+
+class ChildCasesOpen(Conflict):
+    code = "child_cases_open"
+    default_message = "The case has active child cases."
+
+
+class EntitlementExhausted(Conflict):
+    code = "entitlement_exhausted"
+    default_message = "The entitlement has no terms left."
+
+
+class EntitlementState(Conflict):
+    code = "entitlement_state"
+    default_message = "The entitlement's state does not allow this."
+
+
+class RuleSetActive(Conflict):
+    code = "rule_set_active"
+    default_message = "An active routing rule set is read-only."
+
+
+class VersionMismatch(DomainError):
+    status = 412
+    code = "version_mismatch"
+    default_message = "The record has changed since you read it."
+
+
+class ValidationFailed(DomainError):
+    """Valid JSON, invalid values. `fields` maps a field name to a message."""
+
+    status = 422
+    code = "validation_error"
+    default_message = "Some values are invalid."
+
+    def __init__(
+        self,
+        fields: dict[str, str] | None = None,
+        message: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        merged = dict(details or {})
+        merged["fields"] = dict(fields or {})
+        super().__init__(message, details=merged)
+
+
+class EntitlementNotApplicable(DomainError):
+    status = 422
+    code = "entitlement_not_applicable"
+    default_message = "The entitlement does not apply to this case."
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    default_message = "Too many requests; try again later."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, details={"retry_after": self.retry_after})
+
+
+class Unavailable(DomainError):
+    status = 503
+    code = "unavailable"
+    default_message = "The service is temporarily unavailable."

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from casedesk.directory.choices import Role
+
+
+class User(AbstractUser):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    full_name = models.CharField(max_length=200, blank=True, default="")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    language = models.CharField(max_length=8, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="user_role_valid"
+            )
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Team(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 digest is stored; the secret is shown once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.id} of {self.user_id}"
+
+
+class LoginFailure(models.Model):
+    """A failed login or token request, kept for throttling across workers."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()
+    username = models.CharField(max_length=150)
+    address = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "at"], name="loginfail_user_idx"),
+            models.Index(fields=["address", "at"], name="loginfail_addr_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"failed login of {self.username} from {self.address}"

@@ -1,0 +1,260 @@
+"""Users, teams and API tokens: every write of the directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from casedesk.core import clock
+from casedesk.core.audit import audit_record
+from casedesk.core.choices import Channel
+from casedesk.core.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from casedesk.directory.choices import Role
+from casedesk.directory.models import ApiToken, LoginFailure, Team, User
+
+TOKEN_PREFIX = "cd_"
+
+
+def token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only administrators manage users and teams.")
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"password": " ".join(exc.messages)}) from exc
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    role: str = Role.AGENT,
+    full_name: str = "",
+    email: str = "",
+    team_ids: Sequence[uuid.UUID] = (),
+    team_names: Sequence[str] = (),
+    channel: str = Channel.API,
+) -> User:
+    """Create a user with `role`, joining the named teams (created when missing by name).
+
+    Refuse with `forbidden` unless the actor is an administrator (`actor=None` is the command
+    line's operator), and with `validation_error` for a taken name, an unknown role or team, or
+    a password that fails the policy of SPEC §11.
+    """
+    _require_admin(actor)
+    if role not in Role.values:
+        raise ValidationFailed({"role": f"must be one of {', '.join(Role.values)}"})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed({"username": "this user name is taken"})
+    user = User(username=username, role=role, full_name=full_name, email=email)
+    _validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    teams = list(Team.objects.filter(id__in=list(team_ids)))
+    if len(teams) != len(set(team_ids)):
+        raise ValidationFailed({"team_ids": "names a team that does not exist"})
+    for name in team_names:
+        team, created = Team.objects.get_or_create(name=name)
+        if created:
+            audit_record(
+                actor=actor,
+                action="create",
+                channel=channel,
+                entity=team,
+                changes={"name": [None, name]},
+            )
+        teams.append(team)
+    user.teams.add(*teams)
+    audit_record(
+        actor=actor,
+        action="create",
+        channel=channel,
+        entity=user,
+        changes={
+            "username": [None, username],
+            "role": [None, role],
+            "team_ids": [None, sorted(str(t.id) for t in teams)],
+        },
+    )
+    return user
+
+
+@transaction.atomic
+def team_create(
+    *,
+    actor: User | None,
+    name: str,
+    member_ids: Sequence[uuid.UUID] = (),
+    channel: str = Channel.API,
+) -> Team:
+    """Create a team with members. Refuse non-administrators; names are unique (422)."""
+    _require_admin(actor)
+    if Team.objects.filter(name__iexact=name).exists():
+        raise ValidationFailed({"name": "a team with this name exists"})
+    members = list(User.objects.filter(id__in=list(member_ids)))
+    if len(members) != len(set(member_ids)):
+        raise ValidationFailed({"member_ids": "names a user that does not exist"})
+    team = Team.objects.create(name=name)
+    team.members.add(*members)
+    audit_record(
+        actor=actor,
+        action="create",
+        channel=channel,
+        entity=team,
+        changes={"name": [None, name], "member_ids": [None, sorted(str(m.id) for m in members)]},
+    )
+    return team
+
+
+# --- tokens and throttling -------------------------------------------------------------------
+
+
+def _throttle_settings() -> dict[str, int]:
+    return dict(settings.LOGIN_THROTTLE)
+
+
+def login_throttle_check(*, username: str, address: str) -> None:
+    """Refuse with `rate_limited` while too many recent failures name this user or address."""
+    conf = _throttle_settings()
+    since = clock.now() - dt.timedelta(seconds=conf["window_seconds"])
+    recent = LoginFailure.objects.filter(at__gte=since)
+    checks = [
+        (recent.filter(username=username.lower()), conf["per_user"]),
+        (recent.filter(address=address), conf["per_address"]),
+    ]
+    for failures, allowed in checks:
+        times = list(failures.order_by("-at").values_list("at", flat=True)[:allowed])
+        if len(times) >= allowed:
+            oldest = times[-1]
+            retry = (oldest + dt.timedelta(seconds=conf["window_seconds"])) - clock.now()
+            raise RateLimited(
+                int(retry.total_seconds()) + 1, "Too many failed sign-ins; try again later."
+            )
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    with transaction.atomic():
+        LoginFailure.objects.create(
+            at=clock.now(), username=username.lower()[:150], address=address[:64]
+        )
+
+
+def login_verify(*, username: str, password: str, address: str) -> User:
+    """Return the active user with these credentials; throttle and record failures.
+
+    Refuse with `rate_limited` while throttled and `unauthenticated` on bad credentials.
+    """
+    login_throttle_check(username=username, address=address)
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        login_failure_record(username=username, address=address)
+        raise Unauthenticated("The user name or password is wrong.")
+    assert isinstance(user, User)
+    return user
+
+
+def _new_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def token_create(
+    *,
+    user: User,
+    name: str = "",
+    expires_at: dt.datetime | None = None,
+    channel: str = Channel.API,
+) -> tuple[ApiToken, str]:
+    """Create a new API token for `user`; return it with its secret (shown only now)."""
+    secret = _new_secret()
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(secret),
+        name=name,
+        created_at=clock.now(),
+        expires_at=expires_at,
+    )
+    audit_record(
+        actor=user,
+        action="token_create",
+        channel=channel,
+        entity=token,
+        entity_type="api_token",
+        changes={"user_id": [None, str(user.pk)]},
+    )
+    return token, secret
+
+
+def token_issue(
+    *, username: str, password: str, address: str, name: str = ""
+) -> tuple[ApiToken, str]:
+    """Exchange credentials for a new token (`POST /auth/token`)."""
+    user = login_verify(username=username, password=password, address=address)
+    return token_create(user=user, name=name)
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token_id: uuid.UUID, channel: str = Channel.API) -> ApiToken:
+    """Revoke a token. Users revoke their own; administrators any. Unknown → `not_found`."""
+    token = ApiToken.objects.select_for_update().filter(id=token_id).first()
+    if token is None or (token.user_id != actor.pk and not actor.is_admin):
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="token_revoke",
+            channel=channel,
+            entity=token,
+            entity_type="api_token",
+            changes={"revoked_at": [None, token.revoked_at]},
+        )
+    return token
+
+
+def token_authenticate(secret: str) -> User | None:
+    """The active user a live token belongs to, or None. One indexed query, no hashing cost."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(secret), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= clock.now():
+        return None
+    return token.user
+
+
+def user_for_cli(username: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    return user
+
+
+def user_summary(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": str(user.pk), "name": user.display_name}

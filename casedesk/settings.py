@@ -1,0 +1,171 @@
+"""Django settings, all from the environment (see API.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from casedesk import config
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = config.data_dir()
+
+DEBUG = config.env_flag("CASEDESK_DEBUG")
+HTTPS = config.env_flag("CASEDESK_HTTPS")
+SECRET_KEY = config.ensure_secret_key()
+ALLOWED_HOSTS = config.allowed_hosts()
+RATE_LIMIT = config.rate_limit()
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "ninja",
+    "casedesk.core",
+    "casedesk.directory",
+    "casedesk.web",
+    "casedesk.cli",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "casedesk.api.middleware.ApiErrorMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "casedesk.urls"
+WSGI_APPLICATION = "casedesk.wsgi.application"
+AUTH_USER_MODEL = "casedesk_directory.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        url = f"sqlite:///{DATA_DIR / 'casedesk.sqlite3'}"
+    db: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    options: dict[str, Any] = dict(db.get("OPTIONS") or {})
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(db["NAME"])
+        if not name.is_absolute():
+            name = (Path.cwd() / name).resolve()
+        db["NAME"] = str(name)
+        # IMMEDIATE makes every transaction take the write lock up front (no lock-upgrade
+        # deadlocks); NORMAL is crash-safe in WAL mode and avoids an fsync per commit.
+        options.update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=20000;"
+                    "PRAGMA cache_size=-32000;"
+                    "PRAGMA temp_store=MEMORY;"
+                ),
+            }
+        )
+        db["TEST"] = {"NAME": str(name.with_name("test_" + name.name))}
+    elif db["ENGINE"] in {
+        "django.db.backends.postgresql",
+        "django.db.backends.postgresql_psycopg2",
+    }:
+        db["ENGINE"] = "django.db.backends.postgresql"
+        db["CONN_MAX_AGE"] = 0
+        options.setdefault(
+            "pool",
+            {
+                "min_size": 1,
+                "max_size": int(os.environ.get("CASEDESK_DB_POOL_SIZE", "8")),
+                "timeout": float(os.environ.get("CASEDESK_DB_POOL_TIMEOUT", "10")),
+            },
+        )
+    db["OPTIONS"] = options
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Files are served straight from the apps' static folders: no collectstatic step is needed
+# before `casedesk serve`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {"casedesk": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+}
+
+# Failed logins and token requests: per user name and per client address, in a sliding window.
+LOGIN_THROTTLE = {"window_seconds": 900, "per_user": 5, "per_address": 20}

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.errors import RateLimited, Unauthenticated
+from casedesk.directory import services
+
+
+class LoginForm(AuthenticationForm):
+    """The sign-in form, throttled like token requests (SPEC §11)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The user name or password is wrong."),
+        "throttled": _("Too many failed sign-ins. Try again in %(seconds)s seconds."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        password = self.cleaned_data.get("password") or ""
+        if username and password:
+            address = (
+                str(self.request.META.get("REMOTE_ADDR") or "unknown")
+                if self.request
+                else "unknown"
+            )
+            try:
+                self.user_cache = services.login_verify(
+                    username=username, password=password, address=address
+                )
+            except RateLimited as exc:
+                raise forms.ValidationError(
+                    self.error_messages["throttled"],
+                    code="throttled",
+                    params={"seconds": exc.retry_after},
+                ) from exc
+            except Unauthenticated as exc:
+                raise self.get_invalid_login_error() from exc
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data

@@ -1,0 +1,112 @@
+"""The command line, run as a user runs it: the installed `casedesk` script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import fresh_database_env, run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    with fresh_database_env(tmp_path_factory.mktemp("cli")) as env:
+        run(env, "migrate", "--no-input", "-v", "0")
+        yield env
+
+
+def test_user_add_creates_a_user_with_role_and_teams(cli_env: dict[str, str]) -> None:
+    out = run(
+        cli_env,
+        "user",
+        "add",
+        "maria",
+        "--password",
+        "a-long-enough-pass-1",
+        "--role",
+        "manager",
+        "--team",
+        "Tier 1",
+        "--team",
+        "Billing",
+    )
+    assert out.stdout.startswith("created user maria (manager)")
+    listed = run(cli_env, "user", "list").stdout
+    assert "maria\tmanager" in listed
+
+
+def test_token_prints_only_the_token(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "tok", "--password", "a-long-enough-pass-1")
+    out = run(cli_env, "token", "tok")
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cd_") and len(lines[0]) > 40
+    second = run(cli_env, "token", "tok").stdout.strip()
+    assert second != lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["user", "add", "weak", "--password", "short"], "password"),
+        (["user", "add"], "required"),
+        (["user", "add", "x", "--password", "a-long-enough-pass-1", "--role", "boss"], "role"),
+        (["token", "nobody"], "nobody"),
+        (["token"], "required"),
+        (["serve", "--port", "70000"], "port"),
+        (["no-such-command"], "unknown command"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_line_on_stderr(
+    cli_env: dict[str, str], args: list[str], fragment: str
+) -> None:
+    out = run(cli_env, *args, check=False)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert fragment in lines[0]
+    assert lines[0].startswith("casedesk")
+
+
+def test_duplicate_user_is_refused(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "dup", "--password", "a-long-enough-pass-1")
+    out = run(cli_env, "user", "add", "dup", "--password", "a-long-enough-pass-1", check=False)
+    assert out.returncode == 1 and "taken" in out.stderr
+
+
+def test_check_passes_on_a_fresh_database(cli_env: dict[str, str]) -> None:
+    out = run(cli_env, "check")
+    assert out.stdout.startswith("ok:")
+
+
+def test_check_reports_a_violation_and_exits_non_zero(tmp_path: Path) -> None:
+    with fresh_database_env(tmp_path) as env:
+        run(env, "migrate", "--no-input", "-v", "0")
+        if "DATABASE_URL" in env:
+            pytest.skip("the SQLite journal-mode check")
+        import sqlite3
+
+        db = Path(env["CASEDESK_DATA_DIR"]) / "casedesk.sqlite3"
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+        # Each casedesk connection re-enables WAL; a dangling foreign key is a real violation.
+        with sqlite3.connect(db) as conn:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(
+                "INSERT INTO casedesk_core_auditentry (at, actor_id, action, channel, entity_type,"
+                " entity_id, changes, details)"
+                " VALUES ('2026-01-01', ?, 'x', 'api', 'x', ?, '{}', '{}')",
+                ("f" * 32, "0" * 32),
+            )
+        out = run(env, "check", check=False)
+        assert out.returncode == 1
+        assert "foreign key" in out.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    with fresh_database_env(tmp_path) as env:
+        out = run(env, "serve", "--port", "8999", check=False)
+        assert out.returncode == 1
+        assert "migrate" in out.stderr

@@ -1,0 +1,43 @@
+"""`casedesk serve`: several workers, a token, the API, and a clean stop."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.support.processes import fresh_database_env, run, running_server
+
+pytestmark = pytest.mark.slow
+
+
+def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path: Path) -> None:
+    with fresh_database_env(tmp_path) as env:
+        run(env, "migrate", "--no-input", "-v", "0")
+        run(env, "user", "add", "smoke", "--password", "a-long-enough-pass-1", "--role", "admin")
+        with running_server(env, workers=2) as (base, proc):
+            children = psutil.Process(proc.pid).children()
+            assert len(children) == 2
+            with httpx.Client(base_url=base, timeout=10) as http:
+                login = http.get("/login/")
+                assert login.status_code == 200 and "<form" in login.text
+                assert http.get("/static/casedesk/casedesk.css").status_code == 200
+                issued = http.post(
+                    "/api/v1/auth/token",
+                    json={"username": "smoke", "password": "a-long-enough-pass-1"},
+                )
+                assert issued.status_code == 201
+                auth = {"Authorization": f"Bearer {issued.json()['token']}"}
+                # Spread calls over both workers: each must sign and verify with the same key.
+                for _ in range(20):
+                    assert http.get("/api/v1/users", headers=auth).status_code == 200
+                created = http.post("/api/v1/teams", json={"name": "Smoke"}, headers=auth)
+                assert created.status_code == 201
+                assert http.get("/api/v1/docs").status_code == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+            for child in children:
+                assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE

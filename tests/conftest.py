@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class Api:
+    """A JSON client for /api/v1 with a bearer token."""
+
+    def __init__(self, client: Client, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self.token:
+            out["Authorization"] = f"Bearer {self.token}"
+        out.update(headers or {})
+        return out
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: str | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        **query: Any,
+    ) -> Any:
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        func = getattr(self.client, method.lower())
+        kwargs: dict[str, Any] = {"headers": self._headers(headers)}
+        if method.upper() in {"GET", "DELETE"} and body is None and raw is None:
+            return func(url, query or None, **kwargs)
+        if query:
+            from urllib.parse import urlencode
+
+            url = f"{url}?{urlencode(query)}"
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        return func(url, data=data, content_type="application/json", **kwargs)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.call("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.call("POST", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.call("PATCH", path, body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.call("PUT", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.call("DELETE", path, **kw)
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert body["error"]["code"] == code, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    return body["error"]
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    from casedesk.directory import services
+
+    counter = {"n": 0}
+
+    def make(
+        role: str = "agent",
+        username: str | None = None,
+        teams: list[str] | None = None,
+        **extra: Any,
+    ) -> Any:
+        counter["n"] += 1
+        name = username or f"{role}{counter['n']}"
+        return services.user_create(
+            actor=None, username=name, password=PASSWORD, role=role, team_names=teams or [], **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_api(db: None) -> Callable[..., Api]:
+    from casedesk.directory import services
+
+    def make(user: Any) -> Api:
+        _token, secret = services.token_create(user=user)
+        return Api(Client(), secret)
+
+    return make
+
+
+@pytest.fixture
+def agent(make_user: Callable[..., Any]) -> Any:
+    return make_user("agent", full_name="Anna Agente")
+
+
+@pytest.fixture
+def manager(make_user: Callable[..., Any]) -> Any:
+    return make_user("manager", full_name="Marco Manager")
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., Any]) -> Any:
+    return make_user("admin", full_name="Ada Admin")
+
+
+@pytest.fixture
+def agent_api(make_api: Callable[..., Api], agent: Any) -> Api:
+    return make_api(agent)
+
+
+@pytest.fixture
+def manager_api(make_api: Callable[..., Api], manager: Any) -> Api:
+    return make_api(manager)
+
+
+@pytest.fixture
+def admin_api(make_api: Callable[..., Api], admin: Any) -> Api:
+    return make_api(admin)
+
+
+@pytest.fixture
+def anon_api() -> Api:
+    return Api(Client())

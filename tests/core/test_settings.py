@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_sqlite_connection_uses_wal_normal_sync_and_foreign_keys_when_on_sqlite() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("PRAGMA foreign_keys")
+        assert cursor.fetchone()[0] == 1
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 20000
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] == 20
+
+
+def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("PostgreSQL pool")
+    pool = db["OPTIONS"]["pool"]
+    assert pool["min_size"] == 1
+    assert 1 <= pool["max_size"] <= 32
+    assert db["CONN_MAX_AGE"] == 0
+
+
+def test_sqlite_test_database_is_a_file_so_other_processes_see_it() -> None:
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite only")
+    assert db["TEST"]["NAME"].endswith(".sqlite3")
+    assert Path(db["NAME"]).is_absolute()
+
+
+def _settings_in_child(env: dict[str, str], expr: str) -> str:
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='casedesk.settings';"
+        "from django.conf import settings;"
+        f"print({expr})"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_secret_key_is_generated_once_and_shared_when_many_processes_start_together(
+    tmp_path: Path,
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CASEDESK_SECRET_KEY"}
+    env["CASEDESK_DATA_DIR"] = str(tmp_path)
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='casedesk.settings';"
+        "from django.conf import settings; print(settings.SECRET_KEY)"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(6)
+    ]
+    keys = {p.communicate()[0].strip() for p in procs}
+    assert len(keys) == 1
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text().strip() == keys.pop()
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_allowed_hosts_are_loopback_plus_configured_extras(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        CASEDESK_DATA_DIR=str(tmp_path),
+        CASEDESK_ALLOWED_HOSTS="desk.example.com, other.example.com",
+    )
+    hosts = _settings_in_child(env, "','.join(settings.ALLOWED_HOSTS)").split(",")
+    assert hosts == ["localhost", "127.0.0.1", "[::1]", "desk.example.com", "other.example.com"]
+
+
+def test_https_turns_on_secure_cookies_and_hsts(tmp_path: Path) -> None:
+    env = dict(os.environ, CASEDESK_DATA_DIR=str(tmp_path), CASEDESK_HTTPS="1")
+    out = _settings_in_child(
+        env,
+        "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
+        "settings.SECURE_HSTS_SECONDS > 0, settings.SECURE_SSL_REDIRECT",
+    )
+    assert out == "True True True True"
+
+
+def test_debug_is_off_by_default(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CASEDESK_DEBUG"}
+    env["CASEDESK_DATA_DIR"] = str(tmp_path)
+    assert _settings_in_child(env, "settings.DEBUG") == "False"
