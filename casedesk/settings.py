@@ -29,6 +29,11 @@ INSTALLED_APPS = [
     "ninja",
     "casedesk.core",
     "casedesk.directory",
+    "casedesk.customers",
+    "casedesk.catalog",
+    "casedesk.entitlements",
+    "casedesk.cases",
+    "casedesk.routing",
     "casedesk.web",
     "casedesk.cli",
 ]

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from casedesk.api import errors
 from casedesk.api.auth import BearerAuth
-from casedesk.api.routers import auth, directory
+from casedesk.api.routers import activities, auth, cases, catalog, customers, directory
 
 api = NinjaAPI(
     title="casedesk",
@@ -22,6 +22,10 @@ errors.install(api)
 
 api.add_router("/auth", auth.router)
 api.add_router("/", directory.router)
+api.add_router("/", customers.router)
+api.add_router("/", catalog.router)
+api.add_router("/", cases.router)
+api.add_router("/", activities.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -6,6 +6,8 @@ from typing import Any
 
 from ninja import Schema
 
+from casedesk.core.types import Cursor, Limit
+
 
 class ErrorDetail(Schema):
     code: str
@@ -24,5 +26,20 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
 
 
 class IdName(Schema):
+    id: str
+    name: str
+
+
+class ListParams(Schema):
+    """`?limit=` (1–200, default 50) and `?cursor=` of every list."""
+
+    limit: Limit = 50
+    cursor: Cursor | None = None
+
+
+class Ref(Schema):
+    """A typed reference: a customer (`account`/`contact`) or an owner (`user`/`team`)."""
+
+    type: str
     id: str
     name: str

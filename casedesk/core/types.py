@@ -38,8 +38,28 @@ def Int(ge: int = INT_MIN, le: int = INT_MAX) -> type[int]:
     return Annotated[int, Field(ge=max(ge, INT_MIN), le=min(le, INT_MAX), strict=False)]  # type: ignore[return-value]
 
 
-Name = Text(200, min_length=1)
-ShortText = Text(200)
-LongText = Text(100_000)
-Minutes = Int(0, 10_000_000)
-Limit = Int(1, 200)
+def _text(max_length: int, min_length: int = 0, strip: bool = True) -> StringConstraints:
+    return StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length)
+
+
+_clean = AfterValidator(_clean_text)
+
+# Named input types: use these in every schema (mypy sees plain `str` and `int`).
+Name = Annotated[str, _text(200, 1), _clean]
+Title = Annotated[str, _text(200, 1), _clean]
+ShortText = Annotated[str, _text(200), _clean]
+PersonName = Annotated[str, _text(100), _clean]
+Code = Annotated[str, _text(50), _clean]
+Email = Annotated[str, _text(254), _clean]
+Phone = Annotated[str, _text(50), _clean]
+LongText = Annotated[str, _text(100_000), _clean]
+ResolutionText = Annotated[str, _text(2000, 1), _clean]
+MessageText = Annotated[str, _text(100_000, 1), _clean]
+SearchText = Annotated[str, _text(200), _clean]
+Cursor = Annotated[str, _text(2000), _clean]
+Username = Annotated[str, _text(150, 1), _clean]
+Password = Annotated[str, _text(500, 1, strip=False), _clean]
+TokenName = Annotated[str, _text(100), _clean]
+Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
+Limit = Annotated[int, Field(ge=1, le=200)]
+Count = Annotated[int, Field(ge=0, le=INT_MAX)]

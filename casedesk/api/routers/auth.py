@@ -7,16 +7,16 @@ from ninja import Router, Schema, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.schemas import errors
-from casedesk.core.types import Text
+from casedesk.core.types import Password, TokenName, Username
 from casedesk.directory import services
 
 router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: Text(150, min_length=1)  # type: ignore[valid-type]
-    password: Text(500, min_length=1, strip=False)  # type: ignore[valid-type]
-    name: Text(100) = ""  # type: ignore[valid-type]
+    username: Username
+    password: Password
+    name: TokenName = ""
 
 
 class TokenOut(Schema):

@@ -8,9 +8,9 @@ from ninja import Query, Router, Schema, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
-from casedesk.api.schemas import errors
+from casedesk.api.schemas import ListParams, errors
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Limit, Name, Text
+from casedesk.core.types import Email, Name, Password, ShortText, Username
 from casedesk.directory import selectors, services
 from casedesk.directory.choices import Role
 from casedesk.directory.models import Team, User
@@ -34,10 +34,10 @@ class UserPage(Schema):
 
 
 class UserIn(Schema):
-    username: Text(150, min_length=1)  # type: ignore[valid-type]
-    password: Text(500, min_length=1, strip=False)  # type: ignore[valid-type]
-    full_name: Text(200) = ""  # type: ignore[valid-type]
-    email: Text(254) = ""  # type: ignore[valid-type]
+    username: Username
+    password: Password
+    full_name: ShortText = ""
+    email: Email = ""
     role: Role = Role.AGENT
     team_ids: list[uuid.UUID] = []
 
@@ -55,13 +55,8 @@ class TeamPage(Schema):
 
 
 class TeamIn(Schema):
-    name: Name  # type: ignore[valid-type]
+    name: Name
     member_ids: list[uuid.UUID] = []
-
-
-class ListParams(Schema):
-    limit: Limit = 50  # type: ignore[valid-type]
-    cursor: Text(2000) | None = None  # type: ignore[valid-type]
 
 
 def user_out(user: User) -> dict[str, Any]:

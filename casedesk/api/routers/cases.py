@@ -1,0 +1,317 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from casedesk.api.auth import actor
+from casedesk.api.http import if_match, page_body, set_etag
+from casedesk.api.routers.activities import activity_out
+from casedesk.api.schemas import ListParams, errors
+from casedesk.cases import selectors
+from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State
+from casedesk.cases.choices import Status as CaseStatus
+from casedesk.cases.models import Case
+from casedesk.cases.services import records
+from casedesk.cases.services.common import Ref
+from casedesk.core.models import AuditEntry
+from casedesk.core.pagination import paginate
+from casedesk.core.types import LongText, SearchText, Title
+
+__all__ = ["activity_out", "case_out", "router"]
+
+router = Router(tags=["cases"])
+
+
+class CustomerIn(Schema):
+    type: Literal["account", "contact"]
+    id: uuid.UUID
+
+
+class OwnerIn(Schema):
+    type: Literal["user", "team"]
+    id: uuid.UUID
+
+
+class RefOut(Schema):
+    type: str
+    id: str
+    name: str
+
+
+class CaseOut(Schema):
+    id: str
+    ticket_number: str
+    number: int
+    version: int
+    title: str
+    description: str
+    customer: RefOut
+    contact_id: str | None
+    subject_id: str | None
+    product_id: str | None
+    origin: str
+    case_type: str | None
+    priority: str
+    stage: str
+    state: str
+    status: str
+    owner: RefOut
+    queue_id: str | None
+    parent_id: str | None
+    merged_into_id: str | None
+    entitlement_id: str | None
+    decrement_entitlement_terms: bool
+    contract_line_id: str | None
+    total_minutes: int
+    billable_minutes: int
+    created_at: str
+    modified_at: str
+    resolved_at: str | None
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next: str | None
+
+
+class CaseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    customer: CustomerIn | None = None
+    description: LongText = ""
+    contact_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    origin: Origin = Origin.PHONE
+    case_type: CaseType | None = None
+    priority: Priority | None = None
+    stage: Stage = Stage.IDENTIFY
+    status: CaseStatus = CaseStatus.IN_PROGRESS
+    owner: OwnerIn | None = None
+    parent_id: uuid.UUID | None = None
+
+
+class CasePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    customer: CustomerIn | None = None
+    description: LongText | None = None
+    contact_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    product_id: uuid.UUID | None = None
+    origin: Origin | None = None
+    case_type: CaseType | None = None
+    priority: Priority | None = None
+    stage: Stage | None = None
+    status: CaseStatus | None = None
+    parent_id: uuid.UUID | None = None
+    decrement_entitlement_terms: bool | None = None
+
+
+class CaseListParams(ListParams):
+    state: State | None = None
+    status: CaseStatus | None = None
+    owner_id: uuid.UUID | None = None
+    queue_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    parent_id: uuid.UUID | None = None
+    search: SearchText | None = None
+
+
+class AuditActor(Schema):
+    id: str
+    name: str
+
+
+class AuditOut(Schema):
+    at: str
+    actor: AuditActor | None
+    action: str
+    channel: str
+    changes: dict[str, Any]
+    details: dict[str, Any]
+
+
+class AuditPage(Schema):
+    items: list[AuditOut]
+    next: str | None
+
+
+def _id(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def case_out(case: Case) -> dict[str, Any]:
+    customer_record = case.customer_account or case.customer_contact
+    if customer_record is None:  # the "exactly one customer" constraint forbids it
+        raise AssertionError(f"case {case.pk} has no customer")
+    customer = {
+        "type": "account" if case.customer_account_id else "contact",
+        "id": str(customer_record.pk),
+        "name": customer_record.name,
+    }
+    if case.owner_user is not None:
+        owner = {
+            "type": "user",
+            "id": str(case.owner_user.pk),
+            "name": case.owner_user.display_name,
+        }
+    elif case.owner_team is not None:
+        owner = {"type": "team", "id": str(case.owner_team.pk), "name": case.owner_team.name}
+    else:  # the "exactly one owner" constraint makes this unreachable
+        raise AssertionError(f"case {case.pk} has no owner")
+    return {
+        "id": str(case.id),
+        "ticket_number": case.ticket_number,
+        "number": case.number,
+        "version": case.version,
+        "title": case.title,
+        "description": case.description,
+        "customer": customer,
+        "contact_id": _id(case.contact_id),
+        "subject_id": _id(case.subject_id),
+        "product_id": _id(case.product_id),
+        "origin": case.origin,
+        "case_type": case.case_type,
+        "priority": case.priority,
+        "stage": case.stage,
+        "state": case.state,
+        "status": case.status,
+        "owner": owner,
+        "queue_id": _id(getattr(case, "current_queue_id", None)),
+        "parent_id": _id(case.parent_id),
+        "merged_into_id": _id(case.merged_into_id),
+        "entitlement_id": _id(case.entitlement_id),
+        "decrement_entitlement_terms": case.decrement_entitlement_terms,
+        "contract_line_id": _id(case.contract_line_id),
+        "total_minutes": case.total_minutes,
+        "billable_minutes": case.billable_minutes,
+        "created_at": case.created_at.isoformat(),
+        "modified_at": case.modified_at.isoformat(),
+        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
+    }
+
+
+def case_response(response: HttpResponse, case: Case) -> dict[str, Any]:
+    set_etag(response, case.version)
+    return case_out(case)
+
+
+def audit_out(entry: AuditEntry) -> dict[str, Any]:
+    actor_ = entry.actor
+    return {
+        "at": entry.at.isoformat(),
+        "actor": {"id": str(actor_.pk), "name": actor_.display_name} if actor_ else None,
+        "action": entry.action,
+        "channel": entry.channel,
+        "changes": entry.changes,
+        "details": entry.details,
+    }
+
+
+@router.get("/cases", response={200: CasePage, **errors()})
+def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, Any]:
+    filters = selectors.CaseFilters(
+        state=params.state,
+        status=params.status,
+        owner_id=params.owner_id,
+        queue_id=params.queue_id,
+        customer_id=params.customer_id,
+        subject_id=params.subject_id,
+        parent_id=params.parent_id,
+        search=params.search,
+    )
+    scope = "cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
+    page = paginate(
+        selectors.case_list(filters),
+        order=("-created_at", "-id"),
+        limit=params.limit,
+        cursor=params.cursor,
+        scope=scope,
+    )
+    return page_body(page, case_out)
+
+
+@router.post("/cases", response={201: CaseOut, **errors(403, 409, 422)})
+def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -> Status:
+    """Open a case. A child (`parent_id`) inherits title, customer, contact, subject, product
+    and priority when they are not given."""
+    data = payload.dict(exclude_unset=True)
+    case = records.case_create(
+        actor=actor(request),
+        title=payload.title,
+        customer=Ref(payload.customer.type, payload.customer.id) if payload.customer else None,
+        description=payload.description,
+        contact_id=payload.contact_id,
+        subject_id=payload.subject_id,
+        product_id=payload.product_id,
+        origin=payload.origin,
+        case_type=payload.case_type,
+        priority=payload.priority,
+        stage=payload.stage,
+        status=payload.status,
+        owner=Ref(payload.owner.type, payload.owner.id) if payload.owner else None,
+        parent_id=payload.parent_id,
+        given=frozenset(data),
+    )
+    return Status(201, case_response(response, selectors.case_get(case_id=case.id)))
+
+
+@router.get("/cases/{case_id}", response={200: CaseOut, **errors()})
+def case_get(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -> Any:
+    return case_response(response, selectors.case_get(case_id=case_id))
+
+
+def patch_changes(payload: Schema) -> dict[str, Any]:
+    """The merge patch as the services take it: customer references become `Ref`s."""
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("customer") is not None:
+        changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
+    return changes
+
+
+@router.patch("/cases/{case_id}", response={200: CaseOut, **errors(403, 409, 412, 422)})
+def case_update(
+    request: HttpRequest, case_id: uuid.UUID, payload: CasePatch, response: HttpResponse
+) -> Any:
+    """Merge-patch the writable fields (absent: unchanged; null: cleared)."""
+    case = records.case_update(
+        actor=actor(request),
+        case_id=case_id,
+        changes=patch_changes(payload),
+        expected_version=if_match(request),
+    )
+    return case_response(response, case)
+
+
+@router.get("/cases/{case_id}/children", response={200: CasePage, **errors()})
+def case_children(
+    request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams]
+) -> dict[str, Any]:
+    selectors.case_get(case_id=case_id)
+    page = paginate(
+        selectors.case_list(selectors.CaseFilters(parent_id=case_id)),
+        order=("-created_at", "-id"),
+        limit=params.limit,
+        cursor=params.cursor,
+        scope=f"children:{case_id}",
+    )
+    return page_body(page, case_out)
+
+
+@router.get("/cases/{case_id}/audit", response={200: AuditPage, **errors()})
+def case_audit(
+    request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams]
+) -> dict[str, Any]:
+    """Field-level history of the case, oldest first."""
+    selectors.case_get(case_id=case_id)
+    qs = AuditEntry.objects.filter(entity_type="case", entity_id=case_id).select_related("actor")
+    page = paginate(
+        qs, order=("id",), limit=params.limit, cursor=params.cursor, scope=f"audit:{case_id}"
+    )
+    return page_body(page, audit_out)

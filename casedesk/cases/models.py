@@ -1,0 +1,329 @@
+"""The case record and what hangs off it: activities, notes, posts and connections.
+
+Every field of the case and its constraints live in the first migration: SQLite rebuilds a
+table for most later changes, and the search index is keyed on the case's `number`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casedesk.cases.choices import (
+    STATUSES_BY_STATE,
+    ActivityState,
+    ActivityType,
+    CaseType,
+    Direction,
+    Origin,
+    ParentClosePolicy,
+    Priority,
+    Stage,
+    State,
+    Status,
+)
+
+
+def _status_matches_state() -> Q:
+    condition = Q()
+    for state, statuses in STATUSES_BY_STATE.items():
+        condition |= Q(state=state, status__in=list(statuses))
+    return condition
+
+
+class CaseNumber(models.Model):
+    """The ticket number sequence: one row per number handed out (gaps allowed)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Case(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.BigIntegerField(unique=True)
+    ticket_number = models.CharField(max_length=40, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    customer_account = models.ForeignKey(
+        "casedesk_customers.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    customer_contact = models.ForeignKey(
+        "casedesk_customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_as_customer",
+    )
+    contact = models.ForeignKey(
+        "casedesk_customers.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_as_contact",
+    )
+    subject = models.ForeignKey(
+        "casedesk_catalog.Subject",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    product = models.ForeignKey(
+        "casedesk_catalog.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PHONE)
+    case_type = models.CharField(max_length=10, choices=CaseType.choices, null=True, blank=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.IDENTIFY)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.IN_PROGRESS)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+    )
+    owner_team = models.ForeignKey(
+        "casedesk_directory.Team",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_cases",
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+    )
+    entitlement = models.ForeignKey(
+        "casedesk_entitlements.Entitlement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    decrement_entitlement_terms = models.BooleanField(default=True)
+    contract_line = models.ForeignKey(
+        "casedesk_entitlements.ContractLine",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    total_minutes = models.IntegerField(default=0)
+    billable_minutes = models.IntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    modified_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(customer_account__isnull=False, customer_contact__isnull=True)
+                    | Q(customer_account__isnull=True, customer_contact__isnull=False)
+                ),
+                name="case_exactly_one_customer",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(owner_user__isnull=False, owner_team__isnull=True)
+                    | Q(owner_user__isnull=True, owner_team__isnull=False)
+                ),
+                name="case_exactly_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=_status_matches_state(), name="case_status_matches_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(merged_into__isnull=True)
+                | Q(state=State.CANCELLED, status=Status.MERGED),
+                name="case_merged_into_only_when_merged",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="case_not_own_parent"),
+            models.CheckConstraint(
+                condition=Q(total_minutes__gte=0, billable_minutes__gte=0),
+                name="case_minutes_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(title__regex=r"\S"), name="case_title_not_blank"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
+            models.Index(fields=["owner_user", "state", "-created_at"], name="case_owner_user_idx"),
+            models.Index(fields=["owner_team", "state", "-created_at"], name="case_owner_team_idx"),
+            models.Index(fields=["customer_account", "-created_at"], name="case_account_idx"),
+            models.Index(fields=["customer_contact", "-created_at"], name="case_contact_idx"),
+            models.Index(fields=["subject", "state", "-created_at"], name="case_subject_idx"),
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="case_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_number} {self.title}"
+
+
+class Activity(models.Model):
+    """A phone call, task, e-mail, appointment, or the resolution written by resolve."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="activities")
+    type = models.CharField(max_length=20, choices=ActivityType.choices)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    state = models.CharField(
+        max_length=10, choices=ActivityState.choices, default=ActivityState.OPEN
+    )
+    direction = models.CharField(max_length=10, choices=Direction.choices, null=True, blank=True)
+    due = models.DateTimeField(null=True, blank=True)
+    scheduled_start = models.DateTimeField(null=True, blank=True)
+    scheduled_end = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.IntegerField(null=True, blank=True)
+    billed = models.BooleanField(default=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    # Case resolutions only: how the case was resolved, and whether a later reactivation
+    # superseded this resolution.
+    resolution_type = models.CharField(max_length=24, null=True, blank=True)
+    total_minutes = models.IntegerField(null=True, blank=True)
+    billable_minutes = models.IntegerField(null=True, blank=True)
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__gte=0),
+                name="activity_duration_not_negative",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(type=ActivityType.CASE_RESOLUTION, superseded=False),
+                name="one_live_resolution_per_case",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="activity_case_idx"),
+            models.Index(fields=["case", "state"], name="activity_case_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.subject}"
+
+
+class Note(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "-created_at"], name="note_case_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Post(models.Model):
+    """A short message on the case's wall; `author` is null for the system's own posts."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="posts")
+    text = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "-created_at"], name="post_case_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Connection(models.Model):
+    """A similar case linked to a case, visible from both; `solution_found` marks the answer."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="connections_from")
+    other = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="connections_to")
+    solution_found = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "other"], name="connection_unique_pair"),
+            models.CheckConstraint(
+                condition=~Q(case=models.F("other")), name="connection_not_to_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["other"], name="connection_other_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} ~ {self.other_id}"
+
+
+class ServiceSettings(models.Model):
+    """The service configuration (one row): `/config/service`."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    parent_close_policy = models.CharField(
+        max_length=12, choices=ParentClosePolicy.choices, default=ParentClosePolicy.INDEPENDENT
+    )
+    max_child_cases = models.PositiveIntegerField(default=100)
+    allow_closed_updates = models.BooleanField(default=False)
+    apply_default_entitlement_on_create = models.BooleanField(default=True)
+    apply_default_entitlement_on_update = models.BooleanField(default=True)
+    transitions_enforced = models.BooleanField(default=False)
+    transitions_allowed = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=1)
+    modified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="service_settings_single")]
+
+    def __str__(self) -> str:
+        return "service settings"

@@ -1,0 +1,115 @@
+"""Reads of cases: one place owns the joins, so every list costs a constant number of queries."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from casedesk.cases.models import Activity, Case, ServiceSettings
+from casedesk.core.errors import NotFound
+from casedesk.customers.models import Account, Contact
+from casedesk.routing.choices import QueueItemState
+from casedesk.routing.models import QueueItem
+
+CASE_RELATED = ("customer_account", "customer_contact", "owner_user", "owner_team")
+
+
+def case_queryset() -> QuerySet[Case]:
+    open_item = QueueItem.objects.filter(case=OuterRef("pk"), state=QueueItemState.OPEN)
+    return Case.objects.select_related(*CASE_RELATED).annotate(
+        current_queue_id=Subquery(open_item.values("queue_id")[:1])
+    )
+
+
+def case_get(*, case_id: uuid.UUID) -> Case:
+    case = case_queryset().filter(id=case_id).first()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def case_lock(*, case_id: uuid.UUID) -> Case:
+    """The case, locked for update until the end of the caller's transaction."""
+    case = Case.objects.select_for_update().filter(id=case_id).first()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str | None = None
+    status: str | None = None
+    owner_id: uuid.UUID | None = None
+    queue_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    subject_id: uuid.UUID | None = None
+    parent_id: uuid.UUID | None = None
+    search: str | None = None
+
+
+def case_list(filters: CaseFilters) -> QuerySet[Case]:
+    """Cases matching every filter given (a filter not given does not apply)."""
+    qs = case_queryset()
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.owner_id:
+        qs = qs.filter(Q(owner_user_id=filters.owner_id) | Q(owner_team_id=filters.owner_id))
+    if filters.customer_id:
+        qs = qs.filter(
+            Q(customer_account_id=filters.customer_id) | Q(customer_contact_id=filters.customer_id)
+        )
+    if filters.subject_id:
+        qs = qs.filter(subject_id=filters.subject_id)
+    if filters.parent_id:
+        qs = qs.filter(parent_id=filters.parent_id)
+    if filters.queue_id:
+        qs = qs.filter(
+            Exists(
+                QueueItem.objects.filter(
+                    case=OuterRef("pk"), queue_id=filters.queue_id, state=QueueItemState.OPEN
+                )
+            )
+        )
+    return qs
+
+
+def service_settings(*, for_update: bool = False) -> ServiceSettings:
+    """The service configuration, read fresh on every request (all workers agree)."""
+    qs = ServiceSettings.objects.all()
+    if for_update:
+        qs = qs.select_for_update()
+    found = qs.filter(id=1).first()
+    if found is None:  # a database created before the row existed
+        found, _ = ServiceSettings.objects.get_or_create(id=1)
+    return found
+
+
+RECENT = 10
+
+
+@dataclass(frozen=True)
+class CustomerRecent:
+    cases: list[Case]
+    activities: list[Activity]
+
+
+def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
+    """The customer's most recent cases and activities (the seed: shown when selected)."""
+    cases = list(
+        case_list(CaseFilters(customer_id=customer.pk)).order_by("-created_at", "-id")[:RECENT]
+    )
+    if isinstance(customer, Account):
+        on_customer = Q(case__customer_account_id=customer.pk)
+    else:
+        on_customer = Q(case__customer_contact_id=customer.pk)
+    activities = list(
+        Activity.objects.filter(on_customer)
+        .select_related("owner")
+        .order_by("-created_at", "-id")[:RECENT]
+    )
+    return CustomerRecent(cases=cases, activities=activities)

@@ -1,0 +1,167 @@
+"""Pieces every case service shares: references, snapshots for the audit, system posts."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from casedesk.cases.models import Case, CaseNumber, Post
+from casedesk.core import clock
+from casedesk.core.audit import audit_record, diff
+from casedesk.core.errors import ValidationFailed
+from casedesk.customers.models import Account, Contact
+from casedesk.directory.models import Team, User
+
+TICKET_ALPHABET = string.ascii_uppercase + string.digits
+FIRST_NUMBER = 1000
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A typed reference from the outside: `{"type": ..., "id": ...}`."""
+
+    type: str
+    id: uuid.UUID
+
+
+def next_ticket() -> tuple[int, str]:
+    """A new case number and its ticket number `CAS-01000-K7Q2M9` (gaps allowed)."""
+    number = CaseNumber.objects.create().id + FIRST_NUMBER - 1
+    suffix = "".join(secrets.choice(TICKET_ALPHABET) for _ in range(6))
+    return number, f"CAS-{number:05d}-{suffix}"
+
+
+def resolve_customer(ref: Ref, field: str = "customer") -> Account | Contact:
+    if ref.type == "account":
+        found: Account | Contact | None = Account.objects.filter(id=ref.id).first()
+    elif ref.type == "contact":
+        found = Contact.objects.filter(id=ref.id).first()
+    else:
+        raise ValidationFailed({f"{field}.type": "must be account or contact"})
+    if found is None:
+        raise ValidationFailed({field: f"no such {ref.type}"})
+    return found
+
+
+def resolve_owner(ref: Ref, field: str = "owner") -> User | Team:
+    if ref.type == "user":
+        found: User | Team | None = User.objects.filter(id=ref.id, is_active=True).first()
+    elif ref.type == "team":
+        found = Team.objects.filter(id=ref.id).first()
+    else:
+        raise ValidationFailed({f"{field}.type": "must be user or team"})
+    if found is None:
+        raise ValidationFailed({field: f"no such {ref.type}"})
+    return found
+
+
+def set_customer(case: Case, customer: Account | Contact) -> None:
+    if isinstance(customer, Account):
+        case.customer_account, case.customer_contact = customer, None
+    else:
+        case.customer_account, case.customer_contact = None, customer
+
+
+def set_owner(case: Case, owner: User | Team) -> None:
+    if isinstance(owner, User):
+        case.owner_user, case.owner_team = owner, None
+    else:
+        case.owner_user, case.owner_team = None, owner
+
+
+def customer_of(case: Case) -> Account | Contact:
+    customer = case.customer_account or case.customer_contact
+    assert customer is not None
+    return customer
+
+
+def customer_ref(case: Case) -> dict[str, str] | None:
+    if case.customer_account_id:
+        return {"type": "account", "id": str(case.customer_account_id)}
+    if case.customer_contact_id:
+        return {"type": "contact", "id": str(case.customer_contact_id)}
+    return None
+
+
+def owner_ref(case: Case) -> dict[str, str] | None:
+    if case.owner_user_id:
+        return {"type": "user", "id": str(case.owner_user_id)}
+    if case.owner_team_id:
+        return {"type": "team", "id": str(case.owner_team_id)}
+    return None
+
+
+def contact_belongs(contact: Contact, customer: Account | Contact) -> bool:
+    """A case's contact is the customer itself or a contact of the customer account."""
+    if isinstance(customer, Contact):
+        return contact.pk == customer.pk
+    return contact.account_id == customer.pk
+
+
+def _id(value: Any) -> str | None:
+    return str(value) if value is not None else None
+
+
+def case_snapshot(case: Case) -> dict[str, Any]:
+    """The case's audited fields under their API names."""
+    return {
+        "title": case.title,
+        "description": case.description,
+        "customer": customer_ref(case),
+        "contact_id": _id(case.contact_id),
+        "subject_id": _id(case.subject_id),
+        "product_id": _id(case.product_id),
+        "origin": case.origin,
+        "case_type": case.case_type,
+        "priority": case.priority,
+        "stage": case.stage,
+        "state": case.state,
+        "status": case.status,
+        "owner": owner_ref(case),
+        "parent_id": _id(case.parent_id),
+        "merged_into_id": _id(case.merged_into_id),
+        "entitlement_id": _id(case.entitlement_id),
+        "decrement_entitlement_terms": case.decrement_entitlement_terms,
+        "contract_line_id": _id(case.contract_line_id),
+        "total_minutes": case.total_minutes,
+        "billable_minutes": case.billable_minutes,
+        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
+    }
+
+
+def case_touch(case: Case) -> None:
+    """Mark a change: the version grows and the modification time moves."""
+    case.version += 1
+    case.modified_at = clock.now()
+
+
+def case_audit(
+    *,
+    actor: User | None,
+    case: Case,
+    action: str,
+    channel: str,
+    before: dict[str, Any] | None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    after = case_snapshot(case)
+    changes = diff(before or {}, after) if before is not None else diff({}, after)
+    audit_record(
+        actor=actor,
+        action=action,
+        channel=channel,
+        entity=case,
+        entity_type="case",
+        changes=changes,
+        details=details,
+    )
+
+
+def system_post(case: Case, event: str, text: str) -> Post:
+    """A post written by the system for a lifecycle event (created, resolved, routed, ...)."""
+    return Post.objects.create(
+        case=case, text=text, author=None, event=event, created_at=clock.now()
+    )

@@ -1,0 +1,267 @@
+"""Create and edit cases (SPEC §2): the case record itself."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+
+from casedesk.cases import workflow
+from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases.models import Case
+from casedesk.cases.permissions import require_case_change
+from casedesk.cases.selectors import case_get, case_lock, service_settings
+from casedesk.cases.services import family
+from casedesk.cases.services.common import (
+    Ref,
+    case_audit,
+    case_snapshot,
+    case_touch,
+    contact_belongs,
+    customer_of,
+    next_ticket,
+    resolve_customer,
+    resolve_owner,
+    set_customer,
+    set_owner,
+    system_post,
+)
+from casedesk.catalog.models import Product, Subject
+from casedesk.core import clock
+from casedesk.core.choices import Channel
+from casedesk.core.concurrency import check_version
+from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
+from casedesk.customers.models import Contact
+from casedesk.directory.models import User
+from casedesk.entitlements.services.terms import case_terms_sync
+from casedesk.search.indexing import case_index_write
+
+# Fields a PATCH may change, under their API names.
+WRITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "customer",
+        "contact_id",
+        "subject_id",
+        "product_id",
+        "origin",
+        "case_type",
+        "priority",
+        "stage",
+        "status",
+        "parent_id",
+        "decrement_entitlement_terms",
+    }
+)
+# What a manager may still correct on a closed case when `allow_closed_updates` is on.
+CLOSED_CORRECTABLE = frozenset(
+    {"title", "description", "subject_id", "product_id", "priority", "case_type"}
+)
+# Inherited by a new child from its parent unless given (SPEC §7).
+INHERITED = ("title", "customer", "contact_id", "subject_id", "product_id", "priority")
+
+
+def _choice(value: Any, choices: Any, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationFailed({field: f"must be one of {', '.join(choices.values)}"})
+    return str(value)
+
+
+def _lookup(model: Any, value: uuid.UUID | None, field: str) -> Any:
+    if value is None:
+        return None
+    found = model.objects.filter(id=value).first()
+    if found is None:
+        raise ValidationFailed({field: f"no such {model._meta.verbose_name}"})
+    return found
+
+
+def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
+    contact = _lookup(Contact, contact_id, "contact_id")
+    if contact is not None and not contact_belongs(contact, customer_of(case)):
+        raise ValidationFailed({"contact_id": "the contact does not belong to the customer"})
+    case.contact = contact
+
+
+def _check_status_transition(case: Case, target: str) -> None:
+    config = service_settings()
+    if not workflow.transition_allowed(
+        enforced=config.transitions_enforced,
+        allowed=config.transitions_allowed,
+        current=case.status,
+        target=target,
+    ):
+        raise TransitionNotAllowed(
+            details={"from": case.status, "to": target, "case_id": str(case.pk)}
+        )
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: User,
+    title: str | None = None,
+    customer: Ref | None = None,
+    description: str = "",
+    contact_id: uuid.UUID | None = None,
+    subject_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    origin: str = Origin.PHONE,
+    case_type: str | None = None,
+    priority: str | None = None,
+    stage: str = Stage.IDENTIFY,
+    status: str = Status.IN_PROGRESS,
+    owner: Ref | None = None,
+    parent_id: uuid.UUID | None = None,
+    given: frozenset[str] = frozenset(),
+    channel: str = Channel.API,
+) -> Case:
+    """Open a case for a customer; the caller owns it unless `owner` is given.
+
+    A child (`parent_id`) takes title, customer, contact, subject, product and priority from
+    its parent unless they are in `given`. Refuse with `validation_error` for a missing title or
+    customer, an unknown record, a contact outside the customer, or a non-active status; with
+    `case_hierarchy` for a parent that cannot take this child.
+    """
+    now = clock.now()
+    parent = None
+    if parent_id is not None:
+        parent = family.parent_for_new_child(parent_id)
+    case = Case(created_at=now, modified_at=now, created_by=actor, description=description)
+    # Inherit first; explicit values below win.
+    if parent is not None:
+        if "title" not in given:
+            title = title or parent.title
+        if "customer" not in given and customer is None:
+            set_customer(case, customer_of(parent))
+        if "contact_id" not in given:
+            contact_id = parent.contact_id
+        if "subject_id" not in given:
+            subject_id = parent.subject_id
+        if "product_id" not in given:
+            product_id = parent.product_id
+        if "priority" not in given and priority is None:
+            priority = parent.priority
+        case.parent = parent
+    if not title or not title.strip():
+        raise ValidationFailed({"title": "is required"})
+    case.title = title
+    if customer is not None:
+        set_customer(case, resolve_customer(customer))
+    elif case.customer_account_id is None and case.customer_contact_id is None:
+        raise ValidationFailed({"customer": "is required"})
+    _apply_contact(case, contact_id)
+    case.subject = _lookup(Subject, subject_id, "subject_id")
+    case.product = _lookup(Product, product_id, "product_id")
+    case.origin = _choice(origin, Origin, "origin")
+    case.case_type = _choice(case_type, CaseType, "case_type") if case_type else None
+    case.priority = _choice(priority or Priority.NORMAL, Priority, "priority")
+    case.stage = _choice(stage, Stage, "stage")
+    if status not in workflow.ACTIVE_STATUSES:
+        raise ValidationFailed({"status": "a new case needs an active status"})
+    case.state, case.status = State.ACTIVE, status
+    set_owner(case, resolve_owner(owner) if owner is not None else actor)
+    case.number, case.ticket_number = next_ticket()
+    case.save()
+    case_audit(actor=actor, case=case, action="create", channel=channel, before=None)
+    system_post(case, "created", f"Case {case.ticket_number} created.")
+    case_terms_sync(case=case, actor=actor, channel=channel)
+    case_index_write(case)
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> Case:
+    """Apply a merge patch to a case (absent: unchanged; null: cleared).
+
+    Only an active case may be edited, except that with `allow_closed_updates` managers may
+    correct title, description, subject, product, priority and case type of a closed one
+    (`case_not_active` otherwise). `status` moves only within the active state and, when
+    transitions are enforced, along an allowed transition. Changing the customer clears a
+    contact that no longer belongs. Refuse with `version_mismatch`, `forbidden`,
+    `validation_error` (unknown or read-only field, unknown record), `case_hierarchy`.
+    """
+    case = case_lock(case_id=case_id)
+    check_version(expected_version, case.version)
+    require_case_change(actor, case)
+    unknown = set(changes) - WRITABLE_FIELDS
+    if unknown:
+        raise ValidationFailed({name: "is not a writable field" for name in sorted(unknown)})
+    if case.state != State.ACTIVE:
+        config = service_settings()
+        allowed = config.allow_closed_updates and actor.is_manager
+        if not allowed or set(changes) - CLOSED_CORRECTABLE:
+            raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
+    before = case_snapshot(case)
+    _apply_changes(case, changes)
+    after = case_snapshot(case)
+    if after == before:
+        return case_get(case_id=case.pk)
+    case_touch(case)
+    case.save()
+    case_audit(actor=actor, case=case, action="update", channel=channel, before=before)
+    case_terms_sync(case=case, actor=actor, channel=channel)
+    case_index_write(case)
+    return case_get(case_id=case.pk)
+
+
+def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
+    if "title" in changes:
+        title = changes["title"]
+        if not title or not str(title).strip():
+            raise ValidationFailed({"title": "is required"})
+        case.title = title
+    if "description" in changes:
+        case.description = changes["description"] or ""
+    if "customer" in changes:
+        if changes["customer"] is None:
+            raise ValidationFailed({"customer": "is required"})
+        set_customer(case, resolve_customer(changes["customer"]))
+        contact = case.contact
+        if (
+            "contact_id" not in changes
+            and contact is not None
+            and not contact_belongs(contact, customer_of(case))
+        ):
+            case.contact = None
+    if "contact_id" in changes:
+        _apply_contact(case, changes["contact_id"])
+    if "subject_id" in changes:
+        case.subject = _lookup(Subject, changes["subject_id"], "subject_id")
+    if "product_id" in changes:
+        case.product = _lookup(Product, changes["product_id"], "product_id")
+    for field, choices in (("origin", Origin), ("priority", Priority), ("stage", Stage)):
+        if field in changes:
+            if changes[field] is None:
+                raise ValidationFailed({field: "may not be cleared"})
+            setattr(case, field, _choice(changes[field], choices, field))
+    if "case_type" in changes:
+        value = changes["case_type"]
+        case.case_type = _choice(value, CaseType, "case_type") if value else None
+    if "status" in changes:
+        target = changes["status"]
+        if target not in workflow.ACTIVE_STATUSES:
+            raise ValidationFailed(
+                {
+                    "status": "only an active status may be set; use resolve or "
+                    "cancel to close a case"
+                }
+            )
+        _check_status_transition(case, target)
+        case.status = target
+    if "decrement_entitlement_terms" in changes:
+        value = changes["decrement_entitlement_terms"]
+        if value is None:
+            raise ValidationFailed({"decrement_entitlement_terms": "may not be cleared"})
+        case.decrement_entitlement_terms = bool(value)
+    if "parent_id" in changes:
+        family.set_parent(case, changes["parent_id"])

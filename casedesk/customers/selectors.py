@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from casedesk.core.errors import NotFound
+from casedesk.core.text import digits, fold
+from casedesk.customers.models import Account, Contact
+
+CANDIDATES = 500
+
+
+def account_get(*, account_id: uuid.UUID) -> Account:
+    account = Account.objects.filter(id=account_id).first()
+    if account is None:
+        raise NotFound("No such account.")
+    return account
+
+
+def contact_get(*, contact_id: uuid.UUID) -> Contact:
+    contact = Contact.objects.select_related("account").filter(id=contact_id).first()
+    if contact is None:
+        raise NotFound("No such contact.")
+    return contact
+
+
+def customer_get(*, customer_type: str, customer_id: uuid.UUID) -> Account | Contact:
+    if customer_type == "account":
+        return account_get(account_id=customer_id)
+    if customer_type == "contact":
+        return contact_get(contact_id=customer_id)
+    raise NotFound("No such customer type.")
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in fold(text).split(" ") if w]
+
+
+def _name_condition(field: str, word: str) -> Q:
+    """Words of 3+ characters match anywhere; shorter ones match the start of a word."""
+    if len(word) >= 3:
+        return Q(**{f"{field}__contains": word})
+    return Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+
+
+def _account_filter(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= _name_condition("name_folded", word)
+    return condition
+
+
+def _contact_filter(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        matches = _name_condition("name_folded", word)
+        if len(word) >= 3:
+            matches |= Q(email_folded__contains=word)
+        number = digits(word)
+        if len(number) >= 3 and len(number) == len(word.replace("+", "").replace("-", "")):
+            matches |= Q(phone_digits__contains=number)
+        condition &= matches
+    return condition
+
+
+def account_list(*, search: str | None = None) -> QuerySet[Account]:
+    qs = Account.objects.all()
+    words = _words(search or "")
+    if words:
+        qs = qs.filter(_account_filter(words))
+    return qs
+
+
+def contact_list(
+    *, account_id: uuid.UUID | None = None, search: str | None = None
+) -> QuerySet[Contact]:
+    qs = Contact.objects.select_related("account")
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    words = _words(search or "")
+    if words:
+        qs = qs.filter(_contact_filter(words))
+    return qs
+
+
+def _rank(name_folded: str, query: str) -> int:
+    if name_folded == query:
+        return 0
+    if name_folded.startswith(query):
+        return 1
+    return 2
+
+
+def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Accounts and contacts whose name (contacts: also e-mail, phone digits) matches every word,
+    ranked exact > prefix > infix, then by name."""
+    words = _words(text)
+    if not words:
+        return []
+    query = " ".join(words)
+    rows: list[tuple[int, str, str, dict[str, Any]]] = []
+    for account in Account.objects.filter(_account_filter(words))[:CANDIDATES]:
+        rows.append(
+            (
+                _rank(account.name_folded, query),
+                account.name_folded,
+                str(account.id),
+                {
+                    "type": "account",
+                    "id": str(account.id),
+                    "name": account.name,
+                    "email": account.email,
+                    "phone": account.phone,
+                    "account_id": None,
+                },
+            )
+        )
+    for contact in Contact.objects.filter(_contact_filter(words))[:CANDIDATES]:
+        rows.append(
+            (
+                _rank(contact.name_folded, query),
+                contact.name_folded,
+                str(contact.id),
+                {
+                    "type": "contact",
+                    "id": str(contact.id),
+                    "name": contact.name,
+                    "email": contact.email,
+                    "phone": contact.phone,
+                    "account_id": str(contact.account_id) if contact.account_id else None,
+                },
+            )
+        )
+    rows.sort(key=lambda row: row[:3])
+    return [row[3] for row in rows[:limit]]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EntitlementsConfig(AppConfig):
+    name = "casedesk.entitlements"
+    label = "casedesk_entitlements"
+    default_auto_field = "django.db.models.BigAutoField"
