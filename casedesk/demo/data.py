@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casedesk.core.choices import Channel
+from casedesk.demo import customers
 from casedesk.directory import services as directory
 from casedesk.directory.models import User
 
@@ -42,4 +43,6 @@ def load() -> dict[str, int]:
             team_names=teams,
             channel=Channel.CLI,
         )
-    return {"users": len(users)}
+    summary: dict[str, int] = {"users": len(users)}
+    summary.update(customers.load(users))
+    return summary
