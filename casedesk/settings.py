@@ -173,4 +173,13 @@ LOGGING = {
 }
 
 # Failed logins and token requests: per user name and per client address, in a sliding window.
-LOGIN_THROTTLE = {"window_seconds": 900, "per_user": 5, "per_address": 20}
+# After `lockout_failures` failures within `lockout_seconds` the user name is locked out.
+LOGIN_THROTTLE = {
+    "window_seconds": 900,
+    "per_user": 5,
+    "per_address": 20,
+    "lockout_seconds": 86400,
+    "lockout_failures": 20,
+}
+# API tokens issued by POST /auth/token expire after this many days (0: never).
+TOKEN_TTL_DAYS = int(os.environ.get("CASEDESK_TOKEN_TTL_DAYS", "0") or 0)

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from casedesk.core.ratelimit import rate_limit_take
 from casedesk.directory.models import User
 from casedesk.directory.services import token_authenticate
 
@@ -16,6 +17,7 @@ class BearerAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            rate_limit_take(f"user:{user.pk}")
         return user
 
 

@@ -26,3 +26,15 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_type} {self.entity_id} {self.action}"
+
+
+class RateBucket(models.Model):
+    """A token bucket per user for `CASEDESK_RATE_LIMIT`, shared by every worker and server."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    tokens = models.FloatField()
+    updated = models.FloatField()
+    allowed = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -132,19 +132,26 @@ def _throttle_settings() -> dict[str, int]:
 
 
 def login_throttle_check(*, username: str, address: str) -> None:
-    """Refuse with `rate_limited` while too many recent failures name this user or address."""
+    """Refuse with `rate_limited` while too many recent failures name this user or address,
+    or while the user name is locked out after many failures."""
     conf = _throttle_settings()
-    since = clock.now() - dt.timedelta(seconds=conf["window_seconds"])
-    recent = LoginFailure.objects.filter(at__gte=since)
+    now = clock.now()
+    window = dt.timedelta(seconds=conf["window_seconds"])
+    lockout = dt.timedelta(seconds=conf["lockout_seconds"])
+    user_failures = LoginFailure.objects.filter(username=username.lower())
     checks = [
-        (recent.filter(username=username.lower()), conf["per_user"]),
-        (recent.filter(address=address), conf["per_address"]),
+        (user_failures.filter(at__gte=now - window), conf["per_user"], window),
+        (
+            LoginFailure.objects.filter(address=address, at__gte=now - window),
+            conf["per_address"],
+            window,
+        ),
+        (user_failures.filter(at__gte=now - lockout), conf["lockout_failures"], lockout),
     ]
-    for failures, allowed in checks:
+    for failures, allowed, span in checks:
         times = list(failures.order_by("-at").values_list("at", flat=True)[:allowed])
         if len(times) >= allowed:
-            oldest = times[-1]
-            retry = (oldest + dt.timedelta(seconds=conf["window_seconds"])) - clock.now()
+            retry = (times[-1] + span) - now
             raise RateLimited(
                 int(retry.total_seconds()) + 1, "Too many failed sign-ins; try again later."
             )
@@ -168,6 +175,9 @@ def login_verify(*, username: str, password: str, address: str) -> User:
         login_failure_record(username=username, address=address)
         raise Unauthenticated("The user name or password is wrong.")
     assert isinstance(user, User)
+    if LoginFailure.objects.filter(username=username.lower()).exists():
+        with transaction.atomic():
+            LoginFailure.objects.filter(username=username.lower()).delete()
     return user
 
 
@@ -204,11 +214,19 @@ def token_create(
 
 
 def token_issue(
-    *, username: str, password: str, address: str, name: str = ""
+    *,
+    username: str,
+    password: str,
+    address: str,
+    name: str = "",
+    expires_in_days: int | None = None,
 ) -> tuple[ApiToken, str]:
-    """Exchange credentials for a new token (`POST /auth/token`)."""
+    """Exchange credentials for a new token (`POST /auth/token`). It expires after
+    `expires_in_days`, else after `CASEDESK_TOKEN_TTL_DAYS` when that is set, else never."""
     user = login_verify(username=username, password=password, address=address)
-    return token_create(user=user, name=name)
+    days = expires_in_days or settings.TOKEN_TTL_DAYS
+    expires_at = clock.now() + dt.timedelta(days=days) if days else None
+    return token_create(user=user, name=name, expires_at=expires_at)
 
 
 @transaction.atomic

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from casedesk.directory.models import ApiToken
 from tests.conftest import PASSWORD, Api, assert_error
@@ -104,4 +106,72 @@ def test_revoke_needs_authentication(anon_api: Api) -> None:
         anon_api.delete("/api/v1/auth/tokens/00000000-0000-0000-0000-000000000000"),
         401,
         "unauthenticated",
+    )
+
+
+def test_token_with_a_lifetime_stops_working_when_it_expires(agent: Any, anon_api: Api) -> None:
+    body = anon_api.post(
+        "/api/v1/auth/token",
+        {"username": agent.username, "password": PASSWORD, "expires_in_days": 1},
+    ).json()
+    api = Api(Client(), body["token"])
+    assert api.get("/api/v1/users").status_code == 200
+    ApiToken.objects.filter(id=body["id"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_error(api.get("/api/v1/users"), 401, "unauthenticated")
+
+
+def test_token_lifetime_out_of_range_is_422(agent: Any, anon_api: Api) -> None:
+    response = anon_api.post(
+        "/api/v1/auth/token",
+        {"username": agent.username, "password": PASSWORD, "expires_in_days": 0},
+    )
+    assert_error(response, 422, "validation_error")
+
+
+def test_configured_token_lifetime_applies_by_default(
+    agent: Any, anon_api: Api, settings: Any
+) -> None:
+    settings.TOKEN_TTL_DAYS = 30
+    body = anon_api.post(
+        "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+    ).json()
+    expires = ApiToken.objects.get(id=body["id"]).expires_at
+    assert expires is not None
+    assert timedelta(days=29) < expires - timezone.now() <= timedelta(days=30)
+
+
+def test_many_failures_lock_the_user_name_out_for_a_day(
+    agent: Any, anon_api: Api, settings: Any
+) -> None:
+    settings.LOGIN_THROTTLE = {
+        **settings.LOGIN_THROTTLE,
+        "per_user": 1000,
+        "per_address": 1000,
+        "lockout_failures": 8,
+    }
+    for _ in range(8):
+        anon_api.post("/api/v1/auth/token", {"username": agent.username, "password": "x" * 12})
+    response = anon_api.post(
+        "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+    )
+    assert_error(response, 429, "rate_limited")
+    assert int(response["Retry-After"]) > 3600
+
+
+def test_a_successful_sign_in_clears_earlier_failures(agent: Any, anon_api: Api) -> None:
+    for _ in range(4):
+        anon_api.post("/api/v1/auth/token", {"username": agent.username, "password": "x" * 12})
+    assert (
+        anon_api.post(
+            "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+        ).status_code
+        == 201
+    )
+    for _ in range(4):
+        anon_api.post("/api/v1/auth/token", {"username": agent.username, "password": "x" * 12})
+    assert (
+        anon_api.post(
+            "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+        ).status_code
+        == 201
     )

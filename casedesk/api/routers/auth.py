@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.schemas import errors
@@ -17,6 +19,7 @@ class TokenIn(Schema):
     username: Username
     password: Password
     name: TokenName = ""
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
 class TokenOut(Schema):
@@ -41,6 +44,7 @@ def token_issue(request: HttpRequest, payload: TokenIn) -> Status:
         password=payload.password,
         address=client_address(request),
         name=payload.name,
+        expires_in_days=payload.expires_in_days,
     )
     return Status(201, {"token": secret, "id": str(token.id)})
 

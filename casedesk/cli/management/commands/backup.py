@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from casedesk.cli.base import Command as BaseCommand
+from casedesk.core import backups
+
+
+class Command(BaseCommand):
+    help = "Write a consistent copy of the database to PATH while casedesk keeps running."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path")
+        parser.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        target = Path(options["path"]).expanduser().resolve()
+        if target.exists() and not options["force"]:
+            raise CommandError(f"{target} exists (use --force to overwrite)")
+        if not target.parent.is_dir():
+            raise CommandError(f"the folder {target.parent} does not exist")
+        try:
+            size = backups.backup(target)
+        except backups.BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"backup written to {target} ({size} bytes)")
