@@ -47,8 +47,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "casedesk.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "casedesk.web.middleware.ContentSecurityPolicyMiddleware",
+    "casedesk.web.middleware.DomainErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "casedesk.urls"

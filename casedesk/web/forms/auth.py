@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.errors import RateLimited, Unauthenticated
 from casedesk.directory import services
+from casedesk.web.forms.base import WebForm, set_choices
 
 
 class LoginForm(AuthenticationForm):
@@ -42,3 +43,13 @@ class LoginForm(AuthenticationForm):
                 raise self.get_invalid_login_error() from exc
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class ProfileForm(WebForm):
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["language"], [("", _("As the browser asks")), *settings.LANGUAGES])

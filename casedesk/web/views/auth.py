@@ -1,11 +1,25 @@
+"""Sign in and out, the home page, the profile (language) and the language switch."""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from casedesk.web.forms import LoginForm
+from casedesk.core.errors import DomainError
+from casedesk.web import services
+from casedesk.web.errors import form_add_domain_error, message_domain_error
+from casedesk.web.forms.auth import LoginForm, ProfileForm
+from casedesk.web.views.common import actor
 
 
 class LoginView(auth_views.LoginView):
@@ -16,4 +30,65 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    return render(request, "web/home.html", {"nav": "home"})
+
+
+def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = actor(request)
+    status = 200
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            language = form.cleaned_data["language"]
+            try:
+                services.user_language_set(actor=user, language=language)
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+                status = exc.status
+            else:
+                if language:
+                    translation.activate(language)
+                messages.success(request, _("Your profile was saved."))
+                return _with_language_cookie(redirect("web:profile"), language)
+        else:
+            status = 422
+    else:
+        form = ProfileForm(initial={"language": user.language})
+    return render(request, "web/profile.html", {"form": form, "nav": "profile"}, status=status)
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The header's language menu: remembered in a cookie, and in the profile when signed in."""
+    language = request.POST.get("language", "")
+    codes = {code for code, _name in settings.LANGUAGES}
+    target: Any = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    if language not in codes:
+        return HttpResponseRedirect(target)
+    if request.user.is_authenticated:
+        try:
+            services.user_language_set(actor=actor(request), language=language)
+        except DomainError as exc:
+            message_domain_error(request, exc)
+    return _with_language_cookie(HttpResponseRedirect(target), language)

@@ -1,0 +1,96 @@
+"""Domain refusals shown to people: a translated message per error code, field errors on forms.
+
+The services speak English in their messages (the API's contract); the web UI shows the
+message for the error's code in the user's language, and puts `validation_error` fields on
+the form fields they name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.errors import DomainError
+
+CODE_MESSAGES: dict[str, Any] = {
+    "bad_request": _("The request could not be understood."),
+    "forbidden": _("You are not allowed to do this."),
+    "not_found": _("The record does not exist."),
+    "activity_closed": _("The activity is closed and can no longer be changed."),
+    "queue_item_closed": _("The queue item is closed."),
+    "open_activities": _("The case has open activities."),
+    "transition_not_allowed": _("This status change is not allowed for the case."),
+    "case_not_active": _("The case is not active: resolved and cancelled cases are read-only."),
+    "case_not_closed": _("The case is already active."),
+    "case_merged": _("A merged case cannot be reactivated."),
+    "case_hierarchy": _("This parent and child relationship is not allowed."),
+    "child_cases_open": _("The case has active child cases."),
+    "entitlement_exhausted": _("The entitlement has no terms left."),
+    "entitlement_state": _("The entitlement's state does not allow this."),
+    "entitlement_not_applicable": _("The entitlement does not apply to this case."),
+    "rule_set_active": _("An active routing rule set is read-only: deactivate it first."),
+    "version_mismatch": _(
+        "Someone else changed this record after you opened it. Reload the page to see the "
+        "changes, then make yours again."
+    ),
+    "validation_error": _("Some values are not valid."),
+    "rate_limited": _("Too many requests; try again in a moment."),
+    "unavailable": _("The service is busy; try again in a moment."),
+}
+
+# The services' field messages, in the user's language.
+FIELD_MESSAGES: dict[str, Any] = {
+    "is required": _("This field is required."),
+    "the contact does not belong to the customer": _(
+        "The contact must be the customer or a contact of the customer account."
+    ),
+    "no such account": _("The account does not exist."),
+    "no such contact": _("The contact does not exist."),
+    "no such case": _("The case does not exist."),
+    "no such subject": _("The subject does not exist."),
+    "no such product": _("The product does not exist."),
+    "a contact needs a name": _("A contact needs a name."),
+    "may not be cleared": _("This field cannot be emptied."),
+    "a new case needs an active status": _("A new case needs an active status."),
+}
+
+
+def error_message(exc: DomainError) -> str:
+    return str(CODE_MESSAGES.get(exc.code, exc.message))
+
+
+def field_message(message: Any) -> str:
+    text = str(message)
+    return str(FIELD_MESSAGES.get(text, text))
+
+
+def form_add_domain_error(
+    form: forms.BaseForm, exc: DomainError, field_map: dict[str, str] | None = None
+) -> None:
+    """Put a refusal on `form`: fields it names on those fields, the rest on the form."""
+    fields = exc.details.get("fields") if exc.code == "validation_error" else None
+    placed = False
+    if isinstance(fields, dict):
+        for name, message in fields.items():
+            target = (field_map or {}).get(name, name)
+            if target in form.fields:
+                form.add_error(target, field_message(message))
+                placed = True
+            else:
+                form.add_error(None, f"{name}: {field_message(message)}")
+                placed = True
+    if not placed:
+        form.add_error(None, error_message(exc))
+
+
+def message_domain_error(request: HttpRequest, exc: DomainError) -> None:
+    """Show a refusal as a message on the next page."""
+    text = error_message(exc)
+    fields = exc.details.get("fields") if exc.code == "validation_error" else None
+    if isinstance(fields, dict) and fields:
+        text += " " + "; ".join(f"{k}: {field_message(v)}" for k, v in fields.items())
+    messages.error(request, text)

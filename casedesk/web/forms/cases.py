@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.cases.choices import CaseType, Origin, Priority, Stage, Status
+from casedesk.cases.services.common import Ref
+from casedesk.cases.workflow import ACTIVE_STATUSES
+from casedesk.catalog import selectors as catalog
+from casedesk.core.types import LongText, SearchText, Title
+from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.base import WebForm, set_choices
+
+# Form field -> the name the services (and the API) use.
+API_NAMES = {
+    "title": "title",
+    "description": "description",
+    "customer": "customer",
+    "contact": "contact_id",
+    "subject": "subject_id",
+    "product": "product_id",
+    "origin": "origin",
+    "case_type": "case_type",
+    "priority": "priority",
+    "status": "status",
+    "stage": "stage",
+    "decrement_entitlement_terms": "decrement_entitlement_terms",
+}
+FIELD_OF_API_NAME = {api: field for field, api in API_NAMES.items()}
+
+
+def parse_customer(value: str) -> Ref | None:
+    """`account:<uuid>` or `contact:<uuid>` into a reference; None when empty or malformed."""
+    kind, _sep, raw = (value or "").partition(":")
+    if kind not in {"account", "contact"}:
+        return None
+    try:
+        return Ref(kind, uuid.UUID(raw))
+    except ValueError:
+        return None
+
+
+def _subject_choices() -> list[tuple[str, str]]:
+    subjects = list(catalog.subject_list().order_by("name"))
+    children: dict[Any, list[Any]] = {}
+    for subject in subjects:
+        children.setdefault(subject.parent_id, []).append(subject)
+    out: list[tuple[str, str]] = [("", "—")]
+
+    def walk(parent: Any, depth: int) -> None:
+        for subject in children.get(parent, []):
+            out.append((str(subject.pk), "\u2003" * depth + subject.name))
+            walk(subject.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def _product_choices() -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(p.pk), p.name) for p in catalog.product_list().order_by("name")]
+
+
+def _blank(choices: Any) -> list[tuple[str, str]]:
+    return [("", "—"), *[(c.value, c.label) for c in choices]]
+
+
+class CaseForm(WebForm):
+    """The case record's fields as the case form shows them (new case and case page)."""
+
+    title = TypedCharField(type_=Title, label=_("Case title"), max_length=200)
+    customer = forms.CharField(label=_("Customer"), widget=forms.HiddenInput)
+    # Any contact id: the options follow the chosen customer, and the service checks that the
+    # contact belongs to it.
+    contact = forms.CharField(label=_("Contact"), required=False, widget=forms.Select)
+    subject = forms.ChoiceField(label=_("Subject"), required=False)
+    product = forms.ChoiceField(label=_("Product"), required=False)
+    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices, initial=Origin.PHONE)
+    case_type = forms.ChoiceField(label=_("Case type"), required=False)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    description = TypedCharField(
+        type_=LongText,
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=100_000,
+    )
+
+    def __init__(
+        self, *args: Any, contact_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["subject"], _subject_choices())
+        set_choices(self.fields["product"], _product_choices())
+        set_choices(self.fields["case_type"], _blank(CaseType))
+        self.fields["contact"].widget.choices = [("", "—"), *(contact_choices or [])]
+
+    def clean_customer(self) -> Ref:
+        ref = parse_customer(self.cleaned_data.get("customer") or "")
+        if ref is None:
+            raise forms.ValidationError(_("Choose a customer."))
+        return ref
+
+    def clean_contact(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("contact"))
+
+    def clean_subject(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("subject"))
+
+    def clean_product(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("product"))
+
+    def clean_case_type(self) -> str | None:
+        return self.cleaned_data.get("case_type") or None
+
+
+class CaseEditForm(CaseForm):
+    """The case page: the record's fields plus its status reason, with the version read."""
+
+    status = forms.ChoiceField(label=_("Status reason"))
+    decrement_entitlement_terms = forms.BooleanField(
+        label=_("Decrement entitlement terms"), required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["status"], [(s, Status(s).label) for s in ACTIVE_STATUSES])
+
+    def changes(self) -> dict[str, Any]:
+        """The merge patch of what the user changed, under the services' names."""
+        out: dict[str, Any] = {}
+        for name in self.changed_data:
+            if name in API_NAMES:
+                out[API_NAMES[name]] = self.cleaned_data[name]
+        return out
+
+
+class StageForm(WebForm):
+    stage = forms.ChoiceField(choices=Stage.choices)
+    version = forms.IntegerField(min_value=1)
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise forms.ValidationError(_("Choose a valid option.")) from exc
+
+
+class CaseListForm(WebForm):
+    """The case list's filters and sort order (all optional)."""
+
+    search = TypedCharField(type_=SearchText, label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status reason"), required=False)
+    subject = forms.ChoiceField(label=_("Subject"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False)
+    cursor = forms.CharField(required=False, max_length=2000)
+
+    def __init__(
+        self,
+        *args: Any,
+        statuses: list[str],
+        sorts: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(
+            self.fields["status"], [("", _("Any"))] + [(s, Status(s).label) for s in statuses]
+        )
+        set_choices(self.fields["subject"], _subject_choices())
+        set_choices(self.fields["sort"], sorts)
+
+    def clean_subject(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("subject"))

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.core.types import Email, Name, PersonName, Phone
+from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.base import WebForm
+
+
+class AccountForm(WebForm):
+    name = TypedCharField(type_=Name, label=_("Account name"), max_length=200)
+    email = TypedCharField(type_=Email, label=_("E-mail"), required=False, max_length=254)
+    phone = TypedCharField(type_=Phone, label=_("Phone"), required=False, max_length=50)
+
+
+class ContactForm(WebForm):
+    first_name = TypedCharField(
+        type_=PersonName, label=_("First name"), required=False, max_length=100
+    )
+    last_name = TypedCharField(type_=PersonName, label=_("Last name"), max_length=100)
+    email = TypedCharField(type_=Email, label=_("E-mail"), required=False, max_length=254)
+    phone = TypedCharField(type_=Phone, label=_("Phone"), required=False, max_length=50)
+    account_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def clean_account_id(self) -> uuid.UUID | None:
+        value: uuid.UUID | None = self.cleaned_data.get("account_id")
+        return value

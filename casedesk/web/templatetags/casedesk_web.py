@@ -1,0 +1,88 @@
+"""Template filters of the web UI: localised numbers and durations, choice labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from casedesk.cases import choices as case_choices
+from casedesk.directory import choices as directory_choices
+from casedesk.entitlements import choices as entitlement_choices
+from casedesk.routing import choices as routing_choices
+
+register = template.Library()
+
+CHOICES: dict[str, Any] = {
+    "origin": case_choices.Origin,
+    "case_type": case_choices.CaseType,
+    "priority": case_choices.Priority,
+    "stage": case_choices.Stage,
+    "state": case_choices.State,
+    "status": case_choices.Status,
+    "customer_type": case_choices.CustomerType,
+    "owner_type": case_choices.OwnerType,
+    "activity_type": case_choices.ActivityType,
+    "activity_state": case_choices.ActivityState,
+    "direction": case_choices.Direction,
+    "parent_close_policy": case_choices.ParentClosePolicy,
+    "role": directory_choices.Role,
+    "queue_type": routing_choices.QueueType,
+    "queue_item_state": routing_choices.QueueItemState,
+    "entitlement_state": entitlement_choices.ShownState,
+    "allocation_type": entitlement_choices.AllocationType,
+    "decrease_on": entitlement_choices.DecreaseOn,
+}
+
+
+@register.filter
+def label(value: Any, kind: str) -> str:
+    """The translated label of a stored choice value (`{{ case.status|label:"status" }}`)."""
+    if value in (None, ""):
+        return ""
+    choices = CHOICES.get(kind)
+    if choices is None:
+        return str(value)
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+@register.filter
+def num(value: Any, decimals: int | None = None) -> str:
+    """A number with the language's grouping and decimal separators."""
+    if value in (None, ""):
+        return ""
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def minutes(value: Any) -> str:
+    """A duration in minutes, as hours and minutes ("1 h 20 min")."""
+    if value in (None, ""):
+        return ""
+    total = int(value)
+    hours, rest = divmod(abs(total), 60)
+    sign = "-" if total < 0 else ""
+    if hours and rest:
+        return _("%(sign)s%(h)s h %(m)s min") % {"sign": sign, "h": num(hours), "m": rest}
+    if hours:
+        return _("%(sign)s%(h)s h") % {"sign": sign, "h": num(hours)}
+    return _("%(sign)s%(m)s min") % {"sign": sign, "m": rest}
+
+
+@register.simple_tag(takes_context=True)
+def query(context: Any, **changes: Any) -> str:
+    """The current query string with some parameters changed (None or "" removes one)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

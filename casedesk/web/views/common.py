@@ -1,0 +1,59 @@
+"""What every view shares: the signed-in actor, 404s for unknown records, JSON refusals."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+
+from casedesk.core.errors import DomainError, NotFound
+from casedesk.directory.models import User
+from casedesk.web.errors import error_message
+
+T = TypeVar("T")
+View = Callable[..., HttpResponse]
+
+
+def actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def found(getter: Callable[..., T], **kwargs: Any) -> T:
+    """Call a selector; an unknown record is the web's 404 page."""
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def parse_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def json_error(exc: DomainError) -> JsonResponse:
+    body = exc.as_dict()
+    body["error"]["message"] = error_message(exc)
+    return JsonResponse(body, status=exc.status)
+
+
+def session_json(view: View) -> View:
+    """For the small endpoints the pages call: 401 JSON (not a redirect) when signed out."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return JsonResponse(
+                {"error": {"code": "unauthenticated", "message": "Sign in.", "details": {}}},
+                status=401,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper

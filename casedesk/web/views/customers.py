@@ -1,0 +1,186 @@
+"""Service › Customers, and the customer lookup of the case form (as-you-type, inline create)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from casedesk.cases import selectors as case_selectors
+from casedesk.core.choices import Channel
+from casedesk.core.errors import DomainError
+from casedesk.core.pagination import paginate
+from casedesk.core.types import SearchText
+from casedesk.customers import selectors, services
+from casedesk.customers.models import Account, Contact
+from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.customers import AccountForm, ContactForm
+from casedesk.web.views.common import actor, found, json_error, parse_uuid, session_json
+
+LOOKUP_LIMIT = 20
+_search_field = TypedCharField(type_=SearchText, required=False, max_length=200)
+
+
+def _search_text(request: HttpRequest) -> str:
+    try:
+        return str(_search_field.clean(request.GET.get("q", "")) or "")
+    except Exception:
+        return ""
+
+
+def _customer_json(customer: Account | Contact) -> dict[str, Any]:
+    if isinstance(customer, Account):
+        return {"type": "account", "id": str(customer.pk), "name": customer.name}
+    return {
+        "type": "contact",
+        "id": str(customer.pk),
+        "name": customer.name,
+        "account_id": str(customer.account_id) if customer.account_id else None,
+    }
+
+
+@session_json
+@require_GET
+def customer_lookup(request: HttpRequest) -> HttpResponse:
+    """Accounts and contacts matching what the user typed (SPEC §1 matching rules)."""
+    items = selectors.customer_search(text=_search_text(request), limit=LOOKUP_LIMIT)
+    return JsonResponse({"items": items})
+
+
+@session_json
+@require_GET
+def contact_lookup(request: HttpRequest) -> HttpResponse:
+    """The contacts a case for this customer may name: the contact itself, or the account's."""
+    kind, _sep, raw = (request.GET.get("customer") or "").partition(":")
+    customer_id = parse_uuid(raw)
+    if customer_id is None or kind not in {"account", "contact"}:
+        return JsonResponse({"items": []})
+    if kind == "contact":
+        contacts = list(selectors.contact_list().filter(id=customer_id))
+    else:
+        contacts = list(
+            selectors.contact_list(account_id=customer_id, search=_search_text(request)).order_by(
+                "name"
+            )[:200]
+        )
+    return JsonResponse({"items": [_customer_json(c) for c in contacts]})
+
+
+def _form_errors_json(form: Any, status: int = 422) -> JsonResponse:
+    fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+    return JsonResponse(
+        {"error": {"code": "validation_error", "message": "", "details": {"fields": fields}}},
+        status=status,
+    )
+
+
+@session_json
+@require_POST
+def account_create(request: HttpRequest) -> HttpResponse:
+    """Inline creation of an account from the case form."""
+    form = AccountForm(request.POST)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    try:
+        account = services.account_create(
+            actor=actor(request), channel=Channel.UI, **form.cleaned_data
+        )
+    except DomainError as exc:
+        return json_error(exc)
+    return JsonResponse(_customer_json(account), status=201)
+
+
+@session_json
+@require_POST
+def contact_create(request: HttpRequest) -> HttpResponse:
+    """Inline creation of a contact (of the chosen account, when one is given)."""
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _form_errors_json(form)
+    try:
+        contact = services.contact_create(
+            actor=actor(request), channel=Channel.UI, **form.cleaned_data
+        )
+    except DomainError as exc:
+        return json_error(exc)
+    return JsonResponse(_customer_json(contact), status=201)
+
+
+def _customer(customer_type: str, customer_id: uuid.UUID) -> Account | Contact:
+    return found(selectors.customer_get, customer_type=customer_type, customer_id=customer_id)
+
+
+def customer_summary(customer: Account | Contact) -> dict[str, Any]:
+    """The customer with its recent cases and activities, as the panel beside a case shows."""
+    recent = case_selectors.customer_recent(customer=customer)
+    return {
+        "customer": customer,
+        "customer_type": "account" if isinstance(customer, Account) else "contact",
+        "recent_cases": recent.cases,
+        "recent_activities": recent.activities,
+        "entitlements": None,
+    }
+
+
+@login_required
+@require_GET
+def customer_panel(
+    request: HttpRequest, customer_type: str, customer_id: uuid.UUID
+) -> HttpResponse:
+    """The customer's details with recent cases and activities (beside the case form)."""
+    customer = _customer(customer_type, customer_id)
+    return render(request, "web/customers/panel.html", customer_summary(customer))
+
+
+@login_required
+@require_GET
+def customer_detail(
+    request: HttpRequest, customer_type: str, customer_id: uuid.UUID
+) -> HttpResponse:
+    customer = _customer(customer_type, customer_id)
+    context = customer_summary(customer)
+    if isinstance(customer, Account):
+        context["contacts"] = list(
+            selectors.contact_list(account_id=customer.pk).order_by("name")[:200]
+        )
+    context["nav"] = "customers"
+    return render(request, "web/customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Accounts and contacts: a search over both, or the newest accounts."""
+    text = _search_text(request)
+    accounts: list[Account] = []
+    results: list[dict[str, Any]] = []
+    next_cursor = None
+    if text:
+        results = selectors.customer_search(text=text, limit=50)
+    else:
+        try:
+            page = paginate(
+                selectors.account_list(),
+                order=("name", "id"),
+                limit=50,
+                cursor=request.GET.get("cursor") or None,
+                scope="web-accounts",
+            )
+            accounts, next_cursor = page.items, page.next
+        except DomainError:
+            accounts, next_cursor = [], None
+    return render(
+        request,
+        "web/customers/list.html",
+        {
+            "q": text,
+            "results": results,
+            "accounts": accounts,
+            "next_cursor": next_cursor,
+            "nav": "customers",
+        },
+    )

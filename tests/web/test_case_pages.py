@@ -1,0 +1,285 @@
+"""The case list, the new case form and the case page, through Django's test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from casedesk.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(case: Case, **changes: Any) -> dict[str, Any]:
+    data = {
+        "title": case.title,
+        "customer": f"account:{case.customer_account_id}",
+        "contact": str(case.contact_id or ""),
+        "subject": "",
+        "product": "",
+        "origin": case.origin,
+        "case_type": case.case_type or "",
+        "priority": case.priority,
+        "description": case.description,
+        "status": case.status,
+        "decrement_entitlement_terms": "on",
+        "version": case.version,
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    "path", ["/cases/", "/cases/new/", "/customers/", "/profile/", "/lookup/customers/?q=x"]
+)
+def test_pages_send_anonymous_visitors_to_sign_in_when_not_signed_in(path: str) -> None:
+    response = Client().get(path)
+    if path.startswith("/lookup/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def test_case_page_sends_anonymous_visitors_to_sign_in_when_not_signed_in(
+    make_case: Callable[..., Any],
+) -> None:
+    case = make_case()
+    response = Client().get(f"/cases/{case.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_my_active_cases_lists_only_my_cases_when_others_have_cases(
+    web: Callable[..., Client], agent: Any, make_user: Callable[..., Any], make_case: Any
+) -> None:
+    other = make_user("agent")
+    make_case(title="Mine")
+    make_case(owner=other, title="Theirs")
+    body = web(agent).get("/cases/").content.decode()
+    assert "Mine" in body and "Theirs" not in body
+    everyone = web(agent).get("/cases/?view=active").content.decode()
+    assert "Mine" in everyone and "Theirs" in everyone
+
+
+def test_case_list_pages_with_the_keyset_cursor_when_there_are_many_cases(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    for i in range(27):
+        make_case(title=f"Case number {i:02d}")
+    client = web(agent)
+    first = client.get("/cases/?view=active&sort=number")
+    titles = re.findall(r"Case number (\d\d)", first.content.decode())
+    assert titles[:2] == ["00", "01"] and len(titles) == 25
+    cursor = first.context["next_cursor"]
+    assert cursor
+    second = client.get("/cases/", {"view": "active", "sort": "number", "cursor": cursor})
+    assert re.findall(r"Case number (\d\d)", second.content.decode()) == ["25", "26"]
+    assert second.context["next_cursor"] is None
+
+
+def test_case_list_refuses_a_tampered_cursor_without_a_server_error(
+    web: Callable[..., Client], agent: Any
+) -> None:
+    response = web(agent).get("/cases/?view=active&cursor=forged")
+    assert response.status_code == 400
+    assert "could not be understood" in response.content.decode()
+
+
+def test_case_list_costs_a_constant_number_of_queries_when_the_page_grows(
+    web: Callable[..., Client],
+    agent: Any,
+    make_case: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = web(agent)
+    make_case()
+    client.get("/cases/?view=active")
+    with django_assert_max_num_queries(12) as few:
+        client.get("/cases/?view=active")
+    for _ in range(20):
+        make_case()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/cases/?view=active")
+
+
+def test_case_list_filters_by_status_when_one_is_chosen(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    make_case(title="Waiting one", status="on_hold")
+    make_case(title="Busy one")
+    body = web(agent).get("/cases/?view=active&status=on_hold").content.decode()
+    assert "Waiting one" in body and "Busy one" not in body
+
+
+def test_new_case_creates_the_case_with_channel_ui_when_the_form_is_valid(
+    web: Callable[..., Client], agent: Any, account: Any, contact: Any
+) -> None:
+    response = web(agent, csrf=False).post(
+        "/cases/new/",
+        {
+            "title": "Portal down",
+            "customer": f"account:{account.pk}",
+            "contact": str(contact.pk),
+            "origin": "email",
+            "priority": "high",
+        },
+    )
+    case = Case.objects.get(title="Portal down")
+    assert response.status_code == 302 and response["Location"] == f"/cases/{case.pk}/"
+    assert (case.contact_id, case.origin, case.priority) == (contact.pk, "email", "high")
+    from casedesk.core.models import AuditEntry
+
+    entry = AuditEntry.objects.get(entity_id=case.pk, action="create")
+    assert entry.channel == "ui" and entry.actor_id == agent.pk
+
+
+def test_new_case_rerenders_with_errors_when_title_and_customer_are_missing(
+    web: Callable[..., Client], agent: Any
+) -> None:
+    response = web(agent).post("/cases/new/", {"title": "  ", "origin": "phone"})
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert "title" in form.errors and "customer" in form.errors
+    assert not Case.objects.exists()
+
+
+def test_new_case_shows_the_services_refusal_on_the_contact_when_it_is_not_the_customers(
+    web: Callable[..., Client], agent: Any, account: Any
+) -> None:
+    from casedesk.customers import services
+
+    stranger = services.contact_create(actor=agent, last_name="Rossi")
+    response = web(agent).post(
+        "/cases/new/",
+        {
+            "title": "Portal down",
+            "customer": f"account:{account.pk}",
+            "contact": str(stranger.pk),
+            "origin": "phone",
+            "priority": "normal",
+        },
+    )
+    assert response.status_code == 422
+    assert "contact" in response.context["form"].errors
+    assert not Case.objects.exists()
+
+
+def test_new_case_refuses_an_over_long_title_like_the_api(
+    web: Callable[..., Client], agent: Any, account: Any
+) -> None:
+    response = web(agent).post(
+        "/cases/new/",
+        {"title": "x" * 201, "customer": f"account:{account.pk}", "origin": "phone"},
+    )
+    assert response.status_code == 422 and "title" in response.context["form"].errors
+
+
+def test_new_case_needs_a_csrf_token(web: Callable[..., Client], agent: Any, account: Any) -> None:
+    response = web(agent, csrf=True).post(
+        "/cases/new/", {"title": "Portal down", "customer": f"account:{account.pk}"}
+    )
+    assert response.status_code == 403
+    assert not Case.objects.exists()
+
+
+def test_new_case_prefills_the_customer_and_shows_its_recent_cases(
+    web: Callable[..., Client], agent: Any, account: Any, make_case: Any
+) -> None:
+    make_case(title="Earlier trouble")
+    body = web(agent).get(f"/cases/new/?customer=account:{account.pk}").content.decode()
+    assert "Earlier trouble" in body and 'value="Città di Verona"' in body
+
+
+def test_case_page_saves_changes_and_bumps_the_version_when_the_version_matches(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(
+        f"/cases/{case.pk}/", _form(case, title="Printer fixed?", priority="low")
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.title, case.priority, case.version) == ("Printer fixed?", "low", 2)
+
+
+def test_case_page_refuses_a_stale_form_when_someone_saved_in_between(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    stale = _form(case, title="Mine")
+    web(agent).post(f"/cases/{case.pk}/", _form(case, title="Theirs"))
+    response = web(agent).post(f"/cases/{case.pk}/", stale)
+    assert response.status_code == 412
+    assert "Someone else changed this record" in response.content.decode()
+    case.refresh_from_db()
+    assert case.title == "Theirs"
+
+
+def test_case_page_forbids_an_agent_changing_another_agents_case(
+    web: Callable[..., Client], agent: Any, make_user: Callable[..., Any], make_case: Any
+) -> None:
+    other = make_user("agent")
+    case = make_case()
+    client = web(other)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "only its owner" in page
+    response = client.post(f"/cases/{case.pk}/", _form(case, title="Hijacked"))
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.title == "Printer offline"
+
+
+def test_case_page_lets_a_manager_change_any_case(
+    web: Callable[..., Client], manager: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(manager).post(f"/cases/{case.pk}/", _form(case, title="Managed"))
+    assert response.status_code == 302
+
+
+def test_case_page_rerenders_with_errors_when_the_title_is_blank(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(f"/cases/{case.pk}/", _form(case, title=""))
+    assert response.status_code == 422 and "title" in response.context["form"].errors
+
+
+def test_case_page_answers_404_for_an_unknown_case(web: Callable[..., Client], agent: Any) -> None:
+    response = web(agent).get("/cases/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+
+
+def test_process_bar_moves_the_stage_when_the_version_matches(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(
+        f"/cases/{case.pk}/stage/", {"stage": "resolve", "version": case.version}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.stage == "resolve"
+
+
+def test_process_bar_refuses_a_stale_version(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(f"/cases/{case.pk}/stage/", {"stage": "resolve", "version": 99})
+    assert response.status_code == 412
+    case.refresh_from_db()
+    assert case.stage == "identify"
+
+
+def test_case_page_speaks_italian_with_the_seeds_words(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    body = web(agent, language="it").get(f"/cases/{case.pk}/").content.decode()
+    for word in ("Titolo caso", "Cliente", "Argomento", "Priorità", "Trova caso", "Identificare"):
+        assert word in body, word
