@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "casedesk.entitlements",
     "casedesk.cases",
     "casedesk.routing",
+    "casedesk.search",
     "casedesk.web",
     "casedesk.cli",
 ]

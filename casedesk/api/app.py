@@ -7,7 +7,15 @@ from ninja import NinjaAPI
 
 from casedesk.api import errors
 from casedesk.api.auth import BearerAuth
-from casedesk.api.routers import activities, auth, cases, catalog, customers, directory
+from casedesk.api.routers import (
+    activities,
+    auth,
+    cases,
+    catalog,
+    customers,
+    directory,
+    similar,
+)
 
 api = NinjaAPI(
     title="casedesk",
@@ -26,6 +34,7 @@ api.add_router("/", customers.router)
 api.add_router("/", catalog.router)
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
+api.add_router("/", similar.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

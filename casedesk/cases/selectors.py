@@ -12,6 +12,7 @@ from casedesk.core.errors import NotFound
 from casedesk.customers.models import Account, Contact
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem
+from casedesk.search.selectors import Narrowing, case_search_filter
 
 CASE_RELATED = ("customer_account", "customer_contact", "owner_user", "owner_team")
 
@@ -75,7 +76,25 @@ def case_list(filters: CaseFilters) -> QuerySet[Case]:
                 )
             )
         )
+    if filters.search and filters.search.strip():
+        qs = _search(qs, filters)
     return qs
+
+
+def _search(qs: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
+    """The full-text branch: results keep the list's own order and keyset paging. With a
+    customer, owner, queue or parent filter every such case is checked against the index;
+    otherwise the newest matches (narrowed by state, status and subject inside the index,
+    capped: casedesk/search/selectors.py LIST_CAP) are listed."""
+    narrowing = Narrowing(
+        states=[filters.state] if filters.state else [],
+        statuses=[filters.status] if filters.status else [],
+        subject_ids=[filters.subject_id] if filters.subject_id else [],
+    )
+    selective = bool(
+        filters.owner_id or filters.queue_id or filters.customer_id or filters.parent_id
+    )
+    return case_search_filter(qs, filters.search or "", narrowing=narrowing, selective=selective)
 
 
 def service_settings(*, for_update: bool = False) -> ServiceSettings:

@@ -3,11 +3,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 
 from casedesk.core.errors import NotFound
-from casedesk.core.text import digits, fold
+from casedesk.core.text import fold
 from casedesk.customers.models import Account, Contact
+from casedesk.search.customers import account_match, contact_match
 
 CANDIDATES = 500
 
@@ -38,31 +40,14 @@ def _words(text: str) -> list[str]:
     return [w for w in fold(text).split(" ") if w]
 
 
-def _name_condition(field: str, word: str) -> Q:
-    """Words of 3+ characters match anywhere; shorter ones match the start of a word."""
-    if len(word) >= 3:
-        return Q(**{f"{field}__contains": word})
-    return Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
-
-
 def _account_filter(words: list[str]) -> Q:
-    condition = Q()
-    for word in words:
-        condition &= _name_condition("name_folded", word)
-    return condition
+    """Every word matches the folded name (index-backed: casedesk/search/customers.py)."""
+    return account_match(words)
 
 
 def _contact_filter(words: list[str]) -> Q:
-    condition = Q()
-    for word in words:
-        matches = _name_condition("name_folded", word)
-        if len(word) >= 3:
-            matches |= Q(email_folded__contains=word)
-        number = digits(word)
-        if len(number) >= 3 and len(number) == len(word.replace("+", "").replace("-", "")):
-            matches |= Q(phone_digits__contains=number)
-        condition &= matches
-    return condition
+    """Every word matches the folded name, e-mail or phone digits (index-backed)."""
+    return contact_match(words)
 
 
 def account_list(*, search: str | None = None) -> QuerySet[Account]:
@@ -93,6 +78,19 @@ def _rank(name_folded: str, query: str) -> int:
     return 2
 
 
+_BEST = ("rank", "name_folded", "id")
+
+
+def _rank_sql(query: str) -> DbCase:
+    """0 exact, 1 prefix, 2 infix: the order of `_rank`, computed by the database."""
+    return DbCase(
+        When(name_folded=query, then=Value(0)),
+        When(name_folded__startswith=query, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
 def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
     """Accounts and contacts whose name (contacts: also e-mail, phone digits) matches every word,
     ranked exact > prefix > infix, then by name."""
@@ -101,7 +99,8 @@ def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
         return []
     query = " ".join(words)
     rows: list[tuple[int, str, str, dict[str, Any]]] = []
-    for account in Account.objects.filter(_account_filter(words))[:CANDIDATES]:
+    accounts = Account.objects.filter(_account_filter(words))
+    for account in accounts.annotate(rank=_rank_sql(query)).order_by(*_BEST)[:limit]:
         rows.append(
             (
                 _rank(account.name_folded, query),
@@ -117,7 +116,8 @@ def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
                 },
             )
         )
-    for contact in Contact.objects.filter(_contact_filter(words))[:CANDIDATES]:
+    contacts = Contact.objects.filter(_contact_filter(words))
+    for contact in contacts.annotate(rank=_rank_sql(query)).order_by(*_BEST)[:limit]:
         rows.append(
             (
                 _rank(contact.name_folded, query),

@@ -15,6 +15,7 @@ from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.core.text import digits, fold
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import User
+from casedesk.search.customers import customer_index_write
 
 ACCOUNT_FIELDS = ("name", "email", "phone")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "account")
@@ -54,6 +55,7 @@ def account_create(
     account = Account(name=name, email=email, phone=phone, created_at=now, modified_at=now)
     _index_account(account)
     account.save()
+    customer_index_write(account)
     audit_record(
         actor=actor,
         action="create",
@@ -90,6 +92,7 @@ def account_update(
         account.version += 1
         account.modified_at = clock.now()
         account.save()
+        customer_index_write(account)
         audit_record(actor=actor, action="update", channel=channel, entity=account, changes=changed)
     return account
 
@@ -120,6 +123,7 @@ def contact_create(
     )
     _index_contact(contact)
     contact.save()
+    customer_index_write(contact)
     audit_record(
         actor=actor,
         action="create",
@@ -158,5 +162,6 @@ def contact_update(
         contact.version += 1
         contact.modified_at = clock.now()
         contact.save()
+        customer_index_write(contact)
         audit_record(actor=actor, action="update", channel=channel, entity=contact, changes=changed)
     return contact

@@ -2,10 +2,36 @@
 
 from __future__ import annotations
 
-from casedesk.cases.models import Case
+from django.db import connection
+
+from casedesk.cases.choices import ActivityType
+from casedesk.cases.models import Activity, Case
+from casedesk.search.documents import case_document, write_documents
+
+
+def live_resolution(case: Case) -> str | None:
+    """The description of the case's live (not superseded) resolution activity, if any."""
+    return (
+        Activity.objects.filter(
+            case_id=case.pk, type=ActivityType.CASE_RESOLUTION, superseded=False
+        )
+        .values_list("description", flat=True)
+        .first()
+    )
 
 
 def case_index_write(case: Case) -> None:
     """Bring the search index row of `case` in step with the case (title, description,
-    resolution, state, subject). Every service that changes those calls it."""
-    return None
+    resolution, state, status, subject). Every service that changes those calls it, inside
+    its transaction, so a search sees every committed write."""
+    doc = case_document(
+        number=case.number,
+        case_id=case.pk,
+        state=case.state,
+        status=case.status,
+        subject_id=case.subject_id,
+        title=case.title,
+        description=case.description,
+        resolution=live_resolution(case),
+    )
+    write_documents(connection, [doc])

@@ -1,0 +1,180 @@
+"""The customer lookup's indexes and match conditions (SPEC §1), the same rule on both engines.
+
+Rule: every word must match; a word of 3+ characters matches anywhere in the folded name
+(contacts: also in the folded e-mail, and its digits in the phone digits when the word is a
+phone number); a shorter word matches the start of a word of the name.
+
+PostgreSQL answers these LIKE conditions from pg_trgm GIN indexes on the folded columns.
+SQLite has no such index: the services keep a customer key (an integer of our own), an FTS5
+trigram table over the folded text (3+ characters) and a table of name words (B-tree prefix
+ranges for 1–2 characters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from casedesk.core.text import digits
+from casedesk.customers.models import Account, Contact
+
+_TOP = "\U0010ffff"  # sorts after every character: [w, w + _TOP) is "starts with w"
+
+
+def phone_number_of(word: str) -> str | None:
+    """The digits of `word` when it is a phone number of 3+ digits (`+39-06...`), else None."""
+    number = digits(word)
+    if len(number) >= 3 and len(number) == len(word.replace("+", "").replace("-", "")):
+        return number
+    return None
+
+
+def _like_name(field: str, word: str) -> Q:
+    if len(word) >= 3:
+        return Q(**{f"{field}__contains": word})
+    return Q(**{f"{field}__startswith": word}) | Q(**{f"{field}__contains": f" {word}"})
+
+
+def _like_account(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        condition &= _like_name("name_folded", word)
+    return condition
+
+
+def _like_contact(words: list[str]) -> Q:
+    condition = Q()
+    for word in words:
+        matches = _like_name("name_folded", word)
+        if len(word) >= 3:
+            matches |= Q(email_folded__contains=word)
+        number = phone_number_of(word)
+        if number:
+            matches |= Q(phone_digits__contains=number)
+        condition &= matches
+    return condition
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _fts_expression(kind: str, words: list[str]) -> str:
+    parts = []
+    for word in words:
+        if kind == "account":
+            parts.append(f"name : {_phrase(word)}")
+            continue
+        options = [f"{{name email}} : {_phrase(word)}"]
+        number = phone_number_of(word)
+        if number:
+            options.append(f"phone : {_phrase(number)}")
+        parts.append("(" + " OR ".join(options) + ")")
+    return " AND ".join(parts)
+
+
+def _indexed_ids(kind: str, words: list[str]) -> RawSQL:
+    sql = "SELECT customer_id FROM search_customer_key WHERE kind = %s"
+    params: list[str] = [kind]
+    long_words = [w for w in words if len(w) >= 3]
+    if long_words:
+        sql += (
+            " AND id IN (SELECT rowid FROM search_customer_fts WHERE search_customer_fts MATCH %s)"
+        )
+        params.append(_fts_expression(kind, long_words))
+    for word in (w for w in words if len(w) < 3):
+        sql += " AND id IN (SELECT key_id FROM search_customer_word WHERE word >= %s AND word < %s)"
+        params += [word, word + _TOP]
+    return RawSQL(sql, params)
+
+
+def account_match(words: list[str]) -> Q:
+    """Accounts whose folded name matches every word (index-backed on both engines)."""
+    if connection.vendor == "sqlite":
+        return Q(id__in=_indexed_ids("account", words))
+    return _like_account(words)
+
+
+def contact_match(words: list[str]) -> Q:
+    """Contacts whose folded name, e-mail or phone digits match every word."""
+    if connection.vendor == "sqlite":
+        return Q(id__in=_indexed_ids("contact", words))
+    return _like_contact(words)
+
+
+def like_account(words: list[str]) -> Q:
+    """The same rule without the index: what `check` and tests compare the index against."""
+    return _like_account(words)
+
+
+def like_contact(words: list[str]) -> Q:
+    return _like_contact(words)
+
+
+# Writes (SQLite only: PostgreSQL's indexes follow the columns by themselves) -----------------
+
+
+def _rows(customer: Account | Contact) -> tuple[str, str, str, str, str]:
+    if isinstance(customer, Account):
+        return ("account", customer.pk.hex, customer.name_folded, "", "")
+    return (
+        "contact",
+        customer.pk.hex,
+        customer.name_folded,
+        customer.email_folded,
+        customer.phone_digits,
+    )
+
+
+def customer_index_write(customer: Account | Contact) -> None:
+    """Bring the lookup index of an account or contact in step with its folded columns, in the
+    caller's transaction. Call after every write of a customer's name, e-mail or phone."""
+    if connection.vendor != "sqlite":
+        return
+    customer_index_write_many([customer])
+
+
+def customer_index_write_many(customers: Iterable[Account | Contact]) -> None:
+    rows = [_rows(c) for c in customers]
+    if not rows or connection.vendor != "sqlite":
+        return
+    write_rows(rows)
+
+
+def write_rows(rows: list[tuple[str, str, str, str, str]]) -> None:
+    """Index `(kind, customer id hex, name, email, phone digits)` rows (SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO search_customer_key (kind, customer_id) VALUES (%s, %s)"
+            " ON CONFLICT (customer_id) DO NOTHING",
+            [(kind, cid) for kind, cid, *_ in rows],
+        )
+        keys: dict[str, int] = {}
+        ids = [cid for _k, cid, *_ in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT customer_id, id FROM search_customer_key WHERE customer_id IN ({marks})",
+                chunk,
+            )
+            keys.update({cid: key for cid, key in cursor.fetchall()})
+        key_rows = [(keys[cid],) for _k, cid, *_ in rows]
+        cursor.executemany("DELETE FROM search_customer_word WHERE key_id = %s", key_rows)
+        cursor.executemany("DELETE FROM search_customer_fts WHERE rowid = %s", key_rows)
+        cursor.executemany(
+            "INSERT INTO search_customer_word (word, key_id) VALUES (%s, %s)",
+            [
+                (word, keys[cid])
+                for _k, cid, name, _e, _p in rows
+                for word in sorted(set(name.split(" ")))
+                if word
+            ],
+        )
+        cursor.executemany(
+            "INSERT INTO search_customer_fts (rowid, name, email, phone) VALUES (%s, %s, %s, %s)",
+            [(keys[cid], name, email, phone) for _k, cid, name, email, phone in rows],
+        )

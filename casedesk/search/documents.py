@@ -1,0 +1,176 @@
+"""What the case index holds for one case, and how each engine stores it.
+
+SQLite: the FTS5 table `search_case_fts`, its rowid the case's `number`; columns title,
+resolution, description (stems) and tags (state, status and subject as single tokens, to
+narrow a match inside the index). PostgreSQL: the table `search_case_doc` keyed by `number`,
+whose generated `document` tsvector weighs title A, resolution B, description C.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from casedesk.search.text import indexed
+
+
+def state_tag(state: str) -> str:
+    return f"state{state}"
+
+
+def status_tag(status: str) -> str:
+    return "status" + status.replace("_", "")
+
+
+def subject_tag(subject_id: uuid.UUID | str) -> str:
+    value = subject_id if isinstance(subject_id, uuid.UUID) else uuid.UUID(str(subject_id))
+    return f"subj{value.hex}"
+
+
+@dataclass(frozen=True)
+class CaseDocument:
+    number: int
+    case_id: uuid.UUID
+    state: str
+    status: str
+    subject_id: uuid.UUID | None
+    title: str
+    resolution: str
+    description: str
+
+    @property
+    def tags(self) -> str:
+        tags = [state_tag(self.state), status_tag(self.status)]
+        if self.subject_id is not None:
+            tags.append(subject_tag(self.subject_id))
+        return " ".join(tags)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
+
+
+def case_document(
+    *,
+    number: int,
+    case_id: Any,
+    state: str,
+    status: str,
+    subject_id: Any,
+    title: str,
+    description: str,
+    resolution: str | None,
+) -> CaseDocument:
+    """The index row of a case, through the same text pipeline as every query."""
+    found = _uuid(case_id)
+    assert found is not None
+    return CaseDocument(
+        number=int(number),
+        case_id=found,
+        state=state,
+        status=status,
+        subject_id=_uuid(subject_id),
+        title=indexed(title),
+        resolution=indexed(resolution or ""),
+        description=indexed(description),
+    )
+
+
+def write_documents(connection: BaseDatabaseWrapper, docs: Sequence[CaseDocument]) -> None:
+    """Insert or replace the index rows of `docs` (in the caller's transaction)."""
+    if not docs:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.executemany(
+                "DELETE FROM search_case_fts WHERE rowid = %s", [(d.number,) for d in docs]
+            )
+            cursor.executemany(
+                "INSERT INTO search_case_fts (rowid, title, resolution, description, tags)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [(d.number, d.title, d.resolution, d.description, d.tags) for d in docs],
+            )
+        else:
+            cursor.executemany(
+                "INSERT INTO search_case_doc (number, case_id, state, status, subject_id,"
+                " title, resolution, description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (number) DO UPDATE SET case_id = EXCLUDED.case_id,"
+                " state = EXCLUDED.state, status = EXCLUDED.status,"
+                " subject_id = EXCLUDED.subject_id, title = EXCLUDED.title,"
+                " resolution = EXCLUDED.resolution, description = EXCLUDED.description",
+                [
+                    (
+                        d.number,
+                        d.case_id,
+                        d.state,
+                        d.status,
+                        d.subject_id,
+                        d.title,
+                        d.resolution,
+                        d.description,
+                    )
+                    for d in docs
+                ],
+            )
+
+
+def delete_documents(connection: BaseDatabaseWrapper, numbers: Iterable[int]) -> None:
+    rows = [(n,) for n in numbers]
+    if not rows:
+        return
+    table = (
+        "search_case_fts WHERE rowid"
+        if connection.vendor == "sqlite"
+        else "search_case_doc WHERE number"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(f"DELETE FROM {table} = %s", rows)
+
+
+def stored_documents(
+    connection: BaseDatabaseWrapper, low: int, high: int
+) -> dict[int, tuple[str, str, str, str]]:
+    """The stored rows with `low <= number < high`: number → (title, resolution, description,
+    tags), where PostgreSQL's tags are rebuilt from its state, status and subject columns."""
+    out: dict[int, tuple[str, str, str, str]] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT rowid, title, resolution, description, tags FROM search_case_fts"
+                " WHERE rowid >= %s AND rowid < %s",
+                [low, high],
+            )
+            for number, title, resolution, description, tags in cursor.fetchall():
+                out[int(number)] = (title, resolution, description, tags)
+        else:
+            cursor.execute(
+                "SELECT number, case_id, state, status, subject_id, title, resolution,"
+                " description FROM search_case_doc WHERE number >= %s AND number < %s",
+                [low, high],
+            )
+            for row in cursor.fetchall():
+                doc = CaseDocument(
+                    number=row[0],
+                    case_id=row[1],
+                    state=row[2],
+                    status=row[3],
+                    subject_id=row[4],
+                    title=row[5],
+                    resolution=row[6],
+                    description=row[7],
+                )
+                out[int(row[0])] = (doc.title, doc.resolution, doc.description, doc.tags)
+    return out
+
+
+def index_row_count(connection: BaseDatabaseWrapper) -> int:
+    table = "search_case_fts" if connection.vendor == "sqlite" else "search_case_doc"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return int(cursor.fetchone()[0])

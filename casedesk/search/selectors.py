@@ -1,0 +1,156 @@
+"""Case search on the engines' full-text indexes: what `/cases?search=` and similar cases use.
+
+Both engines see only the stems of the text pipeline, quoted and ANDed; a ticket number is
+an exact lookup. Ranking (bm25 on SQLite, ts_rank on PostgreSQL) scores every row it is given,
+so a match is narrowed inside the index first (state, status, subject) and capped to the newest
+`cap` matching cases (by case number) before it is ranked: a frequent word over a million
+cases then costs about as much as a rare one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from casedesk.cases.choices import Status
+from casedesk.cases.models import Case
+from casedesk.search.documents import state_tag, status_tag, subject_tag
+from casedesk.search.text import query_terms, ticket_query
+
+# SQLite bm25 column weights (title, resolution, description, tags) and PostgreSQL ts_rank
+# weights {D, C, B, A}: title > resolution > description (SPEC §9).
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 0.0)
+TS_RANK_WEIGHTS = "{0.0, 0.2, 0.5, 1.0}"
+LIST_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """Filters applied inside the index, before ranking and capping."""
+
+    states: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    subject_ids: Sequence[uuid.UUID] = ()
+    exclude_merged: bool = False
+
+
+def _phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_expression(terms: Sequence[str], narrowing: Narrowing) -> str:
+    """An FTS5 MATCH expression of quoted stems, ANDed, narrowed by tags. No user syntax."""
+    parts = [f"{{title resolution description}} : {_phrase(t)}" for t in terms]
+    for tags in (
+        [state_tag(s) for s in narrowing.states],
+        [status_tag(s) for s in narrowing.statuses],
+        [subject_tag(s) for s in narrowing.subject_ids],
+    ):
+        if tags:
+            parts.append("(" + " OR ".join(f"tags : {_phrase(t)}" for t in tags) + ")")
+    expression = " AND ".join(parts)
+    if narrowing.exclude_merged:
+        expression = f"({expression}) NOT tags : {_phrase(status_tag(Status.MERGED))}"
+    return expression
+
+
+def _pg_filters(narrowing: Narrowing) -> tuple[str, list[Any]]:
+    sql = ""
+    params: list[Any] = []
+    if narrowing.states:
+        sql += " AND state = ANY(%s)"
+        params.append(list(narrowing.states))
+    if narrowing.statuses:
+        sql += " AND status = ANY(%s)"
+        params.append(list(narrowing.statuses))
+    if narrowing.subject_ids:
+        sql += " AND subject_id = ANY(%s)"
+        params.append(list(narrowing.subject_ids))
+    if narrowing.exclude_merged:
+        sql += " AND status <> %s"
+        params.append(str(Status.MERGED))
+    return sql, params
+
+
+def case_matches(
+    terms: Sequence[str], narrowing: Narrowing, *, cap: int, ranked: bool
+) -> list[tuple[int, float]]:
+    """`(number, rank)` of the newest `cap` cases whose text has every term, narrowed; rank is
+    larger for better matches (0.0 when not `ranked`). Newest first."""
+    if not terms:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            score = "0.0"
+            if ranked:
+                weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+                score = f"-bm25(search_case_fts, {weights})"
+            cursor.execute(
+                f"SELECT rowid, {score} FROM search_case_fts WHERE search_case_fts MATCH %s"
+                " ORDER BY rowid DESC LIMIT %s",
+                [fts_expression(terms, narrowing), cap],
+            )
+        else:
+            where, params = _pg_filters(narrowing)
+            text = " ".join(terms)
+            score = "0.0"
+            if ranked:
+                score = f"ts_rank('{TS_RANK_WEIGHTS}', document, plainto_tsquery('simple', %s))"
+            inner = (
+                "SELECT number, document FROM search_case_doc"
+                f" WHERE document @@ plainto_tsquery('simple', %s){where}"
+                " ORDER BY number DESC LIMIT %s"
+            )
+            cursor.execute(
+                f"SELECT number, {score} FROM ({inner}) AS found ORDER BY number DESC",
+                [*([text] if ranked else []), text, *params, cap],
+            )
+        return [(int(number), float(rank)) for number, rank in cursor.fetchall()]
+
+
+def _match_condition(terms: Sequence[str]) -> RawSQL:
+    """True for a case row whose indexed text has every term (checked row by row)."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    if connection.vendor == "sqlite":
+        sql = (
+            "EXISTS (SELECT 1 FROM search_case_fts WHERE search_case_fts MATCH %s"
+            f" AND search_case_fts.rowid = {table}.number)"
+        )
+        return RawSQL(sql, [fts_expression(terms, Narrowing())], output_field=BooleanField())
+    sql = (
+        "EXISTS (SELECT 1 FROM search_case_doc d WHERE d.number = "
+        f"{table}.number AND d.document @@ plainto_tsquery('simple', %s))"
+    )
+    return RawSQL(sql, [" ".join(terms)], output_field=BooleanField())
+
+
+def case_search_filter(
+    qs: QuerySet[Case], text: str, *, narrowing: Narrowing, selective: bool
+) -> QuerySet[Case]:
+    """`qs` narrowed to the cases a search for `text` finds.
+
+    A ticket number (`CAS-01001-K7Q2M9`) finds exactly that case; a bare number (`1001`)
+    finds the case with that number as well as the cases whose text has it. Words match when
+    every stem is in the title, description or resolution. When `selective` (the other filters
+    already pick few cases: a customer, an owner, a queue, a parent) each of those is checked
+    against the index; otherwise the newest LIST_CAP matches, narrowed in the index, are kept.
+    """
+    ticket = ticket_query(text)
+    if ticket is not None and ticket.ticket_number is not None:
+        return qs.filter(ticket_number=ticket.ticket_number)
+    by_number = Q(number=ticket.number) if ticket is not None else Q(pk__in=[])
+    if ticket is not None and text.strip().lower().startswith(("cas", "#")):
+        return qs.filter(by_number)
+    terms = query_terms(text)
+    if not terms:
+        return qs.filter(by_number) if ticket is not None else qs.none()
+    if selective:
+        return qs.filter(by_number | Q(_match_condition(terms)))
+    numbers = [n for n, _ in case_matches(terms, narrowing, cap=LIST_CAP, ranked=False)]
+    return qs.filter(by_number | Q(number__in=numbers))
