@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -70,20 +71,25 @@ def running_server(
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`casedesk serve` in the foreground; yields its base URL once it answers."""
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads would fill up and stall it.
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+        prefix="casedesk-serve-", suffix=".log", delete=False
+    )
     proc = subprocess.Popen(
         [CASEDESK, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
     )
+    proc.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+                raise RuntimeError(f"server exited: {Path(log.name).read_text()[-3000:]}")
             try:
                 if httpx.get(f"{base}/login/", timeout=2).status_code == 200:
                     break

@@ -71,6 +71,7 @@ class Command(BaseCommand):
             "-",
             "--log-level",
             "info",
+            "--no-control-socket",
             "--forwarded-allow-ips",
             "127.0.0.1",
         ]
