@@ -12,8 +12,10 @@ from casedesk.api.routers import (
     auth,
     cases,
     catalog,
+    contracts,
     customers,
     directory,
+    entitlements,
     similar,
 )
 
@@ -34,6 +36,8 @@ api.add_router("/", customers.router)
 api.add_router("/", catalog.router)
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
+api.add_router("/", entitlements.router)
+api.add_router("/", contracts.router)
 api.add_router("/", similar.router)
 
 

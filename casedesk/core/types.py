@@ -6,6 +6,7 @@ over-long strings); these types refuse such values before they reach either engi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -63,3 +64,5 @@ TokenName = Annotated[str, _text(100), _clean]
 Minutes = Annotated[int, Field(ge=0, le=10_000_000)]
 Limit = Annotated[int, Field(ge=1, le=200)]
 Count = Annotated[int, Field(ge=0, le=INT_MAX)]
+# Entitlement terms: whole cases, or hours with at most two decimals (kept as minutes).
+Terms = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2, allow_inf_nan=False)]

@@ -32,3 +32,20 @@ class AllotmentType(models.TextChoices):
     CASES = "cases", _("Number of cases")
     MINUTES = "minutes", _("Time (minutes)")
     COVERAGE_DATES = "coverage_dates", _("Coverage dates")
+
+
+class LedgerReason(models.TextChoices):
+    """Why terms were debited or credited: the case event that changed its target."""
+
+    CASE_CREATED = "case_created", _("Case created")
+    CASE_UPDATED = "case_updated", _("Case updated")
+    CASE_RESOLVED = "case_resolved", _("Case resolved")
+    CASE_CANCELLED = "case_cancelled", _("Case cancelled")
+    CASE_MERGED = "case_merged", _("Case merged")
+    CASE_REACTIVATED = "case_reactivated", _("Case reactivated")
+    ENTITLEMENT_CHANGED = "entitlement_changed", _("Entitlement changed")
+    CHANNEL_CHANGED = "channel_changed", _("Channel changed")
+    DECREMENT_CHANGED = "decrement_changed", _("Do not decrement entitlement terms changed")
+    CONTRACT_LINE_CHANGED = "contract_line_changed", _("Contract line changed")
+    BILLABLE_CHANGED = "billable_changed", _("Billable time changed")
+    ADJUSTMENT = "adjustment", _("Adjustment")

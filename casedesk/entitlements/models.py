@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -17,6 +18,7 @@ from casedesk.entitlements.choices import (
     AllotmentType,
     DecreaseOn,
     EntitlementState,
+    LedgerReason,
 )
 
 
@@ -200,3 +202,71 @@ class ContractLine(models.Model):
     @property
     def remaining(self) -> int:
         return self.total - self.used
+
+
+class TermLedger(models.Model):
+    """One debit (negative) or credit (positive) of an entitlement's terms for a case.
+
+    `channel` is the support channel the case came through (its origin); an entitlement's
+    remaining terms are its total plus the sum of its rows, and a listed channel's are its terms
+    plus the sum of the rows on that channel.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.PROTECT, related_name="ledger")
+    case = models.ForeignKey(
+        "casedesk_cases.Case", on_delete=models.PROTECT, related_name="term_ledger"
+    )
+    amount = models.IntegerField()
+    reason = models.CharField(max_length=32, choices=LedgerReason.choices)
+    channel = models.CharField(max_length=10, choices=Origin.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="term_ledger_not_zero")]
+        indexes = [
+            models.Index(fields=["case", "entitlement", "channel"], name="term_ledger_case_idx"),
+            models.Index(fields=["entitlement", "id"], name="term_ledger_entitlement_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id} {self.case_id} {self.amount:+d}"
+
+
+class ContractLineLedger(models.Model):
+    """One use (negative) or give-back (positive) of a contract line's allotment for a case."""
+
+    id = models.BigAutoField(primary_key=True)
+    contract_line = models.ForeignKey(ContractLine, on_delete=models.PROTECT, related_name="ledger")
+    case = models.ForeignKey(
+        "casedesk_cases.Case", on_delete=models.PROTECT, related_name="contract_ledger"
+    )
+    amount = models.IntegerField()
+    reason = models.CharField(max_length=32, choices=LedgerReason.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="contract_ledger_not_zero")
+        ]
+        indexes = [
+            models.Index(fields=["case", "contract_line"], name="contract_ledger_case_idx"),
+            models.Index(fields=["contract_line", "id"], name="contract_ledger_line_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_line_id} {self.case_id} {self.amount:+d}"

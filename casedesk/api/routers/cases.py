@@ -93,6 +93,9 @@ class CaseIn(Schema):
     status: CaseStatus = CaseStatus.IN_PROGRESS
     owner: OwnerIn | None = None
     parent_id: uuid.UUID | None = None
+    entitlement_id: uuid.UUID | None = None
+    contract_line_id: uuid.UUID | None = None
+    decrement_entitlement_terms: bool = True
 
 
 class CasePatch(Schema):
@@ -110,6 +113,8 @@ class CasePatch(Schema):
     status: CaseStatus | None = None
     parent_id: uuid.UUID | None = None
     decrement_entitlement_terms: bool | None = None
+    entitlement_id: uuid.UUID | None = None
+    contract_line_id: uuid.UUID | None = None
 
 
 class CaseListParams(ListParams):
@@ -257,6 +262,9 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
         status=payload.status,
         owner=Ref(payload.owner.type, payload.owner.id) if payload.owner else None,
         parent_id=payload.parent_id,
+        entitlement_id=payload.entitlement_id,
+        contract_line_id=payload.contract_line_id,
+        decrement_entitlement_terms=payload.decrement_entitlement_terms,
         given=frozenset(data),
     )
     return Status(201, case_response(response, selectors.case_get(case_id=case.id)))

@@ -9,12 +9,14 @@ from ninja import Query, Router, Schema, Status
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import activity_out, case_out
+from casedesk.api.routers.entitlements import entitlement_out
 from casedesk.api.schemas import ListParams, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Email, Name, PersonName, Phone, SearchText
 from casedesk.customers import selectors, services
 from casedesk.customers.models import Account, Contact
+from casedesk.entitlements import selectors as entitlement_selectors
 
 router = Router(tags=["customers"])
 
@@ -235,4 +237,6 @@ def customer_get(
     recent = case_selectors.customer_recent(customer=customer)
     body["recent_cases"] = [case_out(case) for case in recent.cases]
     body["recent_activities"] = [activity_out(activity) for activity in recent.activities]
+    active = entitlement_selectors.customer_active_entitlements(customer=customer)
+    body["entitlements"] = [entitlement_out(entitlement) for entitlement in active]
     return body

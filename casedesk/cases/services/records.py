@@ -34,6 +34,12 @@ from casedesk.core.concurrency import check_version
 from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Contact
 from casedesk.directory.models import User
+from casedesk.entitlements.services.applicability import (
+    case_contract_line_set,
+    case_customer_key,
+    case_entitlement_on_create,
+    case_entitlement_on_update,
+)
 from casedesk.entitlements.services.terms import case_terms_sync
 from casedesk.search.indexing import case_index_write
 
@@ -53,6 +59,8 @@ WRITABLE_FIELDS = frozenset(
         "status",
         "parent_id",
         "decrement_entitlement_terms",
+        "entitlement_id",
+        "contract_line_id",
     }
 )
 # What a manager may still correct on a closed case when `allow_closed_updates` is on.
@@ -115,6 +123,9 @@ def case_create(
     status: str = Status.IN_PROGRESS,
     owner: Ref | None = None,
     parent_id: uuid.UUID | None = None,
+    entitlement_id: uuid.UUID | None = None,
+    contract_line_id: uuid.UUID | None = None,
+    decrement_entitlement_terms: bool = True,
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
 ) -> Case:
@@ -163,6 +174,11 @@ def case_create(
         raise ValidationFailed({"status": "a new case needs an active status"})
     case.state, case.status = State.ACTIVE, status
     set_owner(case, resolve_owner(owner) if owner is not None else actor)
+    case.decrement_entitlement_terms = decrement_entitlement_terms
+    case_entitlement_on_create(
+        case=case, entitlement_id=entitlement_id, given="entitlement_id" in given
+    )
+    case_contract_line_set(case=case, contract_line_id=contract_line_id)
     case.number, case.ticket_number = next_ticket()
     case.save()
     case_audit(actor=actor, case=case, action="create", channel=channel, before=None)
@@ -215,6 +231,7 @@ def case_update(
 
 
 def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
+    previous = case_customer_key(case)
     if "title" in changes:
         title = changes["title"]
         if not title or not str(title).strip():
@@ -265,3 +282,6 @@ def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
         case.decrement_entitlement_terms = bool(value)
     if "parent_id" in changes:
         family.set_parent(case, changes["parent_id"])
+    if "contract_line_id" in changes:
+        case_contract_line_set(case=case, contract_line_id=changes["contract_line_id"])
+    case_entitlement_on_update(case=case, changes=changes, previous=previous)

@@ -1,12 +1,250 @@
-"""The term ledger's rule, applied after every write to a case (SPEC §8)."""
+"""The term ledger's rule, applied after every write to a case (SPEC §8).
+
+For each case there is a target: what it should have consumed, where. After every write the
+ledger gets only the difference between that target and what it already holds for the case, as
+rows; the stored counters (`remaining_terms` of the entitlement and its channels, `used` of a
+contract line) are a cache written by the same statements. A debit on a restricted entitlement is
+one conditional `UPDATE ... WHERE remaining_terms >= amount`: a row lock plus a re-checked
+condition on PostgreSQL, a serialised writer on SQLite, so parallel requests never overdraw.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db.models import F, Q, Sum
+
 from casedesk.cases.models import Case
+from casedesk.core import clock
+from casedesk.core.errors import EntitlementExhausted
+from casedesk.core.models import AuditEntry
 from casedesk.directory.models import User
+from casedesk.entitlements import rules
+from casedesk.entitlements.choices import LedgerReason
+from casedesk.entitlements.models import (
+    ContractLine,
+    ContractLineLedger,
+    Entitlement,
+    EntitlementChannel,
+    TermLedger,
+)
+
+# The case event behind a change of target, from the action the case service audited.
+_ACTION_REASONS = {
+    "create": LedgerReason.CASE_CREATED,
+    "resolve": LedgerReason.CASE_RESOLVED,
+    "cancel": LedgerReason.CASE_CANCELLED,
+    "merge": LedgerReason.CASE_MERGED,
+    "reactivate": LedgerReason.CASE_REACTIVATED,
+}
+# For edits, the first changed field that explains it.
+_CHANGE_REASONS = (
+    ("entitlement_id", LedgerReason.ENTITLEMENT_CHANGED),
+    ("contract_line_id", LedgerReason.CONTRACT_LINE_CHANGED),
+    ("origin", LedgerReason.CHANNEL_CHANGED),
+    ("decrement_entitlement_terms", LedgerReason.DECREMENT_CHANGED),
+    ("billable_minutes", LedgerReason.BILLABLE_CHANGED),
+    ("state", LedgerReason.CASE_UPDATED),
+)
+_NO_CHANNEL = ""
 
 
 def case_terms_sync(*, case: Case, actor: User | None, channel: str) -> None:
     """Write to the ledger the difference between the case's target debit and what the ledger
-    holds for it, on its entitlement and matching channel. Every case service calls it last."""
-    return None
+    holds for it, on its entitlement and matching channel, and likewise on its contract line.
+    Every case service calls it last, inside its transaction.
+
+    Refuse with `entitlement_exhausted` (nothing written: the caller's transaction rolls back)
+    when a debit would take a restricted entitlement, or its channel, below zero.
+    """
+    reason = _Reason(case)
+    _sync_entitlement(case, actor, reason)
+    _sync_contract_line(case, actor, reason)
+
+
+class _Reason:
+    """The event behind the rows, read from the case's latest audit entry only when needed."""
+
+    def __init__(self, case: Case) -> None:
+        self.case = case
+        self._event: str | None = None
+
+    def event(self) -> str:
+        if self._event is None:
+            entry = (
+                AuditEntry.objects.filter(entity_type="case", entity_id=self.case.pk)
+                .order_by("-id")
+                .values("action", "changes")
+                .first()
+            )
+            self._event = _event_reason(entry)
+        return self._event
+
+
+def _event_reason(entry: Mapping[str, Any] | None) -> str:
+    if entry is None:
+        return LedgerReason.ADJUSTMENT
+    action = entry["action"]
+    if action in _ACTION_REASONS:
+        return _ACTION_REASONS[action]
+    changes = entry["changes"] or {}
+    for field, reason in _CHANGE_REASONS:
+        if field in changes:
+            return reason
+    return LedgerReason.CASE_UPDATED
+
+
+def _held(case: Case) -> dict[tuple[uuid.UUID, str], int]:
+    rows = (
+        TermLedger.objects.filter(case_id=case.pk)
+        .values("entitlement_id", "channel")
+        .annotate(total=Sum("amount"))
+    )
+    return {(r["entitlement_id"], r["channel"]): r["total"] for r in rows if r["total"]}
+
+
+def _sync_entitlement(case: Case, actor: User | None, reason: _Reason) -> None:
+    held = _held(case)
+    target: tuple[uuid.UUID, str] | None = None
+    debit = 0
+    if case.entitlement_id is not None:
+        terms = (
+            Entitlement.objects.filter(pk=case.entitlement_id)
+            .values("allocation_type", "decrease_on")
+            .get()
+        )
+        target = (case.entitlement_id, case.origin)
+        debit = rules.target_debit(
+            allocation_type=terms["allocation_type"],
+            decrease_on=terms["decrease_on"],
+            decrement=case.decrement_entitlement_terms,
+            case_state=case.state,
+            billable_minutes=case.billable_minutes,
+        )
+    if not held and not debit:
+        return
+    moves = rules.ledger_moves(held=held, target=target, debit=debit)
+    if not moves:
+        return
+    now = clock.now()
+    rows = []
+    for move in moves:
+        _apply(case, move)
+        rows.append(
+            TermLedger(
+                entitlement_id=move.entitlement_id,
+                case_id=case.pk,
+                amount=move.amount,
+                reason=_row_reason(move, target, moves, reason),
+                channel=move.channel,
+                actor=actor,
+                at=now,
+            )
+        )
+    TermLedger.objects.bulk_create(rows)
+
+
+def _row_reason(
+    move: rules.Move,
+    target: tuple[uuid.UUID, str] | None,
+    moves: Sequence[rules.Move],
+    reason: _Reason,
+) -> str:
+    """A move between entitlements or channels says so; anything else is the case's event."""
+    moved = [m for m in moves if (m.entitlement_id, m.channel) != target]
+    if not moved:
+        return reason.event()
+    if target is None:
+        return reason.event()
+    if any(m.entitlement_id != target[0] for m in moved):
+        return LedgerReason.ENTITLEMENT_CHANGED
+    return LedgerReason.CHANNEL_CHANGED
+
+
+def _exhausted(case: Case, move: rules.Move, *, channel: bool) -> EntitlementExhausted:
+    details: dict[str, Any] = {
+        "case_id": str(case.pk),
+        "entitlement_id": str(move.entitlement_id),
+        "needed": -move.amount,
+    }
+    if channel:
+        details["channel"] = move.channel
+        message = f"The entitlement has no terms left for the {move.channel} channel."
+    else:
+        message = "The entitlement has no terms left."
+    return EntitlementExhausted(message, details=details)
+
+
+def _apply(case: Case, move: rules.Move) -> None:
+    """Update the cached counters for one move; a debit on a restricted entitlement only when
+    it leaves the total and the matching channel at zero or above."""
+    now = clock.now()
+    total = Entitlement.objects.filter(pk=move.entitlement_id)
+    if move.amount < 0:
+        total = total.filter(Q(restrict_case_creation=False) | Q(remaining_terms__gte=-move.amount))
+    changed = total.update(
+        remaining_terms=F("remaining_terms") + move.amount,
+        version=F("version") + 1,
+        modified_at=now,
+    )
+    if not changed:
+        raise _exhausted(case, move, channel=False)
+    # The entitlement's row is locked now: its restrict flag cannot change under us.
+    listed = (
+        EntitlementChannel.objects.filter(entitlement_id=move.entitlement_id, channel=move.channel)
+        .values("id", "entitlement__restrict_case_creation")
+        .first()
+    )
+    if listed is None:
+        return
+    line = EntitlementChannel.objects.filter(id=listed["id"])
+    if move.amount < 0 and listed["entitlement__restrict_case_creation"]:
+        line = line.filter(remaining_terms__gte=-move.amount)
+    if not line.update(remaining_terms=F("remaining_terms") + move.amount):
+        raise _exhausted(case, move, channel=True)
+
+
+def _sync_contract_line(case: Case, actor: User | None, reason: _Reason) -> None:
+    rows = (
+        ContractLineLedger.objects.filter(case_id=case.pk)
+        .values("contract_line_id")
+        .annotate(total=Sum("amount"))
+    )
+    held = {(r["contract_line_id"], _NO_CHANNEL): r["total"] for r in rows if r["total"]}
+    target: tuple[uuid.UUID, str] | None = None
+    debit = 0
+    if case.contract_line_id is not None:
+        allotment = (
+            ContractLine.objects.filter(pk=case.contract_line_id)
+            .values_list("allotment_type", flat=True)
+            .get()
+        )
+        target = (case.contract_line_id, _NO_CHANNEL)
+        debit = rules.contract_line_target(
+            allotment_type=allotment, case_state=case.state, billable_minutes=case.billable_minutes
+        )
+    if not held and not debit:
+        return
+    moves = rules.ledger_moves(held=held, target=target, debit=debit)
+    if not moves:
+        return
+    now = clock.now()
+    entries = []
+    for move in moves:
+        ContractLine.objects.filter(pk=move.entitlement_id).update(
+            used=F("used") - move.amount, version=F("version") + 1
+        )
+        moved = move.entitlement_id != case.contract_line_id
+        entries.append(
+            ContractLineLedger(
+                contract_line_id=move.entitlement_id,
+                case_id=case.pk,
+                amount=move.amount,
+                reason=LedgerReason.CONTRACT_LINE_CHANGED if moved else reason.event(),
+                actor=actor,
+                at=now,
+            )
+        )
+    ContractLineLedger.objects.bulk_create(entries)

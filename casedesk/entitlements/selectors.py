@@ -1,0 +1,113 @@
+"""Reads of entitlements, their ledger, and contracts; one place owns the joins."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from casedesk.core import clock
+from casedesk.core.errors import NotFound
+from casedesk.customers.models import Account, Contact
+from casedesk.entitlements.choices import EntitlementState, ShownState
+from casedesk.entitlements.models import (
+    Contract,
+    ContractLine,
+    Entitlement,
+    EntitlementChannel,
+    TermLedger,
+)
+
+ENTITLEMENT_RELATED = ("customer_account", "customer_contact")
+
+
+def entitlement_queryset() -> QuerySet[Entitlement]:
+    """Entitlements with everything their record shows, in a constant number of queries."""
+    return (
+        Entitlement.objects.select_related(*ENTITLEMENT_RELATED)
+        .prefetch_related(
+            Prefetch("channels", queryset=EntitlementChannel.objects.order_by("channel")),
+            "contacts",
+            "products",
+        )
+        .all()
+    )
+
+
+def entitlement_get(*, entitlement_id: uuid.UUID) -> Entitlement:
+    found = entitlement_queryset().filter(id=entitlement_id).first()
+    if found is None:
+        raise NotFound("No such entitlement.")
+    return found
+
+
+def shown_state_filter(state: str) -> Q:
+    """The stored condition behind a shown state (waiting and expired derive from today)."""
+    today = clock.today()
+    active = Q(state=EntitlementState.ACTIVE)
+    if state == ShownState.WAITING:
+        return active & Q(start_date__gt=today)
+    if state == ShownState.EXPIRED:
+        return active & Q(end_date__lt=today)
+    if state == ShownState.ACTIVE:
+        return active & Q(start_date__lte=today, end_date__gte=today)
+    return Q(state=state)
+
+
+def customer_filter(customer_id: uuid.UUID) -> Q:
+    return Q(customer_account_id=customer_id) | Q(customer_contact_id=customer_id)
+
+
+def entitlement_list(
+    *, customer_id: uuid.UUID | None = None, state: str | None = None
+) -> QuerySet[Entitlement]:
+    """Entitlements of one customer and/or in one shown state (a filter not given does not
+    apply)."""
+    qs = entitlement_queryset()
+    if customer_id is not None:
+        qs = qs.filter(customer_filter(customer_id))
+    if state:
+        qs = qs.filter(shown_state_filter(state))
+    return qs
+
+
+def customer_active_entitlements(*, customer: Account | Contact) -> list[Entitlement]:
+    """What the customer may get support under today (the seed: check before giving support)."""
+    qs = entitlement_list(customer_id=customer.pk, state=ShownState.ACTIVE)
+    return list(qs.order_by("-is_default", "name", "id"))
+
+
+def entitlement_ledger(*, entitlement_id: uuid.UUID) -> tuple[str, QuerySet[TermLedger]]:
+    """The entitlement's unit and every debit and credit of it (callers order them)."""
+    unit = (
+        Entitlement.objects.filter(id=entitlement_id)
+        .values_list("allocation_type", flat=True)
+        .first()
+    )
+    if unit is None:
+        raise NotFound("No such entitlement.")
+    return unit, TermLedger.objects.filter(entitlement_id=entitlement_id)
+
+
+def contract_queryset() -> QuerySet[Contract]:
+    return Contract.objects.select_related("customer_account", "customer_contact")
+
+
+def contract_list(*, customer_id: uuid.UUID | None = None) -> QuerySet[Contract]:
+    qs = contract_queryset()
+    if customer_id is not None:
+        qs = qs.filter(customer_filter(customer_id))
+    return qs
+
+
+def contract_get(*, contract_id: uuid.UUID) -> Contract:
+    found = contract_queryset().filter(id=contract_id).first()
+    if found is None:
+        raise NotFound("No such contract.")
+    return found
+
+
+def contract_line_list(*, contract_id: uuid.UUID) -> QuerySet[ContractLine]:
+    if not Contract.objects.filter(id=contract_id).exists():
+        raise NotFound("No such contract.")
+    return ContractLine.objects.filter(contract_id=contract_id)
