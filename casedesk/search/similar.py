@@ -8,9 +8,12 @@ the newest SIMILAR_CAP matches; without words they come newest first with rank 0
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -66,6 +69,27 @@ def _ranked_numbers(
     return sorted(matches, key=lambda m: (-m[1], -m[0]))
 
 
+def _newest_keys(
+    case: Case, states: list[str], subject_ids: list[uuid.UUID], count: int
+) -> list[tuple[Any, uuid.UUID]]:
+    """`(created_at, id)` of the newest `count` candidates without words, newest first.
+
+    One index range per (subject, state) pair, merged here: a database cannot return several
+    ranges of `case_subject_idx` in one order without sorting all their rows first.
+    """
+    base = Case.objects.exclude(pk=case.pk).exclude(status=Status.MERGED)
+    if not subject_ids:
+        qs = base.filter(state__in=states) if states else base
+        return list(qs.order_by("-created_at", "-id").values_list("created_at", "id")[:count])
+    ranges = []
+    for subject_id in subject_ids:
+        for state in states or [s.value for s in State]:
+            qs = base.filter(subject_id=subject_id, state=state)
+            ranges.append(qs.order_by("-created_at", "-id").values_list("created_at", "id")[:count])
+    merged = heapq.merge(*(list(r) for r in ranges), key=lambda k: (k[0], k[1]), reverse=True)
+    return list(itertools.islice(merged, count))
+
+
 def similar_cases(
     *,
     case_id: uuid.UUID,
@@ -94,13 +118,9 @@ def similar_cases(
         found = {c.number: c for c in base.filter(number__in=list(rank_of))}
         ordered = [(found[n], r) for n, r in window if n in found]
     else:
-        qs = base
-        if states:
-            qs = qs.filter(state__in=states)
-        if subject_ids:
-            qs = qs.filter(subject_id__in=subject_ids)
-        rows = list(qs.order_by("-created_at", "-id")[offset : offset + limit + 1])
-        ordered = [(c, 0.0) for c in rows]
+        keys = _newest_keys(case, states, subject_ids, offset + limit + 1)[offset:]
+        found_by_id = {c.pk: c for c in base.filter(pk__in=[k[1] for k in keys])}
+        ordered = [(found_by_id[k[1]], 0.0) for k in keys if k[1] in found_by_id]
     has_more = len(ordered) > limit
     ordered = ordered[:limit]
     resolutions = live_resolutions([c.pk for c, _ in ordered])
