@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test run test lint demo clean
+.PHONY: install install-test run test lint demo clean bench
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The performance benchmark at 100,000 cases on SQLite and PostgreSQL, with the peer
+# (django-helpdesk): bench/out/results.json and results.md. The full run: docs/performance.md.
+bench: install-test
+	$(BIN)/python bench/run_all.py --preset quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

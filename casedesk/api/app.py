@@ -16,6 +16,8 @@ from casedesk.api.routers import (
     customers,
     directory,
     entitlements,
+    queues,
+    routing,
     similar,
 )
 
@@ -34,10 +36,12 @@ api.add_router("/auth", auth.router)
 api.add_router("/", directory.router)
 api.add_router("/", customers.router)
 api.add_router("/", catalog.router)
+api.add_router("/", routing.router)  # before cases: POST /cases/route vs /cases/{id}
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
 api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
+api.add_router("/", queues.router)
 api.add_router("/", similar.router)
 
 

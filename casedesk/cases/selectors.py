@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
 
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
@@ -20,7 +20,7 @@ CASE_RELATED = ("customer_account", "customer_contact", "owner_user", "owner_tea
 def case_queryset() -> QuerySet[Case]:
     open_item = QueueItem.objects.filter(case=OuterRef("pk"), state=QueueItemState.OPEN)
     return Case.objects.select_related(*CASE_RELATED).annotate(
-        current_queue_id=Subquery(open_item.values("queue_id")[:1])
+        current_queue_id=Subquery(open_item.values("queue_id")[:1], output_field=UUIDField())
     )
 
 

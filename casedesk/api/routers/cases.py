@@ -91,6 +91,7 @@ class CaseIn(Schema):
     priority: Priority | None = None
     stage: Stage = Stage.IDENTIFY
     status: CaseStatus = CaseStatus.IN_PROGRESS
+    route: bool = False
     owner: OwnerIn | None = None
     parent_id: uuid.UUID | None = None
     entitlement_id: uuid.UUID | None = None
@@ -265,6 +266,7 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
         entitlement_id=payload.entitlement_id,
         contract_line_id=payload.contract_line_id,
         decrement_entitlement_terms=payload.decrement_entitlement_terms,
+        route=payload.route,
         given=frozenset(data),
     )
     return Status(201, case_response(response, selectors.case_get(case_id=case.id)))

@@ -126,6 +126,7 @@ def case_create(
     entitlement_id: uuid.UUID | None = None,
     contract_line_id: uuid.UUID | None = None,
     decrement_entitlement_terms: bool = True,
+    route: bool = False,
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
 ) -> Case:
@@ -183,6 +184,10 @@ def case_create(
     case.save()
     case_audit(actor=actor, case=case, action="create", channel=channel, before=None)
     system_post(case, "created", f"Case {case.ticket_number} created.")
+    if route:  # routed by the active rule set in its creating transaction
+        from casedesk.routing.services.routing import routing_apply  # routing builds on cases
+
+        routing_apply(case=case, actor=actor)
     case_terms_sync(case=case, actor=actor, channel=channel)
     case_index_write(case)
     return case

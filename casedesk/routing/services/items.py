@@ -1,16 +1,294 @@
-"""Queue items as other services see them."""
+"""Queue items (SPEC §10): add or move a case to a queue, pick, release, remove.
+
+A case has at most one open item; the partial unique index `one_open_queue_item_per_case`
+enforces it. Every write here locks the case first (case before item, the house lock order),
+so concurrent adds of one case serialise; should an open item appear anyway between our read
+and our insert, the insert fails on the index and is retried as a move.
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
 from casedesk.cases.models import Case
+from casedesk.cases.permissions import case_change_allowed, require_case_change
+from casedesk.cases.selectors import case_lock
+from casedesk.cases.services.assignment import case_owner_apply, require_active
+from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
 from casedesk.core import clock
+from casedesk.core.audit import audit_record
+from casedesk.core.choices import Channel
+from casedesk.core.concurrency import check_version
+from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
+from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
-from casedesk.routing.models import QueueItem
+from casedesk.routing.models import Queue, QueueItem
+from casedesk.routing.selectors import queue_visible
+
+PLACE_ATTEMPTS = 3
 
 
 def queue_item_close_for_case(*, case: Case) -> int:
     """Close the case's open queue item, if any (resolve, cancel and merge). Returns how many
-    items were closed (0 or 1)."""
+    items were closed (0 or 1). `worked_by` stays as history."""
     return QueueItem.objects.filter(case_id=case.pk, state=QueueItemState.OPEN).update(
-        state=QueueItemState.CLOSED, closed_at=clock.now(), worked_by=None
+        state=QueueItemState.CLOSED, closed_at=clock.now(), version=F("version") + 1
     )
+
+
+@dataclass(frozen=True)
+class Placement:
+    item: QueueItem
+    previous_queue_id: uuid.UUID | None
+    changed: bool
+
+
+def _open_item(case: Case) -> QueueItem | None:
+    return (
+        QueueItem.objects.select_for_update()
+        .filter(case_id=case.pk, state=QueueItemState.OPEN)
+        .first()
+    )
+
+
+def queue_place(*, case: Case, queue: Queue) -> Placement:
+    """Put the locked `case` in `queue`: move its open item (new `entered_on`, nobody working
+    on it) or add one. Already in that queue: nothing changes. Writes no audit row."""
+    last_error: IntegrityError | None = None
+    for _attempt in range(PLACE_ATTEMPTS):
+        item = _open_item(case)
+        now = clock.now()
+        if item is not None:
+            if item.queue_id == queue.pk:
+                return Placement(item=item, previous_queue_id=item.queue_id, changed=False)
+            previous = item.queue_id
+            item.queue = queue
+            item.entered_on = now
+            item.worked_by = None
+            item.version += 1
+            item.save(update_fields=["queue", "entered_on", "worked_by", "version"])
+            return Placement(item=item, previous_queue_id=previous, changed=True)
+        try:
+            # A savepoint: losing the race to another transaction must not abort ours.
+            with transaction.atomic():
+                item = QueueItem.objects.create(case=case, queue=queue, entered_on=now)
+        except IntegrityError as exc:
+            last_error = exc  # an open item appeared meanwhile: go round and move it
+            continue
+        return Placement(item=item, previous_queue_id=None, changed=True)
+    assert last_error is not None
+    raise last_error
+
+
+def case_queue_changed(
+    *,
+    case: Case,
+    actor: User | None,
+    channel: str,
+    previous_queue_id: uuid.UUID | None,
+    queue_id: uuid.UUID | None,
+    item: QueueItem,
+    touch: bool = True,
+) -> None:
+    """Record on the case that its queue changed: the version grows, an audit row `queue`."""
+    if touch:
+        case_touch(case)
+        case.save(update_fields=["version", "modified_at"])
+    audit_record(
+        actor=actor,
+        action="queue",
+        channel=channel,
+        entity=case,
+        entity_type="case",
+        changes={"queue_id": [previous_queue_id, queue_id]},
+        details={"queue_item_id": item.pk},
+    )
+
+
+def _queue_for(actor: User, queue_id: uuid.UUID) -> Queue:
+    queue = Queue.objects.filter(id=queue_id).first()
+    if queue is None:
+        raise ValidationFailed({"queue_id": "no such queue"})
+    if not queue_visible(actor, queue):
+        raise Forbidden(
+            "Only its members may add cases to a private queue.",
+            details={"queue_id": str(queue.pk)},
+        )
+    return queue
+
+
+@transaction.atomic
+def queue_item_add(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    queue_id: uuid.UUID,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> Placement:
+    """Add an active case to a queue, or move it there from the queue it is in (its item gets a
+    new `entered_on` and nobody works on it). Adding it to the queue it is in changes nothing.
+
+    The caller must be allowed to change the case and to see the queue (a private queue: its
+    members, managers and admins). Refuse with `not_found`, `version_mismatch` (the case's),
+    `forbidden`, `case_not_active`, `validation_error` (no such queue).
+    """
+    case = case_lock(case_id=case_id)
+    check_version(expected_version, case.version)
+    require_case_change(actor, case)
+    require_active(case)
+    queue = _queue_for(actor, queue_id)
+    placement = queue_place(case=case, queue=queue)
+    if placement.changed:
+        case_queue_changed(
+            case=case,
+            actor=actor,
+            channel=channel,
+            previous_queue_id=placement.previous_queue_id,
+            queue_id=queue.pk,
+            item=placement.item,
+        )
+    return placement
+
+
+def _lock_item(item_id: uuid.UUID) -> tuple[Case, QueueItem]:
+    """The item and its case, both locked (case first)."""
+    case_id = QueueItem.objects.filter(id=item_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound("No such queue item.")
+    case = case_lock(case_id=case_id)
+    item = QueueItem.objects.select_for_update().select_related("queue").get(id=item_id)
+    return case, item
+
+
+def _require_open(item: QueueItem) -> None:
+    if item.state != QueueItemState.OPEN:
+        raise QueueItemClosed(details={"queue_item_id": str(item.pk)})
+
+
+def _item_audit(
+    *, actor: User, item: QueueItem, action: str, channel: str, before: uuid.UUID | None
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        channel=channel,
+        entity=item,
+        entity_type="queue_item",
+        changes={"worked_by": [before, item.worked_by_id]} if before != item.worked_by_id else {},
+        details={"case_id": item.case_id, "queue_id": item.queue_id, "state": item.state},
+    )
+
+
+@transaction.atomic
+def queue_item_pick(
+    *,
+    actor: User,
+    item_id: uuid.UUID,
+    remove: bool = False,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> QueueItem:
+    """Work on an open item: `worked_by` becomes the caller (who may then change the case).
+
+    Anyone who sees the queue may pick its items (a public queue: every agent; a private one:
+    its members, managers and admins), also an item someone else works on. With `remove` the
+    item also leaves the queue (closed) and the case is assigned to the caller, who would
+    otherwise lose the right to change it. Refuse with `not_found`, `version_mismatch` (the
+    item's), `forbidden`, `queue_item_closed`.
+    """
+    case, item = _lock_item(item_id)
+    if not queue_visible(actor, item.queue):
+        raise Forbidden("This item is in a private queue visible to its members only.")
+    _require_open(item)
+    check_version(expected_version, item.version)
+    before = item.worked_by_id
+    item.worked_by = actor
+    item.version += 1
+    if remove:
+        item.state = QueueItemState.CLOSED
+        item.closed_at = clock.now()
+    item.save(update_fields=["worked_by", "version", "state", "closed_at"])
+    _item_audit(actor=actor, item=item, action="pick", channel=channel, before=before)
+    if remove:
+        _close_on_case(case=case, item=item, actor=actor, channel=channel, assign_to=actor)
+    return item
+
+
+def _close_on_case(
+    *, case: Case, item: QueueItem, actor: User, channel: str, assign_to: User | None = None
+) -> None:
+    """The case left its queue (and, picked with `remove`, now belongs to the picker)."""
+    before = case_snapshot(case)
+    assigned = assign_to is not None and case_owner_apply(case, assign_to)
+    case_queue_changed(
+        case=case,
+        actor=actor,
+        channel=channel,
+        previous_queue_id=item.queue_id,
+        queue_id=None,
+        item=item,
+        touch=not assigned,
+    )
+    if assigned and assign_to is not None:
+        case_audit(actor=actor, case=case, action="assign", channel=channel, before=before)
+        system_post(case, "assigned", f"Assigned to {assign_to.display_name}.")
+
+
+@transaction.atomic
+def queue_item_release(
+    *,
+    actor: User,
+    item_id: uuid.UUID,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> QueueItem:
+    """Stop working on an open item: `worked_by` is cleared.
+
+    The worker releases their own item; others need the right to change the case (managers,
+    its owners, members of its queue). Refuse with `not_found`, `version_mismatch` (the
+    item's), `forbidden`, `queue_item_closed`.
+    """
+    case, item = _lock_item(item_id)
+    if item.worked_by_id != actor.pk and not case_change_allowed(actor, case):
+        raise Forbidden("You may not release this item.", details={"queue_item_id": str(item.pk)})
+    _require_open(item)
+    check_version(expected_version, item.version)
+    if item.worked_by_id is None:
+        return item
+    before = item.worked_by_id
+    item.worked_by = None
+    item.version += 1
+    item.save(update_fields=["worked_by", "version"])
+    _item_audit(actor=actor, item=item, action="release", channel=channel, before=before)
+    return item
+
+
+@transaction.atomic
+def queue_item_remove(
+    *,
+    actor: User,
+    item_id: uuid.UUID,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> QueueItem:
+    """Take a case out of its queue: the item is closed and stays as history.
+
+    Needs the right to change the case. Refuse with `not_found`, `version_mismatch` (the
+    item's), `forbidden`, `queue_item_closed`.
+    """
+    case, item = _lock_item(item_id)
+    require_case_change(actor, case)
+    _require_open(item)
+    check_version(expected_version, item.version)
+    item.state = QueueItemState.CLOSED
+    item.closed_at = clock.now()
+    item.version += 1
+    item.save(update_fields=["state", "closed_at", "version"])
+    _item_audit(actor=actor, item=item, action="remove", channel=channel, before=item.worked_by_id)
+    _close_on_case(case=case, item=item, actor=actor, channel=channel)
+    return item

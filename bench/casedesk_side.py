@@ -1,0 +1,308 @@
+"""In-process measurements and look-ups on a casedesk database, one command per process.
+
+`run_all.py` runs this with the environment of the database under test (DATABASE_URL or
+CASEDESK_DATA_DIR), so Django is set up for exactly that database. Each command prints one
+JSON object on stdout.
+
+    python bench/casedesk_side.py facts
+    python bench/casedesk_side.py raw-insert --rows 20000
+    python bench/casedesk_side.py service-import --rows 2000 --username bench_agent
+    python bench/casedesk_side.py seed --cases 3000 --username bench_agent
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+
+from casedesk.cases.choices import State  # noqa: E402
+from casedesk.cases.models import Case  # noqa: E402
+from casedesk.cases.services import lifecycle, records  # noqa: E402
+from casedesk.cases.services.common import Ref  # noqa: E402
+from casedesk.customers.models import Account  # noqa: E402
+from casedesk.customers.services import account_create  # noqa: E402
+from casedesk.directory.models import User  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import workload  # noqa: E402
+
+
+def emit(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+def cmd_facts(args: argparse.Namespace) -> None:
+    """What the HTTP scenarios need: sample ids, the busiest owner, accounts, counts."""
+    rng = random.Random(args.seed)
+    total = Case.objects.count()
+    high = Case.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    numbers = [rng.randint(1, high) for _ in range(args.sample * 2)] if high else []
+    case_ids = [
+        str(i) for i in Case.objects.filter(number__in=numbers).values_list("id", flat=True)
+    ][: args.sample]
+    busiest = (
+        Case.objects.filter(state=State.ACTIVE, owner_user__isnull=False)
+        .values("owner_user")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    owner = User.objects.filter(id=busiest["owner_user"]).first() if busiest else None
+    active_numbers = [rng.randint(1, high) for _ in range(args.sample * 4)] if high else []
+    active_ids = [
+        str(i)
+        for i in Case.objects.filter(number__in=active_numbers, state=State.ACTIVE).values_list(
+            "id", flat=True
+        )
+    ][: args.sample]
+    accounts = [str(i) for i in Account.objects.order_by("?").values_list("id", flat=True)[:200]]
+    # Active cases for bulk routing: a stretch of numbers from a random start.
+    route_ids: list[str] = []
+    if args.route:
+        start = rng.randint(1, max(1, high - 4 * args.route))
+        route_ids = [
+            str(i)
+            for i in Case.objects.filter(number__gte=start, state=State.ACTIVE)
+            .order_by("number")
+            .values_list("id", flat=True)[: args.route]
+        ]
+    agent = User.objects.filter(username=args.agent).first()
+    emit(
+        {
+            "cases": total,
+            "case_ids": case_ids,
+            "active_case_ids": active_ids,
+            "account_ids": accounts,
+            "busiest_owner": (
+                {"username": owner.username, "id": str(owner.id), "active": busiest["n"]}
+                if owner and busiest
+                else None
+            ),
+            "route_case_ids": route_ids,
+            "agent_id": str(agent.id) if agent else None,
+            "vendor": connection.vendor,
+        }
+    )
+
+
+def _case_columns() -> list[str]:
+    return [f.column for f in Case._meta.concrete_fields]
+
+
+def _raw_row(template: Case, number: int, now: datetime) -> list[Any]:
+    values = []
+    for f in Case._meta.concrete_fields:
+        if f.column == "id":
+            value: Any = uuid.uuid4()
+        elif f.column == "number":
+            value = number
+        elif f.column == "ticket_number":
+            value = f"RAW-{number:08d}"
+        elif f.column in ("created_at", "modified_at"):
+            value = now
+        else:
+            value = getattr(template, f.attname)
+        values.append(f.get_db_prep_save(value, connection))
+    return values
+
+
+def cmd_raw_insert(args: argparse.Namespace) -> None:
+    """The engine's own insert rate for case rows: `executemany` of rows equal to a case row
+    into a scratch table of the same columns, in batches, one transaction a batch."""
+    template = Case.objects.order_by("-number").first()
+    if template is None:
+        raise SystemExit("raw-insert needs at least one case to copy")
+    columns = _case_columns()
+    table = "bench_raw_case"
+    qcols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    now = datetime.now(UTC)
+    rows = [_raw_row(template, n, now) for n in range(1, args.rows + 1)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        # The same columns (and, on PostgreSQL, types and NOT NULLs) with a unique index on
+        # the key like the real table, without the other indexes: plain inserts, the limit.
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TABLE {table} (LIKE casedesk_cases_case INCLUDING DEFAULTS)")
+        else:
+            cursor.execute(f"CREATE TABLE {table} AS SELECT * FROM casedesk_cases_case WHERE 1 = 0")
+        cursor.execute(f"CREATE UNIQUE INDEX {table}_id ON {table} (id)")
+    connection.close()
+    started = time.perf_counter()
+    for low in range(0, len(rows), args.batch):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({qcols}) VALUES ({marks})", rows[low : low + args.batch]
+            )
+    elapsed = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        written = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE {table}")
+    emit(
+        {
+            "rows": written,
+            "seconds": round(elapsed, 3),
+            "rows_per_s": round(written / elapsed, 1),
+            "batch": args.batch,
+        }
+    )
+
+
+def _ensure_accounts(actor: User, rng: random.Random, count: int) -> list[uuid.UUID]:
+    have = list(Account.objects.values_list("id", flat=True)[:count])
+    for i in range(len(have), count):
+        have.append(account_create(actor=actor, name=f"Bench account {i:05d}").id)
+    rng.shuffle(have)
+    return have
+
+
+def cmd_service_import(args: argparse.Namespace) -> None:
+    """Cases created through the product's service layer (`case_create`, one transaction
+    each, with audit, system post, terms and search index), in one process."""
+    actor = User.objects.get(username=args.username)
+    rng = random.Random(args.seed)
+    accounts = _ensure_accounts(actor, rng, 50)
+    payload = [
+        (workload.title(rng), workload.description(rng), accounts[i % len(accounts)])
+        for i in range(args.rows)
+    ]
+    connection.close()
+    started = time.perf_counter()
+    for title, description, account in payload:
+        records.case_create(
+            actor=actor,
+            title=title,
+            customer=Ref("account", account),
+            description=description,
+            given=frozenset({"title", "customer", "description"}),
+        )
+    elapsed = time.perf_counter() - started
+    emit(
+        {
+            "rows": args.rows,
+            "seconds": round(elapsed, 3),
+            "rows_per_s": round(args.rows / elapsed, 1),
+            "path": "records.case_create per case",
+        }
+    )
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    """A small data set through the services (smoke runs without a data generator): cases
+    for `username` and some other agents, about a third of them resolved."""
+    actor = User.objects.get(username=args.username)
+    rng = random.Random(args.seed)
+    accounts = _ensure_accounts(actor, rng, args.accounts)
+    started = time.perf_counter()
+    resolved = 0
+    for i in range(args.cases):
+        case = records.case_create(
+            actor=actor,
+            title=workload.title(rng),
+            customer=Ref("account", accounts[i % len(accounts)]),
+            description=workload.description(rng),
+            given=frozenset({"title", "customer", "description"}),
+        )
+        if rng.random() < 0.35:
+            lifecycle.case_resolve(
+                actor=actor, case_id=case.id, resolution=" ".join(workload.sample_words(rng, 12))
+            )
+            resolved += 1
+    emit(
+        {
+            "cases": args.cases,
+            "resolved": resolved,
+            "seconds": round(time.perf_counter() - started, 2),
+            "words": workload.search_words(),
+        }
+    )
+
+
+def cmd_query_counts(args: argparse.Namespace) -> None:
+    """SQL queries per request of the read operations, through the whole stack (Django's
+    test client: middleware, authentication, the router), at two page sizes: equal counts
+    mean the cost of a page does not grow with its length."""
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {args.token}")
+    paths = {
+        "list_mine": f"/api/v1/cases?owner_id={args.owner}&state=active",
+        "search": f"/api/v1/cases?search={args.word}",
+        "similar": f"/api/v1/cases/{args.case}/similar?q={args.word}",
+        "list_all": "/api/v1/cases",
+    }
+    out: dict[str, Any] = {}
+    for name, path in paths.items():
+        counts = {}
+        for limit in (5, 50):
+            sep = "&" if "?" in path else "?"
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(f"{path}{sep}limit={limit}")
+            if response.status_code != 200:
+                counts[f"limit_{limit}"] = f"status {response.status_code}"
+            else:
+                counts[f"limit_{limit}"] = len(ctx.captured_queries)
+        out[name] = counts
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/cases/{args.case}")
+    out["get"] = len(ctx.captured_queries) if response.status_code == 200 else None
+    emit(out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    sub = parser.add_subparsers(dest="command", required=True)
+    facts = sub.add_parser("facts")
+    facts.add_argument("--sample", type=int, default=500)
+    facts.add_argument("--route", type=int, default=0)
+    facts.add_argument("--agent", default="bench_agent")
+    counts = sub.add_parser("query-counts")
+    counts.add_argument("--token", required=True)
+    counts.add_argument("--owner", required=True)
+    counts.add_argument("--word", required=True)
+    counts.add_argument("--case", required=True)
+    raw = sub.add_parser("raw-insert")
+    raw.add_argument("--rows", type=int, default=20000)
+    raw.add_argument("--batch", type=int, default=1000)
+    imp = sub.add_parser("service-import")
+    imp.add_argument("--rows", type=int, default=2000)
+    imp.add_argument("--username", required=True)
+    seed = sub.add_parser("seed")
+    seed.add_argument("--cases", type=int, default=3000)
+    seed.add_argument("--accounts", type=int, default=100)
+    seed.add_argument("--username", required=True)
+    args = parser.parse_args(argv)
+    {
+        "facts": cmd_facts,
+        "raw-insert": cmd_raw_insert,
+        "service-import": cmd_service_import,
+        "seed": cmd_seed,
+        "query-counts": cmd_query_counts,
+    }[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

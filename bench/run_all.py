@@ -1,0 +1,647 @@
+"""The performance benchmark of casedesk, with the peer (django-helpdesk) in the same run.
+
+For each engine (SQLite, PostgreSQL): a fresh database, the data set, `casedesk serve
+--workers 2`, then HTTP throughput and p50/p95 of create case, get case, list "my active
+cases", keyword search (rare, medium, frequent words), similar cases and resolve at each
+concurrency; the resident memory of each worker; bulk routing; the bulk import rate against
+the engine's raw insert rate. Then the peer: django-helpdesk 2.6.1 with 50,000 tickets,
+its ticket create and its keyword search with the same client.
+
+    .venv/bin/python bench/run_all.py --preset quick      # `make bench`: 100,000 cases
+    .venv/bin/python bench/run_all.py --preset full       # 1,000,000 cases (docs/performance.md)
+    .venv/bin/python bench/run_all.py --preset smoke      # a few thousand cases, seconds
+
+Writes bench/out/results.json and bench/out/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
+
+import report  # noqa: E402
+import workload  # noqa: E402
+from http_bench import Client, Request, run_load  # noqa: E402
+from peer import helpdesk_peer  # noqa: E402
+
+PYTHON = sys.executable
+CASEDESK = str(Path(sys.executable).with_name("casedesk"))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+AGENT, ADMIN = "bench_agent", "bench_admin"
+PASSWORD = "bench-password-0451"
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "smoke": {
+        "cases": 3000,
+        "seconds": 1.5,
+        "warmup": 0.5,
+        "concurrency": [1, 4, 16],
+        "peer_tickets": 3000,
+        "raw_rows": 5000,
+        "import_rows": 300,
+        "route_batches": 1,
+    },
+    "quick": {
+        "cases": 100_000,
+        "seconds": 3.0,
+        "warmup": 1.0,
+        "concurrency": [1, 4, 16],
+        "peer_tickets": 50_000,
+        "raw_rows": 20_000,
+        "import_rows": 1000,
+        "route_batches": 2,
+    },
+    "full": {
+        "cases": 1_000_000,
+        "seconds": 15.0,
+        "warmup": 2.0,
+        "concurrency": [1, 4, 16],
+        "peer_tickets": 50_000,
+        "raw_rows": 100_000,
+        "import_rows": 5000,
+        "route_batches": 5,
+    },
+}
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(f"[bench {stamp}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --------------------------------------------------------------------------- databases
+
+
+@contextlib.contextmanager
+def fresh_database(engine: str, run_dir: Path) -> Iterator[dict[str, str]]:
+    """An environment naming a new, empty database (an SQLite data dir, or a PostgreSQL
+    database `casedesk_bench_<random>` created here and dropped after)."""
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env["CASEDESK_DATA_DIR"] = str(run_dir / "data")
+    env.pop("DATABASE_URL", None)
+    env.pop("CASEDESK_RATE_LIMIT", None)
+    if engine == "sqlite":
+        yield env
+        return
+    import psycopg
+
+    name = f"casedesk_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
+    try:
+        yield env
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def casedesk(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+    done = subprocess.run(
+        [CASEDESK, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"casedesk {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
+    return done.stdout
+
+
+def side(env: dict[str, str], *args: str, timeout: float = 3600) -> dict[str, Any]:
+    """One command of casedesk_side.py in its own process; its JSON answer."""
+    done = subprocess.run(
+        [PYTHON, str(BENCH / "casedesk_side.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"casedesk_side {' '.join(args)} failed: {done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+# --------------------------------------------------------------------------- data set
+
+
+def generator_available() -> bool:
+    return (BENCH / "generate.py").exists()
+
+
+def _phase_seconds(stderr: str) -> tuple[float | None, float | None]:
+    """From the generator's progress lines: when customers were done and when cases were."""
+    customers = cases = None
+    for line in stderr.splitlines():
+        found = re.search(r"\((\d+(?:\.\d+)?)s\)\s*$", line)
+        if not found:
+            continue
+        if line.startswith("customers:"):
+            customers = float(found.group(1))
+        elif line.startswith("cases:"):
+            cases = float(found.group(1))
+    return customers, cases
+
+
+def load_dataset(env: dict[str, str], cases: int) -> dict[str, Any]:
+    """The data set of `cases` cases: the search generator's bulk loader (bench/generate.py)
+    when present, otherwise cases created through the services (slow: smoke runs only)."""
+    started = time.perf_counter()
+    if generator_available():
+        done = subprocess.run(
+            [PYTHON, "-m", "bench.generate", "--cases", str(cases)],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"bench.generate failed: {done.stderr[-3000:]}")
+        info: dict[str, Any] = {"loader": "bench/generate.py (bulk_create in batches of 5,000)"}
+        customers_done, cases_done = _phase_seconds(done.stderr)
+        if customers_done is not None and cases_done is not None and cases_done > customers_done:
+            # Whole seconds only: the case phase of the generator, customers excluded.
+            info["case_phase_seconds"] = cases_done - customers_done
+            info["case_phase_cases_per_s"] = round(cases / (cases_done - customers_done), 1)
+        info["log"] = done.stderr[-1500:]
+    else:
+        info = side(env, "seed", "--cases", str(cases), "--username", AGENT)
+        info["loader"] = "casedesk_side.py seed (services, one case at a time)"
+    info["seconds"] = round(time.perf_counter() - started, 1)
+    info["cases_per_s"] = round(cases / info["seconds"], 1) if info["seconds"] else None
+    return info
+
+
+# --------------------------------------------------------------------------- server
+
+
+@contextlib.contextmanager
+def running_server(env: dict[str, str], workers: int = 2) -> Iterator[tuple[str, int]]:
+    """`casedesk serve --workers N` in the foreground; yields its base URL and master pid."""
+    port = free_port()
+    worker_args = ["--workers", str(workers)]
+    log_path = Path(env["CASEDESK_DATA_DIR"]) / "serve.log"
+    with log_path.open("w") as log_file:
+        proc = subprocess.Popen(
+            [CASEDESK, "serve", "--host", "127.0.0.1", "--port", str(port), *worker_args],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        helpdesk_peer.wait_until_up(base, "/login/", proc, log_path)
+        yield base, proc.pid
+    finally:
+        helpdesk_peer.stop(proc)
+
+
+def worker_rss_mb(master_pid: int) -> dict[str, Any]:
+    return helpdesk_peer.worker_rss_mb(master_pid)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Pool:
+    """Ids consumed once each, shared by the load threads."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, value: str) -> None:
+        self.items.append(value)
+
+    def take(self) -> str | None:
+        try:
+            return self.items.pop()
+        except IndexError:
+            return None
+
+
+@dataclass
+class Setup:
+    base: str
+    agent_token: str
+    admin_token: str
+    owner_token: str
+    owner_id: str
+    facts: dict[str, Any]
+    words: dict[str, list[str]]
+
+
+def probe_missing(client: Client, method: str, path: str, body: Any = None) -> str | None:
+    """A note when the endpoint does not exist (yet): 405, or 404 for an unknown path."""
+    answer = (
+        client.post(path, body if body is not None else {})
+        if method == "POST"
+        else client.get(path)
+    )
+    if answer.status == 405:
+        return f"{method} {path} answered 405: the endpoint is not there"
+    if answer.status == 404:
+        try:
+            message = answer.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = ""
+        if "path" in message.lower():
+            return f"{method} {path} answered 404 ({message}): the endpoint is not there"
+    return None
+
+
+def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every operation at every concurrency. Cases made by `create` are resolved later."""
+    results: list[dict[str, Any]] = []
+    notes: list[str] = []
+    auth = {"Authorization": f"Bearer {setup.agent_token}"}
+    rng = random.Random(3)
+    accounts = setup.facts["account_ids"]
+    case_ids = setup.facts["case_ids"]
+    created = Pool()
+
+    def record(op: str, result: Any, note: str = "") -> None:
+        summary = {"op": op, **result.summary()}
+        if note:
+            summary["note"] = note
+        results.append(summary)
+        log(
+            f"{op:16s} c={summary['concurrency']:<2d} {summary['throughput_rps']:8.1f} req/s"
+            f"  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms"
+            f"  errors {summary['errors']} {summary['first_error'] or ''}"
+        )
+
+    def create(_t: int, _i: int) -> Request:
+        body = {
+            "title": workload.title(rng),
+            "description": workload.description(rng),
+            "customer": {"type": "account", "id": rng.choice(accounts)},
+        }
+        return Request("POST", "/api/v1/cases", json.dumps(body).encode())
+
+    def keep_created(_request: Request, answer: Any) -> None:
+        created.add(answer.json()["id"])
+
+    def get(_t: int, _i: int) -> Request:
+        return Request("GET", f"/api/v1/cases/{rng.choice(case_ids)}")
+
+    def mine(_t: int, _i: int) -> Request:
+        return Request(
+            "GET",
+            f"/api/v1/cases?owner_id={setup.owner_id}&state=active",
+            None,
+            {"Authorization": f"Bearer {setup.owner_token}"},
+        )
+
+    def search(words: list[str]) -> Callable[[int, int], Request]:
+        return lambda _t, i: Request("GET", f"/api/v1/cases?search={words[i % len(words)]}")
+
+    def similar(_t: int, i: int) -> Request:
+        words = setup.words["medium"] + setup.words["rare"]
+        return Request(
+            "GET", f"/api/v1/cases/{rng.choice(case_ids)}/similar?q={words[i % len(words)]}"
+        )
+
+    def resolve(_t: int, _i: int) -> Request | None:
+        case_id = created.take()
+        if case_id is None:
+            return None
+        body = {"resolution_type": "problem_solved", "resolution": workload.description(rng)}
+        return Request("POST", f"/api/v1/cases/{case_id}/resolve", json.dumps(body).encode())
+
+    common = {
+        "base": setup.base,
+        "seconds": preset["seconds"],
+        "warmup": preset["warmup"],
+        "headers": auth,
+        "min_requests": 20,
+    }
+    for c in preset["concurrency"]:
+        record(
+            "create",
+            run_load(
+                name="create",
+                make=create,
+                concurrency=c,
+                expect=frozenset({201}),
+                on_answer=keep_created,
+                **common,
+            ),
+        )
+    for c in preset["concurrency"]:
+        record("get", run_load(name="get", make=get, concurrency=c, **common))
+    for c in preset["concurrency"]:
+        record("list_mine", run_load(name="list_mine", make=mine, concurrency=c, **common))
+    for cls in ("rare", "medium", "frequent"):
+        for c in preset["concurrency"]:
+            record(
+                f"search_{cls}",
+                run_load(
+                    name=f"search_{cls}", make=search(setup.words[cls]), concurrency=c, **common
+                ),
+            )
+    for c in preset["concurrency"]:
+        record("similar", run_load(name="similar", make=similar, concurrency=c, **common))
+
+    client = Client(setup.base, auth)
+    probe_id = created.take()
+    missing = (
+        probe_missing(
+            client,
+            "POST",
+            f"/api/v1/cases/{probe_id}/resolve",
+            {"resolution_type": "problem_solved", "resolution": "Checked and fixed."},
+        )
+        if probe_id
+        else "no created case left to resolve"
+    )
+    client.close()
+    if missing:
+        notes.append(f"resolve skipped: {missing}")
+        log(notes[-1])
+    else:
+        # Each created case is resolved once; the pool splits evenly over the concurrencies.
+        share = len(created.items) // max(1, len(preset["concurrency"]))
+        for c in preset["concurrency"]:
+            record(
+                "resolve",
+                run_load(
+                    name="resolve",
+                    make=resolve,
+                    concurrency=c,
+                    max_requests=share,
+                    **{**common, "warmup": 0.0},
+                ),
+                note=f"{share} cases created above, each resolved once",
+            )
+    return results, notes
+
+
+def bulk_routing(setup: Setup, batches: int) -> dict[str, Any]:
+    """POST /cases/route with 1,000 active case ids at a time, one request after another."""
+    admin = Client(setup.base, {"Authorization": f"Bearer {setup.admin_token}"}, timeout=900)
+    try:
+        ids = list(setup.facts.get("route_case_ids", []))
+        if len(ids) < 1000:
+            return {"skipped": f"only {len(ids)} active cases to route"}
+        missing = probe_missing(admin, "POST", "/api/v1/cases/route", {"case_ids": []})
+        if missing:
+            return {"skipped": missing}
+        queue = admin.post("/api/v1/queues", {"name": "Bench routing", "type": "public"})
+        if queue.status != 201:
+            return {"skipped": f"POST /queues answered {queue.status}: {queue.body[:200]!r}"}
+        queue_id = queue.json()["id"]
+        rule_set = admin.post(
+            "/api/v1/routing-rule-sets",
+            {
+                "name": "Bench rules",
+                "items": [
+                    {
+                        "name": "high priority",
+                        "conditions": [{"field": "priority", "op": "eq", "value": "high"}],
+                        "route_to": {"queue_id": queue_id},
+                    },
+                    {
+                        "name": "everything else",
+                        "conditions": [{"field": "state", "op": "eq", "value": "active"}],
+                        "route_to": {"queue_id": queue_id},
+                    },
+                ],
+            },
+        )
+        if rule_set.status != 201:
+            return {"skipped": f"rule set answered {rule_set.status}: {rule_set.body[:300]!r}"}
+        activated = admin.post(f"/api/v1/routing-rule-sets/{rule_set.json()['id']}/activate", {})
+        if activated.status != 200:
+            return {"skipped": f"activate answered {activated.status}: {activated.body[:300]!r}"}
+        timings: list[float] = []
+        routed = failed = 0
+        for batch in range(batches):
+            chunk = ids[batch * 1000 : (batch + 1) * 1000]
+            if len(chunk) < 1000:
+                break
+            t0 = time.perf_counter()
+            answer = admin.post("/api/v1/cases/route", {"case_ids": chunk})
+            timings.append(time.perf_counter() - t0)
+            if answer.status != 200:
+                return {"skipped": f"/cases/route answered {answer.status}: {answer.body[:300]!r}"}
+            for item in answer.json()["results"]:
+                if item.get("routed"):
+                    routed += 1
+                elif item.get("error"):
+                    failed += 1
+        total = sum(timings)
+        return {
+            "batches": len(timings),
+            "cases": 1000 * len(timings),
+            "routed": routed,
+            "failed": failed,
+            "seconds": [round(t, 3) for t in timings],
+            "cases_per_s": round(1000 * len(timings) / total, 1) if total else None,
+        }
+    finally:
+        admin.close()
+
+
+# --------------------------------------------------------------------------- one engine
+
+
+def run_engine(engine: str, preset: dict[str, Any], out: Path, figures: dict[str, Any]) -> None:
+    """Fill `figures` as the run goes (a failure keeps what was measured before it)."""
+    figures.update({"engine": engine, "notes": []})
+    started = time.perf_counter()
+    with fresh_database(engine, out / f"run-{engine}") as env:
+        log(f"{engine}: migrate")
+        t0 = time.perf_counter()
+        casedesk(env, "migrate", "--no-input", "-v", "0")
+        figures["migrate_seconds"] = round(time.perf_counter() - t0, 1)
+        casedesk(env, "user", "add", AGENT, "--password", PASSWORD, "--role", "agent")
+        casedesk(env, "user", "add", ADMIN, "--password", PASSWORD, "--role", "admin")
+        agent_token = casedesk(env, "token", AGENT).strip()
+        admin_token = casedesk(env, "token", ADMIN).strip()
+
+        log(f"{engine}: loading {preset['cases']} cases")
+        figures["dataset"] = load_dataset(env, preset["cases"])
+        log(f"{engine}: data set in {figures['dataset']['seconds']} s")
+        facts = side(
+            env, "facts", "--sample", "500", "--route", str(1000 * preset["route_batches"])
+        )
+        figures["cases"] = facts["cases"]
+        owner = facts["busiest_owner"] or {"username": AGENT, "id": "", "active": 0}
+        owner_token = casedesk(env, "token", owner["username"]).strip()
+        if not owner["id"]:
+            owner["id"] = facts["agent_id"]
+        figures["list_owner_active_cases"] = owner["active"]
+        words = facts.get("words") or workload.search_words()
+        figures["words"] = words
+
+        figures["query_counts"] = side(
+            env,
+            "query-counts",
+            "--token",
+            owner_token,
+            "--owner",
+            owner["id"],
+            "--word",
+            words["medium"][0],
+            "--case",
+            facts["case_ids"][0],
+        )
+        log(f"{engine}: queries per request {figures['query_counts']}")
+
+        log(f"{engine}: serve --workers 2")
+        with running_server(env) as (base, master_pid):
+            setup = Setup(base, agent_token, admin_token, owner_token, owner["id"], facts, words)
+            figures["rss_mb_idle"] = worker_rss_mb(master_pid)
+            figures["http"], notes = http_scenarios(setup, preset)
+            figures["notes"] += notes
+            figures["rss_mb"] = worker_rss_mb(master_pid)
+            log(f"{engine}: RSS {figures['rss_mb']}")
+            figures["bulk_routing"] = bulk_routing(setup, preset["route_batches"])
+            log(f"{engine}: bulk routing {figures['bulk_routing']}")
+            figures["rss_mb_after_routing"] = worker_rss_mb(master_pid)
+
+        log(f"{engine}: raw insert of {preset['raw_rows']} case rows")
+        figures["raw_insert"] = side(env, "raw-insert", "--rows", str(preset["raw_rows"]))
+        log(f"{engine}: raw {figures['raw_insert']}")
+        figures["import"] = import_rate(env, preset, figures["dataset"])
+        log(f"{engine}: import {figures['import']}")
+    figures["seconds"] = round(time.perf_counter() - started, 1)
+
+
+def import_rate(
+    env: dict[str, str], preset: dict[str, Any], dataset: dict[str, Any]
+) -> dict[str, Any]:
+    """The bulk import rate. The product has no bulk case import of its own: the figure is
+    the generator's bulk loader (its case phase: case, number, resolution activity and search
+    document rows, in batches), and beside it cases created through the service layer in one
+    process (what an import script calling the product would get)."""
+    service = side(env, "service-import", "--rows", str(preset["import_rows"]), "--username", AGENT)
+    out: dict[str, Any] = {"service_layer": service}
+    if dataset.get("case_phase_cases_per_s"):
+        out["rows_per_s"] = dataset["case_phase_cases_per_s"]
+        out["path"] = "bench/generate.py case phase"
+    else:
+        out["rows_per_s"] = service["rows_per_s"]
+        out["path"] = "service layer, one case_create per case"
+    return out
+
+
+# --------------------------------------------------------------------------- peer
+
+
+def run_peer(preset: dict[str, Any], out: Path) -> dict[str, Any]:
+    texts, words = workload.texts_and_words(preset["peer_tickets"], seed=5)
+    return helpdesk_peer.run_peer(
+        out=out / "peer",
+        texts=texts,
+        words=words,
+        concurrencies=preset["concurrency"],
+        seconds=preset["seconds"],
+        warmup=preset["warmup"],
+        port=free_port(),
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine() -> dict[str, Any]:
+    load = os.getloadavg()
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in load],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="quick")
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--cases", type=int)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--peer-tickets", type=int)
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--out", default=str(BENCH / "out"))
+    args = parser.parse_args(argv)
+    preset = dict(PRESETS[args.preset])
+    if args.cases:
+        preset["cases"] = args.cases
+    if args.seconds:
+        preset["seconds"] = args.seconds
+    if args.peer_tickets:
+        preset["peer_tickets"] = args.peer_tickets
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "preset": args.preset,
+        "settings": preset,
+        "machine": machine(),
+        "engines": {},
+    }
+    started = time.perf_counter()
+
+    def save() -> None:
+        results["seconds"] = round(time.perf_counter() - started, 1)
+        results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        (out / "results.json").write_text(json.dumps(results, indent=2))
+        (out / "results.md").write_text(report.markdown(results))
+
+    for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        figures: dict[str, Any] = {}
+        results["engines"][engine] = figures
+        try:
+            run_engine(engine, preset, out, figures)
+        except Exception as exc:  # keep the other engine's figures, and this one's so far
+            log(f"{engine} failed: {type(exc).__name__}: {exc}")
+            figures["failed"] = f"{type(exc).__name__}: {exc}"
+        save()
+    if not args.no_peer:
+        log("peer: django-helpdesk")
+        try:
+            results["peer"] = run_peer(preset, out)
+        except Exception as exc:
+            log(f"peer failed: {exc}")
+            results["peer"] = {"failed": str(exc)}
+        save()
+    save()
+    log(f"done in {results['seconds']} s: {out / 'results.json'}, {out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Assign a case to a user or a team (SPEC §10)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+
+from casedesk.cases.choices import State
+from casedesk.cases.models import Case
+from casedesk.cases.permissions import require_case_change
+from casedesk.cases.selectors import case_get, case_lock
+from casedesk.cases.services.common import (
+    Ref,
+    case_audit,
+    case_snapshot,
+    case_touch,
+    resolve_owner,
+    set_owner,
+    system_post,
+)
+from casedesk.core.choices import Channel
+from casedesk.core.concurrency import check_version
+from casedesk.core.errors import CaseNotActive
+from casedesk.directory.models import Team, User
+
+
+def owner_name(owner: User | Team) -> str:
+    return owner.display_name if isinstance(owner, User) else owner.name
+
+
+def case_owner_apply(case: Case, owner: User | Team) -> bool:
+    """Make `owner` the owner of the locked, active `case`; the version and modification time
+    move. Return False (and change nothing) when it already owns the case. The caller checks
+    rights and writes the audit row."""
+    if isinstance(owner, User):
+        if case.owner_user_id == owner.pk:
+            return False
+    elif case.owner_team_id == owner.pk:
+        return False
+    set_owner(case, owner)
+    case_touch(case)
+    case.save(update_fields=["owner_user", "owner_team", "version", "modified_at"])
+    return True
+
+
+def require_active(case: Case) -> None:
+    if case.state != State.ACTIVE:
+        raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
+
+
+@transaction.atomic
+def case_assign(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    owner: Ref,
+    expected_version: int | None = None,
+    channel: str = Channel.API,
+) -> Case:
+    """Make a user or a team the owner of an active case.
+
+    Agents assign the cases they may change; managers any case. Assigning the current owner
+    changes nothing. Refuse with `not_found`, `version_mismatch`, `forbidden`,
+    `case_not_active`, and `validation_error` for an unknown or inactive owner.
+    """
+    case = case_lock(case_id=case_id)
+    check_version(expected_version, case.version)
+    require_case_change(actor, case)
+    require_active(case)
+    target = resolve_owner(owner)
+    before = case_snapshot(case)
+    if case_owner_apply(case, target):
+        case_audit(actor=actor, case=case, action="assign", channel=channel, before=before)
+        system_post(case, "assigned", f"Assigned to {owner_name(target)}.")
+    return case_get(case_id=case.pk)

@@ -1,0 +1,102 @@
+"""Reads of queues, queue items and routing rule sets, with who may see what (SPEC §11)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from casedesk.core.errors import Forbidden, NotFound
+from casedesk.directory.models import User
+from casedesk.routing.choices import QueueItemState, QueueType
+from casedesk.routing.models import Queue, QueueItem, RoutingRuleSet, RuleItem
+
+
+def queue_visible(user: User, queue: Queue) -> bool:
+    """Public queues are seen by everyone; private ones by their members, managers, admins."""
+    if user.is_manager or queue.type == QueueType.PUBLIC:
+        return True
+    return queue.members.filter(pk=user.pk).exists()
+
+
+def _visible_queues_q(user: User, prefix: str = "") -> Q:
+    if user.is_manager:
+        return Q()
+    return Q(**{f"{prefix}type": QueueType.PUBLIC}) | Q(**{f"{prefix}members": user})
+
+
+def queue_list(*, user: User) -> QuerySet[Queue]:
+    qs = Queue.objects.prefetch_related("members")
+    if user.is_manager:
+        return qs
+    visible = Queue.objects.filter(_visible_queues_q(user)).values("id")
+    return qs.filter(id__in=visible)
+
+
+def queue_get(*, user: User, queue_id: uuid.UUID) -> Queue:
+    """The queue; `forbidden` when it is private and the user may not see it."""
+    queue = Queue.objects.prefetch_related("members").filter(id=queue_id).first()
+    if queue is None:
+        raise NotFound("No such queue.")
+    if not queue_visible(user, queue):
+        raise Forbidden("This private queue is visible to its members only.")
+    return queue
+
+
+ITEM_RELATED = ("case", "worked_by", "queue")
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    queue_id: uuid.UUID | None = None
+    state: str = QueueItemState.OPEN
+    worked_by: str | None = None  # "me", "none" or None (anyone)
+
+
+def queue_item_list(*, user: User, filters: ItemFilters) -> QuerySet[QueueItem]:
+    """Items of the queues the user may see (and, with `worked_by=me`, the items the user works
+    on wherever they are)."""
+    qs = QueueItem.objects.select_related(*ITEM_RELATED).filter(state=filters.state)
+    if filters.queue_id is not None:
+        qs = qs.filter(queue_id=filters.queue_id)
+    if filters.worked_by == "me":
+        qs = qs.filter(worked_by=user)
+    elif filters.worked_by == "none":
+        qs = qs.filter(worked_by__isnull=True)
+    if not user.is_manager and filters.worked_by != "me":
+        visible = Queue.objects.filter(_visible_queues_q(user)).values("id")
+        qs = qs.filter(queue_id__in=visible)
+    return qs
+
+
+def queue_item_get(*, user: User, item_id: uuid.UUID) -> QueueItem:
+    item = QueueItem.objects.select_related(*ITEM_RELATED).filter(id=item_id).first()
+    if item is None:
+        raise NotFound("No such queue item.")
+    if item.worked_by_id != user.pk and not queue_visible(user, item.queue):
+        raise Forbidden("This item is in a private queue visible to its members only.")
+    return item
+
+
+def rule_set_queryset() -> QuerySet[RoutingRuleSet]:
+    items = RuleItem.objects.select_related(
+        "route_queue", "route_owner_user", "route_owner_team"
+    ).order_by("position")
+    return RoutingRuleSet.objects.prefetch_related(Prefetch("items", queryset=items))
+
+
+def rule_set_list() -> QuerySet[RoutingRuleSet]:
+    return rule_set_queryset()
+
+
+def rule_set_get(*, rule_set_id: uuid.UUID) -> RoutingRuleSet:
+    found = rule_set_queryset().filter(id=rule_set_id).first()
+    if found is None:
+        raise NotFound("No such routing rule set.")
+    return found
+
+
+def rule_set_active() -> RoutingRuleSet | None:
+    """The active rule set with its items in order, read fresh (every worker agrees)."""
+    return rule_set_queryset().filter(active=True).first()
