@@ -10,8 +10,10 @@ from casedesk.api.auth import BearerAuth
 from casedesk.api.routers import (
     activities,
     auth,
+    case_actions,
     cases,
     catalog,
+    config,
     contracts,
     customers,
     directory,
@@ -39,6 +41,8 @@ api.add_router("/", catalog.router)
 api.add_router("/", routing.router)  # before cases: POST /cases/route vs /cases/{id}
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
+api.add_router("/", case_actions.router)
+api.add_router("/", config.router)
 api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
 api.add_router("/", queues.router)

@@ -1,68 +1,106 @@
-"""Parent and child cases (SPEC §7): one level, at most `max_child_cases` children."""
+"""Parent and child cases (SPEC §7): one level, at most `max_child_cases` children.
+
+The rules themselves are pure (`workflow.parent_link_refusal`, `merge_hierarchy_refusal`,
+`close_policy_decision`); this module reads and locks the records they need.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from casedesk.cases import workflow
 from casedesk.cases.choices import State
 from casedesk.cases.models import Case
 from casedesk.cases.selectors import service_settings
 from casedesk.core.errors import CaseHierarchy, CaseNotActive, ValidationFailed
+
+_MESSAGES = {
+    workflow.SELF: "A case cannot be its own parent.",
+    workflow.DEPTH: "A child case cannot have children.",
+    workflow.PARENT_AS_CHILD: "A parent case cannot become a child.",
+    workflow.MAX_CHILD_CASES: "The parent case has too many child cases.",
+    workflow.PARENT_OF_OTHER: "One case is the parent of the other.",
+    workflow.DIFFERENT_PARENT: "A child case can only be merged into a case of the same parent.",
+}
+
+
+def hierarchy_error(reason: str, *, case_id: object, **details: Any) -> CaseHierarchy:
+    """The `case_hierarchy` refusal for a reason of the pure rules."""
+    return CaseHierarchy(
+        _MESSAGES[reason],
+        details={"case_id": str(case_id), "reason": reason, **details},
+    )
+
+
+def child_count(case_id: uuid.UUID) -> int:
+    return Case.objects.filter(parent_id=case_id).count()
+
+
+def family_facts(case: Case, children: int | None = None) -> workflow.FamilyFacts:
+    return workflow.FamilyFacts(
+        id=case.pk,
+        parent_id=case.parent_id,
+        child_count=child_count(case.pk) if children is None else children,
+    )
 
 
 def _lock_parent(parent_id: uuid.UUID, field: str = "parent_id") -> Case:
     parent = Case.objects.select_for_update().filter(id=parent_id).first()
     if parent is None:
         raise ValidationFailed({field: "no such case"})
+    if parent.state != State.ACTIVE:
+        raise CaseNotActive(
+            "Child cases can only be added to an active case.",
+            details={"case_id": str(parent.pk), "state": parent.state},
+        )
     return parent
 
 
-def _check_can_take_children(parent: Case, adding: int = 1) -> None:
-    if parent.parent_id is not None:
-        raise CaseHierarchy(
-            "A child case cannot have children.",
-            details={"case_id": str(parent.pk), "reason": "depth"},
-        )
-    if parent.state != State.ACTIVE:
-        raise CaseNotActive(
-            "Child cases can only be added to an active case.", details={"case_id": str(parent.pk)}
-        )
+def _link(child: workflow.FamilyFacts, parent: Case) -> None:
     limit = service_settings().max_child_cases
-    count = Case.objects.filter(parent_id=parent.pk).count()
-    if count + adding > limit:
-        raise CaseHierarchy(
-            "The parent case has too many child cases.",
-            details={
-                "case_id": str(parent.pk),
-                "reason": "max_child_cases",
-                "max_child_cases": limit,
-            },
-        )
+    reason = workflow.parent_link_refusal(
+        child=child, parent=family_facts(parent), max_child_cases=limit
+    )
+    if reason is not None:
+        extra = {"max_child_cases": limit} if reason == workflow.MAX_CHILD_CASES else {}
+        subject = parent.pk if reason in (workflow.DEPTH, workflow.MAX_CHILD_CASES) else child.id
+        raise hierarchy_error(reason, case_id=subject, parent_id=str(parent.pk), **extra)
 
 
 def parent_for_new_child(parent_id: uuid.UUID) -> Case:
-    """The locked parent for a new child case, or a refusal (`case_hierarchy`, 422)."""
+    """The locked parent for a new child case. Refuse with `validation_error` (no such case),
+    `case_not_active` (a closed parent) or `case_hierarchy` (a child as parent, too many)."""
     parent = _lock_parent(parent_id)
-    _check_can_take_children(parent)
+    _link(workflow.FamilyFacts(id=None, parent_id=None, child_count=0), parent)
     return parent
 
 
 def set_parent(case: Case, parent_id: uuid.UUID | None) -> None:
-    """Give `case` a parent (or none). A parent cannot become a child; no second level."""
+    """Give `case` a parent (or none). A parent cannot become a child; no second level; at most
+    `max_child_cases` children (`case_hierarchy`); the parent must be active."""
     if parent_id is None:
         case.parent = None
         return
     if parent_id == case.pk:
-        raise CaseHierarchy(
-            "A case cannot be its own parent.", details={"case_id": str(case.pk), "reason": "self"}
-        )
+        raise hierarchy_error(workflow.SELF, case_id=case.pk)
     if case.parent_id == parent_id:
         return
     parent = _lock_parent(parent_id)
-    if Case.objects.filter(parent_id=case.pk).exists():
-        raise CaseHierarchy(
-            "A parent case cannot become a child.",
-            details={"case_id": str(case.pk), "reason": "parent_as_child"},
-        )
-    _check_can_take_children(parent)
+    _link(family_facts(case), parent)
     case.parent = parent
+
+
+def active_children_locked(case: Case) -> list[Case]:
+    """The case's active children, locked in id order (after the parent, which the caller
+    holds)."""
+    return list(
+        Case.objects.select_for_update()
+        .filter(parent_id=case.pk, state=State.ACTIVE)
+        .order_by("id")
+    )
+
+
+def children_locked(case: Case) -> list[Case]:
+    """Every child of the case, locked in id order."""
+    return list(Case.objects.select_for_update().filter(parent_id=case.pk).order_by("id"))

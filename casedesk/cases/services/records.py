@@ -164,6 +164,9 @@ def case_create(
         set_customer(case, resolve_customer(customer))
     elif case.customer_account_id is None and case.customer_contact_id is None:
         raise ValidationFailed({"customer": "is required"})
+    inherited_contact = parent.contact if parent and "contact_id" not in given else None
+    if inherited_contact and not contact_belongs(inherited_contact, customer_of(case)):
+        contact_id = None  # a child given its own customer keeps only a contact that belongs
     _apply_contact(case, contact_id)
     case.subject = _lookup(Subject, subject_id, "subject_id")
     case.product = _lookup(Product, product_id, "product_id")
