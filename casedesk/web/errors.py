@@ -94,3 +94,7 @@ def message_domain_error(request: HttpRequest, exc: DomainError) -> None:
     if isinstance(fields, dict) and fields:
         text += " " + "; ".join(f"{k}: {field_message(v)}" for k, v in fields.items())
     messages.error(request, text)
+
+
+# Action fields as the services name them -> the dialogs' form fields.
+FIELD_OF_API_NAME_ACTIONS = {"into": "into", "owner": "owner", "queue_id": "queue"}

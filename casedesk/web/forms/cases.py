@@ -27,7 +27,7 @@ API_NAMES = {
     "priority": "priority",
     "status": "status",
     "stage": "stage",
-    "decrement_entitlement_terms": "decrement_entitlement_terms",
+    "entitlement": "entitlement_id",
 }
 FIELD_OF_API_NAME = {api: field for field, api in API_NAMES.items()}
 
@@ -43,7 +43,7 @@ def parse_customer(value: str) -> Ref | None:
         return None
 
 
-def _subject_choices() -> list[tuple[str, str]]:
+def subject_choices() -> list[tuple[str, str]]:
     subjects = list(catalog.subject_list().order_by("name"))
     children: dict[Any, list[Any]] = {}
     for subject in subjects:
@@ -89,12 +89,13 @@ class CaseForm(WebForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=100_000,
     )
+    parent = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: Any, contact_choices: list[tuple[str, str]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self.fields["subject"], _subject_choices())
+        set_choices(self.fields["subject"], subject_choices())
         set_choices(self.fields["product"], _product_choices())
         set_choices(self.fields["case_type"], _blank(CaseType))
         self.fields["contact"].widget.choices = [("", "—"), *(contact_choices or [])]
@@ -122,14 +123,18 @@ class CaseEditForm(CaseForm):
     """The case page: the record's fields plus its status reason, with the version read."""
 
     status = forms.ChoiceField(label=_("Status reason"))
-    decrement_entitlement_terms = forms.BooleanField(
-        label=_("Decrement entitlement terms"), required=False
-    )
+    entitlement = forms.ChoiceField(label=_("Entitlement"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, entitlement_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["status"], [(s, Status(s).label) for s in ACTIVE_STATUSES])
+        set_choices(self.fields["entitlement"], [("", "—"), *(entitlement_choices or [])])
+
+    def clean_entitlement(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("entitlement"))
 
     def changes(self) -> dict[str, Any]:
         """The merge patch of what the user changed, under the services' names."""
@@ -160,6 +165,7 @@ class CaseListForm(WebForm):
     search = TypedCharField(type_=SearchText, label=_("Search"), required=False, max_length=200)
     status = forms.ChoiceField(label=_("Status reason"), required=False)
     subject = forms.ChoiceField(label=_("Subject"), required=False)
+    queue = forms.ChoiceField(label=_("Queue"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     cursor = forms.CharField(required=False, max_length=2000)
 
@@ -168,14 +174,19 @@ class CaseListForm(WebForm):
         *args: Any,
         statuses: list[str],
         sorts: list[tuple[str, str]],
+        queues: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(
             self.fields["status"], [("", _("Any"))] + [(s, Status(s).label) for s in statuses]
         )
-        set_choices(self.fields["subject"], _subject_choices())
+        set_choices(self.fields["subject"], subject_choices())
         set_choices(self.fields["sort"], sorts)
+        set_choices(self.fields["queue"], [("", _("Any")), *(queues or [])])
+
+    def clean_queue(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("queue"))
 
     def clean_subject(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("subject"))

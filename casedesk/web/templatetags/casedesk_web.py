@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casedesk.cases import choices as case_choices
 from casedesk.directory import choices as directory_choices
@@ -14,6 +15,28 @@ from casedesk.entitlements import choices as entitlement_choices
 from casedesk.routing import choices as routing_choices
 
 register = template.Library()
+
+# The audit's channels and actions, in the user's language.
+CHANNELS: dict[str, Any] = {
+    "api": gettext_lazy("API"),
+    "ui": gettext_lazy("Web UI"),
+    "cli": gettext_lazy("Command line"),
+    "routing": gettext_lazy("Routing"),
+    "cascade": gettext_lazy("Cascade from the parent case"),
+    "merge": gettext_lazy("Merge"),
+    "system": gettext_lazy("System"),
+}
+ACTIONS: dict[str, Any] = {
+    "create": gettext_lazy("Created"),
+    "update": gettext_lazy("Changed"),
+    "resolve": gettext_lazy("Resolved"),
+    "cancel": gettext_lazy("Cancelled"),
+    "merge": gettext_lazy("Merged"),
+    "reactivate": gettext_lazy("Reactivated"),
+    "assign": gettext_lazy("Assigned"),
+    "queue": gettext_lazy("Queue changed"),
+    "route": gettext_lazy("Routed"),
+}
 
 CHOICES: dict[str, Any] = {
     "origin": case_choices.Origin,
@@ -42,6 +65,10 @@ def label(value: Any, kind: str) -> str:
     """The translated label of a stored choice value (`{{ case.status|label:"status" }}`)."""
     if value in (None, ""):
         return ""
+    if kind == "channel":
+        return str(CHANNELS.get(value, value))
+    if kind == "action":
+        return str(ACTIONS.get(value, value))
     choices = CHOICES.get(kind)
     if choices is None:
         return str(value)
@@ -49,6 +76,12 @@ def label(value: Any, kind: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def unit(allocation_type: Any) -> str:
+    """The unit an entitlement's terms are counted in."""
+    return _("cases") if allocation_type == "cases" else _("hours")
 
 
 @register.filter
@@ -86,3 +119,17 @@ def query(context: Any, **changes: Any) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def change_value(value: Any) -> str:
+    """An audited value as text: references by name or id, lists joined, empty as a dash."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, dict):
+        return str(value.get("name") or value.get("id") or value)
+    if isinstance(value, list):
+        return ", ".join(change_value(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)

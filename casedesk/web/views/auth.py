@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.core.errors import DomainError
-from casedesk.web import services
+from casedesk.web import dashboard, services
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.auth import LoginForm, ProfileForm
 from casedesk.web.views.common import actor
@@ -30,7 +30,27 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"nav": "home"})
+    """The dashboard: open cases by status and priority, created and resolved per day, queue
+    sizes, entitlements near exhaustion."""
+    dates, series = dashboard.created_and_resolved()
+    status_bars = dashboard.open_by_status()
+    priority_bars = dashboard.open_by_priority()
+    queue_bars = dashboard.queue_sizes(actor(request))
+    return render(
+        request,
+        "web/home.html",
+        {
+            "nav": "home",
+            "by_status": dashboard.hbars(status_bars),
+            "by_priority": dashboard.hbars(priority_bars),
+            "open_total": sum(int(b.value) for b in status_bars),
+            "per_day": dashboard.columns(dates, series),
+            "per_day_table": [(d, [s.values[i] for s in series]) for i, d in enumerate(dates)],
+            "series": series,
+            "queues": dashboard.hbars(queue_bars),
+            "near_exhaustion": dashboard.entitlements_near_exhaustion(),
+        },
+    )
 
 
 def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse:

@@ -15,26 +15,28 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.cases import selectors
-from casedesk.cases.choices import STATUSES_BY_STATE, Stage, State
-from casedesk.cases.models import Case
-from casedesk.cases.permissions import case_change_allowed
+from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.services import records
-from casedesk.cases.services.common import customer_of
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.core.pagination import paginate
-from casedesk.customers import selectors as customer_selectors
 from casedesk.web.errors import error_message, form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
     FIELD_OF_API_NAME,
-    CaseEditForm,
     CaseForm,
     CaseListForm,
     StageForm,
     parse_customer,
 )
-from casedesk.web.views.common import actor, found
-from casedesk.web.views.customers import customer_summary
+from casedesk.web.views.case_page import (
+    case_page,
+    edit_form,
+    edit_initial,
+    owner_choices,
+    queue_choices,
+)
+from casedesk.web.views.common import actor, found, parse_uuid
+from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 25
 
@@ -66,6 +68,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET or None,
         statuses=list(STATUSES_BY_STATE[state]),
         sorts=[(key, label) for key, (label, _order) in SORTS.items()],
+        queues=queue_choices(request),
     )
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sort = cleaned.get("sort") or "newest"
@@ -74,6 +77,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         status=cleaned.get("status") or None,
         owner_id=actor(request).pk if mine else None,
         subject_id=cleaned.get("subject"),
+        queue_id=cleaned.get("queue"),
         search=cleaned.get("search") or None,
     )
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
@@ -101,42 +105,27 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "heading": heading,
             "views": [(key, label) for key, (label, _s, _m) in VIEWS.items()],
             "paged": bool(cleaned.get("cursor")),
+            "owners": owner_choices(),
+            "queues": queue_choices(request),
             "nav": "cases",
         },
         status=status,
     )
 
 
-def contact_choices_for(customer_value: str) -> list[tuple[str, str]]:
-    """The contacts the case form offers for a customer: the contact itself, or the account's."""
-    ref = parse_customer(customer_value)
-    if ref is None:
-        return []
-    if ref.type == "contact":
-        contact = customer_selectors.contact_list().filter(id=ref.id).first()
-        return [(str(contact.pk), contact.name)] if contact else []
-    return [
-        (str(c.pk), c.name)
-        for c in customer_selectors.contact_list(account_id=ref.id).order_by("name")[:200]
-    ]
-
-
-def customer_context(customer_value: str) -> dict[str, Any]:
-    """The chosen customer's name for the lookup and its summary for the panel."""
-    ref = parse_customer(customer_value)
-    customer = None
-    if ref is not None:
-        try:
-            customer = customer_selectors.customer_get(customer_type=ref.type, customer_id=ref.id)
-        except DomainError:
-            customer = None
-    if customer is None:
-        return {"customer_name": "", "customer_value": "", "summary": None}
-    return {
-        "customer_name": customer.name,
-        "customer_value": customer_value,
-        "summary": customer_summary(customer),
-    }
+def child_initial(parent_value: str | None) -> dict[str, Any]:
+    """A new child case starts with its parent's title, customer, contact, subject, product and
+    priority (SPEC §7)."""
+    parent_id = parse_uuid(parent_value)
+    if parent_id is None:
+        return {}
+    try:
+        parent = selectors.case_get(case_id=parent_id)
+    except DomainError:
+        return {}
+    initial = edit_initial(parent)
+    keep = ("title", "customer", "contact", "subject", "product", "priority")
+    return {"parent": str(parent.pk), **{k: initial[k] for k in keep}}
 
 
 @login_required
@@ -161,6 +150,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     origin=data["origin"],
                     case_type=data["case_type"],
                     priority=data["priority"],
+                    parent_id=data["parent"],
                     channel=Channel.UI,
                 )
             except DomainError as exc:
@@ -174,8 +164,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
         else:
             status = 422
     else:
-        initial: dict[str, Any] = {}
-        customer = request.GET.get("customer", "")
+        initial = child_initial(request.GET.get("parent"))
+        customer = initial.get("customer") or request.GET.get("customer", "")
         if parse_customer(customer):
             initial["customer"] = customer
         form = CaseForm(initial=initial, contact_choices=contact_choices_for(customer))
@@ -187,68 +177,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _edit_initial(case: Case) -> dict[str, Any]:
-    customer = customer_of(case)
-    kind = "account" if case.customer_account_id else "contact"
-    return {
-        "title": case.title,
-        "customer": f"{kind}:{customer.pk}",
-        "contact": str(case.contact_id) if case.contact_id else "",
-        "subject": str(case.subject_id) if case.subject_id else "",
-        "product": str(case.product_id) if case.product_id else "",
-        "origin": case.origin,
-        "case_type": case.case_type or "",
-        "priority": case.priority,
-        "description": case.description,
-        "status": case.status,
-        "decrement_entitlement_terms": case.decrement_entitlement_terms,
-        "version": case.version,
-    }
-
-
-def case_page(
-    request: HttpRequest, case: Case, form: CaseEditForm | None = None, status: int = 200
-) -> HttpResponse:
-    """Render the case page (the form bound to the user's input after a refusal)."""
-    initial = _edit_initial(case)
-    if form is None:
-        form = CaseEditForm(
-            initial=initial, contact_choices=contact_choices_for(initial["customer"])
-        )
-    customer_value = form["customer"].value() or initial["customer"]
-    can_change = case_change_allowed(actor(request), case)
-    editable = can_change and case.state == State.ACTIVE
-    return render(
-        request,
-        "web/cases/detail.html",
-        {
-            "case": case,
-            "form": form,
-            **customer_context(customer_value),
-            "can_change": can_change,
-            "editable": editable,
-            "disabled": not editable,
-            "stages": Stage.choices,
-            "stage_index": [s for s, _label in Stage.choices].index(case.stage),
-            "nav": "cases",
-        },
-        status=status,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = found(selectors.case_get, case_id=case_id)
     if request.method == "GET":
         return case_page(request, case)
-    form = CaseEditForm(
-        request.POST,
-        initial=_edit_initial(case),
-        contact_choices=contact_choices_for(request.POST.get("customer", "")),
-    )
+    form = edit_form(case, request.POST)
     if not form.is_valid():
-        return case_page(request, case, form, status=422)
+        return case_page(request, case, form=form, status=422)
     try:
         records.case_update(
             actor=actor(request),
@@ -259,7 +196,7 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         )
     except DomainError as exc:
         form_add_domain_error(form, exc, FIELD_OF_API_NAME)
-        return case_page(request, case, form, status=exc.status)
+        return case_page(request, case, form=form, status=exc.status)
     messages.success(request, _("The case was saved."))
     return redirect("web:case_detail", case_id=case.pk)
 

@@ -17,7 +17,10 @@ from casedesk.core.pagination import paginate
 from casedesk.core.types import SearchText
 from casedesk.customers import selectors, services
 from casedesk.customers.models import Account, Contact
+from casedesk.entitlements import rules as entitlement_rules
+from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.cases import parse_customer
 from casedesk.web.forms.customers import AccountForm, ContactForm
 from casedesk.web.views.common import actor, found, json_error, parse_uuid, session_json
 
@@ -122,7 +125,15 @@ def customer_summary(customer: Account | Contact) -> dict[str, Any]:
         "customer_type": "account" if isinstance(customer, Account) else "contact",
         "recent_cases": recent.cases,
         "recent_activities": recent.activities,
-        "entitlements": None,
+        "entitlements": [
+            {
+                "entitlement": e,
+                "remaining": entitlement_rules.stored_to_terms(
+                    e.remaining_terms, e.allocation_type
+                ),
+            }
+            for e in entitlement_selectors.customer_active_entitlements(customer=customer)
+        ],
     }
 
 
@@ -184,3 +195,35 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "nav": "customers",
         },
     )
+
+
+def contact_choices_for(customer_value: str) -> list[tuple[str, str]]:
+    """The contacts the case form offers for a customer: the contact itself, or the account's."""
+    ref = parse_customer(customer_value)
+    if ref is None:
+        return []
+    if ref.type == "contact":
+        contact = selectors.contact_list().filter(id=ref.id).first()
+        return [(str(contact.pk), contact.name)] if contact else []
+    return [
+        (str(c.pk), c.name)
+        for c in selectors.contact_list(account_id=ref.id).order_by("name")[:200]
+    ]
+
+
+def customer_context(customer_value: str) -> dict[str, Any]:
+    """The chosen customer's name for the lookup and its summary for the panel."""
+    ref = parse_customer(customer_value)
+    customer = None
+    if ref is not None:
+        try:
+            customer = selectors.customer_get(customer_type=ref.type, customer_id=ref.id)
+        except DomainError:
+            customer = None
+    if customer is None:
+        return {"customer_name": "", "customer_value": "", "summary": None}
+    return {
+        "customer_name": customer.name,
+        "customer_value": customer_value,
+        "summary": customer_summary(customer),
+    }

@@ -67,7 +67,7 @@ def test_agent_creates_a_case_with_the_customer_lookup_when_the_customer_exists(
 
     page.get_by_label(w["case_title"]).fill("Il portale non risponde")
     page.get_by_label(w["priority"]).select_option(label=w["high"])
-    page.locator("#case-form").get_by_role("button", name=w["save"]).click()
+    page.locator("#case-form").get_by_role("button", name=w["save"], exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Il portale non risponde")
     expect(page.locator(".messages")).to_contain_text(w["created"])
@@ -104,7 +104,7 @@ def test_agent_creates_the_customer_inline_when_the_lookup_finds_none(
     expect(dialog).to_be_hidden()
     expect(lookup).to_have_value("Nuova Ottica Srl")
     page.get_by_label(w["case_title"]).fill("Richiesta preventivo")
-    page.locator("#case-form").get_by_role("button", name=w["save"]).click()
+    page.locator("#case-form").get_by_role("button", name=w["save"], exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Richiesta preventivo")
 
     from casedesk.cases.models import Case
@@ -127,7 +127,7 @@ def test_agent_edits_a_case_and_moves_it_along_the_process_bar(
     page.get_by_role("link", name="Stampante non raggiungibile").click()
     page.get_by_label(w["case_title"]).fill("Stampante del terzo piano non raggiungibile")
     page.get_by_label(w["priority"]).select_option(label=w["high"])
-    page.locator("#case-form").get_by_role("button", name=w["save"]).click()
+    page.locator("#case-form").get_by_role("button", name=w["save"], exact=True).click()
     expect(page.locator(".messages")).to_contain_text(w["saved"])
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Stampante del terzo piano non raggiungibile"

@@ -50,6 +50,15 @@
         if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
       });
     });
+    /* A checkbox that selects every row: <input type=checkbox data-select-all="name">. */
+    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+      all.addEventListener("change", function () {
+        var name = all.getAttribute("data-select-all");
+        all.form.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (box) {
+          box.checked = all.checked;
+        });
+      });
+    });
     /* Selects that apply at once: <select data-autosubmit>. */
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.requestSubmit(); });

@@ -1,0 +1,188 @@
+"""The dashboard's figures (read-only aggregates) and their server-rendered SVG charts.
+
+No script and no inline style: bars are <rect> elements coloured by CSS classes, and each
+chart has a table with the same numbers for screen readers and for copying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils.translation import pgettext
+
+from casedesk.cases.choices import STATUSES_BY_STATE, Priority, State, Status
+from casedesk.cases.models import Case
+from casedesk.core import clock
+from casedesk.directory.models import User
+from casedesk.entitlements import rules as entitlement_rules
+from casedesk.entitlements import selectors as entitlement_selectors
+from casedesk.routing import selectors as routing_selectors
+
+DAYS = 14
+NEAR_EXHAUSTION = 0.2
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int | float
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    css: str
+    values: list[int]
+
+
+def open_by_status() -> list[Bar]:
+    counts = dict(
+        Case.objects.filter(state=State.ACTIVE)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [
+        Bar(str(Status(s).label), counts.get(s, 0), f"status-{s}")
+        for s in STATUSES_BY_STATE[State.ACTIVE]
+    ]
+
+
+def open_by_priority() -> list[Bar]:
+    counts = dict(
+        Case.objects.filter(state=State.ACTIVE)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .values_list("priority", "n")
+    )
+    return [Bar(str(p.label), counts.get(p.value, 0), f"prio-{p.value}") for p in Priority]
+
+
+def created_and_resolved(days: int = DAYS) -> tuple[list[dt.date], list[Series]]:
+    today = clock.today()
+    first = today - dt.timedelta(days=days - 1)
+    since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
+    created = dict(
+        Case.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    resolved = dict(
+        Case.objects.filter(resolved_at__gte=since)
+        .annotate(day=TruncDate("resolved_at"))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    dates = [first + dt.timedelta(days=i) for i in range(days)]
+    return dates, [
+        Series(pgettext("chart", "Created"), "series-created", [created.get(d, 0) for d in dates]),
+        Series(
+            pgettext("chart", "Resolved"), "series-resolved", [resolved.get(d, 0) for d in dates]
+        ),
+    ]
+
+
+def queue_sizes(user: User) -> list[Bar]:
+    items = routing_selectors.queue_item_list(user=user, filters=routing_selectors.ItemFilters())
+    rows = (
+        items.order_by()
+        .values_list("queue__name")
+        .annotate(n=Count("id"))
+        .values_list("queue__name", "n")
+    )
+    return sorted((Bar(name, n, "queue") for name, n in rows), key=lambda b: (-b.value, b.label))
+
+
+def entitlements_near_exhaustion(limit: int = 10) -> list[dict[str, Any]]:
+    """Active entitlements with at most a fifth of their terms left, the emptiest first."""
+    found: list[dict[str, Any]] = []
+    for e in entitlement_selectors.entitlement_list(state="active").order_by("remaining_terms")[
+        :500
+    ]:
+        if e.total_terms <= 0:
+            continue
+        share = e.remaining_terms / e.total_terms
+        if share <= NEAR_EXHAUSTION:
+            found.append(
+                {
+                    "entitlement": e,
+                    "share": max(0.0, share),
+                    "remaining": entitlement_rules.stored_to_terms(
+                        e.remaining_terms, e.allocation_type
+                    ),
+                    "total": entitlement_rules.stored_to_terms(e.total_terms, e.allocation_type),
+                }
+            )
+    found.sort(key=lambda row: (row["share"], row["entitlement"].name))
+    return found[:limit]
+
+
+# --- SVG geometry -----------------------------------------------------------------------------
+
+WIDTH = 480
+ROW = 26
+LABEL = 170
+
+
+def hbars(bars: list[Bar]) -> dict[str, Any]:
+    """A horizontal bar chart: one row per bar, scaled to the largest value."""
+    top = max([b.value for b in bars] + [1])
+    span = WIDTH - LABEL - 50
+    rows = []
+    for i, bar in enumerate(bars):
+        length = round(span * bar.value / top, 1)
+        rows.append(
+            {
+                "bar": bar,
+                "y": i * ROW,
+                "text_y": i * ROW + 17,
+                "width": max(length, 1 if bar.value else 0),
+                "value_x": LABEL + length + 6,
+            }
+        )
+    return {"rows": rows, "width": WIDTH, "height": max(len(bars), 1) * ROW, "label_x": LABEL}
+
+
+def columns(dates: list[dt.date], series: list[Series]) -> dict[str, Any]:
+    """Grouped columns per day (created beside resolved)."""
+    height, bottom, width_total = 220, 24, 960
+    top = max([v for s in series for v in s.values] + [1])
+    group = width_total / max(len(dates), 1)
+    width = max((group - 6) / max(len(series), 1), 2)
+    bars = []
+    for d_index, _date in enumerate(dates):
+        for s_index, s in enumerate(series):
+            value = s.values[d_index]
+            h = round((height - bottom - 10) * value / top, 1)
+            bars.append(
+                {
+                    "x": round(d_index * group + 3 + s_index * width, 1),
+                    "y": round(height - bottom - h, 1),
+                    "w": round(width - 1, 1),
+                    "h": h,
+                    "css": s.css,
+                    "title": f"{s.label}: {value}",
+                }
+            )
+    ticks = [
+        {"x": round(i * group + group / 2, 1), "date": d}
+        for i, d in enumerate(dates)
+        if i % 2 == 0 or len(dates) <= 7
+    ]
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "width": width_total,
+        "height": height,
+        "axis_y": height - bottom,
+        "label_y": height - 4,
+        "max": top,
+    }

@@ -1,0 +1,187 @@
+"""Forms of the case page's commands and dialogs: resolve, cancel or merge, reactivate,
+assign, add to queue, activities, notes, posts and similar cases."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from casedesk.cases.choices import ActivityType, Direction, Status
+from casedesk.cases.services.common import Ref
+from casedesk.core.types import LongText, MessageText, Minutes, ResolutionText, SearchText, Title
+from casedesk.web.fields import TypedCharField, TypedIntegerField
+from casedesk.web.forms.base import WebForm, set_choices
+
+
+class VersionForm(WebForm):
+    """An action on a record read at `version` (the If-Match of the web UI)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ResolveForm(VersionForm):
+    resolution_type = forms.ChoiceField(label=_("Resolution type"))
+    resolution = TypedCharField(
+        type_=ResolutionText,
+        label=_("Resolution"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    billable_minutes = TypedIntegerField(
+        type_=Minutes, label=_("Billable time (minutes)"), required=False, min_value=0
+    )
+    cancel_open_activities = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, resolution_types: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(
+            self.fields["resolution_type"], [(s, Status(s).label) for s in resolution_types]
+        )
+
+
+class CancelForm(VersionForm):
+    """Cancel the case, or merge it into a master case (the seed's "Conferma annullamento")."""
+
+    status = forms.ChoiceField(
+        label=_("Case status"),
+        choices=[("cancelled", Status.CANCELLED.label), ("merged", Status.MERGED.label)],
+        widget=forms.RadioSelect,
+        initial="cancelled",
+    )
+    into = forms.ChoiceField(label=_("Merge into the case"), required=False)
+    cancel_open_activities = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, masters: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["into"], [("", "—"), *masters])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == "merged" and not data.get("into"):
+            self.add_error("into", _("Choose the case to merge into."))
+        return data
+
+    def clean_into(self) -> uuid.UUID | None:
+        value = self.cleaned_data.get("into")
+        return uuid.UUID(value) if value else None
+
+
+def parse_owner(value: str) -> Ref | None:
+    kind, _sep, raw = (value or "").partition(":")
+    if kind not in {"user", "team"}:
+        return None
+    try:
+        return Ref(kind, uuid.UUID(raw))
+    except ValueError:
+        return None
+
+
+class AssignForm(VersionForm):
+    owner = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args: Any, owners: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["owner"], owners)
+
+    def clean_owner(self) -> Ref:
+        ref = parse_owner(self.cleaned_data.get("owner") or "")
+        if ref is None:
+            raise forms.ValidationError(_("Choose a user or a team."))
+        return ref
+
+
+class QueueForm(VersionForm):
+    queue = forms.ChoiceField(label=_("Queue"))
+
+    def __init__(self, *args: Any, queues: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["queue"], queues)
+
+    def clean_queue(self) -> uuid.UUID:
+        return uuid.UUID(self.cleaned_data["queue"])
+
+
+class ActivityForm(WebForm):
+    """Quick add of a phone call, task, e-mail or appointment."""
+
+    type = forms.ChoiceField(
+        label=_("Activity type"),
+        choices=[
+            (t.value, t.label)
+            for t in (
+                ActivityType.PHONE_CALL,
+                ActivityType.TASK,
+                ActivityType.EMAIL,
+                ActivityType.APPOINTMENT,
+            )
+        ],
+    )
+    subject = TypedCharField(
+        type_=Title, label=pgettext_lazy("activity", "Subject"), max_length=200
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"), required=False, choices=[("", "—"), *Direction.choices]
+    )
+    due = forms.DateTimeField(
+        label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    duration_minutes = TypedIntegerField(
+        type_=Minutes, label=_("Duration (minutes)"), required=False, min_value=0
+    )
+    description = TypedCharField(
+        type_=LongText,
+        label=_("Description"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_direction(self) -> str | None:
+        return self.cleaned_data.get("direction") or None
+
+
+class CompleteForm(VersionForm):
+    duration_minutes = TypedIntegerField(
+        type_=Minutes, label=_("Actual duration (minutes)"), required=False, min_value=0
+    )
+
+
+class MessageForm(WebForm):
+    text = TypedCharField(
+        type_=MessageText,
+        label=_("Text"),
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class SimilarForm(WebForm):
+    q = TypedCharField(type_=SearchText, label=_("Keywords"), required=False, max_length=200)
+    subject = forms.ChoiceField(label=_("Subject"), required=False)
+    include_subsubjects = forms.BooleanField(label=_("Include sub-subjects"), required=False)
+    state = forms.ChoiceField(
+        label=_("Cases"),
+        required=False,
+        choices=[
+            ("resolved", _("Resolved cases")),
+            ("active", _("Active cases")),
+            ("any", _("All cases")),
+        ],
+    )
+
+    def __init__(self, *args: Any, subjects: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["subject"], subjects)
+
+    def clean_subject(self) -> uuid.UUID | None:
+        value = self.cleaned_data.get("subject")
+        return uuid.UUID(value) if value else None
+
+
+class ConnectForm(WebForm):
+    other = forms.UUIDField(widget=forms.HiddenInput)
+    solution_found = forms.BooleanField(required=False)

@@ -1,0 +1,173 @@
+"""Forms of the administration pages: queues, routing rule sets (items and conditions),
+status reason transitions, service settings, users and teams."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.cases.choices import ParentClosePolicy
+from casedesk.cases.services.common import Ref
+from casedesk.core.types import Name, Password, PersonName, Username
+from casedesk.directory.choices import Role
+from casedesk.routing import matching
+from casedesk.routing.choices import QueueType
+from casedesk.routing.services.rule_sets import RuleItemSpec
+from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.base import WebForm, set_choices
+
+CONDITIONS_PER_ITEM = 3
+
+
+class QueueForm(WebForm):
+    name = TypedCharField(type_=Name, label=_("Name"), max_length=200)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=QueueType.choices, widget=forms.RadioSelect, initial="public"
+    )
+    members = forms.MultipleChoiceField(label=_("Members"), required=False)
+
+    def __init__(self, *args: Any, users: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["members"], users)
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "type": data["type"],
+            "member_ids": [uuid.UUID(m) for m in data["members"]],
+        }
+
+
+class RuleSetForm(WebForm):
+    name = TypedCharField(type_=Name, label=_("Name"), max_length=200)
+
+
+def _convert(kind: str, raw: str) -> Any:
+    text = raw.strip()
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text  # the service refuses a value of the wrong kind
+    if kind == "bool":
+        return text.lower() in {"1", "true", "yes", "sì", "si"}
+    return text
+
+
+class RuleItemForm(WebForm):
+    """One ordered rule: a name, up to three conditions (all must hold), a destination."""
+
+    name = TypedCharField(type_=Name, label=_("Rule name"), max_length=200, required=False)
+    route_to = forms.ChoiceField(label=_("Route to"), required=False)
+
+    def __init__(self, *args: Any, destinations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["route_to"], [("", "—"), *destinations])
+        fields = [("", "—"), *[(name, name) for name in matching.FIELDS]]
+        ops = [("", "—"), *[(op, op) for op in matching.OPERATORS]]
+        for i in range(CONDITIONS_PER_ITEM):
+            self.fields[f"c{i}_field"] = forms.ChoiceField(
+                label=_("Field"), choices=fields, required=False
+            )
+            self.fields[f"c{i}_op"] = forms.ChoiceField(
+                label=_("Operator"), choices=ops, required=False
+            )
+            self.fields[f"c{i}_value"] = forms.CharField(
+                label=_("Value"), required=False, max_length=2000
+            )
+
+    def condition_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"])
+            for i in range(CONDITIONS_PER_ITEM)
+        ]
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not data.get("name") and not data.get("route_to")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.is_blank():
+            return data
+        if not data.get("name"):
+            self.add_error("name", _("This field is required."))
+        if not data.get("route_to"):
+            self.add_error("route_to", _("Choose a queue, a user or a team."))
+        return data
+
+    def spec(self) -> RuleItemSpec:
+        data = self.cleaned_data
+        conditions = []
+        for i in range(CONDITIONS_PER_ITEM):
+            field, op, raw = data.get(f"c{i}_field"), data.get(f"c{i}_op"), data.get(f"c{i}_value")
+            if not field or not op:
+                continue
+            spec = matching.FIELDS.get(field)
+            kind = spec.kind if spec else "text"
+            if op == "is_null":
+                value: Any = _convert("bool", raw or "true")
+            elif op == "in":
+                value = [_convert(kind, part) for part in (raw or "").split(",") if part.strip()]
+            else:
+                value = _convert(kind, raw or "")
+            conditions.append({"field": field, "op": op, "value": value})
+        kind, _sep, raw_id = data["route_to"].partition(":")
+        target = uuid.UUID(raw_id)
+        if kind == "queue":
+            return RuleItemSpec(name=data["name"], conditions=conditions, queue_id=target)
+        return RuleItemSpec(name=data["name"], conditions=conditions, owner=Ref(kind, target))
+
+
+class ServiceSettingsForm(WebForm):
+    parent_close_policy = forms.ChoiceField(
+        label=_("When a parent case is closed"), choices=ParentClosePolicy.choices
+    )
+    max_child_cases = forms.IntegerField(
+        label=_("Child cases per parent, at most"), min_value=0, max_value=100_000
+    )
+    allow_closed_updates = forms.BooleanField(
+        label=_("Managers may correct resolved and cancelled cases"), required=False
+    )
+    apply_default_entitlement_on_create = forms.BooleanField(
+        label=_("Apply the default entitlement to new cases"), required=False
+    )
+    apply_default_entitlement_on_update = forms.BooleanField(
+        label=_("Apply the default entitlement when customer, contact or product change"),
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class UserForm(WebForm):
+    username = TypedCharField(type_=Username, label=_("User name"), max_length=150)
+    full_name = TypedCharField(
+        type_=PersonName, label=_("Full name"), required=False, max_length=100
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AGENT)
+    password = TypedCharField(
+        type_=Password,
+        label=_("Password"),
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    teams = forms.MultipleChoiceField(label=_("Teams"), required=False)
+
+    def __init__(self, *args: Any, teams: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["teams"], teams)
+
+
+class TeamForm(WebForm):
+    name = TypedCharField(type_=Name, label=_("Team name"), max_length=200)
+    members = forms.MultipleChoiceField(label=_("Members"), required=False)
+
+    def __init__(self, *args: Any, users: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["members"], users)

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casedesk.cases.choices import Origin
+from casedesk.catalog import selectors as catalog
+from casedesk.core.types import Name
+from casedesk.entitlements.choices import AllocationType, DecreaseOn
+from casedesk.entitlements.services.entitlements import ChannelTerms
+from casedesk.web.fields import TypedCharField
+from casedesk.web.forms.base import WebForm, set_choices
+from casedesk.web.forms.cases import parse_customer
+
+
+def terms_field(label: Any, *, required: bool = True) -> forms.DecimalField:
+    """Terms: whole cases, or hours with at most two decimals."""
+    return forms.DecimalField(
+        label=label, required=required, max_digits=12, decimal_places=2, min_value=Decimal(0)
+    )
+
+
+class EntitlementForm(WebForm):
+    """A draft entitlement's terms (active ones take only "default")."""
+
+    name = TypedCharField(type_=Name, label=_("Name"), max_length=200)
+    customer = forms.CharField(label=_("Customer"), widget=forms.HiddenInput)
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    allocation_type = forms.ChoiceField(label=_("Allocation type"), choices=AllocationType.choices)
+    total_terms = terms_field(_("Total terms"))
+    decrease_on = forms.ChoiceField(
+        label=_("Decrease remaining on"), choices=DecreaseOn.choices, initial=DecreaseOn.RESOLUTION
+    )
+    restrict_case_creation = forms.BooleanField(label=_("Restrict case creation"), required=False)
+    is_default = forms.BooleanField(label=_("Default entitlement"), required=False)
+    products = forms.MultipleChoiceField(label=_("Products"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(
+            self.fields["products"],
+            [(str(p.pk), p.name) for p in catalog.product_list().order_by("name")],
+        )
+        for origin in Origin:
+            self.fields[f"terms_{origin.value}"] = terms_field(origin.label, required=False)
+
+    def channel_fields(self) -> list[Any]:
+        return [self[f"terms_{origin.value}"] for origin in Origin]
+
+    def clean_customer(self) -> Any:
+        ref = parse_customer(self.cleaned_data.get("customer") or "")
+        if ref is None:
+            raise forms.ValidationError(_("Choose a customer."))
+        return ref
+
+    def values(self) -> dict[str, Any]:
+        """The entitlement's fields as the services take them."""
+        data = self.cleaned_data
+        channels = [
+            ChannelTerms(channel=o.value, terms=data[f"terms_{o.value}"])
+            for o in Origin
+            if data.get(f"terms_{o.value}") is not None
+        ]
+        terms = data["total_terms"]
+        return {
+            "name": data["name"],
+            "customer": data["customer"],
+            "start_date": data["start_date"],
+            "end_date": data["end_date"],
+            "allocation_type": data["allocation_type"],
+            "total_terms": int(terms) if terms == terms.to_integral_value() else terms,
+            "decrease_on": data["decrease_on"],
+            "restrict_case_creation": data["restrict_case_creation"],
+            "is_default": data["is_default"],
+            "product_ids": [uuid.UUID(p) for p in data["products"]],
+            "channels": channels,
+        }

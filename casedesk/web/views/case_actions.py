@@ -1,0 +1,271 @@
+"""The case page's commands: resolve, cancel or merge, reactivate, assign, add to queue, save
+and route, and the entitlement's "do not decrement" switch. Each calls one service with the
+version the user read, and shows a refusal on the case page with its status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import selectors
+from casedesk.cases.models import Case
+from casedesk.cases.services import assignment, lifecycle, merge, records
+from casedesk.core.choices import Channel
+from casedesk.core.errors import DomainError, OpenActivities
+from casedesk.routing.services import items as queue_items
+from casedesk.routing.services import routing
+from casedesk.routing.services.routing import RouteResult
+from casedesk.web.errors import FIELD_OF_API_NAME_ACTIONS, error_message, form_add_domain_error
+from casedesk.web.forms.actions import AssignForm, CancelForm, QueueForm, ResolveForm, VersionForm
+from casedesk.web.forms.cases import FIELD_OF_API_NAME
+from casedesk.web.views.case_page import (
+    case_page,
+    edit_form,
+    merge_masters,
+    owner_choices,
+    queue_choices,
+    resolution_types,
+)
+from casedesk.web.views.common import actor, found
+
+
+def _case(case_id: uuid.UUID) -> Case:
+    return found(selectors.case_get, case_id=case_id)
+
+
+def _back(case: Case | uuid.UUID) -> HttpResponse:
+    case_id = case.pk if isinstance(case, Case) else case
+    return redirect("web:case_detail", case_id=case_id)
+
+
+def _refused(
+    request: HttpRequest,
+    case: Case,
+    name: str,
+    form: forms.Form,
+    exc: DomainError | None = None,
+    warning: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The case page again, with the dialog `name` open on the user's input."""
+    if exc is not None and warning is None:
+        if exc.code == "validation_error":
+            form_add_domain_error(form, exc, FIELD_OF_API_NAME_ACTIONS)
+        else:
+            messages.error(request, error_message(exc))
+    status = exc.status if exc is not None else 422
+    return case_page(
+        request,
+        _case(case.pk),
+        dialogs={name: form},
+        open_dialog=name,
+        warning=warning,
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case(case_id)
+    form = ResolveForm(request.POST, resolution_types=resolution_types(case), auto_id="resolve_%s")
+    if not form.is_valid():
+        return _refused(request, case, "resolve", form)
+    data = form.cleaned_data
+    try:
+        lifecycle.case_resolve(
+            actor=actor(request),
+            case_id=case.pk,
+            resolution=data["resolution"],
+            resolution_type=data["resolution_type"],
+            billable_minutes=data["billable_minutes"],
+            cancel_open_activities=bool(request.POST.get("confirm")),
+            expected_version=data["version"],
+            channel=Channel.UI,
+        )
+    except OpenActivities as exc:
+        return _refused(request, case, "resolve", form, exc, warning=exc.details)
+    except DomainError as exc:
+        return _refused(request, case, "resolve", form, exc)
+    messages.success(request, _("The case was resolved."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Cancel the case, or merge it into the chosen master (the seed's "Annulla caso")."""
+    case = _case(case_id)
+    form = CancelForm(request.POST, masters=merge_masters(case), auto_id="cancel_%s")
+    if not form.is_valid():
+        return _refused(request, case, "cancel", form)
+    data = form.cleaned_data
+    try:
+        if data["status"] == "merged":
+            merge.case_merge(
+                actor=actor(request),
+                case_id=case.pk,
+                into_id=data["into"],
+                expected_version=data["version"],
+                channel=Channel.UI,
+            )
+            messages.success(request, _("The case was merged."))
+        else:
+            lifecycle.case_cancel(
+                actor=actor(request),
+                case_id=case.pk,
+                cancel_open_activities=bool(request.POST.get("confirm")),
+                expected_version=data["version"],
+                channel=Channel.UI,
+            )
+            messages.success(request, _("The case was cancelled."))
+    except OpenActivities as exc:
+        return _refused(request, case, "cancel", form, exc, warning=exc.details)
+    except DomainError as exc:
+        return _refused(request, case, "cancel", form, exc)
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_reactivate(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case(case_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _back(case)
+    try:
+        lifecycle.case_reactivate(
+            actor=actor(request),
+            case_id=case.pk,
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        return _refused(request, case, "reactivate", form, exc)
+    messages.success(request, _("The case was reactivated."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case(case_id)
+    form = AssignForm(request.POST, owners=owner_choices(), auto_id="assign_%s")
+    if not form.is_valid():
+        return _refused(request, case, "assign", form)
+    try:
+        assigned = assignment.case_assign(
+            actor=actor(request),
+            case_id=case.pk,
+            owner=form.cleaned_data["owner"],
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        return _refused(request, case, "assign", form, exc)
+    owner = assigned.owner_user or assigned.owner_team
+    name = getattr(owner, "display_name", None) or getattr(owner, "name", "")
+    messages.success(request, _("The case was assigned to %(owner)s.") % {"owner": name})
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_queue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case(case_id)
+    form = QueueForm(request.POST, queues=queue_choices(request), auto_id="queue_%s")
+    if not form.is_valid():
+        return _refused(request, case, "queue", form)
+    try:
+        placement = queue_items.queue_item_add(
+            actor=actor(request),
+            case_id=case.pk,
+            queue_id=form.cleaned_data["queue"],
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        return _refused(request, case, "queue", form, exc)
+    messages.success(
+        request,
+        _("The case was added to the queue %(queue)s.") % {"queue": placement.item.queue.name},
+    )
+    return _back(case)
+
+
+def route_message(result: RouteResult) -> str:
+    """Where the case went and why, in the user's words."""
+    if not result.routed:
+        if result.reason == routing.NO_ACTIVE_RULE_SET:
+            return _("No routing rule set is active: the case stays where it is.")
+        return _(
+            "No rule of the active routing rule set %(set)s matched: the case stays where it is."
+        ) % {"set": result.rule_set.name if result.rule_set else ""}
+    rule = {
+        "item": result.rule_item.name if result.rule_item else "",
+        "set": result.rule_set.name if result.rule_set else "",
+    }
+    if result.queue_id is not None:
+        queue = result.rule_item.route_queue if result.rule_item else None
+        return _("The case was routed to the queue %(queue)s by the rule %(item)s of %(set)s.") % {
+            **rule,
+            "queue": queue.name if queue else "",
+        }
+    owner = result.owner
+    name = getattr(owner, "display_name", None) or getattr(owner, "name", "")
+    return _("The case was assigned to %(owner)s by the rule %(item)s of %(set)s.") % {
+        **rule,
+        "owner": name,
+    }
+
+
+@login_required
+@require_POST
+def case_route(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Save and route: the case form's edits, then the active routing rule set."""
+    case = _case(case_id)
+    form = edit_form(case, request.POST)
+    if not form.is_valid():
+        return case_page(request, case, form=form, status=422)
+    try:
+        result = routing.case_route(
+            actor=actor(request),
+            case_id=case.pk,
+            changes=form.changes(),
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        form_add_domain_error(form, exc, FIELD_OF_API_NAME)
+        return case_page(request, _case(case.pk), form=form, status=exc.status)
+    (messages.success if result.routed else messages.info)(request, route_message(result))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_decrement(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The command "Do not decrement entitlement terms" (and its undo)."""
+    case = _case(case_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _back(case)
+    value = request.POST.get("decrement") == "1"
+    try:
+        records.case_update(
+            actor=actor(request),
+            case_id=case.pk,
+            changes={"decrement_entitlement_terms": value},
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        return _refused(request, case, "entitlement", form, exc)
+    return _back(case)

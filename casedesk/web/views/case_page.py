@@ -1,0 +1,208 @@
+"""The case page: the record's form, the process bar, the timeline, the side panels and the
+dialogs of its commands, rendered with what a refused action needs to show again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from casedesk.cases import selectors, timeline, workflow
+from casedesk.cases.choices import ActivityState, Stage, State
+from casedesk.cases.models import Case
+from casedesk.cases.permissions import case_change_allowed
+from casedesk.cases.services.common import customer_of
+from casedesk.directory import selectors as directory
+from casedesk.entitlements import rules as entitlement_rules
+from casedesk.entitlements import selectors as entitlement_selectors
+from casedesk.routing import selectors as routing
+from casedesk.search import similar
+from casedesk.web.forms.actions import (
+    ActivityForm,
+    AssignForm,
+    CancelForm,
+    CompleteForm,
+    MessageForm,
+    QueueForm,
+    ResolveForm,
+)
+from casedesk.web.forms.cases import CaseEditForm
+from casedesk.web.views.common import actor
+from casedesk.web.views.customers import contact_choices_for, customer_context
+
+TIMELINE_PAGE = 50
+
+
+def resolution_types(case: Case) -> list[str]:
+    """The resolved statuses this case may move to (status reason transitions, SPEC §3)."""
+    config = selectors.service_settings()
+    return [
+        status
+        for status in workflow.RESOLVED_STATUSES
+        if workflow.transition_allowed(
+            enforced=config.transitions_enforced,
+            allowed=config.transitions_allowed,
+            current=case.status,
+            target=status,
+        )
+    ]
+
+
+def merge_masters(case: Case) -> list[tuple[str, str]]:
+    """Active cases of the same customer that this case could be merged into."""
+    customer = customer_of(case)
+    candidates = selectors.case_list(
+        selectors.CaseFilters(state=State.ACTIVE, customer_id=customer.pk)
+    ).order_by("-created_at", "-id")[:100]
+    return [(str(c.pk), f"{c.ticket_number} {c.title}") for c in candidates if c.pk != case.pk]
+
+
+def owner_choices() -> list[tuple[str, Any]]:
+    from django.utils.translation import gettext as _
+
+    users = [(f"user:{u.pk}", u.display_name) for u in directory.user_list().order_by("username")]
+    teams = [(f"team:{t.pk}", t.name) for t in directory.team_list().order_by("name")]
+    return [(_("Users"), users), (_("Teams"), teams)]
+
+
+def queue_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    return [(str(q.pk), q.name) for q in routing.queue_list(user=actor(request)).order_by("name")]
+
+
+def entitlement_choices(case: Case) -> list[tuple[str, str]]:
+    found = entitlement_selectors.customer_active_entitlements(customer=customer_of(case))
+    return [(str(e.pk), e.name) for e in found]
+
+
+def terms_display(entitlement: Any, stored: int) -> Any:
+    return entitlement_rules.stored_to_terms(stored, entitlement.allocation_type)
+
+
+def edit_initial(case: Case) -> dict[str, Any]:
+    customer = customer_of(case)
+    kind = "account" if case.customer_account_id else "contact"
+    return {
+        "title": case.title,
+        "customer": f"{kind}:{customer.pk}",
+        "contact": str(case.contact_id) if case.contact_id else "",
+        "subject": str(case.subject_id) if case.subject_id else "",
+        "product": str(case.product_id) if case.product_id else "",
+        "origin": case.origin,
+        "case_type": case.case_type or "",
+        "priority": case.priority,
+        "description": case.description,
+        "status": case.status,
+        "entitlement": str(case.entitlement_id) if case.entitlement_id else "",
+        "version": case.version,
+    }
+
+
+def edit_form(case: Case, data: Any = None) -> CaseEditForm:
+    initial = edit_initial(case)
+    customer_value = (data or {}).get("customer") or initial["customer"]
+    return CaseEditForm(
+        data,
+        initial=initial,
+        contact_choices=contact_choices_for(customer_value),
+        entitlement_choices=entitlement_choices(case),
+    )
+
+
+def dialog_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
+    version = {"version": case.version}
+    owner = f"user:{case.owner_user_id}" if case.owner_user_id else f"team:{case.owner_team_id}"
+    return {
+        "resolve": ResolveForm(
+            initial={**version, "billable_minutes": case.total_minutes},
+            resolution_types=resolution_types(case),
+            auto_id="resolve_%s",
+        ),
+        "cancel": CancelForm(initial=version, masters=merge_masters(case), auto_id="cancel_%s"),
+        "assign": AssignForm(
+            initial={**version, "owner": owner}, owners=owner_choices(), auto_id="assign_%s"
+        ),
+        "queue": QueueForm(
+            initial={**version, "queue": str(getattr(case, "current_queue_id", "") or "")},
+            queues=queue_choices(request),
+            auto_id="queue_%s",
+        ),
+        "activity": ActivityForm(auto_id="activity_%s"),
+        "note": MessageForm(auto_id="note_%s"),
+        "post": MessageForm(auto_id="post_%s"),
+    }
+
+
+def _current_queue(request: HttpRequest, case: Case) -> Any:
+    queue_id = getattr(case, "current_queue_id", None)
+    if queue_id is None:
+        return None
+    return routing.queue_list(user=actor(request)).filter(pk=queue_id).first()
+
+
+def case_page(
+    request: HttpRequest,
+    case: Case,
+    *,
+    form: CaseEditForm | None = None,
+    dialogs: dict[str, forms.Form] | None = None,
+    open_dialog: str | None = None,
+    warning: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render the case page; a refused action passes its bound form and the dialog to reopen."""
+    user = actor(request)
+    if form is None:
+        form = edit_form(case)
+    customer_value = form["customer"].value() or edit_initial(case)["customer"]
+    can_change = case_change_allowed(user, case)
+    editable = can_change and case.state == State.ACTIVE
+    all_dialogs = dialog_forms(request, case)
+    all_dialogs.update(dialogs or {})
+    page = timeline.case_timeline(
+        case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
+    )
+    open_count = timeline.activity_list(case_id=case.pk, state=ActivityState.OPEN).count()
+    entitlement = case.entitlement
+    connections = [
+        (c, similar.connection_other(c, case.pk))
+        for c in similar.connections_for_case(case_id=case.pk).order_by("-created_at")
+    ]
+    solution = similar.case_solution(case_id=case.pk)
+    children = list(
+        selectors.case_list(selectors.CaseFilters(parent_id=case.pk)).order_by("-created_at")[:100]
+    )
+    return render(
+        request,
+        "web/cases/detail.html",
+        {
+            "case": case,
+            "form": form,
+            **customer_context(customer_value),
+            "can_change": can_change,
+            "editable": editable,
+            "disabled": not editable,
+            "stages": Stage.choices,
+            "stage_index": [s for s, _label in Stage.choices].index(case.stage),
+            "dialogs": all_dialogs,
+            "open_dialog": open_dialog,
+            "warning": warning,
+            "timeline": page.items,
+            "timeline_next": page.next,
+            "complete_form": CompleteForm(auto_id=False),
+            "open_activities": open_count,
+            "entitlement": entitlement,
+            "entitlement_remaining": (
+                terms_display(entitlement, entitlement.remaining_terms) if entitlement else None
+            ),
+            "connections": connections,
+            "solution": solution,
+            "children": children,
+            "parent": case.parent,
+            "merged_into": case.merged_into,
+            "queue": _current_queue(request, case),
+            "nav": "cases",
+        },
+        status=status,
+    )

@@ -1,0 +1,133 @@
+"""Similar cases (search, add connection, solution found), child cases and the audit history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from casedesk.cases import selectors
+from casedesk.cases.permissions import case_change_allowed
+from casedesk.cases.services import connections
+from casedesk.core.choices import Channel
+from casedesk.core.errors import DomainError
+from casedesk.core.models import AuditEntry
+from casedesk.core.pagination import paginate
+from casedesk.search import similar
+from casedesk.web.errors import error_message, message_domain_error
+from casedesk.web.forms.actions import ConnectForm, SimilarForm
+from casedesk.web.forms.cases import subject_choices
+from casedesk.web.views.case_page import case_page
+from casedesk.web.views.common import actor, found
+
+
+@login_required
+@require_GET
+def similar_cases(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Search similar cases, pre-filled with the case's subject (the seed's "Cerca casi
+    simili")."""
+    case = found(selectors.case_get, case_id=case_id)
+    data = request.GET if "search" in request.GET else None
+    form = SimilarForm(
+        data,
+        subjects=subject_choices(),
+        initial={"subject": str(case.subject_id or ""), "state": "resolved"},
+    )
+    params: dict[str, Any] = {"subject_id": case.subject_id}
+    if data is not None and form.is_valid():
+        params = {
+            "q": form.cleaned_data["q"] or None,
+            "subject_id": form.cleaned_data["subject"],
+            "include_subsubjects": form.cleaned_data["include_subsubjects"],
+            "state": form.cleaned_data["state"] or "resolved",
+        }
+    status = 200
+    try:
+        page = similar.similar_cases(case_id=case.pk, limit=25, **params)
+        candidates = page.items
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+        candidates, status = [], exc.status
+    connected = {
+        similar.connection_other(c, case.pk).pk: c
+        for c in similar.connections_for_case(case_id=case.pk)
+    }
+    return render(
+        request,
+        "web/cases/similar.html",
+        {
+            "case": case,
+            "form": form,
+            "candidates": candidates,
+            "connected": connected,
+            "can_change": case_change_allowed(actor(request), case),
+            "nav": "cases",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def connection_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """ "Add connection", or "Solution found" with `solution_found`."""
+    case = found(selectors.case_get, case_id=case_id)
+    form = ConnectForm(request.POST)
+    back = request.POST.get("next") or reverse("web:case_detail", kwargs={"case_id": case.pk})
+    if not back.startswith("/"):
+        back = "/"
+    if not form.is_valid():
+        messages.error(request, _("Choose a case to connect."))
+        return redirect(back)
+    try:
+        connections.connection_create(
+            actor=actor(request),
+            case_id=case.pk,
+            other_id=form.cleaned_data["other"],
+            solution_found=form.cleaned_data["solution_found"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        message_domain_error(request, exc)
+        return case_page(request, case, status=exc.status)
+    if form.cleaned_data["solution_found"]:
+        messages.success(request, _("The solution was linked to the case."))
+    else:
+        messages.success(request, _("The similar case was connected."))
+    return redirect(reverse("web:case_detail", kwargs={"case_id": case.pk}) + "#similar")
+
+
+@login_required
+@require_GET
+def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Every change of the case: who, when, through what, each field's old and new value."""
+    case = found(selectors.case_get, case_id=case_id)
+    entries = AuditEntry.objects.filter(entity_type="case", entity_id=case.pk).select_related(
+        "actor"
+    )
+    status = 200
+    try:
+        page = paginate(
+            entries,
+            order=("id",),
+            limit=100,
+            cursor=request.GET.get("cursor") or None,
+            scope=f"web-audit:{case.pk}",
+        )
+        rows, next_cursor = page.items, page.next
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+        rows, next_cursor, status = [], None, exc.status
+    return render(
+        request,
+        "web/cases/history.html",
+        {"case": case, "entries": rows, "next_cursor": next_cursor, "nav": "cases"},
+        status=status,
+    )
