@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casedesk.core.choices import Channel
-from casedesk.demo import customers, lifecycle, routing
+from casedesk.demo import customers, entitlements, lifecycle, routing
 from casedesk.directory import services as directory
 from casedesk.directory.models import User
 
@@ -47,4 +47,5 @@ def load() -> dict[str, int]:
     summary.update(customers.load(users))
     summary.update(lifecycle.load(users))
     summary.update(routing.load(users))
+    summary.update(entitlements.load(users))
     return summary

@@ -1,0 +1,135 @@
+"""Parallel requests never overdraw a restricted entitlement (SPEC §8), proved with real OS
+processes on the configured engine (an SQLite file, or PostgreSQL with DATABASE_URL).
+
+N workers start together behind a barrier against one restricted entitlement with K terms
+left; exactly K operations succeed, the others are refused with `entitlement_exhausted`, the
+ledger holds K debits and nothing remains. Each worker records its start and end, and the test
+asserts that all the windows overlap, so the operations really raced.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.processes import fresh_database_env, run
+
+pytestmark = pytest.mark.slow
+
+WORKER = str(Path(__file__).with_name("race_worker.py"))
+ROOT = str(Path(__file__).resolve().parents[2])
+PROCESSES = 6
+
+
+def _worker(env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, WORKER, json.dumps(job)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _setup(env: dict[str, str], **job: Any) -> dict[str, Any]:
+    proc = _worker(env, {"do": "setup", **job})
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    return dict(json.loads(out))
+
+
+def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Start every worker, wait until all are ready, then let them go at once."""
+    go = tmp_path / "go"
+    procs = []
+    for i, job in enumerate(jobs):
+        ready = tmp_path / f"ready-{i}"
+        procs.append((ready, _worker(env, {**job, "go": str(go), "ready": str(ready)})))
+    deadline = time.monotonic() + 120
+    while not all(ready.exists() for ready, _ in procs):
+        failed = [p for _, p in procs if p.poll() is not None]
+        assert not failed, failed[0].communicate()[1]
+        assert time.monotonic() < deadline, "workers did not get ready"
+        time.sleep(0.01)
+    go.write_text("go")
+    results = []
+    for _, proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    return results
+
+
+def _assert_overlap(results: list[dict[str, Any]]) -> None:
+    """Every worker was running at one common instant: the latest start precedes the earliest
+    end."""
+    latest_start = max(r["started"] for r in results)
+    earliest_end = min(r["ended"] for r in results)
+    assert latest_start < earliest_end, [(r["started"], r["ended"]) for r in results]
+
+
+def _state(env: dict[str, str], entitlement_id: str) -> dict[str, Any]:
+    script = (
+        "import json, django, os;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'casedesk.settings');"
+        "django.setup();"
+        "from casedesk.entitlements.models import Entitlement, TermLedger;"
+        f"e = Entitlement.objects.get(id='{entitlement_id}');"
+        "rows = list(TermLedger.objects.filter(entitlement=e).values_list('amount', flat=True));"
+        "print(json.dumps({'remaining': e.remaining_terms, 'rows': rows,"
+        " 'channel': e.channels.get().remaining_terms}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(json.loads(out.stdout))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Any:
+    with fresh_database_env(tmp_path) as environment:
+        run(environment, "migrate", "--no-input", "-v", "0")
+        yield environment
+
+
+def test_parallel_creations_succeed_exactly_k_times_when_k_terms_are_left(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    terms, attempts = 7, 3
+    ids = _setup(env, allocation_type="cases", terms=terms)
+    job = {"do": "create", "attempts": attempts, **ids}
+    results = _race(tmp_path, env, [job] * PROCESSES)
+    _assert_overlap(results)
+    outcomes = Counter(o for r in results for o in r["outcomes"])
+    assert outcomes == {"ok": terms, "entitlement_exhausted": PROCESSES * attempts - terms}
+    state = _state(env, ids["entitlement"])
+    assert state == {"remaining": 0, "rows": [-1] * terms, "channel": 0}
+    assert run(env, "check").returncode == 0
+
+
+def test_parallel_resolves_succeed_exactly_k_times_when_k_hours_are_left(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    hours, per_worker = 5, 2
+    ids = _setup(env, allocation_type="hours", terms=hours, cases=PROCESSES * per_worker)
+    cases = ids.pop("cases")
+    jobs = [
+        {"do": "resolve", "minutes": 60, **ids, "cases": cases[i::PROCESSES]}
+        for i in range(PROCESSES)
+    ]
+    results = _race(tmp_path, env, jobs)
+    _assert_overlap(results)
+    outcomes = Counter(o for r in results for o in r["outcomes"])
+    assert outcomes == {"ok": hours, "entitlement_exhausted": PROCESSES * per_worker - hours}
+    state = _state(env, ids["entitlement"])
+    assert state == {"remaining": 0, "rows": [-60] * hours, "channel": 0}
+    assert run(env, "check").returncode == 0
