@@ -1,0 +1,133 @@
+"""Concurrent lifecycle operations on one database, with real OS processes (SPEC §6, §12): an
+SQLite file, or PostgreSQL with DATABASE_URL.
+
+Opposite merges of the same pair of cases lock both in id order: exactly one wins, the other
+finds a case no longer active, and no worker meets a deadlock. Activities completed while their
+case is resolved are either counted and billed by the resolution or refused as closed: the
+totals always match what was billed. Every worker waits behind a barrier and the test asserts
+that their running windows overlapped.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.processes import fresh_database_env, run
+
+pytestmark = pytest.mark.slow
+
+WORKER = str(Path(__file__).with_name("lifecycle_race_worker.py"))
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _worker(env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, WORKER, json.dumps(job)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _once(env: dict[str, str], **job: Any) -> dict[str, Any]:
+    proc = _worker(env, job)
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    return dict(json.loads(out))
+
+
+def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Start every worker, wait until all are ready, then let them go at once."""
+    go = tmp_path / "go"
+    procs = []
+    for i, job in enumerate(jobs):
+        ready = tmp_path / f"ready-{i}"
+        procs.append((ready, _worker(env, {**job, "go": str(go), "ready": str(ready)})))
+    deadline = time.monotonic() + 180
+    while not all(ready.exists() for ready, _ in procs):
+        failed = [p for _, p in procs if p.poll() is not None]
+        assert not failed, failed[0].communicate()[1]
+        assert time.monotonic() < deadline, "workers did not get ready"
+        time.sleep(0.01)
+    go.write_text("go")
+    results = []
+    for _, proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    latest_start = max(r["started"] for r in results)
+    earliest_end = min(r["ended"] for r in results)
+    assert latest_start < earliest_end, [(r["started"], r["ended"]) for r in results]
+    return results
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Any:
+    with fresh_database_env(tmp_path) as environment:
+        run(environment, "migrate", "--no-input", "-v", "0")
+        yield environment
+
+
+def test_opposite_merges_of_the_same_cases_never_deadlock_and_one_wins(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    setup = _once(env, do="setup", pairs=6)
+    pairs = setup["pairs"]
+    forward = {"do": "merge", "actor": setup["actor"], "pairs": pairs}
+    backward = {"do": "merge", "actor": setup["actor"], "pairs": [[b, a] for a, b in pairs]}
+    results = _race(tmp_path, env, [forward, backward, forward, backward])
+    outcomes = Counter(o for r in results for o in r["outcomes"])
+    assert outcomes == {"ok": len(pairs), "case_not_active": 3 * len(pairs)}, outcomes
+    state = _once(env, do="state", cases=[c for pair in pairs for c in pair])["cases"]
+    for a, b in pairs:
+        merged = [c for c in (a, b) if state[c]["status"] == "merged"]
+        assert len(merged) == 1
+        master = b if merged == [a] else a
+        assert state[merged[0]]["merged_into"] == master
+        assert state[master]["state"] == "active"
+    assert run(env, "check").returncode == 0
+
+
+def test_completions_racing_a_resolve_are_billed_or_refused_never_lost(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    setup = _once(env, do="setup", cases=2, activities=12, minutes=5)
+    (raced, raced_acts), (tally, tally_acts) = setup["worked"].items()
+    actor = setup["actor"]
+    jobs: list[dict[str, Any]] = [
+        {"do": "complete", "actor": actor, "activities": raced_acts[i::3] + tally_acts[i::3]}
+        for i in range(3)
+    ]
+    jobs.append({"do": "resolve", "actor": actor, "case": raced})
+    results = _race(tmp_path, env, jobs)
+    outcomes = Counter(o for r in results for o in r["outcomes"])
+    assert set(outcomes) <= {"ok", "activity_closed"}, outcomes
+    state = _once(env, do="state", cases=[raced, tally])
+    cases, activities = state["cases"], state["activities"]
+    # Every completion on the other case counted: no lost update of its total.
+    assert cases[tally] == {
+        "state": "active",
+        "status": "in_progress",
+        "merged_into": None,
+        "total": 12 * 5,
+        "billable": 0,
+    }
+    # The raced case: completed before the resolve → billed; after it → refused (closed).
+    on_raced = [a for a in activities.values() if a["case"] == raced]
+    completed = [a for a in on_raced if a["state"] == "completed"]
+    assert all(a["billed"] for a in completed)
+    assert all(a["state"] == "cancelled" for a in on_raced if a not in completed)
+    assert cases[raced]["state"] == "resolved"
+    assert cases[raced]["total"] == cases[raced]["billable"] == 5 * len(completed)
+    assert outcomes["activity_closed"] == 12 - len(completed)
+    assert run(env, "check").returncode == 0
