@@ -2,7 +2,9 @@
 
     DATABASE_URL=... CASEDESK_DATA_DIR=... python -m bench.search_bench [--runs 40]
 
-Measures what an API call does below HTTP (selector + rendering of the page), for rare,
+Wall-clock p50/p95 and the benchmark process's CPU time (for SQLite, which runs in the
+process, that is the work itself; on a busy machine wall-clock time includes waiting for a
+core). Measures what an API call does below HTTP (selector + rendering of the page), for rare,
 medium and frequent words:
 - keyword search: GET /cases?search=WORD (first page of 50, list order);
 - subject search: GET /cases/{id}/similar?subject_id=ROOT&include_subsubjects=true;
@@ -39,16 +41,19 @@ def percentile(values: list[float], fraction: float) -> float:
 def measure(run: Callable[[Any], Any], inputs: list[Any], runs: int) -> dict[str, float]:
     for value in inputs[:3]:
         run(value)  # warm the caches the way a running server has them
-    times = []
+    times, cpu = [], []
     for i in range(runs):
         value = inputs[i % len(inputs)]
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run(value)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     return {
         "p50": round(statistics.median(times), 2),
         "p95": round(percentile(times, 0.95), 2),
         "max": round(max(times), 2),
+        "cpu_p50": round(statistics.median(cpu), 2),
+        "cpu_p95": round(percentile(cpu, 0.95), 2),
     }
 
 
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from casedesk.search.similar import similar_cases
     from casedesk.search.text import stem
 
+    load = os.getloadavg()
     rng = random.Random(11)
     total = Case.objects.count()
     newest = Case.objects.order_by("-number").values_list("id", flat=True)[:200]
@@ -136,11 +142,15 @@ def main(argv: list[str] | None = None) -> int:
         }
     results["timings"]["(no words)"] = {"subject search": measure(subject_search, roots, args.runs)}
     print(f"engine {results['engine']}, {total} cases, {args.runs} runs each; ms")
-    print("| class | operation | p50 | p95 | max |")
-    print("|---|---|---|---|---|")
+    print("| class | operation | p50 | p95 | max | cpu p50 | cpu p95 |")
+    print("|---|---|---|---|---|---|---|")
     for name, ops in results["timings"].items():
         for op, t in ops.items():
-            print(f"| {name} | {op} | {t['p50']} | {t['p95']} | {t['max']} |")
+            print(
+                f"| {name} | {op} | {t['p50']} | {t['p95']} | {t['max']} | {t['cpu_p50']} |"
+                f" {t['cpu_p95']} |"
+            )
+    print(f"load average before: {load[0]:.2f}, after: {os.getloadavg()[0]:.2f}")
     print("documents per word:", json.dumps(results["doc_frequency"], ensure_ascii=False))
     if args.json:
         with open(args.json, "w") as out:

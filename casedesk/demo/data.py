@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casedesk.core.choices import Channel
-from casedesk.demo import customers, entitlements, lifecycle, routing
+from casedesk.demo import customers, entitlements, lifecycle, routing, search
 from casedesk.directory import services as directory
 from casedesk.directory.models import User
 
@@ -48,4 +48,5 @@ def load() -> dict[str, int]:
     summary.update(lifecycle.load(users))
     summary.update(routing.load(users))
     summary.update(entitlements.load(users))
+    summary.update(search.load(users))
     return summary
