@@ -18,6 +18,7 @@ import random
 import sys
 import time
 import uuid
+from typing import Any
 
 
 def _setup() -> None:
@@ -25,6 +26,30 @@ def _setup() -> None:
     import django
 
     django.setup()
+
+
+def bulk_insert(model: Any, objects: list[Any]) -> None:
+    """Insert model instances with one executemany (SQLite) or COPY (PostgreSQL), converting
+    values the way Django does, without building an INSERT per batch."""
+    from django.db import connection
+
+    if not objects:
+        return
+    fields = [f for f in model._meta.concrete_fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = [
+        tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+        for obj in objects
+    ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                         modified_at=now,
                     )
                 )
-            Account.objects.bulk_create(batch, batch_size=500)
+            bulk_insert(Account, batch)
             customer_index_write_many(batch)
             accounts += batch
     for start in range(0, n_contacts, args.batch):
@@ -129,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                         modified_at=now,
                     )
                 )
-            Contact.objects.bulk_create(batch_c, batch_size=500)
+            bulk_insert(Contact, batch_c)
             customer_index_write_many(batch_c)
             contacts += batch_c
     print(
@@ -191,9 +216,10 @@ def main(argv: list[str] | None = None) -> int:
                 cases.append(case)
                 if state == "resolved":
                     resolutions[number] = vocab.sentence(rng, 8, 25)
-            CaseNumber.objects.bulk_create(numbers, batch_size=1000)
-            Case.objects.bulk_create(cases, batch_size=1000)
-            Activity.objects.bulk_create(
+            bulk_insert(CaseNumber, numbers)
+            bulk_insert(Case, cases)
+            bulk_insert(
+                Activity,
                 [
                     Activity(
                         case=case,
@@ -210,7 +236,6 @@ def main(argv: list[str] | None = None) -> int:
                     for case in cases
                     if case.number in resolutions
                 ],
-                batch_size=1000,
             )
             write_documents(
                 connection,

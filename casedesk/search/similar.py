@@ -8,13 +8,12 @@ the newest SIMILAR_CAP matches; without words they come newest first with rank 0
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casedesk.cases.choices import ActivityType, State, Status
@@ -69,25 +68,34 @@ def _ranked_numbers(
     return sorted(matches, key=lambda m: (-m[1], -m[0]))
 
 
-def _newest_keys(
+def _newest_ids(
     case: Case, states: list[str], subject_ids: list[uuid.UUID], count: int
-) -> list[tuple[Any, uuid.UUID]]:
-    """`(created_at, id)` of the newest `count` candidates without words, newest first.
+) -> list[uuid.UUID]:
+    """Ids of the newest `count` candidates without words, newest first.
 
-    One index range per (subject, state) pair, merged here: a database cannot return several
-    ranges of `case_subject_idx` in one order without sorting all their rows first.
+    One index range per (subject, state) pair, each capped, in one UNION ALL: a database
+    cannot return several ranges of `case_subject_idx` in one order without sorting all their
+    rows first.
     """
     base = Case.objects.exclude(pk=case.pk).exclude(status=Status.MERGED)
+    newest = ("-created_at", "-id")
     if not subject_ids:
         qs = base.filter(state__in=states) if states else base
-        return list(qs.order_by("-created_at", "-id").values_list("created_at", "id")[:count])
-    ranges = []
-    for subject_id in subject_ids:
-        for state in states or [s.value for s in State]:
-            qs = base.filter(subject_id=subject_id, state=state)
-            ranges.append(qs.order_by("-created_at", "-id").values_list("created_at", "id")[:count])
-    merged = heapq.merge(*(list(r) for r in ranges), key=lambda k: (k[0], k[1]), reverse=True)
-    return list(itertools.islice(merged, count))
+        return list(qs.order_by(*newest).values_list("id", flat=True)[:count])
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, (subject_id, state) in enumerate(
+        (s, t) for s in subject_ids for t in (states or [x.value for x in State])
+    ):
+        qs = base.filter(subject_id=subject_id, state=state).order_by(*newest)
+        sql, part_params = qs.values_list("created_at", "id")[:count].query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS r{i}")
+        params += part_params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(parts) + " ORDER BY 1 DESC, 2 DESC LIMIT %s", [*params, count]
+        )
+        return [uuid.UUID(str(row[1])) for row in cursor.fetchall()]
 
 
 def similar_cases(
@@ -118,9 +126,9 @@ def similar_cases(
         found = {c.number: c for c in base.filter(number__in=list(rank_of))}
         ordered = [(found[n], r) for n, r in window if n in found]
     else:
-        keys = _newest_keys(case, states, subject_ids, offset + limit + 1)[offset:]
-        found_by_id = {c.pk: c for c in base.filter(pk__in=[k[1] for k in keys])}
-        ordered = [(found_by_id[k[1]], 0.0) for k in keys if k[1] in found_by_id]
+        ids = _newest_ids(case, states, subject_ids, offset + limit + 1)[offset:]
+        found_by_id = {c.pk: c for c in base.filter(pk__in=ids)}
+        ordered = [(found_by_id[i], 0.0) for i in ids if i in found_by_id]
     has_more = len(ordered) > limit
     ordered = ordered[:limit]
     resolutions = live_resolutions([c.pk for c, _ in ordered])
