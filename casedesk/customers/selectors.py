@@ -3,15 +3,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import Case as DbCase
-from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 
 from casedesk.core.errors import NotFound
 from casedesk.core.text import fold
 from casedesk.customers.models import Account, Contact
-from casedesk.search.customers import account_match, contact_match
-
-CANDIDATES = 500
+from casedesk.search.customers import account_match, contact_match, ranked_matches
 
 
 def account_get(*, account_id: uuid.UUID) -> Account:
@@ -78,29 +75,15 @@ def _rank(name_folded: str, query: str) -> int:
     return 2
 
 
-_BEST = ("rank", "name_folded", "id")
-
-
-def _rank_sql(query: str) -> DbCase:
-    """0 exact, 1 prefix, 2 infix: the order of `_rank`, computed by the database."""
-    return DbCase(
-        When(name_folded=query, then=Value(0)),
-        When(name_folded__startswith=query, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
 def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
     """Accounts and contacts whose name (contacts: also e-mail, phone digits) matches every word,
-    ranked exact > prefix > infix, then by name."""
+    ranked exact > prefix > infix, then by name (casedesk/search/customers.py ranked_matches)."""
     words = _words(text)
     if not words:
         return []
     query = " ".join(words)
     rows: list[tuple[int, str, str, dict[str, Any]]] = []
-    accounts = Account.objects.filter(_account_filter(words))
-    for account in accounts.annotate(rank=_rank_sql(query)).order_by(*_BEST)[:limit]:
+    for account in ranked_matches(Account, words, limit):
         rows.append(
             (
                 _rank(account.name_folded, query),
@@ -116,8 +99,7 @@ def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
                 },
             )
         )
-    contacts = Contact.objects.filter(_contact_filter(words))
-    for contact in contacts.annotate(rank=_rank_sql(query)).order_by(*_BEST)[:limit]:
+    for contact in ranked_matches(Contact, words, limit):
         rows.append(
             (
                 _rank(contact.name_folded, query),

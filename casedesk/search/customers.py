@@ -13,9 +13,10 @@ ranges for 1–2 characters).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casedesk.core.text import digits
@@ -76,7 +77,7 @@ def _fts_expression(kind: str, words: list[str]) -> str:
     return " AND ".join(parts)
 
 
-def _indexed_ids(kind: str, words: list[str]) -> RawSQL:
+def _indexed_ids(kind: str, words: list[str], cap: int | None = None) -> RawSQL:
     sql = "SELECT customer_id FROM search_customer_key WHERE kind = %s"
     params: list[str] = [kind]
     long_words = [w for w in words if len(w) >= 3]
@@ -88,6 +89,9 @@ def _indexed_ids(kind: str, words: list[str]) -> RawSQL:
     for word in (w for w in words if len(w) < 3):
         sql += " AND id IN (SELECT key_id FROM search_customer_word WHERE word >= %s AND word < %s)"
         params += [word, word + _TOP]
+    if cap is not None:
+        sql += " LIMIT %s"
+        params.append(str(cap))
     return RawSQL(sql, params)
 
 
@@ -178,3 +182,50 @@ def write_rows(rows: list[tuple[str, str, str, str, str]]) -> None:
             "INSERT INTO search_customer_fts (rowid, name, email, phone) VALUES (%s, %s, %s, %s)",
             [(keys[cid], name, email, phone) for _k, cid, name, email, phone in rows],
         )
+
+
+# The ranked lookup ----------------------------------------------------------------------------
+
+INFIX_CAP = 2000
+
+
+def _prefix(query: str) -> Q:
+    """Names that start with the whole query (B-tree: the folded name's index)."""
+    if connection.vendor == "sqlite":  # SQLite's LIKE is case-insensitive: no index; a range is
+        return Q(name_folded__gte=query, name_folded__lt=query + _TOP)
+    return Q(name_folded__startswith=query)
+
+
+def ranked_tiers(model: type[Account] | type[Contact], words: list[str]) -> list[QuerySet[Any]]:
+    """The three tiers of the lookup, each ordered by name: the exact name, names that start
+    with the whole query, the other matches (see `ranked_matches`)."""
+    query = " ".join(words)
+    order = ("name_folded", "id")
+    manager = model.objects  # type: ignore[attr-defined]
+    kind = "account" if model is Account else "contact"
+    if connection.vendor == "sqlite":
+        match = Q(id__in=_indexed_ids(kind, words, cap=INFIX_CAP))
+    else:
+        match = _like_account(words) if kind == "account" else _like_contact(words)
+    return [
+        manager.filter(name_folded=query).order_by(*order),
+        manager.filter(_prefix(query)).exclude(name_folded=query).order_by(*order),
+        manager.filter(match).exclude(_prefix(query)).order_by(*order),
+    ]
+
+
+def ranked_matches(model: type[Account] | type[Contact], words: list[str], limit: int) -> list[Any]:
+    """The best `limit` records of `model` for `words`: exact name, then names that start with
+    the query, then the other matches, each tier by name.
+
+    A name equal to, or starting with, the whole query matches every word, so the first two
+    tiers are plain B-tree lookups that stop at `limit`. The last tier is ordered by name among
+    at most INFIX_CAP index matches on SQLite (PostgreSQL's planner orders and stops itself):
+    a one-letter or very common fragment stays fast, and the user types on to narrow it.
+    """
+    found: list[Any] = []
+    for tier in ranked_tiers(model, words):
+        if len(found) >= limit:
+            break
+        found += list(tier[: limit - len(found)])
+    return found

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 
 from casedesk.customers import selectors
 from casedesk.customers.models import Account, Contact
-from casedesk.search.customers import like_account, like_contact
+from casedesk.search.customers import like_account, like_contact, ranked_tiers
 from tests.conftest import Api
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,10 @@ def assert_no_unindexed_scan(text: str) -> None:
 def test_lookup_uses_indexes_when_searching(customers: None, text: str) -> None:
     assert_no_unindexed_scan(plan(selectors.account_list(search=text)))
     assert_no_unindexed_scan(plan(selectors.contact_list(search=text)))
+
+
+@pytest.mark.parametrize("text", ["citta", "c", "ro ma", "example", "mario rossi", "ab mil"])
+def test_ranked_lookup_uses_indexes_in_every_tier(customers: None, text: str) -> None:
+    for model in (Account, Contact):
+        for tier in ranked_tiers(model, _words(text)):
+            assert_no_unindexed_scan(plan(tier[:20]))
