@@ -104,6 +104,33 @@ print(json.dumps({"start": start, "end": end, "outcome": outcome}))
 """
 )
 
+# Each child activates its own rule set again and again while the others do the same.
+ACTIVATE = (
+    PRELUDE
+    + """
+from casedesk.directory.models import User
+from casedesk.routing.models import RoutingRuleSet
+from casedesk.routing.services.rule_sets import rule_set_activate, rule_set_create
+
+index, rounds = int(sys.argv[1]), int(sys.argv[2])
+ids = json.loads(sys.argv[3])
+manager = User.objects.get(id=ids["manager"])
+mine = rule_set_create(actor=manager, name=f"Set {index}").id
+print("ready", flush=True)
+sys.stdin.readline()
+start = time.time()
+errors, active_seen = [], set()
+for _ in range(rounds):
+    try:
+        rule_set_activate(actor=manager, rule_set_id=mine)
+        active_seen.add(RoutingRuleSet.objects.filter(active=True).count())
+    except Exception as exc:
+        errors.append(f"{type(exc).__name__}: {exc}")
+end = time.time()
+print(json.dumps({"start": start, "end": end, "errors": errors, "seen": sorted(active_seen)}))
+"""
+)
+
 SUMMARY = (
     PRELUDE
     + """
@@ -212,3 +239,15 @@ def test_database_lets_exactly_one_open_item_in_when_unlocked_inserts_race(
     assert sorted(r["outcome"] for r in reports) == ["inserted"] + ["refused"] * (CHILDREN - 1)
     summary = json.loads(_python(race_env, SUMMARY, json.dumps(ids)))
     assert len(summary["open"]) == 1 and summary["all"] == 1
+
+
+def test_concurrent_activations_leave_exactly_one_active_set_when_processes_race(
+    race_env: dict[str, str],
+) -> None:
+    ids = json.loads(_python(race_env, SETUP, "1"))
+    reports = _race(race_env, ACTIVATE, ids)
+    _assert_overlap(reports)
+    assert [r["errors"] for r in reports] == [[]] * CHILDREN
+    assert {n for r in reports for n in r["seen"]} == {1}  # never two, never none
+    checked = run(race_env, "check", check=False)
+    assert "rule_set" not in checked.stderr, checked.stderr

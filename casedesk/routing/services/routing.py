@@ -9,8 +9,8 @@ set: nothing changes, and the answer says why. Every decision is written to the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -52,16 +52,14 @@ def _id(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def case_values(case: Case) -> dict[str, Any]:
-    """The case as the matching rules see it: API field names, ids as strings."""
-    customer = case.customer_account or case.customer_contact
-    owner = case.owner_user or case.owner_team
-    queue_id = (
-        QueueItem.objects.filter(case_id=case.pk, state=QueueItemState.OPEN)
-        .values_list("queue_id", flat=True)
-        .first()
-    )
-    return {
+def case_values(case: Case, fields: Collection[str] | None = None) -> dict[str, Any]:
+    """The case as the matching rules see it: API field names, ids as strings.
+
+    Names and the current queue cost a query each: they are read only when `fields` (the
+    fields the rules use; None: all) asks for them.
+    """
+    wanted = set(matching.FIELDS) if fields is None else set(fields)
+    values: dict[str, Any] = {
         "id": str(case.pk),
         "ticket_number": case.ticket_number,
         "number": case.number,
@@ -76,7 +74,6 @@ def case_values(case: Case) -> dict[str, Any]:
         "stage": case.stage,
         "state": case.state,
         "status": case.status,
-        "queue_id": _id(queue_id),
         "parent_id": _id(case.parent_id),
         "merged_into_id": _id(case.merged_into_id),
         "entitlement_id": _id(case.entitlement_id),
@@ -88,12 +85,23 @@ def case_values(case: Case) -> dict[str, Any]:
         "modified_at": case.modified_at,
         "resolved_at": case.resolved_at,
         "customer.type": "account" if case.customer_account_id else "contact",
-        "customer.id": _id(customer.pk if customer else None),
-        "customer.name": customer.name if customer else None,
+        "customer.id": _id(case.customer_account_id or case.customer_contact_id),
         "owner.type": "user" if case.owner_user_id else "team",
-        "owner.id": _id(owner.pk if owner else None),
-        "owner.name": owner_name(owner) if owner else None,
+        "owner.id": _id(case.owner_user_id or case.owner_team_id),
     }
+    if "queue_id" in wanted:
+        values["queue_id"] = _id(
+            QueueItem.objects.filter(case_id=case.pk, state=QueueItemState.OPEN)
+            .values_list("queue_id", flat=True)
+            .first()
+        )
+    if "customer.name" in wanted:
+        customer = case.customer_account or case.customer_contact
+        values["customer.name"] = customer.name if customer else None
+    if "owner.name" in wanted:
+        owner = case.owner_user or case.owner_team
+        values["owner.name"] = owner_name(owner) if owner else None
+    return values
 
 
 def _decide(
@@ -122,18 +130,30 @@ def _decide(
     return result
 
 
-def routing_apply(*, case: Case, actor: User | None) -> RouteResult:
+class _Load:
+    """Marker: read the active rule set now."""
+
+
+LOAD = _Load()
+
+
+def routing_apply(
+    *, case: Case, actor: User | None, rule_set: RoutingRuleSet | _Load | None = LOAD
+) -> RouteResult:
     """Route the locked, active `case` by the active rule set, in the caller's transaction.
 
     The caller has checked the case is active and that `actor` may change it (or created it).
+    A bulk caller may pass the rule set it read at the start of its request.
     """
-    rule_set = rule_set_active()
+    if isinstance(rule_set, _Load):
+        rule_set = rule_set_active()
     if rule_set is None:
         result = RouteResult(case=case, routed=False, reason=NO_ACTIVE_RULE_SET)
         text = "Routing: no active rule set; nothing changed."
         return _decide(case=case, actor=actor, result=result, changes={}, text=text)
     items = list(rule_set.items.all())
-    index = matching.first_match([i.conditions for i in items], case_values(case))
+    fields = {c["field"] for item in items for c in item.conditions}
+    index = matching.first_match([i.conditions for i in items], case_values(case, fields))
     if index is None:
         result = RouteResult(case=case, routed=False, reason=NO_ITEM_MATCHED, rule_set=rule_set)
         text = f'Routing by rule set "{rule_set.name}": no item matched; nothing changed.'
@@ -168,6 +188,31 @@ def routing_apply(*, case: Case, actor: User | None) -> RouteResult:
 
 
 @transaction.atomic
+def _route(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    changes: dict[str, Any] | None,
+    expected_version: int | None,
+    channel: str,
+    rule_set: RoutingRuleSet | _Load | None,
+) -> RouteResult:
+    if changes:
+        case_update(
+            actor=actor,
+            case_id=case_id,
+            changes=changes,
+            expected_version=expected_version,
+            channel=channel,
+        )
+        expected_version = None  # checked against the version before the edits
+    case = case_lock(case_id=case_id)
+    check_version(expected_version, case.version)
+    require_case_change(actor, case)
+    require_active(case)
+    return routing_apply(case=case, actor=actor, rule_set=rule_set)
+
+
 def case_route(
     *,
     actor: User,
@@ -183,29 +228,15 @@ def case_route(
     `not_found`, `version_mismatch`, `forbidden`, `case_not_active`, and whatever the edits
     refuse (`validation_error`, `transition_not_allowed`, `case_hierarchy`, ...).
     """
-    if changes:
-        case_update(
-            actor=actor,
-            case_id=case_id,
-            changes=changes,
-            expected_version=expected_version,
-            channel=channel,
-        )
-        expected_version = None  # checked against the version before the edits
-    case = case_lock(case_id=case_id)
-    check_version(expected_version, case.version)
-    require_case_change(actor, case)
-    require_active(case)
-    result = routing_apply(case=case, actor=actor)
-    return RouteResult(
-        case=case_get(case_id=case.pk),
-        routed=result.routed,
-        reason=result.reason,
-        rule_set=result.rule_set,
-        rule_item=result.rule_item,
-        queue_id=result.queue_id,
-        owner=result.owner,
+    result = _route(
+        actor=actor,
+        case_id=case_id,
+        changes=changes,
+        expected_version=expected_version,
+        channel=channel,
+        rule_set=LOAD,
     )
+    return replace(result, case=case_get(case_id=case_id))
 
 
 @dataclass(frozen=True)
@@ -224,9 +255,17 @@ def cases_route(
     if len(case_ids) > MAX_BULK:
         raise ValidationFailed({"case_ids": f"at most {MAX_BULK} cases"})
     results: list[BulkRouteResult] = []
+    rule_set = rule_set_active()  # read once: a change applies from the next request
     for case_id in dict.fromkeys(case_ids):
         try:
-            result = case_route(actor=actor, case_id=case_id, channel=channel)
+            result = _route(
+                actor=actor,
+                case_id=case_id,
+                changes=None,
+                expected_version=None,
+                channel=channel,
+                rule_set=rule_set,
+            )
         except DomainError as exc:
             results.append(BulkRouteResult(case_id=case_id, error=exc))
         else:
