@@ -258,3 +258,25 @@ def test_entitlement_state_refusal_is_shown_not_a_server_error(
     )
     response = web(manager).post(f"/entitlements/{ent.pk}/deactivate/", {"version": ent.version})
     assert response.status_code == 409
+
+
+def test_rule_set_items_are_reordered_by_their_position(
+    web: Callable[..., Client], manager: Any
+) -> None:
+    from casedesk.routing.models import RoutingRuleSet
+    from casedesk.routing.services import queues
+
+    queue = queues.queue_create(actor=manager, name="Tier 2")
+    data = _rule_set_post(
+        queue,
+        **{
+            "items-0-ORDER": "2",
+            "items-1-name": "Everything else",
+            "items-1-route_to": f"queue:{queue.pk}",
+            "items-1-ORDER": "1",
+        },
+    )
+    response = web(manager).post("/admin/rule-sets/new/", data)
+    assert response.status_code == 302
+    names = [i.name for i in RoutingRuleSet.objects.get(name="Standard").items.order_by("position")]
+    assert names == ["Everything else", "Urgent"]

@@ -417,3 +417,51 @@ def test_bulk_route_and_queue_use_the_routing_services(
 def test_bulk_needs_a_selection(web: Callable[..., Client], agent: Any) -> None:
     response = web(agent).post("/cases/bulk/", {"action": "route"}, follow=True)
     assert "Select at least one case." in response.content.decode()
+
+
+def test_new_case_save_and_route_routes_it_in_the_same_request(
+    web: Callable[..., Client], agent: Any, manager: Any, account: Any, queue: Any
+) -> None:
+    from casedesk.routing.models import QueueItem
+    from casedesk.routing.services import rule_sets
+    from casedesk.routing.services.rule_sets import RuleItemSpec
+
+    rule_set = rule_sets.rule_set_create(
+        actor=manager,
+        name="All to Tier 2",
+        items=[RuleItemSpec(name="Everything", conditions=[], queue_id=queue.pk)],
+    )
+    rule_sets.rule_set_activate(actor=manager, rule_set_id=rule_set.pk)
+    response = web(agent).post(
+        "/cases/new/",
+        {
+            "title": "Routed at birth",
+            "customer": f"account:{account.pk}",
+            "origin": "web",
+            "priority": "normal",
+            "route": "1",
+        },
+        follow=True,
+    )
+    assert "It was routed by the active routing rule set." in response.content.decode()
+    case = Case.objects.get(title="Routed at birth")
+    assert QueueItem.objects.get(case=case, state="open").queue_id == queue.pk
+
+
+def test_quick_add_an_appointment_with_its_schedule(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(
+        f"/cases/{case.pk}/activities/",
+        {
+            "type": "appointment",
+            "subject": "On-site visit",
+            "scheduled_start": "2026-12-01T09:00",
+            "scheduled_end": "2026-12-01T10:30",
+        },
+    )
+    assert response.status_code == 302
+    visit = Activity.objects.get(subject="On-site visit")
+    assert visit.scheduled_start is not None and visit.scheduled_end is not None
+    assert (visit.scheduled_end - visit.scheduled_start).seconds == 5400

@@ -97,3 +97,44 @@ def test_a_refusal_the_page_did_not_expect_is_shown_as_a_page_not_a_server_error
         clear_url_caches()
     assert response.status_code == 409
     assert "resolved and cancelled cases are read-only" in response.content.decode()
+
+
+def test_templates_and_scripts_keep_to_the_content_security_policy() -> None:
+    """No inline script, style or event handler, and no asset from another site."""
+    import re
+    from pathlib import Path
+
+    import casedesk.web
+
+    root = Path(casedesk.web.__file__).parent
+    templates = list((root / "templates").rglob("*.html"))
+    assert templates
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")", re.I)
+    for path in templates:
+        text = path.read_text(encoding="utf-8")
+        assert not inline_script.search(text), path
+        assert not re.search(r"<style\b|\sstyle=", text, re.I), path
+        assert not re.search(r"\son[a-z]+=", text), path
+        assert "javascript:" not in text, path
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), path
+    for path in (root / "static").rglob("*.js"):
+        text = path.read_text(encoding="utf-8")
+        assert "innerHTML =" not in text or path.name == "lookup.js", path
+        assert not re.search(r"https?://", text), path
+
+
+def test_resolve_dialog_offers_only_the_allowed_resolution_types(
+    web: Callable[..., Client], agent: Any, manager: Any, make_case: Any
+) -> None:
+    from casedesk.cases.services import config
+
+    allowed = {
+        "in_progress": ["information_provided"],
+        "on_hold": ["problem_solved"],
+        "waiting_for_details": ["problem_solved"],
+        "researching": ["problem_solved"],
+    }
+    config.status_transitions_set(actor=manager, enforced=True, allowed=allowed)
+    case = make_case()
+    form = web(agent).get(f"/cases/{case.pk}/").context["dialogs"]["resolve"]
+    assert [v for v, _label in form.fields["resolution_type"].choices] == ["information_provided"]

@@ -129,6 +129,16 @@ class ActivityForm(WebForm):
     due = forms.DateTimeField(
         label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    scheduled_start = forms.DateTimeField(
+        label=_("Start (appointments)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    scheduled_end = forms.DateTimeField(
+        label=_("End (appointments)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
     duration_minutes = TypedIntegerField(
         type_=Minutes, label=_("Duration (minutes)"), required=False, min_value=0
     )

@@ -121,11 +121,54 @@ def query(context: Any, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+# The case's audited fields under their API names, as the case form calls them.
+FIELD_LABELS: dict[str, Any] = {
+    "title": gettext_lazy("Case title"),
+    "description": gettext_lazy("Description"),
+    "customer": gettext_lazy("Customer"),
+    "contact_id": gettext_lazy("Contact"),
+    "subject_id": gettext_lazy("Subject"),
+    "product_id": gettext_lazy("Product"),
+    "origin": gettext_lazy("Origin"),
+    "case_type": gettext_lazy("Case type"),
+    "priority": gettext_lazy("Priority"),
+    "stage": gettext_lazy("Process"),
+    "state": gettext_lazy("State"),
+    "status": gettext_lazy("Status reason"),
+    "owner": gettext_lazy("Owner"),
+    "queue_id": gettext_lazy("Queue"),
+    "parent_id": gettext_lazy("Parent case"),
+    "merged_into_id": gettext_lazy("Merged into"),
+    "entitlement_id": gettext_lazy("Entitlement"),
+    "decrement_entitlement_terms": gettext_lazy("Decrement entitlement terms"),
+    "total_minutes": gettext_lazy("Total time"),
+    "billable_minutes": gettext_lazy("Billable time"),
+    "resolved_at": gettext_lazy("Resolved on"),
+}
+# Fields whose values are choices, and the label kind of each.
+CHOICE_FIELDS = {
+    "origin": "origin",
+    "case_type": "case_type",
+    "priority": "priority",
+    "stage": "stage",
+    "state": "state",
+    "status": "status",
+}
+
+
 @register.filter
-def change_value(value: Any) -> str:
-    """An audited value as text: references by name or id, lists joined, empty as a dash."""
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
+
+
+@register.filter
+def change_value(value: Any, field: str = "") -> str:
+    """An audited value as text: choices by label, references by name or id, lists joined,
+    empty as a dash."""
     if value in (None, "", [], {}):
         return "—"
+    if field in CHOICE_FIELDS and isinstance(value, str):
+        return label(value, CHOICE_FIELDS[field])
     if isinstance(value, dict):
         return str(value.get("name") or value.get("id") or value)
     if isinstance(value, list):

@@ -36,7 +36,7 @@ from casedesk.web.forms.admin import (
     TeamForm,
     UserForm,
 )
-from casedesk.web.views.common import actor, found
+from casedesk.web.views.common import actor, found, posted_version
 
 View = Callable[..., HttpResponse]
 
@@ -123,7 +123,7 @@ def queue_edit(request: HttpRequest, queue_id: uuid.UUID | None = None) -> HttpR
                         actor=actor(request),
                         queue_id=queue.pk,
                         changes=form.values(),
-                        expected_version=int(request.POST.get("version") or 0) or None,
+                        expected_version=posted_version(request),
                         channel=Channel.UI,
                     )
             except DomainError as exc:
@@ -150,7 +150,7 @@ def _destinations(request: HttpRequest) -> list[Any]:
     return [(_("Queues"), queues), (_("Users"), users), (_("Teams"), teams)]
 
 
-ItemFormSet = formset_factory(RuleItemForm, extra=2, can_delete=True)
+ItemFormSet = formset_factory(RuleItemForm, extra=2, can_delete=True, can_order=True)
 
 
 def _item_initial(item: Any) -> dict[str, Any]:
@@ -199,11 +199,19 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
     status = 200
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            specs = [
-                f.spec()
+            kept = [
+                f
                 for f in formset.forms
                 if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.is_blank()
             ]
+            # The order field moves a rule; rules without one keep their place.
+            kept.sort(
+                key=lambda f: (
+                    f.cleaned_data.get("ORDER") or formset.forms.index(f) + 1,
+                    formset.forms.index(f),
+                )
+            )
+            specs = [f.spec() for f in kept]
             try:
                 if rule_set is None:
                     saved = rule_set_services.rule_set_create(
@@ -217,7 +225,7 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
                         actor=actor(request),
                         rule_set_id=rule_set.pk,
                         changes={"name": form.cleaned_data["name"], "items": specs},
-                        expected_version=int(request.POST.get("version") or 0) or None,
+                        expected_version=posted_version(request),
                         channel=Channel.UI,
                     )
             except DomainError as exc:
@@ -293,7 +301,7 @@ def transitions(request: HttpRequest) -> HttpResponse:
                 actor=actor(request),
                 enforced=enforced,
                 allowed=allowed,
-                expected_version=int(request.POST.get("version") or 0) or None,
+                expected_version=posted_version(request),
                 channel=Channel.UI,
             )
         except DomainError as exc:

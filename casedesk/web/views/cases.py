@@ -151,15 +151,17 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     case_type=data["case_type"],
                     priority=data["priority"],
                     parent_id=data["parent"],
+                    route=request.POST.get("route") == "1",
                     channel=Channel.UI,
                 )
             except DomainError as exc:
                 form_add_domain_error(form, exc, FIELD_OF_API_NAME)
                 status = exc.status
             else:
-                messages.success(
-                    request, _("Case %(number)s created.") % {"number": case.ticket_number}
-                )
+                created = _("Case %(number)s created.") % {"number": case.ticket_number}
+                if request.POST.get("route") == "1":
+                    created += " " + _("It was routed by the active routing rule set.")
+                messages.success(request, created)
                 return redirect("web:case_detail", case_id=case.pk)
         else:
             status = 422

@@ -57,3 +57,9 @@ def session_json(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def posted_version(request: HttpRequest) -> int | None:
+    """The record version a form was read at (`version`), or None when absent or malformed."""
+    raw = request.POST.get("version") or ""
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None

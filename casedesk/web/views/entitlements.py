@@ -23,7 +23,7 @@ from casedesk.entitlements.services import entitlements as services
 from casedesk.web.errors import error_message, form_add_domain_error
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.entitlements import EntitlementForm
-from casedesk.web.views.common import actor, found, parse_uuid
+from casedesk.web.views.common import actor, found, parse_uuid, posted_version
 from casedesk.web.views.customers import customer_context
 
 PAGE_SIZE = 50
@@ -144,7 +144,7 @@ def entitlement_edit(request: HttpRequest, entitlement_id: uuid.UUID | None = No
                 actor=actor(request),
                 entitlement_id=entitlement.pk,
                 changes={k: v for k, v in values.items() if _changed(form, k)},
-                expected_version=int(request.POST.get("version") or 0) or None,
+                expected_version=posted_version(request),
                 channel=Channel.UI,
             )
     except DomainError as exc:
