@@ -103,8 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     # Customers: a tenth as many accounts and a fifth as many contacts as cases.
     n_accounts = max(10, args.cases // 10)
     n_contacts = max(20, args.cases // 5)
-    accounts: list[Account] = []
-    contacts: list[Contact] = []
+    accounts: list[Account] = list(Account.objects.only("id")[:n_accounts])
+    contacts: list[Contact] = list(Contact.objects.only("id")[:n_contacts])
+    if len(accounts) >= n_accounts and len(contacts) >= n_contacts:
+        n_accounts = n_contacts = 0  # a database generated before: reuse its customers
+    else:
+        accounts, contacts = [], []
     for start in range(0, n_accounts, args.batch):
         with transaction.atomic():
             batch = []
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 contact = rng.choice(contacts) if account is None else None
                 suffix = "".join(rng.choice(alphabet) for _ in range(6))
                 case = Case(
-                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    id=uuid.uuid4(),
                     number=number,
                     ticket_number=f"CAS-{number:05d}-{suffix}",
                     title=vocab.sentence(rng, 4, 9)[:200],
