@@ -68,6 +68,8 @@ def test_naive_times_are_taken_as_utc(agent_api: Api, new_case: Any) -> None:
         ({"duration_minutes": -1}, "duration_minutes"),
         ({"duration_minutes": 2**31}, "duration_minutes"),
         ({"due": "tomorrow"}, "due"),
+        ({"due": "0001-01-01T00:00:00+05:00"}, "due"),
+        ({"scheduled_end": "9999-12-31T23:00:00-05:00"}, "scheduled_end"),
         (
             {"scheduled_start": "2026-03-02T10:00:00Z", "scheduled_end": "2026-03-01T10:00:00Z"},
             "scheduled_end",

@@ -118,7 +118,11 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
         raise ValidationFailed({field: "must be a date and time"})
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value
+    try:
+        # Stored in UTC: a time whose UTC form leaves the calendar's range cannot be kept.
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationFailed({field: "is out of range"}) from exc
 
 
 def _lock_case_for_additions(*, actor: User | None, case_id: uuid.UUID) -> Case:
