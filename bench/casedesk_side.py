@@ -158,15 +158,31 @@ def cmd_raw_insert(args: argparse.Namespace) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")
         written = cursor.fetchone()[0]
+    out: dict[str, Any] = {
+        "rows": written,
+        "seconds": round(elapsed, 3),
+        "rows_per_s": round(written / elapsed, 1),
+        "batch": args.batch,
+        "method": "executemany",
+    }
+    if connection.vendor == "postgresql":
+        # PostgreSQL's fastest path too: COPY, the same rows and batches.
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
+        started = time.perf_counter()
+        for low in range(0, len(rows), args.batch):
+            with (
+                transaction.atomic(),
+                connection.cursor() as cursor,
+                cursor.cursor.copy(f"COPY {table} ({qcols}) FROM STDIN") as copy,
+            ):
+                for row in rows[low : low + args.batch]:
+                    copy.write_row(row)
+        copy_elapsed = time.perf_counter() - started
+        out["copy_rows_per_s"] = round(len(rows) / copy_elapsed, 1)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {table}")
-    emit(
-        {
-            "rows": written,
-            "seconds": round(elapsed, 3),
-            "rows_per_s": round(written / elapsed, 1),
-            "batch": args.batch,
-        }
-    )
+    emit(out)
 
 
 def _ensure_accounts(actor: User, rng: random.Random, count: int) -> list[uuid.UUID]:

@@ -67,6 +67,7 @@ class LoadResult:
     name: str
     concurrency: int
     requests: int = 0
+    sent: int = 0  # answered requests including the warm-up ones (for CPU per request)
     ok: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -85,6 +86,7 @@ class LoadResult:
             "name": self.name,
             "concurrency": self.concurrency,
             "requests": self.requests,
+            "sent": self.sent,
             "ok": self.ok,
             "errors": self.errors,
             "seconds": round(self.seconds, 3),
@@ -193,7 +195,7 @@ def run_load(
     def worker(index: int) -> None:
         client = Client(base, headers)
         latencies: list[float] = []
-        counted = ok = errors = 0
+        counted = ok = errors = sent = 0
         first_error: str | None = None
         local_status: Counter[str] = Counter()
         start_barrier.wait()
@@ -224,6 +226,7 @@ def run_load(
                         first_error = first_error or f"{type(exc).__name__}: {exc}"
                     continue
                 elapsed = (time.perf_counter() - t0) * 1000.0
+                sent += 1
                 if not measuring:
                     continue
                 with lock:
@@ -243,6 +246,7 @@ def run_load(
             client.close()
             with lock:
                 result.requests += counted
+                result.sent += sent
                 result.ok += ok
                 result.errors += errors
                 result.latencies_ms.extend(latencies)

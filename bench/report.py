@@ -11,6 +11,7 @@ OPS = (
     "create",
     "get",
     "list_mine",
+    "list_mine_agent",
     "search_rare",
     "search_medium",
     "search_frequent",
@@ -47,6 +48,14 @@ def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f} %"
 
 
+def _cpu(row: dict[str, Any]) -> str:
+    """Server CPU per request: the app workers, plus the database backends on PostgreSQL."""
+    app, db = row.get("app_cpu_ms"), row.get("db_cpu_ms")
+    if app is None:
+        return "–"
+    return f"{app:.1f}" if db is None else f"{app:.1f} + {db:.1f}"
+
+
 def http_table(results: dict[str, Any]) -> list[str]:
     engines = [e for e in ENGINES if "http" in results["engines"].get(e, {})]
     if not engines:
@@ -54,8 +63,8 @@ def http_table(results: dict[str, Any]) -> list[str]:
     head = "| operation | c |"
     rule = "|---|---:|"
     for engine in engines:
-        head += f" {engine} req/s | p50 ms | p95 ms |"
-        rule += "---:|---:|---:|"
+        head += f" {engine} req/s | p50 ms | p95 ms | CPU ms/req |"
+        rule += "---:|---:|---:|---:|"
     lines = [head, rule]
     concurrencies = sorted(
         {r["concurrency"] for e in engines for r in results["engines"][e]["http"]}
@@ -67,7 +76,7 @@ def http_table(results: dict[str, Any]) -> list[str]:
             for engine in engines:
                 row = _find(results["engines"][engine]["http"], op, c)
                 if row is None:
-                    cells += ["–", "–", "–"]
+                    cells += ["–", "–", "–", "–"]
                     continue
                 seen = True
                 errors = f" ({row['errors']} err)" if row["errors"] else ""
@@ -75,6 +84,7 @@ def http_table(results: dict[str, Any]) -> list[str]:
                     _fmt(row["throughput_rps"]) + errors,
                     _fmt(row["p50_ms"]),
                     _fmt(row["p95_ms"]),
+                    _cpu(row),
                 ]
             if seen:
                 lines.append(f"| {op} | {c} | " + " | ".join(cells) + " |")
@@ -154,19 +164,23 @@ def peer_table(results: dict[str, Any]) -> list[str]:
         f"{peer['search_endpoint']}, page of {peer['page']}. casedesk: SQLite, "
         f"{results['engines'].get('sqlite', {}).get('cases', 0):,} cases, its default page of 50.",
         "",
-        "| operation | c | peer req/s | peer p95 ms | casedesk req/s | casedesk p95 ms "
-        "| req/s ours ÷ peer | p95 ours ÷ peer |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| operation | c | peer req/s | peer p95 ms | peer CPU ms/req | casedesk req/s "
+        "| casedesk p95 ms | casedesk CPU ms/req | req/s ours ÷ peer | p95 ours ÷ peer "
+        "| CPU ours ÷ peer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for op in ("create", "search_rare", "search_medium", "search_frequent"):
         for row in [r for r in peer["results"] if r["op"] == op]:
             mine = _find(ours, op, row["concurrency"]) or {}
             rps = _ratio(mine.get("throughput_rps"), row["throughput_rps"])
             p95 = _ratio(mine.get("p95_ms"), row["p95_ms"])
+            cpu = _ratio(mine.get("app_cpu_ms"), row.get("app_cpu_ms"))
             lines.append(
                 f"| {op} | {row['concurrency']} | {_fmt(row['throughput_rps'])} | "
-                f"{_fmt(row['p95_ms'])} | {_fmt(mine.get('throughput_rps'))} | "
-                f"{_fmt(mine.get('p95_ms'))} | {_fmt(rps, 2)} | {_fmt(p95, 3)} |"
+                f"{_fmt(row['p95_ms'])} | {_fmt(row.get('app_cpu_ms'))} | "
+                f"{_fmt(mine.get('throughput_rps'))} | {_fmt(mine.get('p95_ms'))} | "
+                f"{_fmt(mine.get('app_cpu_ms'))} | {_fmt(rps, 2)} | {_fmt(p95, 3)} | "
+                f"{_fmt(cpu, 3)} |"
             )
     workers = ", ".join(map(str, peer.get("rss_mb", {}).get("workers", [])))
     lines += ["", f"Peer RSS per worker after its run: {workers} MB."]
@@ -186,7 +200,14 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         out.append(("create ≥ 4× the peer's throughput, c=4", f"{ratio:.1f}×", ratio >= 4))
     if create4:
         out.append(("create p95 ≤ 25 ms, c=4", f"{create4['p95_ms']} ms", create4["p95_ms"] <= 25))
-    for op in ("search_rare", "search_medium", "search_frequent", "similar", "list_mine"):
+    for op in (
+        "search_rare",
+        "search_medium",
+        "search_frequent",
+        "similar",
+        "list_mine",
+        "list_mine_agent",
+    ):
         for c in (1, 4):
             row = _find(http, op, c)
             if row and row["p95_ms"] is not None:
@@ -225,7 +246,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"# casedesk benchmark ({results['preset']})",
         "",
         f"{m['when']}, {m['cpus']} CPUs, Python {m['python']}; load average at start "
-        f"{m['load_average_at_start']}, at end {m.get('load_average_at_end')}. "
+        f"{m['load_average_at_start']}, at end {m.get('load_average_at_end')}; CPU "
+        f"speed probe {m.get('cpu_speed_ms_at_start')} / {m.get('cpu_speed_ms_at_end')} ms "
+        "(lower is faster; a quiet machine gives the lowest). "
         f"{s['cases']:,} cases asked for; {s['seconds']} s per point after {s['warmup']} s "
         f"of warm-up; `casedesk serve --workers 2` (gthread, 4 threads). Total "
         f"{results.get('seconds')} s.",

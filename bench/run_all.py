@@ -22,20 +22,17 @@ import json
 import os
 import platform
 import random
-import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -43,14 +40,12 @@ sys.path.insert(0, str(BENCH))
 
 import report  # noqa: E402
 import workload  # noqa: E402
+from datasets import ADMIN, AGENT, PG_ADMIN_URL, Dataset, casedesk, ensure_all, side  # noqa: E402
 from http_bench import Client, Request, run_load  # noqa: E402
 from peer import helpdesk_peer  # noqa: E402
+from server_cpu import ServerCpu  # noqa: E402
 
-PYTHON = sys.executable
 CASEDESK = str(Path(sys.executable).with_name("casedesk"))
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-AGENT, ADMIN = "bench_agent", "bench_admin"
-PASSWORD = "bench-password-0451"
 
 PRESETS: dict[str, dict[str, Any]] = {
     "smoke": {
@@ -100,105 +95,20 @@ def free_port() -> int:
 # --------------------------------------------------------------------------- databases
 
 
-@contextlib.contextmanager
-def fresh_database(engine: str, run_dir: Path) -> Iterator[dict[str, str]]:
-    """An environment naming a new, empty database (an SQLite data dir, or a PostgreSQL
-    database `casedesk_bench_<random>` created here and dropped after)."""
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env["CASEDESK_DATA_DIR"] = str(run_dir / "data")
-    env.pop("DATABASE_URL", None)
-    env.pop("CASEDESK_RATE_LIMIT", None)
-    if engine == "sqlite":
-        yield env
-        return
-    import psycopg
+def db_backends(env: dict[str, str]) -> Callable[[], list[int]]:
+    """The pids of the PostgreSQL backends connected to the database of `env`."""
+    name = urlparse(env["DATABASE_URL"]).path.lstrip("/")
 
-    name = f"casedesk_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = urlunparse(urlparse(PG_ADMIN_URL)._replace(path=f"/{name}"))
-    try:
-        yield env
-    finally:
+    def pids() -> list[int]:
+        import psycopg
+
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
-
-def casedesk(env: dict[str, str], *args: str, timeout: float = 600) -> str:
-    done = subprocess.run(
-        [CASEDESK, *args], env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"casedesk {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
-    return done.stdout
-
-
-def side(env: dict[str, str], *args: str, timeout: float = 3600) -> dict[str, Any]:
-    """One command of casedesk_side.py in its own process; its JSON answer."""
-    done = subprocess.run(
-        [PYTHON, str(BENCH / "casedesk_side.py"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"casedesk_side {' '.join(args)} failed: {done.stderr[-3000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-# --------------------------------------------------------------------------- data set
-
-
-def generator_available() -> bool:
-    return (BENCH / "generate.py").exists()
-
-
-def _phase_seconds(stderr: str) -> tuple[float | None, float | None]:
-    """From the generator's progress lines: when customers were done and when cases were."""
-    customers = cases = None
-    for line in stderr.splitlines():
-        found = re.search(r"\((\d+(?:\.\d+)?)s\)\s*$", line)
-        if not found:
-            continue
-        if line.startswith("customers:"):
-            customers = float(found.group(1))
-        elif line.startswith("cases:"):
-            cases = float(found.group(1))
-    return customers, cases
-
-
-def load_dataset(env: dict[str, str], cases: int) -> dict[str, Any]:
-    """The data set of `cases` cases: the search generator's bulk loader (bench/generate.py)
-    when present, otherwise cases created through the services (slow: smoke runs only)."""
-    started = time.perf_counter()
-    if generator_available():
-        done = subprocess.run(
-            [PYTHON, "-m", "bench.generate", "--cases", str(cases)],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"bench.generate failed: {done.stderr[-3000:]}")
-        info: dict[str, Any] = {"loader": "bench/generate.py (bulk_create in batches of 5,000)"}
-        customers_done, cases_done = _phase_seconds(done.stderr)
-        if customers_done is not None and cases_done is not None and cases_done > customers_done:
-            # Whole seconds only: the case phase of the generator, customers excluded.
-            info["case_phase_seconds"] = cases_done - customers_done
-            info["case_phase_cases_per_s"] = round(cases / (cases_done - customers_done), 1)
-        info["log"] = done.stderr[-1500:]
-    else:
-        info = side(env, "seed", "--cases", str(cases), "--username", AGENT)
-        info["loader"] = "casedesk_side.py seed (services, one case at a time)"
-    info["seconds"] = round(time.perf_counter() - started, 1)
-    info["cases_per_s"] = round(cases / info["seconds"], 1) if info["seconds"] else None
-    return info
+    return pids
 
 
 # --------------------------------------------------------------------------- server
@@ -259,6 +169,7 @@ class Setup:
     owner_id: str
     facts: dict[str, Any]
     words: dict[str, list[str]]
+    cpu: ServerCpu
 
 
 def probe_missing(client: Client, method: str, path: str, body: Any = None) -> str | None:
@@ -290,14 +201,17 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
     case_ids = setup.facts["case_ids"]
     created = Pool()
 
-    def record(op: str, result: Any, note: str = "") -> None:
-        summary = {"op": op, **result.summary()}
+    def record(op: str, run: Callable[[], Any], note: str = "") -> None:
+        before = setup.cpu.snapshot()
+        result = run()
+        summary = {"op": op, **result.summary(), **setup.cpu.per_request(before, result.sent)}
         if note:
             summary["note"] = note
         results.append(summary)
         log(
             f"{op:16s} c={summary['concurrency']:<2d} {summary['throughput_rps']:8.1f} req/s"
             f"  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms"
+            f"  cpu {summary['app_cpu_ms']}+{summary['db_cpu_ms']} ms"
             f"  errors {summary['errors']} {summary['first_error'] or ''}"
         )
 
@@ -323,6 +237,10 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
             {"Authorization": f"Bearer {setup.owner_token}"},
         )
 
+    def mine_agent(_t: int, _i: int) -> Request:
+        agent_id = setup.facts["agent_id"]
+        return Request("GET", f"/api/v1/cases?owner_id={agent_id}&state=active")
+
     def search(words: list[str]) -> Callable[[int, int], Request]:
         return lambda _t, i: Request("GET", f"/api/v1/cases?search={words[i % len(words)]}")
 
@@ -346,32 +264,32 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
         "headers": auth,
         "min_requests": 20,
     }
+
+    # Every worker imports and warms its code paths on first use: a few requests of each
+    # read operation first, not counted (create warms with its own warm-up seconds).
+    primer = Client(setup.base, auth)
+    for make in (get, mine_agent, search(setup.words["medium"]), similar):
+        for i in range(8):
+            primer.send(make(0, i))
+    primer.close()
+
+    def point(op: str, make: Any, c: int, note: str = "", **extra: Any) -> None:
+        kwargs = {**common, **extra}
+        record(op, lambda: run_load(name=op, make=make, concurrency=c, **kwargs), note)
+
     for c in preset["concurrency"]:
-        record(
-            "create",
-            run_load(
-                name="create",
-                make=create,
-                concurrency=c,
-                expect=frozenset({201}),
-                on_answer=keep_created,
-                **common,
-            ),
-        )
+        point("create", create, c, expect=frozenset({201}), on_answer=keep_created)
     for c in preset["concurrency"]:
-        record("get", run_load(name="get", make=get, concurrency=c, **common))
+        point("get", get, c)
     for c in preset["concurrency"]:
-        record("list_mine", run_load(name="list_mine", make=mine, concurrency=c, **common))
+        point("list_mine", mine, c)
+    for c in preset["concurrency"]:
+        point("list_mine_agent", mine_agent, c)
     for cls in ("rare", "medium", "frequent"):
         for c in preset["concurrency"]:
-            record(
-                f"search_{cls}",
-                run_load(
-                    name=f"search_{cls}", make=search(setup.words[cls]), concurrency=c, **common
-                ),
-            )
+            point(f"search_{cls}", search(setup.words[cls]), c)
     for c in preset["concurrency"]:
-        record("similar", run_load(name="similar", make=similar, concurrency=c, **common))
+        point("similar", similar, c)
 
     client = Client(setup.base, auth)
     probe_id = created.take()
@@ -393,17 +311,8 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
         # Each created case is resolved once; the pool splits evenly over the concurrencies.
         share = len(created.items) // max(1, len(preset["concurrency"]))
         for c in preset["concurrency"]:
-            record(
-                "resolve",
-                run_load(
-                    name="resolve",
-                    make=resolve,
-                    concurrency=c,
-                    max_requests=share,
-                    **{**common, "warmup": 0.0},
-                ),
-                note=f"{share} cases created above, each resolved once",
-            )
+            note = f"{share} cases created above, each resolved once"
+            point("resolve", resolve, c, note, max_requests=share, warmup=0.0)
     return results, notes
 
 
@@ -476,23 +385,22 @@ def bulk_routing(setup: Setup, batches: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- one engine
 
 
-def run_engine(engine: str, preset: dict[str, Any], out: Path, figures: dict[str, Any]) -> None:
+def run_engine(
+    engine: str, preset: dict[str, Any], out: Path, figures: dict[str, Any], dataset: Dataset
+) -> None:
     """Fill `figures` as the run goes (a failure keeps what was measured before it)."""
     figures.update({"engine": engine, "notes": []})
+    if figures["dataset"].get("reused"):
+        figures["notes"].append(
+            f"{engine}: data set reused from {figures['dataset'].get('built_at')} (its load "
+            "rate was measured then, at load average "
+            f"{figures['dataset'].get('load_average_when_built')})"
+        )
     started = time.perf_counter()
-    with fresh_database(engine, out / f"run-{engine}") as env:
-        log(f"{engine}: migrate")
-        t0 = time.perf_counter()
-        casedesk(env, "migrate", "--no-input", "-v", "0")
-        figures["migrate_seconds"] = round(time.perf_counter() - t0, 1)
-        casedesk(env, "user", "add", AGENT, "--password", PASSWORD, "--role", "agent")
-        casedesk(env, "user", "add", ADMIN, "--password", PASSWORD, "--role", "admin")
+    with dataset.copy(out / f"run-{engine}") as env:
+        log(f"{engine}: copied the data set in {time.perf_counter() - started:.1f} s")
         agent_token = casedesk(env, "token", AGENT).strip()
         admin_token = casedesk(env, "token", ADMIN).strip()
-
-        log(f"{engine}: loading {preset['cases']} cases")
-        figures["dataset"] = load_dataset(env, preset["cases"])
-        log(f"{engine}: data set in {figures['dataset']['seconds']} s")
         facts = side(
             env, "facts", "--sample", "500", "--route", str(1000 * preset["route_batches"])
         )
@@ -521,7 +429,10 @@ def run_engine(engine: str, preset: dict[str, Any], out: Path, figures: dict[str
 
         log(f"{engine}: serve --workers 2")
         with running_server(env) as (base, master_pid):
-            setup = Setup(base, agent_token, admin_token, owner_token, owner["id"], facts, words)
+            cpu = ServerCpu(master_pid, db_backends(env) if engine == "postgres" else None)
+            setup = Setup(
+                base, agent_token, admin_token, owner_token, owner["id"], facts, words, cpu
+            )
             figures["rss_mb_idle"] = worker_rss_mb(master_pid)
             figures["http"], notes = http_scenarios(setup, preset)
             figures["notes"] += notes
@@ -576,10 +487,22 @@ def run_peer(preset: dict[str, Any], out: Path) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def cpu_speed_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload: on a busy machine the same work takes
+    more CPU time (shared caches and cores), which puts CPU-per-request figures in context."""
+    started = time.process_time()
+    total = 0
+    for i in range(300_000):
+        total += len(str(i)) + (i % 7)
+    _ = {str(i): i for i in range(50_000)}
+    return round(1000 * (time.process_time() - started), 1)
+
+
 def machine() -> dict[str, Any]:
     load = os.getloadavg()
     return {
         "cpus": os.cpu_count(),
+        "cpu_speed_ms_at_start": cpu_speed_ms(),
         "load_average_at_start": [round(x, 2) for x in load],
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -595,6 +518,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--peer-tickets", type=int)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument(
+        "--fresh-data", action="store_true", help="rebuild the data sets even when cached"
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="only build (or check) the cached data sets"
+    )
     parser.add_argument("--out", default=str(BENCH / "out"))
     args = parser.parse_args(argv)
     preset = dict(PRESETS[args.preset])
@@ -617,14 +546,22 @@ def main(argv: list[str] | None = None) -> int:
     def save() -> None:
         results["seconds"] = round(time.perf_counter() - started, 1)
         results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+        results["machine"]["cpu_speed_ms_at_end"] = cpu_speed_ms()
         (out / "results.json").write_text(json.dumps(results, indent=2))
         (out / "results.md").write_text(report.markdown(results))
 
-    for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        figures: dict[str, Any] = {}
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    datasets = {e: Dataset(e, preset["cases"], out) for e in engines}
+    built = ensure_all(list(datasets.values()), log, fresh=args.fresh_data)
+    results["data_seconds"] = round(time.perf_counter() - started, 1)
+    if args.build_only:
+        log(f"data sets ready in {results['data_seconds']} s: {json.dumps(built)[:2000]}")
+        return 0
+    for engine in engines:
+        figures: dict[str, Any] = {"dataset": built[engine]}
         results["engines"][engine] = figures
         try:
-            run_engine(engine, preset, out, figures)
+            run_engine(engine, preset, out, figures, datasets[engine])
         except Exception as exc:  # keep the other engine's figures, and this one's so far
             log(f"{engine} failed: {type(exc).__name__}: {exc}")
             figures["failed"] = f"{type(exc).__name__}: {exc}"

@@ -30,11 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import psutil
+
 BENCH = Path(__file__).resolve().parent.parent
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from http_bench import Client, Request, run_load  # noqa: E402
+from server_cpu import ServerCpu  # noqa: E402
 
 PEER_VERSION = "2.6.1"
 # django-helpdesk 2.6.1 asks for Django>=5.2; this keeps it on the same Django as casedesk.
@@ -283,6 +286,7 @@ def measure(
     warmup: float,
     page: int,
     title_words: list[str],
+    cpu: ServerCpu,
 ) -> list[dict[str, Any]]:
     """Ticket create (POST /helpdesk/api/tickets/) and keyword search at each concurrency."""
     results: list[dict[str, Any]] = []
@@ -303,6 +307,7 @@ def measure(
         return Request("POST", "/helpdesk/api/tickets/", json.dumps(body).encode())
 
     for concurrency in concurrencies:
+        before = cpu.snapshot()
         result = run_load(
             name="create",
             base=base,
@@ -314,12 +319,13 @@ def measure(
             expect=frozenset({201}),
             **slow,
         )
-        results.append({"op": "create", **result.summary()})
+        results.append({"op": "create", **result.summary(), **cpu.per_request(before, result.sent)})
         log(f"create c={concurrency}: {result.summary()['throughput_rps']} req/s")
     for cls, class_words in words.items():
         if not class_words:
             continue
         for concurrency in concurrencies:
+            before = cpu.snapshot()
             result = run_load(
                 name=f"search_{cls}",
                 base=base,
@@ -331,7 +337,9 @@ def measure(
                 expect=frozenset({200}),
                 **{**slow, "min_requests": max(10, 2 * concurrency)},
             )
-            results.append({"op": f"search_{cls}", **result.summary()})
+            results.append(
+                {"op": f"search_{cls}", **result.summary(), **cpu.per_request(before, result.sent)}
+            )
             log(f"search_{cls} c={concurrency}: p95 {result.summary()['p95_ms']} ms")
     return results
 
@@ -370,6 +378,7 @@ def run_peer(
             warmup=warmup,
             page=page,
             title_words=title_words,
+            cpu=ServerCpu(proc.pid),
         )
         rss = worker_rss_mb(proc.pid)
     return {
@@ -385,8 +394,6 @@ def run_peer(
 
 
 def worker_rss_mb(master_pid: int) -> dict[str, Any]:
-    import psutil
-
     master = psutil.Process(master_pid)
     workers = master.children(recursive=True)
     return {
