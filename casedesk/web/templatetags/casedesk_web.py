@@ -121,6 +121,36 @@ def query(context: Any, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+# The system's posts on a case's wall, by event.
+POST_EVENTS: dict[str, Any] = {
+    "created": gettext_lazy("Case created"),
+    "assigned": gettext_lazy("Assigned"),
+    "resolved": gettext_lazy("Case resolved"),
+    "cancelled": gettext_lazy("Case cancelled"),
+    "merged": gettext_lazy("Case merged"),
+    "reactivated": gettext_lazy("Case reactivated"),
+    "routed": gettext_lazy("Routed"),
+    "not_routed": gettext_lazy("Not routed"),
+    "connected": gettext_lazy("Similar case connected"),
+    "solution_found": gettext_lazy("Solution found"),
+}
+# Events whose text says nothing more than the event itself.
+PLAIN_EVENTS = frozenset({"created", "cancelled", "reactivated"})
+
+
+@register.filter
+def post_event(post: Any) -> str:
+    """The headline of a system post in the user's language ("" for a user's post)."""
+    if getattr(post, "author_id", None) is not None:
+        return ""
+    return str(POST_EVENTS.get(getattr(post, "event", ""), ""))
+
+
+@register.filter
+def post_is_plain(post: Any) -> bool:
+    return getattr(post, "event", "") in PLAIN_EVENTS and getattr(post, "author_id", None) is None
+
+
 # The case's audited fields under their API names, as the case form calls them.
 FIELD_LABELS: dict[str, Any] = {
     "title": gettext_lazy("Case title"),

@@ -33,6 +33,7 @@ from casedesk.web.views.common import actor
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
+MERGE_CANDIDATES = 50
 
 
 def resolution_types(case: Case) -> list[str]:
@@ -55,7 +56,7 @@ def merge_masters(case: Case) -> list[tuple[str, str]]:
     customer = customer_of(case)
     candidates = selectors.case_list(
         selectors.CaseFilters(state=State.ACTIVE, customer_id=customer.pk)
-    ).order_by("-created_at", "-id")[:100]
+    ).order_by("-created_at", "-id")[:MERGE_CANDIDATES]
     return [(str(c.pk), f"{c.ticket_number} {c.title}") for c in candidates if c.pk != case.pk]
 
 
@@ -110,10 +111,19 @@ def edit_form(case: Case, data: Any = None) -> CaseEditForm:
     )
 
 
-def dialog_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
+def dialog_forms(request: HttpRequest, case: Case, *, editable: bool) -> dict[str, forms.Form]:
+    """The forms of the page's dialogs; the commands of a case the user may not edit have none."""
+    additions: dict[str, forms.Form] = {
+        "activity": ActivityForm(auto_id="activity_%s"),
+        "note": MessageForm(auto_id="note_%s"),
+        "post": MessageForm(auto_id="post_%s"),
+    }
+    if not editable:
+        return additions
     version = {"version": case.version}
     owner = f"user:{case.owner_user_id}" if case.owner_user_id else f"team:{case.owner_team_id}"
     return {
+        **additions,
         "resolve": ResolveForm(
             initial={**version, "billable_minutes": case.total_minutes},
             resolution_types=resolution_types(case),
@@ -128,9 +138,6 @@ def dialog_forms(request: HttpRequest, case: Case) -> dict[str, forms.Form]:
             queues=queue_choices(request),
             auto_id="queue_%s",
         ),
-        "activity": ActivityForm(auto_id="activity_%s"),
-        "note": MessageForm(auto_id="note_%s"),
-        "post": MessageForm(auto_id="post_%s"),
     }
 
 
@@ -158,7 +165,7 @@ def case_page(
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
     can_change = case_change_allowed(user, case)
     editable = can_change and case.state == State.ACTIVE
-    all_dialogs = dialog_forms(request, case)
+    all_dialogs = dialog_forms(request, case, editable=editable)
     all_dialogs.update(dialogs or {})
     page = timeline.case_timeline(
         case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
