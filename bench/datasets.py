@@ -85,11 +85,11 @@ def generator_available() -> bool:
 
 
 def cache_key() -> str:
-    """Changes with what shapes the data: the generator, its vocabulary, the search
-    documents. (Later migrations are applied to each copy, so they do not invalidate it.)"""
+    """Changes with what shapes the data: the generator and its vocabulary. Later migrations
+    are applied to each copy, so they do not invalidate a data set (a million cases take an
+    hour to build here)."""
     digest = hashlib.sha1()
     files = [BENCH / "generate.py", BENCH / "vocabulary.py"]
-    files += [ROOT / "casedesk/search/documents.py", ROOT / "casedesk/search/text.py"]
     for path in files:
         if path.exists():
             digest.update(path.name.encode())
@@ -188,6 +188,7 @@ class Dataset:
             stale._drop()
 
     def build(self, log: Log) -> dict[str, Any]:
+        self.drop_stale()
         self._drop()
         self.root.mkdir(parents=True, exist_ok=True)
         env = base_env()
@@ -204,7 +205,6 @@ class Dataset:
         return info
 
     def ensure(self, log: Log, fresh: bool = False) -> dict[str, Any]:
-        self.drop_stale()
         found = None if fresh else self.info()
         if found is not None:
             log(f"{self.engine}: reusing the data set {self.name} built {found.get('built_at')}")
