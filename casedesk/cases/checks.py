@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from casedesk.cases.choices import STATUSES_BY_STATE, ActivityState, ActivityType, State, Status
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.core.invariants import invariant
 
 RESOLUTION = ActivityType.CASE_RESOLUTION
-
-
-def _label(case_id: Any, tickets: Mapping[Any, str]) -> str:
-    return tickets.get(case_id) or str(case_id)
 
 
 @invariant("case_status_matches_state")
@@ -42,28 +47,41 @@ def status_matches_state() -> Iterator[str]:
         yield f"{ticket}: resolved_at does not match the state"
 
 
+def _minutes(activities: QuerySet[Activity], field: str = "duration_minutes") -> Coalesce:
+    """The sum of `field` over `activities` of the outer case, 0 when there are none."""
+    total = (
+        activities.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
 @invariant("case_one_live_resolution")
 def one_live_resolution() -> Iterator[str]:
     """A resolved case has exactly one live (not superseded) resolution; other cases none."""
-    live = dict(
-        Activity.objects.filter(type=RESOLUTION, superseded=False)
-        .values_list("case_id")
+    live = Activity.objects.filter(type=RESOLUTION, superseded=False)
+    counts = (
+        live.filter(case_id=OuterRef("pk"))
+        .order_by()
+        .values("case_id")
         .annotate(n=Count("id"))
-        .values_list("case_id", "n")
+        .values("n")
     )
-    resolved = set(Case.objects.filter(state=State.RESOLVED).values_list("id", flat=True))
-    tickets = dict(
-        Case.objects.filter(id__in=resolved | set(live)).values_list("id", "ticket_number")
+    wrong = (
+        Case.objects.filter(state=State.RESOLVED)
+        .annotate(live=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+        .exclude(live=1)
     )
-    for case_id in resolved:
-        if live.get(case_id, 0) != 1:
-            count = live.get(case_id, 0)
-            yield f"{_label(case_id, tickets)}: resolved with {count} live resolutions"
-    for case_id, count in live.items():
-        if case_id not in resolved:
-            yield f"{_label(case_id, tickets)}: not resolved but has {count} live resolution(s)"
+    for ticket, count in wrong.values_list("ticket_number", "live").iterator():
+        yield f"{ticket}: resolved with {count} live resolutions"
+    stray = live.exclude(case__state=State.RESOLVED).values_list("case__ticket_number", "id")
+    for ticket, activity_id in stray.iterator():
+        yield f"{ticket}: not resolved but resolution {activity_id} is live"
     bad = Activity.objects.filter(type=RESOLUTION).exclude(state=ActivityState.COMPLETED)
-    for activity_id in bad.values_list("id", flat=True):
+    for activity_id in bad.values_list("id", flat=True).iterator():
         yield f"resolution {activity_id} is not completed"
 
 
@@ -101,53 +119,47 @@ def one_level_of_children() -> Iterator[str]:
 @invariant("case_totals_match_billing")
 def totals_match_billing() -> Iterator[str]:
     """A resolved case's totals are those of its live resolution; an active or cancelled case's
-    total is its unbilled time; every case's billed time is what its resolutions counted."""
-    live = {
-        row["case_id"]: row
-        for row in Activity.objects.filter(type=RESOLUTION, superseded=False).values(
-            "case_id", "total_minutes", "billable_minutes"
-        )
-    }
-    unbilled: dict[object, int] = defaultdict(int)
-    billed: dict[object, int] = defaultdict(int)
-    rows = (
-        Activity.objects.filter(state=ActivityState.COMPLETED)
-        .exclude(type=RESOLUTION)
-        .values("case_id", "billed")
-        .annotate(total=Sum("duration_minutes"))
+    total is its unbilled time and it bills nothing; every case's billed time is what its
+    resolutions counted."""
+    worked = Activity.objects.filter(state=ActivityState.COMPLETED).exclude(type=RESOLUTION)
+    resolutions = Activity.objects.filter(type=RESOLUTION)
+    live = resolutions.filter(case_id=OuterRef("pk"), superseded=False).order_by()
+    cases = Case.objects.annotate(
+        unbilled=_minutes(worked.filter(billed=False)),
+        billed_time=_minutes(worked.filter(billed=True)),
+        counted=_minutes(resolutions, "total_minutes"),
+        live_total=Subquery(live.values("total_minutes")[:1]),
+        live_billable=Subquery(live.values("billable_minutes")[:1]),
     )
-    for row in rows:
-        target = billed if row["billed"] else unbilled
-        target[row["case_id"]] += int(row["total"] or 0)
-    counted: dict[object, int] = defaultdict(int)
-    for case_id, total in Activity.objects.filter(type=RESOLUTION).values_list(
-        "case_id", "total_minutes"
-    ):
-        counted[case_id] += int(total or 0)
-    cases = Case.objects.values_list(
-        "id", "ticket_number", "state", "total_minutes", "billable_minutes"
+    resolved_wrong = Q(state=State.RESOLVED, live_total__isnull=False) & (
+        ~Q(total_minutes=F("live_total")) | ~Q(billable_minutes=F("live_billable"))
     )
-    for case_id, label, state, total, billable in cases.iterator(chunk_size=2000):
-        if state == State.RESOLVED:
-            resolution = live.get(case_id)
-            if resolution is not None and (total, billable) != (
-                resolution["total_minutes"],
-                resolution["billable_minutes"],
-            ):
+    open_wrong = ~Q(state=State.RESOLVED) & (
+        ~Q(total_minutes=F("unbilled")) | ~Q(billable_minutes=0)
+    )
+    billing_wrong = ~Q(billed_time=F("counted"))
+    rows = cases.filter(resolved_wrong | open_wrong | billing_wrong).values_list(
+        "ticket_number",
+        "state",
+        "total_minutes",
+        "billable_minutes",
+        "unbilled",
+        "billed_time",
+        "counted",
+        "live_total",
+        "live_billable",
+    )
+    for ticket, state, total, billable, unbilled, billed, counted, l_total, l_billable in rows:
+        if state == State.RESOLVED and l_total is not None:
+            if (total, billable) != (l_total, l_billable):
                 yield (
-                    f"{label}: totals {total}/{billable} differ from its resolution's "
-                    f"{resolution['total_minutes']}/{resolution['billable_minutes']}"
+                    f"{ticket}: totals {total}/{billable} differ from its resolution's "
+                    f"{l_total}/{l_billable}"
                 )
-        elif total != unbilled.get(case_id, 0) or billable != 0:
-            yield (
-                f"{label}: total {total} (billable {billable}) but its unbilled time is "
-                f"{unbilled.get(case_id, 0)}"
-            )
-        if billed.get(case_id, 0) != counted.get(case_id, 0):
-            yield (
-                f"{label}: {billed.get(case_id, 0)} billed minutes but its resolutions counted "
-                f"{counted.get(case_id, 0)}"
-            )
+        elif state != State.RESOLVED and (total, billable) != (unbilled, 0):
+            yield f"{ticket}: total {total}, billable {billable}, but {unbilled} unbilled"
+        if billed != counted:
+            yield f"{ticket}: {billed} billed minutes but its resolutions counted {counted}"
     bad = Activity.objects.filter(billed=True).exclude(state=ActivityState.COMPLETED)
-    for activity_id in bad.values_list("id", flat=True):
+    for activity_id in bad.values_list("id", flat=True).iterator():
         yield f"activity {activity_id} is billed but not completed"
