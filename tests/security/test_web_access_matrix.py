@@ -1,0 +1,321 @@
+"""The access matrix of the web UI: every view of the URL configuration × anonymous, agent (own
+and another's case), manager and admin.
+
+A new view without a rule here fails the suite. Pages are checked by status; actions on a case
+are checked by their effect: the same form that changes the agent's own case must change
+nothing on another agent's case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from casedesk.cases.models import Activity, Case, Connection, Note, Post
+from casedesk.entitlements.models import Entitlement
+from casedesk.routing.models import QueueItem, RoutingRuleSet
+from tests.security.test_api_access_matrix import _build_world
+
+PUBLIC = "public"  # answers everyone
+PAGE = "page"  # any signed-in user may open it
+MANAGER_PAGE = "manager_page"  # managers and administrators
+ADMIN_PAGE = "admin_page"  # administrators only
+OPEN_ACTION = "open_action"  # any signed-in user may post it
+LOOKUP = "lookup"  # parts of pages fetched by the browser: 401 (not a redirect) when signed out
+LOOKUP_ACTION = "lookup_action"  # the same, posted
+CASE_ACTION = "case_action"  # changes a case: the agent's own yes, another's no
+MANAGER_ACTION = "manager_action"  # changes configuration: managers only
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    form: Callable[[dict[str, Any], str], dict[str, Any]] | None = None
+
+
+def _case_version(w: dict[str, Any], key: str) -> int:
+    return Case.objects.get(id=w[key]).version
+
+
+def _form(**fields: Any) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    def build(w: dict[str, Any], case_key: str) -> dict[str, Any]:
+        data = {}
+        for name, value in fields.items():
+            data[name] = value(w, case_key) if callable(value) else value
+        return data
+
+    return build
+
+
+def version(w: dict[str, Any], key: str) -> int:
+    return _case_version(w, key)
+
+
+def activity_version(w: dict[str, Any], key: str) -> int:
+    other = key.endswith("other")
+    return Activity.objects.get(id=w["activity_other" if other else "activity_own"]).version
+
+
+RULES: dict[str, Rule] = {
+    "login": Rule(PUBLIC),
+    "logout": Rule(PUBLIC),
+    "set_language": Rule(PUBLIC),
+    "home": Rule(PAGE),
+    "profile": Rule(PAGE),
+    "case_list": Rule(PAGE),
+    "case_new": Rule(PAGE),
+    "case_bulk": Rule(OPEN_ACTION),
+    "case_detail": Rule(PAGE),
+    "case_similar": Rule(PAGE),
+    "case_history": Rule(PAGE),
+    "case_stage": Rule(CASE_ACTION, _form(stage="research", version=version)),
+    "case_resolve": Rule(
+        CASE_ACTION,
+        _form(
+            resolution_type="problem_solved",
+            resolution="ok",
+            billable_minutes=0,
+            confirm="1",
+            version=version,
+        ),
+    ),
+    "case_cancel": Rule(CASE_ACTION, _form(status="cancelled", confirm="1", version=version)),
+    "case_reactivate": Rule(CASE_ACTION, _form(version=version)),
+    "case_assign": Rule(
+        CASE_ACTION, _form(owner=lambda w, k: f"user:{w['manager_id']}", version=version)
+    ),
+    "case_queue": Rule(CASE_ACTION, _form(queue=lambda w, k: w["queue2"], version=version)),
+    "case_route": Rule(CASE_ACTION),
+    "case_decrement": Rule(CASE_ACTION, _form(decrement="0", version=version)),
+    "activity_add": Rule(CASE_ACTION, _form(type="task", subject="Follow up")),
+    "activity_complete": Rule(CASE_ACTION, _form(duration_minutes=5, version=activity_version)),
+    "activity_cancel": Rule(CASE_ACTION, _form(version=activity_version)),
+    "note_add": Rule(CASE_ACTION, _form(text="A note")),
+    "post_add": Rule(CASE_ACTION, _form(text="A post")),
+    "connection_add": Rule(CASE_ACTION, _form(other=lambda w, k: w["resolved_b2"])),
+    "queue_items": Rule(PAGE),
+    "queue_item_pick": Rule(OPEN_ACTION),
+    "queue_item_release": Rule(CASE_ACTION),
+    "queue_item_remove": Rule(CASE_ACTION),
+    "entitlement_list": Rule(PAGE),
+    "entitlement_new": Rule(PAGE),
+    "entitlement_detail": Rule(PAGE),
+    "entitlement_edit": Rule(PAGE),
+    "entitlement_activate": Rule(MANAGER_ACTION),
+    "entitlement_deactivate": Rule(MANAGER_ACTION),
+    "entitlement_cancel": Rule(MANAGER_ACTION),
+    "entitlement_default": Rule(MANAGER_ACTION),
+    "admin_home": Rule(MANAGER_PAGE),
+    "admin_queues": Rule(MANAGER_PAGE),
+    "admin_queue_new": Rule(MANAGER_PAGE),
+    "admin_queue": Rule(MANAGER_PAGE),
+    "admin_rule_sets": Rule(MANAGER_PAGE),
+    "admin_rule_set_new": Rule(MANAGER_PAGE),
+    "admin_rule_set": Rule(MANAGER_PAGE),
+    "admin_rule_set_activate": Rule(MANAGER_ACTION),
+    "admin_rule_set_deactivate": Rule(MANAGER_ACTION),
+    "admin_transitions": Rule(MANAGER_PAGE),
+    "admin_service": Rule(MANAGER_PAGE),
+    "admin_users": Rule(ADMIN_PAGE),
+    "customer_list": Rule(PAGE),
+    "customer_detail": Rule(PAGE),
+    "customer_panel": Rule(PAGE),
+    "customer_lookup": Rule(LOOKUP),
+    "contact_lookup": Rule(LOOKUP),
+    "account_create": Rule(LOOKUP_ACTION),
+    "contact_create": Rule(LOOKUP_ACTION),
+}
+
+
+def _web_patterns() -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def walk(patterns: list[Any], prefix: str, namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+            elif isinstance(p, URLPattern) and namespace == "web" and p.name:
+                found[p.name] = "/" + prefix + str(p.pattern)
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+def test_every_web_view_has_an_access_rule() -> None:
+    views = _web_patterns()
+    assert sorted(set(views) - set(RULES)) == [], "views without an access rule"
+    assert sorted(set(RULES) - set(views)) == [], "rules for views that no longer exist"
+
+
+def _url(route: str, w: dict[str, Any], other: bool) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "case_id":
+            if route.endswith(("/reactivate/",)):
+                return str(w["resolved_other" if other else "resolved_own"])
+            return str(w["case_other" if other else "case_own"])
+        if name == "activity_id":
+            return str(w["activity_other" if other else "activity_own"])
+        if name == "item_id":
+            return str(w["item_other" if other else "item_own"])
+        if name == "customer_type":
+            return "account"
+        if name == "customer_id":
+            return str(w["account"])
+        return str(
+            w[
+                {"queue_id": "queue", "rule_set_id": "rule_set", "entitlement_id": "entitlement"}[
+                    name
+                ]
+            ]
+        )
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", value, route)
+
+
+def _effect(name: str, w: dict[str, Any], other: bool) -> tuple[Any, ...]:
+    """What an action would change on the targeted case (or item, activity, record)."""
+    case_id = w["case_other" if other else "case_own"]
+    if name == "case_reactivate":
+        case_id = w["resolved_other" if other else "resolved_own"]
+    activity_id = w["activity_other" if other else "activity_own"]
+    item_id = w["item_other" if other else "item_own"]
+    item = QueueItem.objects.get(id=item_id)
+    return (
+        Case.objects.get(id=case_id).version,
+        Activity.objects.filter(case_id=case_id).count(),
+        Activity.objects.get(id=activity_id).state,
+        Note.objects.filter(case_id=case_id).count(),
+        Post.objects.filter(case_id=case_id, author__isnull=False).count(),
+        Connection.objects.filter(case_id=case_id).count(),
+        item.state,
+        item.worked_by_id,
+    )
+
+
+def _config_effect(w: dict[str, Any]) -> tuple[Any, ...]:
+    entitlement = Entitlement.objects.get(id=w["entitlement"])
+    rule_set = RoutingRuleSet.objects.get(id=w["rule_set"])
+    return entitlement.version, entitlement.state, entitlement.is_default, rule_set.active
+
+
+def _client(user: Any | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any) -> None:
+    w = _build_world(make_user)
+    users = w["users"]
+    w["manager_id"] = str(users["manager"].id)
+    from tests.conftest import Api
+
+    manager_api = Api(Client())
+    from casedesk.directory import services
+
+    manager_api.token = services.token_create(user=users["manager"])[1]
+    w["queue2"] = manager_api.post("/api/v1/queues", {"name": "Second", "type": "public"}).json()[
+        "id"
+    ]
+    b_api = Api(Client(), services.token_create(user=users["agent_b"])[1])
+    b2 = b_api.post(
+        "/api/v1/cases", {"title": "B2", "customer": {"type": "account", "id": w["account"]}}
+    ).json()
+    b_api.post(
+        f"/api/v1/cases/{b2['id']}/resolve",
+        {"resolution_type": "problem_solved", "resolution": "done"},
+    )
+    w["resolved_b2"] = b2["id"]
+    clients = {
+        "anon": _client(None),
+        "agent": _client(users["agent_a"]),
+        "manager": _client(users["manager"]),
+        "admin": _client(users["admin"]),
+    }
+    failures: list[str] = []
+    checked = 0
+
+    def call(client: Client, method: str, url: str, data: dict[str, Any] | None = None) -> Any:
+        with transaction.atomic():
+            sid = transaction.savepoint()
+            response = getattr(client, method)(url, data or {})
+            effect = None
+            transaction.savepoint_rollback(sid)
+        return response, effect
+
+    for name, route in sorted(_web_patterns().items()):
+        rule = RULES[name]
+        own_url = _url(route, w, other=False)
+        method = (
+            "post" if rule.kind.endswith("action") or name in {"logout", "set_language"} else "get"
+        )
+        # Anonymous callers are sent to sign in, except on public views.
+        response, _ = call(clients["anon"], method, own_url)
+        checked += 1
+        if rule.kind == PUBLIC:
+            if response.status_code >= 400:
+                failures.append(f"{name} anon: {response.status_code}")
+        elif rule.kind in {LOOKUP, LOOKUP_ACTION}:
+            if response.status_code != 401:
+                failures.append(f"{name} anon: expected 401, got {response.status_code}")
+        elif response.status_code != 302 or "/login/" not in response["Location"]:
+            failures.append(
+                f"{name} anon: expected a redirect to sign in, got {response.status_code}"
+            )
+        if rule.kind == PUBLIC:
+            continue
+        if rule.kind in {PAGE, LOOKUP, MANAGER_PAGE, ADMIN_PAGE}:
+            allowed = {
+                PAGE: {"agent", "manager", "admin"},
+                LOOKUP: {"agent", "manager", "admin"},
+                MANAGER_PAGE: {"manager", "admin"},
+                ADMIN_PAGE: {"admin"},
+            }[rule.kind]
+            for role in ("agent", "manager", "admin"):
+                response, _ = call(clients[role], "get", own_url)
+                checked += 1
+                expected = 200 if role in allowed else 403
+                if response.status_code != expected:
+                    failures.append(
+                        f"{name} {role}: expected {expected}, got {response.status_code}"
+                    )
+            continue
+        for role, other in (
+            ("agent", False),
+            ("agent", True),
+            ("manager", False),
+            ("manager", True),
+            ("admin", True),
+        ):
+            url = _url(route, w, other=other)
+            data = rule.form(w, "case_other" if other else "case_own") if rule.form else {}
+            with transaction.atomic():
+                sid = transaction.savepoint()
+                before = _effect(name, w, other) + _config_effect(w)
+                response = clients[role].post(url, data)
+                after = _effect(name, w, other) + _config_effect(w)
+                transaction.savepoint_rollback(sid)
+            checked += 1
+            where = f"{name} {role}{' on another agent' if other else ''}"
+            if response.status_code >= 500:
+                failures.append(f"{where}: server error")
+                continue
+            denied = (rule.kind == CASE_ACTION and role == "agent" and other) or (
+                rule.kind == MANAGER_ACTION and role == "agent"
+            )
+            if denied and after != before:
+                failures.append(f"{where}: changed {before} -> {after}")
+            if rule.kind == CASE_ACTION and rule.form and not denied and after == before:
+                failures.append(f"{where}: the form changed nothing ({response.status_code})")
+    assert failures == [], "\n".join(failures)
+    print(f"web access matrix: {len(RULES)} views, {checked} checks")
