@@ -110,3 +110,12 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path) -> None:
         out = run(env, "serve", "--port", "8999", check=False)
         assert out.returncode == 1
         assert "migrate" in out.stderr
+
+
+def test_deployment_check_is_clean_behind_https(cli_env: dict[str, str]) -> None:
+    env = dict(cli_env, CASEDESK_HTTPS="1")
+    out = run(env, "check", "--deploy", check=False)
+    assert out.returncode == 0, out.stderr
+    plain = run(cli_env, "check", "--deploy", check=False)
+    assert plain.returncode == 1
+    assert "deploy: security." in plain.stderr
