@@ -281,3 +281,45 @@ def test_a_refused_write_leaves_the_ledger_untouched(
     response = agent_api.patch(f"/api/v1/cases/{case['id']}", {"entitlement_id": draft})
     assert_error(response, 422, "entitlement_not_applicable")
     assert fetch(eid)["remaining_terms"] == 9 and len(ledger(eid)) == 1
+
+
+def test_save_and_route_edits_move_terms_like_a_patch(
+    agent_api: Api, make_entitlement: Make, new_case: Make, fetch: Fetch, ledger: Ledger
+) -> None:
+    old = make_entitlement(decrease_on="creation")["id"]
+    new = make_entitlement(decrease_on="creation", name="Gold")["id"]
+    case = new_case(entitlement_id=old)
+    response = agent_api.post(
+        f"/api/v1/cases/{case['id']}/route", {"entitlement_id": new, "origin": "web"}
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["case"]["entitlement_id"] == new
+    assert fetch(old)["remaining_terms"] == 10 and fetch(new)["remaining_terms"] == 9
+    assert _rows(ledger, new) == [(-1, "entitlement_changed", "web")]
+
+
+def test_a_child_case_gets_the_default_entitlement_not_the_parents(
+    make_entitlement: Make, new_case: Make
+) -> None:
+    named = make_entitlement(name="Named")["id"]
+    default = make_entitlement(is_default=True)["id"]
+    parent = new_case(entitlement_id=named)
+    child = new_case(parent_id=parent["id"])
+    assert child["entitlement_id"] == default
+
+
+def test_the_ledger_list_costs_the_same_queries_for_one_or_many_rows(
+    make_entitlement: Make, new_case: Make, manager_api: Api
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    eid = make_entitlement(decrease_on="creation")["id"]
+    for _ in range(4):
+        new_case(entitlement_id=eid)
+    url = f"/api/v1/entitlements/{eid}/ledger"
+    with CaptureQueriesContext(connection) as one:
+        manager_api.get(url, limit=1)
+    with CaptureQueriesContext(connection) as four:
+        manager_api.get(url, limit=4)
+    assert len(one) == len(four)

@@ -105,20 +105,27 @@ def _held(case: Case) -> dict[tuple[uuid.UUID, str], int]:
     return {(r["entitlement_id"], r["channel"]): r["total"] for r in rows if r["total"]}
 
 
+def _terms_of(case: Case) -> tuple[str, str]:
+    """Allocation type and decrease-on of the case's entitlement (fixed while cases use it, so
+    the instance the case service already loaded will do)."""
+    entitlement_id = case.entitlement_id
+    assert entitlement_id is not None
+    cached = case.entitlement if Case.entitlement.is_cached(case) else None
+    if cached is None or cached.pk != entitlement_id:
+        cached = Entitlement.objects.only("allocation_type", "decrease_on").get(pk=entitlement_id)
+    return cached.allocation_type, cached.decrease_on
+
+
 def _sync_entitlement(case: Case, actor: User | None, reason: _Reason) -> None:
     held = _held(case)
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
     if case.entitlement_id is not None:
-        terms = (
-            Entitlement.objects.filter(pk=case.entitlement_id)
-            .values("allocation_type", "decrease_on")
-            .get()
-        )
+        allocation_type, decrease_on = _terms_of(case)
         target = (case.entitlement_id, case.origin)
         debit = rules.target_debit(
-            allocation_type=terms["allocation_type"],
-            decrease_on=terms["decrease_on"],
+            allocation_type=allocation_type,
+            decrease_on=decrease_on,
             decrement=case.decrement_entitlement_terms,
             case_state=case.state,
             billable_minutes=case.billable_minutes,
