@@ -276,3 +276,28 @@ def user_summary(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {"id": str(user.pk), "name": user.display_name}
+
+
+@transaction.atomic
+def user_language_set(*, actor: User, language: str, channel: str = Channel.UI) -> User:
+    """Set the caller's user interface language ("" follows the browser).
+
+    Refuse with `validation_error` for a language the product does not speak.
+    """
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language and language not in codes:
+        raise ValidationFailed({"language": f"must be one of {', '.join(sorted(codes))}"})
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    if user.language != language:
+        before = user.language
+        user.language = language
+        user.version += 1
+        user.save(update_fields=["language", "version"])
+        audit_record(
+            actor=actor,
+            action="update",
+            channel=channel,
+            entity=user,
+            changes={"language": [before, language]},
+        )
+    return user

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.core.errors import DomainError
-from casedesk.web import dashboard, services
+from casedesk.directory import services
+from casedesk.web import dashboard
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.auth import LoginForm, ProfileForm
 from casedesk.web.views.common import actor
