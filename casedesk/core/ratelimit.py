@@ -36,7 +36,12 @@ def rate_limit_take(key: str, *, rate: float | None = None) -> None:
     rate = float(settings.RATE_LIMIT if rate is None else rate)
     if rate <= 0:
         return
-    params = {"key": key[:100], "burst": 2 * rate, "rate": rate, "now": time.time()}
+    params: dict[str, str | float] = {
+        "key": key[:100],
+        "burst": 2 * rate,
+        "rate": rate,
+        "now": time.time(),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor), params)
         tokens, allowed = cursor.fetchone()
