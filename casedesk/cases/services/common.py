@@ -8,10 +8,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from casedesk.cases.models import Case, CaseNumber, Post
+from casedesk.cases import workflow
+from casedesk.cases.models import Case, CaseNumber, Post, ServiceSettings
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
-from casedesk.core.errors import ValidationFailed
+from casedesk.core.errors import TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import Team, User
 
@@ -165,3 +166,17 @@ def system_post(case: Case, event: str, text: str) -> Post:
     return Post.objects.create(
         case=case, text=text, author=None, event=event, created_at=clock.now()
     )
+
+
+def transition_check(case: Case, target: str, config: ServiceSettings) -> None:
+    """Refuse with `transition_not_allowed` unless the configured map lets `case` move from its
+    status to `target` (always allowed when not enforced or when the status stays)."""
+    if not workflow.transition_allowed(
+        enforced=config.transitions_enforced,
+        allowed=config.transitions_allowed,
+        current=case.status,
+        target=target,
+    ):
+        raise TransitionNotAllowed(
+            details={"from": case.status, "to": target, "case_id": str(case.pk)}
+        )

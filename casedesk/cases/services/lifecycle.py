@@ -25,7 +25,13 @@ from casedesk.cases.services.activities import (
     activity_facts,
     case_total_time,
 )
-from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
+from casedesk.cases.services.common import (
+    case_audit,
+    case_snapshot,
+    case_touch,
+    system_post,
+    transition_check,
+)
 from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
@@ -36,7 +42,6 @@ from casedesk.core.errors import (
     ChildCasesOpen,
     DomainError,
     OpenActivities,
-    TransitionNotAllowed,
     ValidationFailed,
 )
 from casedesk.directory.models import User
@@ -46,20 +51,6 @@ from casedesk.search.indexing import case_index_write
 
 RESOLUTION_MAX = 2000
 SUBJECT_MAX = 200
-
-
-def transition_check(case: Case, target: str, config: ServiceSettings) -> None:
-    """Refuse with `transition_not_allowed` unless the configured map lets `case` move from its
-    status to `target` (always allowed when not enforced or when the status stays)."""
-    if not workflow.transition_allowed(
-        enforced=config.transitions_enforced,
-        allowed=config.transitions_allowed,
-        current=case.status,
-        target=target,
-    ):
-        raise TransitionNotAllowed(
-            details={"from": case.status, "to": target, "case_id": str(case.pk)}
-        )
 
 
 def state_refusal(action: str, case: Case) -> None:

@@ -13,8 +13,14 @@ from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.activities import case_total_time
-from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
-from casedesk.cases.services.lifecycle import state_refusal, transition_check
+from casedesk.cases.services.common import (
+    case_audit,
+    case_snapshot,
+    case_touch,
+    system_post,
+    transition_check,
+)
+from casedesk.cases.services.lifecycle import state_refusal
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
 from casedesk.core.errors import NotFound, ValidationFailed

@@ -26,12 +26,13 @@ from casedesk.cases.services.common import (
     set_customer,
     set_owner,
     system_post,
+    transition_check,
 )
 from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
-from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
+from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
 from casedesk.directory.models import User
 from casedesk.entitlements.services.applicability import (
@@ -91,19 +92,6 @@ def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
     if contact is not None and not contact_belongs(contact, customer_of(case)):
         raise ValidationFailed({"contact_id": "the contact does not belong to the customer"})
     case.contact = contact
-
-
-def _check_status_transition(case: Case, target: str) -> None:
-    config = service_settings()
-    if not workflow.transition_allowed(
-        enforced=config.transitions_enforced,
-        allowed=config.transitions_allowed,
-        current=case.status,
-        target=target,
-    ):
-        raise TransitionNotAllowed(
-            details={"from": case.status, "to": target, "case_id": str(case.pk)}
-        )
 
 
 @transaction.atomic
@@ -281,7 +269,7 @@ def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
                     "cancel to close a case"
                 }
             )
-        _check_status_transition(case, target)
+        transition_check(case, target, service_settings())
         case.status = target
     if "decrement_entitlement_terms" in changes:
         value = changes["decrement_entitlement_terms"]
