@@ -60,10 +60,13 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "quick": {
         "cases": 100_000,
-        "seconds": 3.0,
-        "warmup": 1.0,
+        "seconds": 2.5,
+        "warmup": 0.5,
         "concurrency": [1, 4, 16],
         "peer_tickets": 50_000,
+        # The peer's search takes seconds a request at 50,000 tickets: 16 clients add
+        # minutes of queueing and nothing new.
+        "peer_search_concurrency": [1, 4],
         "raw_rows": 20_000,
         "import_rows": 1000,
         "route_batches": 2,
@@ -478,6 +481,7 @@ def run_peer(preset: dict[str, Any], out: Path) -> dict[str, Any]:
         texts=texts,
         words=words,
         concurrencies=preset["concurrency"],
+        search_concurrencies=preset.get("peer_search_concurrency"),
         seconds=preset["seconds"],
         warmup=preset["warmup"],
         port=free_port(),

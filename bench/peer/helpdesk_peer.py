@@ -287,6 +287,7 @@ def measure(
     page: int,
     title_words: list[str],
     cpu: ServerCpu,
+    search_concurrencies: list[int] | None = None,
 ) -> list[dict[str, Any]]:
     """Ticket create (POST /helpdesk/api/tickets/) and keyword search at each concurrency."""
     results: list[dict[str, Any]] = []
@@ -324,7 +325,7 @@ def measure(
     for cls, class_words in words.items():
         if not class_words:
             continue
-        for concurrency in concurrencies:
+        for concurrency in search_concurrencies or concurrencies:
             before = cpu.snapshot()
             result = run_load(
                 name=f"search_{cls}",
@@ -335,7 +336,7 @@ def measure(
                 warmup=warmup,
                 headers=headers,
                 expect=frozenset({200}),
-                **{**slow, "min_requests": max(10, 2 * concurrency)},
+                **{**slow, "min_requests": max(5, concurrency)},
             )
             results.append(
                 {"op": f"search_{cls}", **result.summary(), **cpu.per_request(before, result.sent)}
@@ -354,6 +355,7 @@ def run_peer(
     warmup: float,
     port: int,
     page: int = 25,
+    search_concurrencies: list[int] | None = None,
 ) -> dict[str, Any]:
     """Install (once), prepare a fresh database with `texts` as tickets, serve, measure."""
     out.mkdir(parents=True, exist_ok=True)
@@ -379,6 +381,7 @@ def run_peer(
             page=page,
             title_words=title_words,
             cpu=ServerCpu(proc.pid),
+            search_concurrencies=search_concurrencies,
         )
         rss = worker_rss_mb(proc.pid)
     return {
