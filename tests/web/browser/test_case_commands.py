@@ -217,3 +217,24 @@ def test_agent_finds_the_solution_in_a_similar_resolved_case(
     row.get_by_role("button", name=re.compile(w["solution_found"])).click()
     expect(page.locator("#similar")).to_contain_text("Interruzione del servizio a Verona")
     expect(page.locator("#similar .solution")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_agent_creates_a_child_case_and_reads_the_history(
+    open_session: Callable[..., Session], agent: Any, new_case: Any, language: str
+) -> None:
+    w = WORDS[language]
+    parent = new_case(title="Guasto rete in tutto il negozio")
+    s = open_session(agent, language)
+    page = s.page
+    _open(s, parent)
+    page.get_by_role("link", name=w["create_child"]).click()
+    expect(page.get_by_label(w["case_title"])).to_have_value("Guasto rete in tutto il negozio")
+    page.get_by_label(w["case_title"]).fill("Guasto rete: cassa 2")
+    page.locator("#case-form").get_by_role("button", name=w["save"], exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Guasto rete: cassa 2")
+    expect(page.locator("#family")).to_contain_text(w["parent_case"])
+    expect(page.locator("#family")).to_contain_text("Guasto rete in tutto il negozio")
+    page.get_by_role("link", name=w["history"]).click()
+    expect(page.locator("table.list")).to_contain_text(w["web_ui"])
+    s.shot("case-history")

@@ -90,6 +90,10 @@ WORDS: dict[str, dict[str, str]] = {
         "route_to": "Route to",
         "rule_set_saved": "The routing rule set was saved.",
         "profile_saved": "Your profile was saved.",
+        "create_child": "Create child case",
+        "parent_case": "Parent case",
+        "history": "History",
+        "web_ui": "Web UI",
     },
     "it": {
         "cases": "Casi",
@@ -178,5 +182,9 @@ WORDS: dict[str, dict[str, str]] = {
         "route_to": "Indirizza a",
         "rule_set_saved": "Il set di regole di distribuzione è stato salvato.",
         "profile_saved": "Il profilo è stato salvato.",
+        "create_child": "Crea caso figlio",
+        "parent_case": "Caso padre",
+        "history": "Cronologia",
+        "web_ui": "Interfaccia web",
     },
 }
