@@ -129,7 +129,7 @@ def _populate(env: dict[str, str], cases: int) -> dict[str, Any]:
         )
         if done.returncode != 0:
             raise RuntimeError(f"bench.generate failed: {done.stderr[-3000:]}")
-        info["loader"] = "bench/generate.py (bulk_create in batches of 5,000)"
+        info["loader"] = "bench/generate.py (executemany / COPY, 5,000 cases a transaction)"
         customers_done, cases_done = _phase_seconds(done.stderr)
         if customers_done is not None and cases_done is not None and cases_done > customers_done:
             # Whole seconds only: the case phase of the generator, customers excluded.
