@@ -283,3 +283,14 @@ def test_case_page_speaks_italian_with_the_seeds_words(
     body = web(agent, language="it").get(f"/cases/{case.pk}/").content.decode()
     for word in ("Titolo caso", "Cliente", "Argomento", "Priorità", "Trova caso", "Identificare"):
         assert word in body, word
+
+
+def test_new_case_offers_find_case_before_creating(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case(title="Stampante del magazzino offline")
+    client = web(agent)
+    page = client.get("/cases/new/").content.decode()
+    assert 'name="search"' in page and 'action="/cases/"' in page
+    found = client.get("/cases/", {"view": "active", "search": case.ticket_number})
+    assert case.title in found.content.decode()
