@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -150,32 +150,22 @@ def ledger_moves(
     return moves
 
 
-def channel_target(channels: Iterable[str], origin: str) -> str | None:
-    """The entitlement channel that a case of this origin consumes from, if it is listed."""
-    return origin if origin in set(channels) else None
-
-
-def matches(
+def covers(
     *,
-    entitlement_customer: object,
-    entitlement_contacts: Iterable[object],
-    entitlement_products: Iterable[object],
-    case_customer: object,
-    case_contact: object | None,
-    case_product: object | None,
+    same_customer: bool,
+    limited_contacts: bool,
+    contact_allowed: bool,
+    limited_products: bool,
+    product_allowed: bool,
 ) -> bool:
-    """Whether the entitlement covers the case's customer, contact and product.
-
-    An entitlement limited to some contacts covers only cases with one of them as contact; one
-    limited to some products covers only cases about one of them.
-    """
-    if entitlement_customer != case_customer:
+    """Whether an entitlement covers a case: the same customer, and, when it is limited to
+    some contacts or products, the case's contact and product among them (a case without a
+    contact or product is not covered by a limited entitlement)."""
+    if not same_customer:
         return False
-    contacts = set(entitlement_contacts)
-    if contacts and case_contact not in contacts:
+    if limited_contacts and not contact_allowed:
         return False
-    products = set(entitlement_products)
-    return not (products and case_product not in products)
+    return not (limited_products and not product_allowed)
 
 
 def exhausted(remaining: int) -> bool:

@@ -181,22 +181,29 @@ def test_after_the_moves_the_ledger_holds_exactly_the_target_when_any_history(
     assert {k: v for k, v in after.items() if v} == expected
 
 
-def test_a_limited_entitlement_covers_only_its_contacts_and_products_when_matching() -> None:
-    customer = ("account", 1)
+@pytest.mark.parametrize(
+    ("facts", "covered"),
+    [
+        ({}, True),
+        ({"same_customer": False}, False),
+        ({"limited_contacts": True}, False),
+        ({"limited_contacts": True, "contact_allowed": True}, True),
+        ({"limited_products": True}, False),
+        ({"limited_products": True, "product_allowed": True}, True),
+        ({"limited_contacts": True, "contact_allowed": True, "limited_products": True}, False),
+    ],
+)
+def test_a_limited_entitlement_covers_only_its_contacts_and_products(
+    facts: dict[str, bool], covered: bool
+) -> None:
     base = {
-        "entitlement_customer": customer,
-        "entitlement_contacts": [],
-        "entitlement_products": [],
-        "case_customer": customer,
-        "case_contact": None,
-        "case_product": None,
+        "same_customer": True,
+        "limited_contacts": False,
+        "contact_allowed": False,
+        "limited_products": False,
+        "product_allowed": False,
     }
-    assert rules.matches(**base)  # type: ignore[arg-type]
-    assert not rules.matches(**{**base, "case_customer": ("account", 2)})  # type: ignore[arg-type]
-    limited = {**base, "entitlement_contacts": [7], "entitlement_products": [9]}
-    assert not rules.matches(**limited)  # type: ignore[arg-type]
-    assert not rules.matches(**{**limited, "case_contact": 7})  # type: ignore[arg-type]
-    assert rules.matches(**{**limited, "case_contact": 7, "case_product": 9})  # type: ignore[arg-type]
+    assert rules.covers(**{**base, **facts}) is covered
 
 
 def test_nothing_left_means_exhausted_when_restricted() -> None:

@@ -7,9 +7,10 @@ afterwards, in `case_terms_sync`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 
 from casedesk.cases.choices import State
 from casedesk.cases.models import Case
@@ -45,32 +46,65 @@ def _customer_of_entitlement(entitlement: Entitlement) -> tuple[str, object]:
     return ("contact", entitlement.customer_contact_id)
 
 
-def entitlement_matches(entitlement: Entitlement, case: Case) -> bool:
-    """Same customer, and the case's contact and product are among those allowed."""
-    return rules.matches(
-        entitlement_customer=_customer_of_entitlement(entitlement),
-        entitlement_contacts=entitlement.contacts.values_list("id", flat=True),
-        entitlement_products=entitlement.products.values_list("id", flat=True),
-        case_customer=_customer_of_case(case),
-        case_contact=case.contact_id or case.customer_contact_id,
-        case_product=case.product_id,
+@dataclass(frozen=True)
+class Fit:
+    """How an entitlement fits a case, read in one query."""
+
+    entitlement: Entitlement
+    matches: bool  # same customer, contact and product allowed
+    shown_state: str
+    channel_left: int | None  # the case's channel's remaining terms, when it is listed
+
+    @property
+    def applies(self) -> bool:
+        return self.matches and self.shown_state == rules.ACTIVE
+
+
+def _among(links: QuerySet[Any], **value: uuid.UUID | None) -> Exists | Value:
+    """Whether the value is among the entitlement's links (never when there is none)."""
+    if None in value.values():
+        return Value(False)
+    return Exists(links.filter(**value))
+
+
+def _fit(case: Case, **filters: Any) -> Fit | None:
+    """The entitlement matching `filters`, with whether it covers the case's contact and
+    product and what its channel for the case's origin has left."""
+    contacts = Entitlement.contacts.through.objects.filter(entitlement_id=OuterRef("pk"))
+    products = Entitlement.products.through.objects.filter(entitlement_id=OuterRef("pk"))
+    contact = case.contact_id or case.customer_contact_id
+    channel = EntitlementChannel.objects.filter(entitlement_id=OuterRef("pk"), channel=case.origin)
+    found = (
+        Entitlement.objects.filter(**filters)
+        .annotate(
+            limited_contacts=Exists(contacts),
+            contact_allowed=_among(contacts, contact_id=contact),
+            limited_products=Exists(products),
+            product_allowed=_among(products, product_id=case.product_id),
+            channel_left=Subquery(channel.values("remaining_terms")[:1]),
+        )
+        .first()
+    )
+    if found is None:
+        return None
+    return Fit(
+        entitlement=found,
+        matches=rules.covers(
+            same_customer=_customer_of_entitlement(found) == _customer_of_case(case),
+            limited_contacts=found.limited_contacts,  # type: ignore[attr-defined]
+            contact_allowed=found.contact_allowed,  # type: ignore[attr-defined]
+            limited_products=found.limited_products,  # type: ignore[attr-defined]
+            product_allowed=found.product_allowed,  # type: ignore[attr-defined]
+        ),
+        shown_state=rules.shown_state(found.state, found.start_date, found.end_date, clock.today()),
+        channel_left=found.channel_left,  # type: ignore[attr-defined]
     )
 
 
-def entitlement_applies(entitlement: Entitlement, case: Case) -> bool:
-    """Active today (not draft, waiting, expired or cancelled) and matching the case."""
-    shown = rules.shown_state(
-        entitlement.state, entitlement.start_date, entitlement.end_date, clock.today()
-    )
-    return shown == rules.ACTIVE and entitlement_matches(entitlement, case)
-
-
-def _not_applicable(entitlement: Entitlement, case: Case) -> EntitlementNotApplicable:
-    shown = rules.shown_state(
-        entitlement.state, entitlement.start_date, entitlement.end_date, clock.today()
-    )
-    if shown != rules.ACTIVE:
-        why = f"the entitlement is {shown}"
+def _not_applicable(fit: Fit, case: Case) -> EntitlementNotApplicable:
+    entitlement = fit.entitlement
+    if fit.shown_state != rules.ACTIVE:
+        why = f"the entitlement is {fit.shown_state}"
     elif _customer_of_entitlement(entitlement) != _customer_of_case(case):
         why = "the entitlement belongs to another customer"
     else:
@@ -86,67 +120,45 @@ def _not_applicable(entitlement: Entitlement, case: Case) -> EntitlementNotAppli
     )
 
 
-def require_terms_left(entitlement: Entitlement, case: Case) -> None:
+def _require_terms_left(fit: Fit, case: Case) -> None:
     """A restricted entitlement takes no case when its total or the case's channel has no
-    terms left (`entitlement_exhausted`)."""
+    terms left (`entitlement_exhausted`). Debits themselves are checked again by
+    `case_terms_sync`'s conditional update."""
+    entitlement = fit.entitlement
     if not entitlement.restrict_case_creation:
         return
-    remaining = (
-        Entitlement.objects.filter(pk=entitlement.pk)
-        .values_list("remaining_terms", flat=True)
-        .get()
-    )
     details = {"entitlement_id": str(entitlement.pk), "case_id": str(case.pk)}
-    if rules.exhausted(remaining):
+    if rules.exhausted(entitlement.remaining_terms):
         raise EntitlementExhausted("The entitlement has no terms left.", details=details)
-    channel_left = (
-        EntitlementChannel.objects.filter(entitlement_id=entitlement.pk, channel=case.origin)
-        .values_list("remaining_terms", flat=True)
-        .first()
-    )
-    if channel_left is not None and rules.exhausted(channel_left):
+    if fit.channel_left is not None and rules.exhausted(fit.channel_left):
         raise EntitlementExhausted(
             f"The entitlement has no terms left for the {case.origin} channel.",
             details={**details, "channel": case.origin},
         )
 
 
-def _lookup(entitlement_id: uuid.UUID) -> Entitlement:
-    found = Entitlement.objects.filter(id=entitlement_id).first()
-    if found is None:
-        raise ValidationFailed({"entitlement_id": "no such entitlement"})
-    return found
-
-
 def _associate(case: Case, entitlement_id: uuid.UUID) -> None:
-    entitlement = _lookup(entitlement_id)
-    if not entitlement_applies(entitlement, case):
-        raise _not_applicable(entitlement, case)
-    require_terms_left(entitlement, case)
-    case.entitlement = entitlement
-
-
-def customer_default_entitlement(case: Case) -> Entitlement | None:
-    """The customer's default entitlement when it is active today and applies to the case."""
-    condition = (
-        Q(customer_account_id=case.customer_account_id)
-        if case.customer_account_id is not None
-        else Q(customer_contact_id=case.customer_contact_id)
-    )
-    found = Entitlement.objects.filter(
-        condition, is_default=True, state=EntitlementState.ACTIVE
-    ).first()
-    if found is None or not entitlement_applies(found, case):
-        return None
-    return found
+    fit = _fit(case, id=entitlement_id)
+    if fit is None:
+        raise ValidationFailed({"entitlement_id": "no such entitlement"})
+    if not fit.applies:
+        raise _not_applicable(fit, case)
+    _require_terms_left(fit, case)
+    case.entitlement = fit.entitlement
 
 
 def _apply_default(case: Case) -> None:
-    default = customer_default_entitlement(case)
-    if default is not None:
-        # The customer's support terms are used up: refuse rather than open it uncovered.
-        require_terms_left(default, case)
-        case.entitlement = default
+    """The customer's default entitlement, when it is active today and applies to the case;
+    when it is restricted and used up the customer's support terms are used up: refuse."""
+    customer = (
+        {"customer_account_id": case.customer_account_id}
+        if case.customer_account_id is not None
+        else {"customer_contact_id": case.customer_contact_id}
+    )
+    fit = _fit(case, is_default=True, state=EntitlementState.ACTIVE, **customer)
+    if fit is not None and fit.applies:
+        _require_terms_left(fit, case)
+        case.entitlement = fit.entitlement
 
 
 def case_entitlement_on_create(
@@ -185,15 +197,16 @@ def case_entitlement_on_update(
         elif wanted != case.entitlement_id:
             _associate(case, wanted)
         elif customer_changed:
-            current = _lookup(wanted)
-            if not entitlement_matches(current, case):
-                raise _not_applicable(current, case)
+            fit = _fit(case, id=wanted)
+            if fit is not None and not fit.matches:
+                raise _not_applicable(fit, case)
         return
     if not customer_changed:
         return
-    current_entitlement = case.entitlement
-    if current_entitlement is not None and not entitlement_matches(current_entitlement, case):
-        case.entitlement = None
+    if case.entitlement_id is not None:
+        fit = _fit(case, id=case.entitlement_id)
+        if fit is not None and not fit.matches:
+            case.entitlement = None
     if (
         case.entitlement_id is None
         and case.state == State.ACTIVE
