@@ -274,6 +274,23 @@ def _lock(entitlement_id: uuid.UUID) -> Entitlement:
     return found
 
 
+def _lock_customer_entitlements(entitlement_id: uuid.UUID) -> None:
+    """Lock all the customer's entitlements in id order before moving the default flag, the
+    order in which term debits lock them too, so two writers never wait on each other."""
+    customer = (
+        Entitlement.objects.filter(id=entitlement_id)
+        .values("customer_account_id", "customer_contact_id")
+        .first()
+    )
+    if customer is not None:
+        list(
+            Entitlement.objects.select_for_update()
+            .filter(**customer)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+
+
 def _in_use(entitlement: Entitlement) -> bool:
     return (
         Case.objects.filter(entitlement_id=entitlement.pk).exists()
@@ -305,6 +322,8 @@ def entitlement_update(
     entitlement whose remaining terms the edit would take below zero).
     """
     _require_manager(actor)
+    if changes.get("is_default"):
+        _lock_customer_entitlements(entitlement_id)
     entitlement = _lock(entitlement_id)
     check_version(expected_version, entitlement.version)
     unknown = set(changes) - WRITABLE_FIELDS
