@@ -58,6 +58,29 @@ def test_acknowledged_writes_survive_killed_workers_and_a_killed_server(tmp_path
                     json={"name": "Crash Srl"},
                     headers={"Authorization": f"Bearer {token}"},
                 ).json()["id"]
+                # A default entitlement that every new case consumes on creation, so the kills
+                # also land in the middle of ledger writes.
+                auth = {"Authorization": f"Bearer {token}"}
+                entitlement = http.post(
+                    "/api/v1/entitlements",
+                    headers=auth,
+                    json={
+                        "name": "Crash support",
+                        "customer": {"type": "account", "id": account},
+                        "start_date": "2020-01-01",
+                        "end_date": "2099-12-31",
+                        "allocation_type": "cases",
+                        "total_terms": 100000,
+                        "decrease_on": "creation",
+                        "is_default": True,
+                    },
+                )
+                assert entitlement.status_code == 201, entitlement.text
+                entitlement_id = entitlement.json()["id"]
+                activated = http.post(
+                    f"/api/v1/entitlements/{entitlement_id}/activate", headers=auth
+                )
+                assert activated.status_code == 200, activated.text
             drivers = [
                 subprocess.Popen(
                     [
@@ -120,6 +143,12 @@ def test_acknowledged_writes_survive_killed_workers_and_a_killed_server(tmp_path
                 if a["op"] == "merge" and body["merged_into_id"] != a["into"]:
                     missing.append(a)
             assert missing == []
+            ledger = http.get(f"/api/v1/entitlements/{entitlement_id}").json()
+            created = sum(1 for a in acked if a["op"] == "create")
+            # Every acknowledged creation took a term; merges and cancels gave theirs back.
+            assert 100000 - ledger["remaining_terms"] >= created - sum(
+                1 for a in acked if a["op"] == "merge"
+            )
         check = run(env, "check", check=False)
         assert check.returncode == 0, check.stderr
         print(
