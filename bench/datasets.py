@@ -222,8 +222,13 @@ class Dataset:
         env["CASEDESK_DATA_DIR"] = str(run_dir / "data")
         shutil.copytree(self.dir / "data", run_dir / "data")
         if self.engine == "sqlite":
-            casedesk(env, "migrate", "--no-input", "-v", "0", timeout=3600)
-            yield env
+            try:
+                casedesk(env, "migrate", "--no-input", "-v", "0", timeout=3600)
+                yield env
+            finally:
+                # The copy goes; the server's log stays beside it for a look after the run.
+                for path in (run_dir / "data").glob("casedesk.sqlite3*"):
+                    path.unlink()
             return
         name = f"casedesk_bench_{uuid.uuid4().hex[:10]}"
         pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_name}" STRATEGY FILE_COPY')
