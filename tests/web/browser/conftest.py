@@ -47,7 +47,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A cold first page (templates compiled, connections opened) may take a few seconds on CI.
+    expect.set_options(timeout=10_000)
 
     # Playwright's synchronous API runs an event loop in this thread: Django's ORM calls made
     # by the tests themselves (fixtures creating users and records) need this while it runs.

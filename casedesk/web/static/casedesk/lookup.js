@@ -94,13 +94,16 @@
       }, now ? 0 : 200);
     }
 
+    var contactsRequest = 0;
     function loadContacts(selectId) {
       if (!contactSelect) { return; }
       var keep = selectId || contactSelect.value;
+      var request = ++contactsRequest;
       if (!current.type) { contactSelect.length = 1; return; }
       fetch(contactsUrl + "?customer=" + encodeURIComponent(current.type + ":" + current.id), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : { items: [] }; })
         .then(function (body) {
+          if (request !== contactsRequest) { return; }  /* a later request answers instead */
           contactSelect.length = 1;
           (body.items || []).forEach(function (c) {
             var opt = document.createElement("option");
@@ -113,12 +116,14 @@
         });
     }
 
+    var panelRequest = 0;
     function loadPanel() {
       if (!panel) { return; }
       if (!current.type) { return; }
+      var request = ++panelRequest;
       fetch(panelUrl + current.type + "/" + current.id + "/panel/", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (html) { if (html) { panel.innerHTML = html; } });
+        .then(function (html) { if (html && request === panelRequest) { panel.innerHTML = html; } });
     }
 
     function choose(type, id, name, accountId) {
