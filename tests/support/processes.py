@@ -85,7 +85,7 @@ def running_server(
     )
     proc.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     try:
         while True:
             if proc.poll() is not None:
@@ -96,7 +96,7 @@ def running_server(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 60 s")
+                raise RuntimeError("server did not start within 180 s")
             time.sleep(0.1)
         yield base, proc
     finally:
