@@ -49,8 +49,9 @@ def browser() -> Iterator[Any]:
         pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
-    # A cold first page (templates compiled, connections opened) may take a few seconds on CI.
-    expect.set_options(timeout=10_000)
+    # A cold first page (templates compiled, connections opened) on a busy CI machine may take
+    # seconds; waiting longer costs nothing when pages are quick.
+    expect.set_options(timeout=15_000)
 
     # Playwright's synchronous API runs an event loop in this thread: Django's ORM calls made
     # by the tests themselves (fixtures creating users and records) need this while it runs.
@@ -123,7 +124,7 @@ def open_session(
                 ]
             )
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(20_000)
 
         def on_console(message: Any) -> None:
             text = message.text
