@@ -179,6 +179,16 @@ class Case(models.Model):
             models.Index(fields=["subject", "state", "-created_at"], name="case_subject_idx"),
             models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
             models.Index(fields=["status", "-created_at"], name="case_status_idx"),
+            # Almost every case has no parent and was merged into none: indexes over the rest
+            # keep statistics that tell the planner a lookup of children is selective.
+            models.Index(
+                fields=["parent"], condition=Q(parent__isnull=False), name="case_children_idx"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="case_merged_cases_idx",
+            ),
         ]
 
     def __str__(self) -> str:
