@@ -25,6 +25,7 @@ from casedesk.cases.choices import (
     State,
     Status,
 )
+from casedesk.core.constraints import exactly_one
 
 
 def _status_matches_state() -> Q:
@@ -142,17 +143,11 @@ class Case(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(customer_account__isnull=False, customer_contact__isnull=True)
-                    | Q(customer_account__isnull=True, customer_contact__isnull=False)
-                ),
+                condition=exactly_one("customer_account", "customer_contact"),
                 name="case_exactly_one_customer",
             ),
             models.CheckConstraint(
-                condition=(
-                    Q(owner_user__isnull=False, owner_team__isnull=True)
-                    | Q(owner_user__isnull=True, owner_team__isnull=False)
-                ),
+                condition=exactly_one("owner_user", "owner_team"),
                 name="case_exactly_one_owner",
             ),
             models.CheckConstraint(

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from casedesk.cases.choices import Origin
+from casedesk.core.constraints import exactly_one
 from casedesk.entitlements.choices import (
     AllocationType,
     AllotmentType,
@@ -65,10 +66,7 @@ class Entitlement(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(customer_account__isnull=False, customer_contact__isnull=True)
-                    | Q(customer_account__isnull=True, customer_contact__isnull=False)
-                ),
+                condition=exactly_one("customer_account", "customer_contact"),
                 name="entitlement_exactly_one_customer",
             ),
             models.CheckConstraint(
@@ -153,10 +151,7 @@ class Contract(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(customer_account__isnull=False, customer_contact__isnull=True)
-                    | Q(customer_account__isnull=True, customer_contact__isnull=False)
-                ),
+                condition=exactly_one("customer_account", "customer_contact"),
                 name="contract_exactly_one_customer",
             ),
             models.CheckConstraint(
