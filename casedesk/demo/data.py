@@ -47,6 +47,6 @@ def load() -> dict[str, int]:
     summary.update(customers.load(users))
     summary.update(lifecycle.load(users))
     summary.update(routing.load(users))
-    summary.update(entitlements.load(users))
     summary.update(search.load(users))
+    summary.update(entitlements.load(users))
     return summary
