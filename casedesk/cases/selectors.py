@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
 
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
+from casedesk.core.models import AuditEntry
 from casedesk.customers.models import Account, Contact
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem
@@ -132,3 +133,8 @@ def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
         .order_by("-created_at", "-id")[:RECENT]
     )
     return CustomerRecent(cases=cases, activities=activities)
+
+
+def case_audit_list(*, case_id: uuid.UUID) -> QuerySet[AuditEntry]:
+    """The case's audit entries with their actors (page them oldest first, by id)."""
+    return AuditEntry.objects.filter(entity_type="case", entity_id=case_id).select_related("actor")

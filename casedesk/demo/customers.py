@@ -113,7 +113,9 @@ def load(users: dict[str, User]) -> dict[str, int]:
                 first_name=first,
                 last_name=last,
                 email=f"{first.lower()}.{last.lower().replace(' ', '')}@{domain}",
-                phone=f"+39 3{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                phone=(
+                    f"+39 3{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+                ),
                 account_id=account.id if account else None,
                 channel=Channel.CLI,
             )

@@ -324,8 +324,11 @@ def case_audit(
 ) -> dict[str, Any]:
     """Field-level history of the case, oldest first."""
     selectors.case_get(case_id=case_id)
-    qs = AuditEntry.objects.filter(entity_type="case", entity_id=case_id).select_related("actor")
     page = paginate(
-        qs, order=("id",), limit=params.limit, cursor=params.cursor, scope=f"audit:{case_id}"
+        selectors.case_audit_list(case_id=case_id),
+        order=("id",),
+        limit=params.limit,
+        cursor=params.cursor,
+        scope=f"audit:{case_id}",
     )
     return page_body(page, audit_out)

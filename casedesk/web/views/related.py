@@ -18,7 +18,6 @@ from casedesk.cases.permissions import case_change_allowed
 from casedesk.cases.services import connections
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
 from casedesk.search import similar
 from casedesk.web.errors import error_message, message_domain_error
@@ -109,9 +108,7 @@ def connection_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Every change of the case: who, when, through what, each field's old and new value."""
     case = found(selectors.case_get, case_id=case_id)
-    entries = AuditEntry.objects.filter(entity_type="case", entity_id=case.pk).select_related(
-        "actor"
-    )
+    entries = selectors.case_audit_list(case_id=case.pk)
     status = 200
     try:
         page = paginate(
