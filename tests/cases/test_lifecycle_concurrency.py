@@ -12,31 +12,21 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.processes import fresh_database_env, run
+from tests.support.processes import fresh_database_env, race, run, start_worker
 
 pytestmark = pytest.mark.slow
 
 WORKER = str(Path(__file__).with_name("lifecycle_race_worker.py"))
-ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _worker(env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, WORKER, json.dumps(job)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_worker(WORKER, env, job)
 
 
 def _once(env: dict[str, str], **job: Any) -> dict[str, Any]:
@@ -48,27 +38,7 @@ def _once(env: dict[str, str], **job: Any) -> dict[str, Any]:
 
 def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Start every worker, wait until all are ready, then let them go at once."""
-    go = tmp_path / "go"
-    procs = []
-    for i, job in enumerate(jobs):
-        ready = tmp_path / f"ready-{i}"
-        procs.append((ready, _worker(env, {**job, "go": str(go), "ready": str(ready)})))
-    deadline = time.monotonic() + 180
-    while not all(ready.exists() for ready, _ in procs):
-        failed = [p for _, p in procs if p.poll() is not None]
-        assert not failed, failed[0].communicate()[1]
-        assert time.monotonic() < deadline, "workers did not get ready"
-        time.sleep(0.01)
-    go.write_text("go")
-    results = []
-    for _, proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out))
-    latest_start = max(r["started"] for r in results)
-    earliest_end = min(r["ended"] for r in results)
-    assert latest_start < earliest_end, [(r["started"], r["ended"]) for r in results]
-    return results
+    return race(tmp_path, env, WORKER, jobs)
 
 
 @pytest.fixture

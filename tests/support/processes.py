@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -13,11 +14,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import httpx
 
 CASEDESK = str(Path(sys.executable).with_name("casedesk"))
+ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def _postgres_url() -> str | None:
@@ -107,3 +110,54 @@ def running_server(
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def start_worker(script: str, env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
+    """A worker process running `script` with its job as one JSON argument."""
+    return subprocess.Popen(
+        [sys.executable, script, json.dumps(job)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def race(
+    tmp_path: Path,
+    env: dict[str, str],
+    script: str,
+    jobs: list[dict[str, Any]],
+    *,
+    timeout: float = 300,
+) -> list[dict[str, Any]]:
+    """Start a worker per job, wait until every one is ready, let them go at once, and prove
+    that they ran at the same time: the latest start precedes the earliest end.
+
+    Each worker touches the file named by its job's `ready`, waits for `go`, and prints a JSON
+    result with `started` and `ended` times.
+    """
+    go = tmp_path / "go"
+    procs = []
+    for i, job in enumerate(jobs):
+        ready = tmp_path / f"ready-{i}"
+        procs.append(
+            (ready, start_worker(script, env, {**job, "go": str(go), "ready": str(ready)}))
+        )
+    deadline = time.monotonic() + timeout
+    while not all(ready.exists() for ready, _ in procs):
+        failed = [p for _, p in procs if p.poll() is not None]
+        assert not failed, failed[0].communicate()[1]
+        assert time.monotonic() < deadline, "workers did not get ready"
+        time.sleep(0.01)
+    go.write_text("go")
+    results = []
+    for _, proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    latest_start = max(r["started"] for r in results)
+    earliest_end = min(r["ended"] for r in results)
+    assert latest_start < earliest_end, [(r["started"], r["ended"]) for r in results]
+    return results
