@@ -5,17 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import BaseModel, ConfigDict
 
 from casedesk.core.types import Cursor, Limit
 
 
-class ErrorDetail(Schema):
+class Out(BaseModel):
+    """An answer body. Plain pydantic, validated in its compiled core: routers hand it dicts
+    (or objects, read by attribute), without ninja's per-field Python getter, which cost most
+    of a list page's time."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorDetail(Out):
     code: str
     message: str
     details: dict[str, Any]
 
 
-class ErrorOut(Schema):
+class ErrorOut(Out):
     error: ErrorDetail
 
 
@@ -25,7 +34,7 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys(sorted(codes), ErrorOut)
 
 
-class IdName(Schema):
+class IdName(Out):
     id: str
     name: str
 
@@ -37,7 +46,7 @@ class ListParams(Schema):
     cursor: Cursor | None = None
 
 
-class Ref(Schema):
+class Ref(Out):
     """A typed reference: a customer (`account`/`contact`) or an owner (`user`/`team`)."""
 
     type: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
 
@@ -23,6 +24,65 @@ def case_queryset() -> QuerySet[Case]:
     return Case.objects.select_related(*CASE_RELATED).annotate(
         current_queue_id=Subquery(open_item.values("queue_id")[:1], output_field=UUIDField())
     )
+
+
+# A case as lists show it, read as plain rows: no model instances for the case, its customer
+# and its owner (they cost most of a list page's CPU).
+CASE_ROW_FIELDS = (
+    "id",
+    "ticket_number",
+    "number",
+    "version",
+    "title",
+    "description",
+    "customer_account_id",
+    "customer_account__name",
+    "customer_contact_id",
+    "customer_contact__name",
+    "contact_id",
+    "subject_id",
+    "product_id",
+    "origin",
+    "case_type",
+    "priority",
+    "stage",
+    "state",
+    "status",
+    "owner_user_id",
+    "owner_user__full_name",
+    "owner_user__first_name",
+    "owner_user__last_name",
+    "owner_user__username",
+    "owner_team_id",
+    "owner_team__name",
+    "current_queue_id",
+    "parent_id",
+    "merged_into_id",
+    "entitlement_id",
+    "decrement_entitlement_terms",
+    "contract_line_id",
+    "total_minutes",
+    "billable_minutes",
+    "created_at",
+    "modified_at",
+    "resolved_at",
+)
+
+
+def case_rows(queryset: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
+    """`queryset` (from `case_queryset` or `case_list`) as rows of `CASE_ROW_FIELDS`."""
+    return queryset.values(*CASE_ROW_FIELDS)
+
+
+def case_row(case: Case) -> dict[str, Any]:
+    """A case already in memory (read with `case_queryset`) as the same row."""
+    row: dict[str, Any] = {}
+    for name in CASE_ROW_FIELDS:
+        value: Any = case
+        for part in name.split("__"):
+            value = getattr(value, part, None) if value is not None else None
+        row[name] = value
+    return row
 
 
 def case_get(*, case_id: uuid.UUID) -> Case:

@@ -17,7 +17,7 @@ from django.db.models import Model, Q, QuerySet
 
 from casedesk.core.errors import BadRequest
 
-M = TypeVar("M", bound=Model)
+T = TypeVar("T")  # a model instance, or a `.values()` row
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -25,8 +25,8 @@ _SALT = "casedesk.pagination"
 
 
 @dataclass(frozen=True)
-class Page(Generic[M]):
-    items: list[M]
+class Page(Generic[T]):
+    items: list[T]
     next: str | None
 
 
@@ -57,7 +57,9 @@ def _decode(value: Any) -> Any:
     raise ValueError("bad cursor value")
 
 
-def _field_value(obj: Model, path: str) -> Any:
+def _field_value(obj: Any, path: str) -> Any:
+    if isinstance(obj, dict):  # a `.values()` row
+        return obj[path]
     value: Any = obj
     for part in path.split("__"):
         value = getattr(value, part)
@@ -102,13 +104,13 @@ def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
 
 
 def paginate(
-    queryset: QuerySet[M],
+    queryset: QuerySet[Any, T],
     *,
     order: Sequence[str],
     limit: int | None = None,
     cursor: str | None = None,
     scope: str = "",
-) -> Page[M]:
+) -> Page[T]:
     """Return one page of `queryset` in `order`; `scope` ties a cursor to its list."""
     size = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= size <= MAX_LIMIT:

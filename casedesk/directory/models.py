@@ -8,6 +8,12 @@ from django.db import models
 from casedesk.directory.choices import Role
 
 
+def display_name(full_name: str, first_name: str, last_name: str, username: str) -> str:
+    """How a user is named to others: the full name, else first and last name, else the
+    user name (also for rows read without a model instance)."""
+    return full_name or f"{first_name} {last_name}".strip() or username
+
+
 class User(AbstractUser):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     full_name = models.CharField(max_length=200, blank=True, default="")
@@ -24,7 +30,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return display_name(self.full_name, self.first_name, self.last_name, self.username)
 
     @property
     def is_manager(self) -> bool:

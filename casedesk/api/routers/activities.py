@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.schemas import IdName, ListParams, errors
+from casedesk.api.schemas import IdName, ListParams, Out, errors
 from casedesk.cases import timeline
 from casedesk.cases.choices import ActivityState, ActivityType, Direction
 from casedesk.cases.models import Activity, Note, Post
@@ -71,7 +71,7 @@ def message_out(record: Note | Post) -> dict[str, Any]:
     return body
 
 
-class ActivityOut(Schema):
+class ActivityOut(Out):
     id: str
     case_id: str
     type: str
@@ -94,12 +94,12 @@ class ActivityOut(Schema):
     version: int
 
 
-class ActivityPage(Schema):
+class ActivityPage(Out):
     items: list[ActivityOut]
     next: str | None
 
 
-class NoteOut(Schema):
+class NoteOut(Out):
     id: str
     case_id: str
     text: str
@@ -112,12 +112,12 @@ class PostOut(NoteOut):
     event: str | None
 
 
-class NotePage(Schema):
+class NotePage(Out):
     items: list[NoteOut]
     next: str | None
 
 
-class PostPage(Schema):
+class PostPage(Out):
     items: list[PostOut]
     next: str | None
 
@@ -141,7 +141,7 @@ class PostItem(PostOut):
 TimelineItem = Annotated[ActivityItem | NoteItem | PostItem, Field(discriminator="kind")]
 
 
-class TimelinePage(Schema):
+class TimelinePage(Out):
     items: list[TimelineItem]
     next: str | None
 

@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from casedesk.api.auth import actor
-from casedesk.api.schemas import errors
+from casedesk.api.schemas import Out, errors
 from casedesk.core.types import Password, TokenName, Username
 from casedesk.directory import services
 
@@ -22,12 +22,12 @@ class TokenIn(Schema):
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
 
 
-class TokenOut(Schema):
+class TokenOut(Out):
     token: str
     id: str
 
 
-class TokenInfo(Schema):
+class TokenInfo(Out):
     id: str
     revoked: bool
 

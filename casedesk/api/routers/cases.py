@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.activities import activity_out
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.cases import selectors
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State
 from casedesk.cases.choices import Status as CaseStatus
@@ -20,8 +20,9 @@ from casedesk.cases.services.common import Ref
 from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
 from casedesk.core.types import LongText, SearchText, Title
+from casedesk.directory.models import display_name
 
-__all__ = ["activity_out", "case_out", "router"]
+__all__ = ["activity_out", "case_out", "case_row_out", "router"]
 
 router = Router(tags=["cases"])
 
@@ -36,13 +37,13 @@ class OwnerIn(Schema):
     id: uuid.UUID
 
 
-class RefOut(Schema):
+class RefOut(Out):
     type: str
     id: str
     name: str
 
 
-class CaseOut(Schema):
+class CaseOut(Out):
     id: str
     ticket_number: str
     number: int
@@ -73,7 +74,7 @@ class CaseOut(Schema):
     resolved_at: str | None
 
 
-class CasePage(Schema):
+class CasePage(Out):
     items: list[CaseOut]
     next: str | None
 
@@ -129,12 +130,12 @@ class CaseListParams(ListParams):
     search: SearchText | None = None
 
 
-class AuditActor(Schema):
+class AuditActor(Out):
     id: str
     name: str
 
 
-class AuditOut(Schema):
+class AuditOut(Out):
     at: str
     actor: AuditActor | None
     action: str
@@ -143,7 +144,7 @@ class AuditOut(Schema):
     details: dict[str, Any]
 
 
-class AuditPage(Schema):
+class AuditPage(Out):
     items: list[AuditOut]
     next: str | None
 
@@ -153,53 +154,70 @@ def _id(value: Any) -> str | None:
 
 
 def case_out(case: Case) -> dict[str, Any]:
-    customer_record = case.customer_account or case.customer_contact
-    if customer_record is None:  # the "exactly one customer" constraint forbids it
-        raise AssertionError(f"case {case.pk} has no customer")
-    customer = {
-        "type": "account" if case.customer_account_id else "contact",
-        "id": str(customer_record.pk),
-        "name": customer_record.name,
-    }
-    if case.owner_user is not None:
-        owner = {
-            "type": "user",
-            "id": str(case.owner_user.pk),
-            "name": case.owner_user.display_name,
+    return case_row_out(selectors.case_row(case))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
+    """The answer for a case row (`cases.selectors.case_rows` / `case_row`)."""
+    if row["customer_account_id"] is not None:
+        customer = {
+            "type": "account",
+            "id": str(row["customer_account_id"]),
+            "name": row["customer_account__name"],
         }
-    elif case.owner_team is not None:
-        owner = {"type": "team", "id": str(case.owner_team.pk), "name": case.owner_team.name}
+    elif row["customer_contact_id"] is not None:
+        customer = {
+            "type": "contact",
+            "id": str(row["customer_contact_id"]),
+            "name": row["customer_contact__name"],
+        }
+    else:  # the "exactly one customer" constraint forbids it
+        raise AssertionError(f"case {row['id']} has no customer")
+    if row["owner_user_id"] is not None:
+        name = display_name(
+            row["owner_user__full_name"],
+            row["owner_user__first_name"],
+            row["owner_user__last_name"],
+            row["owner_user__username"],
+        )
+        owner = {"type": "user", "id": str(row["owner_user_id"]), "name": name}
+    elif row["owner_team_id"] is not None:
+        owner = {"type": "team", "id": str(row["owner_team_id"]), "name": row["owner_team__name"]}
     else:  # the "exactly one owner" constraint makes this unreachable
-        raise AssertionError(f"case {case.pk} has no owner")
+        raise AssertionError(f"case {row['id']} has no owner")
     return {
-        "id": str(case.id),
-        "ticket_number": case.ticket_number,
-        "number": case.number,
-        "version": case.version,
-        "title": case.title,
-        "description": case.description,
+        "id": str(row["id"]),
+        "ticket_number": row["ticket_number"],
+        "number": row["number"],
+        "version": row["version"],
+        "title": row["title"],
+        "description": row["description"],
         "customer": customer,
-        "contact_id": _id(case.contact_id),
-        "subject_id": _id(case.subject_id),
-        "product_id": _id(case.product_id),
-        "origin": case.origin,
-        "case_type": case.case_type,
-        "priority": case.priority,
-        "stage": case.stage,
-        "state": case.state,
-        "status": case.status,
+        "contact_id": _id(row["contact_id"]),
+        "subject_id": _id(row["subject_id"]),
+        "product_id": _id(row["product_id"]),
+        "origin": row["origin"],
+        "case_type": row["case_type"],
+        "priority": row["priority"],
+        "stage": row["stage"],
+        "state": row["state"],
+        "status": row["status"],
         "owner": owner,
-        "queue_id": _id(getattr(case, "current_queue_id", None)),
-        "parent_id": _id(case.parent_id),
-        "merged_into_id": _id(case.merged_into_id),
-        "entitlement_id": _id(case.entitlement_id),
-        "decrement_entitlement_terms": case.decrement_entitlement_terms,
-        "contract_line_id": _id(case.contract_line_id),
-        "total_minutes": case.total_minutes,
-        "billable_minutes": case.billable_minutes,
-        "created_at": case.created_at.isoformat(),
-        "modified_at": case.modified_at.isoformat(),
-        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
+        "queue_id": _id(row["current_queue_id"]),
+        "parent_id": _id(row["parent_id"]),
+        "merged_into_id": _id(row["merged_into_id"]),
+        "entitlement_id": _id(row["entitlement_id"]),
+        "decrement_entitlement_terms": row["decrement_entitlement_terms"],
+        "contract_line_id": _id(row["contract_line_id"]),
+        "total_minutes": row["total_minutes"],
+        "billable_minutes": row["billable_minutes"],
+        "created_at": row["created_at"].isoformat(),
+        "modified_at": row["modified_at"].isoformat(),
+        "resolved_at": _iso(row["resolved_at"]),
     }
 
 
@@ -234,13 +252,13 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
     )
     scope = "cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     page = paginate(
-        selectors.case_list(filters),
+        selectors.case_rows(selectors.case_list(filters)),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=scope,
     )
-    return page_body(page, case_out)
+    return page_body(page, case_row_out)
 
 
 @router.post("/cases", response={201: CaseOut, **errors(403, 409, 422)})
@@ -309,13 +327,13 @@ def case_children(
 ) -> dict[str, Any]:
     selectors.case_get(case_id=case_id)
     page = paginate(
-        selectors.case_list(selectors.CaseFilters(parent_id=case_id)),
+        selectors.case_rows(selectors.case_list(selectors.CaseFilters(parent_id=case_id))),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=f"children:{case_id}",
     )
-    return page_body(page, case_out)
+    return page_body(page, case_row_out)
 
 
 @router.get("/cases/{case_id}/audit", response={200: AuditPage, **errors()})

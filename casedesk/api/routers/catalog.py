@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.catalog import selectors, services
 from casedesk.catalog.models import Product, Subject
 from casedesk.core.pagination import paginate
@@ -17,14 +17,14 @@ from casedesk.core.types import Code, Name
 router = Router(tags=["catalog"])
 
 
-class SubjectOut(Schema):
+class SubjectOut(Out):
     id: str
     name: str
     parent_id: str | None
     version: int
 
 
-class SubjectPage(Schema):
+class SubjectPage(Out):
     items: list[SubjectOut]
     next: str | None
 
@@ -34,14 +34,14 @@ class SubjectIn(Schema):
     parent_id: uuid.UUID | None = None
 
 
-class ProductOut(Schema):
+class ProductOut(Out):
     id: str
     name: str
     code: str
     version: int
 
 
-class ProductPage(Schema):
+class ProductPage(Out):
     items: list[ProductOut]
     next: str | None
 

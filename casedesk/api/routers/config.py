@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, set_etag
-from casedesk.api.schemas import errors
+from casedesk.api.schemas import Out, errors
 from casedesk.cases.choices import ParentClosePolicy
 from casedesk.cases.models import ServiceSettings
 from casedesk.cases.selectors import service_settings
@@ -20,7 +20,7 @@ from casedesk.core.types import Code, Count
 router = Router(tags=["configuration"])
 
 
-class ServiceOut(Schema):
+class ServiceOut(Out):
     parent_close_policy: str
     max_child_cases: int
     allow_closed_updates: bool
@@ -39,7 +39,7 @@ class ServicePatch(Schema):
     apply_default_entitlement_on_update: bool | None = None
 
 
-class TransitionsOut(Schema):
+class TransitionsOut(Out):
     enforced: bool
     allowed: dict[str, list[str]]
 

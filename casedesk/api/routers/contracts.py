@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
 from casedesk.api.routers.cases import CustomerIn
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.cases.services.common import Ref
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Count, Name
@@ -26,13 +26,13 @@ from casedesk.entitlements.services import contracts as services
 router = Router(tags=["contracts"])
 
 
-class CustomerOut(Schema):
+class CustomerOut(Out):
     type: str
     id: str
     name: str
 
 
-class ContractLineOut(Schema):
+class ContractLineOut(Out):
     id: str
     contract_id: str
     version: int
@@ -47,12 +47,12 @@ class ContractLineOut(Schema):
     created_at: str
 
 
-class ContractLinePage(Schema):
+class ContractLinePage(Out):
     items: list[ContractLineOut]
     next: str | None
 
 
-class ContractOut(Schema):
+class ContractOut(Out):
     id: str
     version: int
     name: str
@@ -63,7 +63,7 @@ class ContractOut(Schema):
     lines: list[ContractLineOut]
 
 
-class ContractPage(Schema):
+class ContractPage(Out):
     items: list[ContractOut]
     next: str | None
 

@@ -10,7 +10,7 @@ from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import activity_out, case_out
 from casedesk.api.routers.entitlements import entitlement_out
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Email, Name, PersonName, Phone, SearchText
@@ -21,7 +21,7 @@ from casedesk.entitlements import selectors as entitlement_selectors
 router = Router(tags=["customers"])
 
 
-class AccountOut(Schema):
+class AccountOut(Out):
     id: str
     name: str
     email: str
@@ -31,7 +31,7 @@ class AccountOut(Schema):
     modified_at: str
 
 
-class AccountPage(Schema):
+class AccountPage(Out):
     items: list[AccountOut]
     next: str | None
 
@@ -49,7 +49,7 @@ class AccountPatch(Schema):
     phone: Phone | None = None
 
 
-class ContactOut(Schema):
+class ContactOut(Out):
     id: str
     name: str
     first_name: str
@@ -62,7 +62,7 @@ class ContactOut(Schema):
     modified_at: str
 
 
-class ContactPage(Schema):
+class ContactPage(Out):
     items: list[ContactOut]
     next: str | None
 
@@ -92,7 +92,7 @@ class ContactParams(SearchParams):
     account_id: uuid.UUID | None = None
 
 
-class CustomerItem(Schema):
+class CustomerItem(Out):
     type: str
     id: str
     name: str
@@ -101,7 +101,7 @@ class CustomerItem(Schema):
     account_id: str | None
 
 
-class CustomerResults(Schema):
+class CustomerResults(Out):
     items: list[CustomerItem]
     next: str | None
 

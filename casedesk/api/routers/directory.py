@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Email, Name, Password, ShortText, Username
 from casedesk.directory import selectors, services
@@ -18,7 +18,7 @@ from casedesk.directory.models import Team, User
 router = Router(tags=["directory"])
 
 
-class UserOut(Schema):
+class UserOut(Out):
     id: str
     username: str
     full_name: str
@@ -28,7 +28,7 @@ class UserOut(Schema):
     version: int
 
 
-class UserPage(Schema):
+class UserPage(Out):
     items: list[UserOut]
     next: str | None
 
@@ -42,14 +42,14 @@ class UserIn(Schema):
     team_ids: list[uuid.UUID] = []
 
 
-class TeamOut(Schema):
+class TeamOut(Out):
     id: str
     name: str
     member_ids: list[str]
     version: int
 
 
-class TeamPage(Schema):
+class TeamPage(Out):
     items: list[TeamOut]
     next: str | None
 

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CustomerIn
-from casedesk.api.schemas import ListParams, errors
+from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.cases.choices import Origin
 from casedesk.cases.services.common import Ref
 from casedesk.core import clock
@@ -39,19 +39,19 @@ class ChannelIn(Schema):
 ChannelList = Annotated[list[ChannelIn], Field(max_length=len(Origin.values))]
 
 
-class ChannelOut(Schema):
+class ChannelOut(Out):
     channel: str
     terms: int | float
     remaining_terms: int | float
 
 
-class CustomerOut(Schema):
+class CustomerOut(Out):
     type: str
     id: str
     name: str
 
 
-class EntitlementOut(Schema):
+class EntitlementOut(Out):
     id: str
     version: int
     name: str
@@ -72,7 +72,7 @@ class EntitlementOut(Schema):
     modified_at: str
 
 
-class EntitlementPage(Schema):
+class EntitlementPage(Out):
     items: list[EntitlementOut]
     next: str | None
 
@@ -114,7 +114,7 @@ class EntitlementListParams(ListParams):
     state: ShownState | None = None
 
 
-class LedgerOut(Schema):
+class LedgerOut(Out):
     id: int
     at: str
     case_id: str
@@ -123,7 +123,7 @@ class LedgerOut(Schema):
     channel: str
 
 
-class LedgerPage(Schema):
+class LedgerPage(Out):
     items: list[LedgerOut]
     next: str | None
 

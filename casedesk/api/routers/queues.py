@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CaseOut, case_out
-from casedesk.api.schemas import IdName, ListParams, errors
+from casedesk.api.schemas import IdName, ListParams, Out, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Name
@@ -29,7 +29,7 @@ router = Router(tags=["queues"])
 MAX_MEMBERS = 1000
 
 
-class QueueOut(Schema):
+class QueueOut(Out):
     id: str
     name: str
     type: str
@@ -39,7 +39,7 @@ class QueueOut(Schema):
     modified_at: str
 
 
-class QueuePage(Schema):
+class QueuePage(Out):
     items: list[QueueOut]
     next: str | None
 
@@ -58,7 +58,7 @@ class QueuePatch(Schema):
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_MEMBERS)
 
 
-class QueueItemOut(Schema):
+class QueueItemOut(Out):
     id: str
     queue_id: str
     case_id: str
@@ -71,7 +71,7 @@ class QueueItemOut(Schema):
     version: int
 
 
-class QueueItemPage(Schema):
+class QueueItemPage(Out):
     items: list[QueueItemOut]
     next: str | None
 

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CaseOut, CasePatch, OwnerIn, case_out, patch_changes
-from casedesk.api.schemas import ListParams, Ref, errors
+from casedesk.api.schemas import ListParams, Out, Ref, errors
 from casedesk.cases.services import assignment
 from casedesk.cases.services.common import Ref as OwnerRef
 from casedesk.core.errors import DomainError
@@ -84,18 +84,18 @@ class RuleSetPatch(Schema):
     items: list[RuleItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
 
 
-class RouteToOut(Schema):
+class RouteToOut(Out):
     queue_id: str | None
     owner: Ref | None
 
 
-class RuleItemOut(Schema):
+class RuleItemOut(Out):
     name: str
     conditions: list[dict[str, Any]]
     route_to: RouteToOut
 
 
-class RuleSetOut(Schema):
+class RuleSetOut(Out):
     id: str
     name: str
     active: bool
@@ -105,12 +105,12 @@ class RuleSetOut(Schema):
     modified_at: str
 
 
-class RuleSetPage(Schema):
+class RuleSetPage(Out):
     items: list[RuleSetOut]
     next: str | None
 
 
-class RouteOut(Schema):
+class RouteOut(Out):
     case: CaseOut
     routed: bool
     reason: str | None
@@ -125,14 +125,14 @@ class BulkRouteIn(Schema):
     case_ids: list[uuid.UUID] = Field(max_length=MAX_BULK)
 
 
-class BulkError(Schema):
+class BulkError(Out):
     status: int
     code: str
     message: str
     details: dict[str, Any]
 
 
-class BulkRouteItemOut(Schema):
+class BulkRouteItemOut(Out):
     case_id: str
     routed: bool
     reason: str | None
@@ -143,7 +143,7 @@ class BulkRouteItemOut(Schema):
     error: BulkError | None
 
 
-class BulkRouteOut(Schema):
+class BulkRouteOut(Out):
     results: list[BulkRouteItemOut]
 
 

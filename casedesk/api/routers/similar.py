@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 
 from casedesk.api.auth import actor
 from casedesk.api.http import set_etag
-from casedesk.api.schemas import ListParams, Ref, errors
+from casedesk.api.schemas import ListParams, Out, Ref, errors
 from casedesk.cases.models import Case, Connection
 from casedesk.cases.services.connections import connection_create
 from casedesk.core.pagination import paginate
@@ -29,7 +29,7 @@ class SimilarParams(ListParams):
     limit: Limit = 20
 
 
-class CandidateOut(Schema):
+class CandidateOut(Out):
     id: str
     ticket_number: str
     title: str
@@ -43,7 +43,7 @@ class CandidateOut(Schema):
     rank: float
 
 
-class CandidatePage(Schema):
+class CandidatePage(Out):
     items: list[CandidateOut]
     next: str | None
 
@@ -54,7 +54,7 @@ class ConnectionIn(Schema):
     solution_found: bool = False
 
 
-class ConnectionOut(Schema):
+class ConnectionOut(Out):
     id: str
     case_id: str
     ticket_number: str
@@ -68,7 +68,7 @@ class ConnectionOut(Schema):
     version: int
 
 
-class SolutionOut(Schema):
+class SolutionOut(Out):
     connection_id: str
     case_id: str
     ticket_number: str
@@ -76,7 +76,7 @@ class SolutionOut(Schema):
     resolution: str | None
 
 
-class ConnectionPage(Schema):
+class ConnectionPage(Out):
     items: list[ConnectionOut]
     next: str | None
     solution: SolutionOut | None
