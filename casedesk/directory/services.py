@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
@@ -249,20 +249,35 @@ def token_revoke(*, actor: User, token_id: uuid.UUID, channel: str = Channel.API
     return token
 
 
+def _token_user_sql() -> str:
+    """The live token's active user, in one indexed query. Every API request runs it, so it
+    is plain SQL read into a `User` (`Manager.raw`): building it through the query compiler
+    cost about four times as much."""
+    qn = connection.ops.quote_name
+    token, user = qn(ApiToken._meta.db_table), qn(User._meta.db_table)
+    columns = ", ".join(f"u.{qn(f.column)}" for f in User._meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {token} t JOIN {user} u ON u.{qn('id')} = t.{qn('user_id')}"
+        f" WHERE t.{qn('digest')} = %s AND t.{qn('revoked_at')} IS NULL"
+        f" AND (t.{qn('expires_at')} IS NULL OR t.{qn('expires_at')} > %s)"
+        f" AND u.{qn('is_active')} = %s"
+    )
+
+
+_TOKEN_USER_SQL: dict[str, str] = {}
+
+
 def token_authenticate(secret: str) -> User | None:
     """The active user a live token belongs to, or None. One indexed query, no hashing cost."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=token_digest(secret), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active:
-        return None
-    if token.expires_at is not None and token.expires_at <= clock.now():
-        return None
-    return token.user
+    sql = _TOKEN_USER_SQL.get(connection.vendor)
+    if sql is None:
+        sql = _TOKEN_USER_SQL[connection.vendor] = _token_user_sql()
+    now = connection.ops.adapt_datetimefield_value(clock.now())
+    for user in User.objects.raw(sql, [token_digest(secret), now, True]):
+        return user
+    return None
 
 
 def user_for_cli(username: str) -> User:

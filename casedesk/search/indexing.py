@@ -20,10 +20,11 @@ def live_resolution(case: Case) -> str | None:
     )
 
 
-def case_index_write(case: Case) -> None:
+def case_index_write(case: Case, *, created: bool = False) -> None:
     """Bring the search index row of `case` in step with the case (title, description,
     resolution, state, status, subject). Every service that changes those calls it, inside
-    its transaction, so a search sees every committed write."""
+    its transaction, so a search sees every committed write. `created`: the case is new in
+    this transaction and has no resolution yet (it is not read)."""
     doc = case_document(
         number=case.number,
         case_id=case.pk,
@@ -32,6 +33,6 @@ def case_index_write(case: Case) -> None:
         subject_id=case.subject_id,
         title=case.title,
         description=case.description,
-        resolution=live_resolution(case),
+        resolution=None if created else live_resolution(case),
     )
     write_documents(connection, [doc])

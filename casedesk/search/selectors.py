@@ -181,5 +181,22 @@ def case_search_filter(
         return qs.filter(by_number) if ticket is not None else qs.none()
     if selective:
         return qs.filter(by_number | Q(_match_condition(terms)))
-    numbers = [n for n, _ in case_matches(terms, narrowing, cap=LIST_CAP, ranked=False)]
-    return qs.filter(by_number | Q(number__in=numbers))
+    return qs.filter(by_number | Q(_newest_matches(terms, narrowing, LIST_CAP)))
+
+
+def _newest_matches(terms: Sequence[str], narrowing: Narrowing, cap: int) -> RawSQL:
+    """True for a case among the newest `cap` (by number) whose text has every term, narrowed
+    in the index: a subquery the list runs once, inside its own statement."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    if connection.vendor == "sqlite":
+        sql = (
+            f"{table}.number IN (SELECT rowid FROM search_case_fts"
+            " WHERE search_case_fts MATCH %s ORDER BY rowid DESC LIMIT %s)"
+        )
+        return RawSQL(sql, [fts_expression(terms, narrowing), cap], output_field=BooleanField())
+    where, params = _pg_filters(narrowing)
+    sql = (
+        f"{table}.number IN (SELECT number FROM search_case_doc"
+        f" WHERE document @@ plainto_tsquery('simple', %s){where} ORDER BY number DESC LIMIT %s)"
+    )
+    return RawSQL(sql, [" ".join(terms), *params, cap], output_field=BooleanField())

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from casedesk.directory import services
 from casedesk.directory.models import ApiToken
 from tests.conftest import PASSWORD, Api, assert_error
 
@@ -74,6 +75,27 @@ def test_revoked_token_no_longer_authenticates(agent: Any, anon_api: Api) -> Non
     assert response.status_code == 200
     assert response.json() == {"id": body["id"], "revoked": True}
     assert_error(api.get("/api/v1/users"), 401, "unauthenticated")
+
+
+def test_token_of_a_deactivated_user_no_longer_authenticates(agent: Any, anon_api: Api) -> None:
+    body = anon_api.post(
+        "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+    ).json()
+    api = Api(Client(), body["token"])
+    assert api.get("/api/v1/users").status_code == 200
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    assert_error(api.get("/api/v1/users"), 401, "unauthenticated")
+
+
+def test_token_authenticates_as_its_own_user(agent: Any, admin: Any, anon_api: Api) -> None:
+    body = anon_api.post(
+        "/api/v1/auth/token", {"username": agent.username, "password": PASSWORD}
+    ).json()
+    me = services.token_authenticate(body["token"])
+    assert me is not None and me.pk == agent.pk and me.role == agent.role
+    assert services.token_authenticate(body["token"] + "x") is None
+    assert services.token_authenticate("not-a-token") is None
 
 
 def test_other_users_token_cannot_be_revoked_by_an_agent(

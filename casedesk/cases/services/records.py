@@ -179,8 +179,8 @@ def case_create(
         from casedesk.routing.services.routing import routing_apply  # routing builds on cases
 
         routing_apply(case=case, actor=actor)
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
+    case_terms_sync(case=case, actor=actor, channel=channel, created=True)
+    case_index_write(case, created=True)
     return case
 
 

@@ -155,7 +155,13 @@ def _apply_default(case: Case) -> None:
         if case.customer_account_id is not None
         else {"customer_contact_id": case.customer_contact_id}
     )
-    fit = _fit(case, is_default=True, state=EntitlementState.ACTIVE, **customer)
+    default = Entitlement.objects.filter(
+        is_default=True, state=EntitlementState.ACTIVE, **customer
+    ).values_list("id", flat=True)
+    default_id = default.first()  # most customers have none: one short query
+    if default_id is None:
+        return
+    fit = _fit(case, id=default_id)
     if fit is not None and fit.applies:
         _require_terms_left(fit, case)
         case.entitlement = fit.entitlement

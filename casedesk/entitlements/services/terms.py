@@ -51,17 +51,20 @@ _CHANGE_REASONS = (
 _NO_CHANNEL = ""
 
 
-def case_terms_sync(*, case: Case, actor: User | None, channel: str) -> None:
+def case_terms_sync(*, case: Case, actor: User | None, channel: str, created: bool = False) -> None:
     """Write to the ledger the difference between the case's target debit and what the ledger
     holds for it, on its entitlement and matching channel, and likewise on its contract line.
     Every case service calls it last, inside its transaction.
 
     Refuse with `entitlement_exhausted` (nothing written: the caller's transaction rolls back)
     when a debit would take a restricted entitlement, or its channel, below zero.
+
+    `created`: the case is new in this transaction, so the ledger holds nothing for it yet
+    (the holdings are not read).
     """
     reason = _Reason(case)
-    _sync_entitlement(case, actor, reason)
-    _sync_contract_line(case, actor, reason)
+    _sync_entitlement(case, actor, reason, created)
+    _sync_contract_line(case, actor, reason, created)
 
 
 class _Reason:
@@ -116,8 +119,8 @@ def _terms_of(case: Case) -> tuple[str, str]:
     return cached.allocation_type, cached.decrease_on
 
 
-def _sync_entitlement(case: Case, actor: User | None, reason: _Reason) -> None:
-    held = _held(case)
+def _sync_entitlement(case: Case, actor: User | None, reason: _Reason, created: bool) -> None:
+    held = {} if created else _held(case)
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
     if case.entitlement_id is not None:
@@ -213,13 +216,15 @@ def _apply(case: Case, move: rules.Move) -> None:
         raise _exhausted(case, move, channel=True)
 
 
-def _sync_contract_line(case: Case, actor: User | None, reason: _Reason) -> None:
-    rows = (
-        ContractLineLedger.objects.filter(case_id=case.pk)
-        .values("contract_line_id")
-        .annotate(total=Sum("amount"))
-    )
-    held = {(r["contract_line_id"], _NO_CHANNEL): r["total"] for r in rows if r["total"]}
+def _sync_contract_line(case: Case, actor: User | None, reason: _Reason, created: bool) -> None:
+    held: dict[tuple[uuid.UUID, str], int] = {}
+    if not created:
+        rows = (
+            ContractLineLedger.objects.filter(case_id=case.pk)
+            .values("contract_line_id")
+            .annotate(total=Sum("amount"))
+        )
+        held = {(r["contract_line_id"], _NO_CHANNEL): r["total"] for r in rows if r["total"]}
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
     if case.contract_line_id is not None:
