@@ -92,6 +92,15 @@ def case_get(*, case_id: uuid.UUID) -> Case:
     return case
 
 
+def case_identity(*, case_id: uuid.UUID) -> Case:
+    """The case with only its id and number loaded (`not_found` when there is none): for
+    reads that need no more than to know it exists and where it sorts."""
+    case = Case.objects.only("id", "number").filter(id=case_id).first()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
 def case_lock(*, case_id: uuid.UUID) -> Case:
     """The case, locked for update until the end of the caller's transaction."""
     case = Case.objects.select_for_update().filter(id=case_id).first()

@@ -18,13 +18,14 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casedesk.cases.choices import ActivityType, State, Status
 from casedesk.cases.models import Activity, Case, Connection
-from casedesk.cases.selectors import case_get, case_queryset
+from casedesk.cases.selectors import case_identity
 from casedesk.catalog.selectors import subject_descendant_ids
 from casedesk.core.pagination import decode_cursor, encode_cursor
 from casedesk.search.selectors import Narrowing, case_matches
 from casedesk.search.text import query_terms, ticket_query
 
 SIMILAR_CAP = 500
+CANDIDATE_RELATED = ("customer_account", "customer_contact")
 ANY_STATE = "any"
 
 
@@ -109,7 +110,7 @@ def similar_cases(
     cursor: str | None = None,
 ) -> CandidatePage:
     """Ranked candidates similar to the case (404 when the case does not exist)."""
-    case = case_get(case_id=case_id)
+    case = case_identity(case_id=case_id)
     states = [] if state == ANY_STATE else [state]
     subject_ids: list[uuid.UUID] = []
     if subject_id is not None:
@@ -118,7 +119,12 @@ def similar_cases(
     offset = decode_cursor(scope, cursor, 1)[0] if cursor else 0
     if not isinstance(offset, int) or offset < 0:
         offset = 0
-    base = case_queryset().exclude(pk=case.pk).exclude(status=Status.MERGED)
+    # A candidate shows its own fields and its customer: no owner, no queue.
+    base = (
+        Case.objects.select_related(*CANDIDATE_RELATED)
+        .exclude(pk=case.pk)
+        .exclude(status=Status.MERGED)
+    )
     if q and q.strip():
         ranked = [m for m in _ranked_numbers(case, q, states, subject_ids) if m[0] != case.number]
         window = ranked[offset : offset + limit + 1]
@@ -143,7 +149,7 @@ def similar_cases(
 def connections_for_case(*, case_id: uuid.UUID) -> QuerySet[Connection]:
     """The case's connections as seen from it: those it made, and those made to it by cases it
     did not connect itself (one per pair). 404 when the case does not exist."""
-    case_get(case_id=case_id)
+    case_identity(case_id=case_id)
     made_back = Connection.objects.filter(case_id=case_id, other_id=OuterRef("case_id"))
     return Connection.objects.filter(
         Q(case_id=case_id) | (Q(other_id=case_id) & ~Exists(made_back))
