@@ -86,10 +86,20 @@ def case_row(case: Case) -> dict[str, Any]:
 
 
 def case_get(*, case_id: uuid.UUID) -> Case:
-    case = case_queryset().filter(id=case_id).first()
-    if case is None:
+    # A slice, not `.first()`: the id is unique, and ordering the joins costs a fifth of the
+    # statement's compile time.
+    found = list(case_queryset().filter(id=case_id)[:1])
+    if not found:
         raise NotFound("No such case.")
-    return case
+    return found[0]
+
+
+def case_get_row(*, case_id: uuid.UUID) -> dict[str, Any]:
+    """`case_get` as a row of `CASE_ROW_FIELDS` (answers that only show the case)."""
+    found = list(case_rows(case_queryset().filter(id=case_id))[:1])
+    if not found:
+        raise NotFound("No such case.")
+    return found[0]
 
 
 def case_identity(*, case_id: uuid.UUID) -> Case:

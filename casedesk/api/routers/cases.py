@@ -296,7 +296,9 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **errors()})
 def case_get(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -> Any:
-    return case_response(response, selectors.case_get(case_id=case_id))
+    row = selectors.case_get_row(case_id=case_id)
+    set_etag(response, row["version"])
+    return case_row_out(row)
 
 
 def patch_changes(payload: Schema) -> dict[str, Any]:
