@@ -7,6 +7,7 @@ JSON object on stdout.
     python bench/casedesk_side.py facts
     python bench/casedesk_side.py raw-insert --rows 20000
     python bench/casedesk_side.py service-import --rows 2000 --username bench_agent
+    python bench/casedesk_side.py bulk-import --rows 100000 --username bench
     python bench/casedesk_side.py seed --cases 3000 --username bench_agent
 """
 
@@ -224,6 +225,85 @@ def cmd_service_import(args: argparse.Namespace) -> None:
     )
 
 
+def _import_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Cases as an import file carries them (ids and times as JSON strings), drawn like
+    bench/generate.py: 60 % resolved with a resolution, 5 % cancelled, the rest active; 85 %
+    with a subject; customers of the database, 60 % accounts."""
+    from bench import vocabulary as vocab
+    from casedesk.catalog.models import Subject
+    from casedesk.customers.models import Contact
+
+    accounts = [str(i) for i in Account.objects.values_list("id", flat=True)[:20000]]
+    contacts = [str(i) for i in Contact.objects.values_list("id", flat=True)[:20000]]
+    subjects = [str(i) for i in Subject.objects.values_list("id", flat=True)]
+    if not accounts or not contacts:
+        raise SystemExit("bulk-import needs accounts and contacts (run bench.generate first)")
+    now = datetime.now(UTC)
+    span = 3 * 365 * 86400
+    rows = []
+    for k in range(count):
+        created = now.timestamp() - span + span * k / max(1, count) - 86400
+        roll = rng.random()
+        row: dict[str, Any] = {
+            "title": vocab.sentence(rng, 4, 9)[:200],
+            "description": vocab.sentence(rng, 12, 40),
+            "customer": (
+                {"type": "account", "id": rng.choice(accounts)}
+                if rng.random() < 0.6
+                else {"type": "contact", "id": rng.choice(contacts)}
+            ),
+            "created_at": datetime.fromtimestamp(created, UTC).isoformat(),
+        }
+        if subjects and rng.random() < 0.85:
+            row["subject_id"] = rng.choice(subjects)
+        if roll < 0.60:
+            row["status"] = rng.choice(["problem_solved", "problem_solved", "information_provided"])
+            resolved = min(created + 3600 * rng.randint(1, 200), now.timestamp())
+            row["resolved_at"] = datetime.fromtimestamp(resolved, UTC).isoformat()
+            row["resolution"] = vocab.sentence(rng, 8, 25)
+        elif roll < 0.65:
+            row["state"] = "cancelled"
+        else:
+            row["status"] = rng.choice(["in_progress", "on_hold", "researching"])
+        rows.append(row)
+    return rows
+
+
+def cmd_bulk_import(args: argparse.Namespace) -> None:
+    """The product's bulk import (`cases_import`: validation, reference checks, ticket
+    numbers, cases, resolution activities, audit entries and search documents, `--batch`
+    cases a transaction), timed without drawing the rows."""
+    from casedesk.cases.services.imports import cases_import
+
+    actor = User.objects.get(username=args.username)
+    rows = _import_rows(random.Random(args.seed), args.rows)
+    before = Case.objects.count()
+    connection.close()
+    profile = None
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.enable()
+    started = time.perf_counter()
+    result = cases_import(actor=actor, rows=rows, channel="cli", batch_size=args.batch)
+    elapsed = time.perf_counter() - started
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(args.profile)
+    written = Case.objects.count() - before
+    emit(
+        {
+            "rows": len(result.cases),
+            "written": written,
+            "seconds": round(elapsed, 3),
+            "rows_per_s": round(len(result.cases) / elapsed, 1),
+            "batch": args.batch,
+            "path": "casedesk.cases.services.imports.cases_import",
+        }
+    )
+
+
 def cmd_seed(args: argparse.Namespace) -> None:
     """A small data set through the services (smoke runs without a data generator): cases
     for `username` and some other agents, about a third of them resolved."""
@@ -306,6 +386,11 @@ def main(argv: list[str] | None = None) -> None:
     imp = sub.add_parser("service-import")
     imp.add_argument("--rows", type=int, default=2000)
     imp.add_argument("--username", required=True)
+    bulk = sub.add_parser("bulk-import")
+    bulk.add_argument("--rows", type=int, default=20000)
+    bulk.add_argument("--batch", type=int, default=5000)
+    bulk.add_argument("--username", default="bench")
+    bulk.add_argument("--profile", default="", help="write cProfile statistics to this file")
     seed = sub.add_parser("seed")
     seed.add_argument("--cases", type=int, default=3000)
     seed.add_argument("--accounts", type=int, default=100)
@@ -315,6 +400,7 @@ def main(argv: list[str] | None = None) -> None:
         "facts": cmd_facts,
         "raw-insert": cmd_raw_insert,
         "service-import": cmd_service_import,
+        "bulk-import": cmd_bulk_import,
         "seed": cmd_seed,
         "query-counts": cmd_query_counts,
     }[args.command](args)

@@ -18,6 +18,7 @@ from casedesk.api.routers import (
     customers,
     directory,
     entitlements,
+    imports,
     queues,
     routing,
     similar,
@@ -39,6 +40,7 @@ api.add_router("/", directory.router)
 api.add_router("/", customers.router)
 api.add_router("/", catalog.router)
 api.add_router("/", routing.router)  # before cases: POST /cases/route vs /cases/{id}
+api.add_router("/", imports.router)  # and POST /cases/import
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
 api.add_router("/", case_actions.router)

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Model
 
 from casedesk.core import clock
+from casedesk.core.bulk import BulkInsert
 from casedesk.core.models import AuditEntry
 
 
@@ -70,4 +71,34 @@ def audit_record(
         entity_id=entity.pk,
         changes=jsonable(dict(changes or {})),
         details=jsonable(dict(details or {})),
+    )
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    channel: str,
+    entity_type: str,
+    entries: Iterable[tuple[uuid.UUID, Mapping[str, Any], Mapping[str, Any]]],
+) -> int:
+    """One audit entry per `(entity_id, changes, details)`, written set-wise (see
+    `casedesk.core.bulk`) at one time and by one actor: for services that write many records
+    at once. `changes` and `details` must already be JSON values (see `jsonable`)."""
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    at = clock.now()
+    fields = (
+        "at",
+        "actor_id",
+        "action",
+        "channel",
+        "entity_type",
+        "entity_id",
+        "changes",
+        "details",
+    )
+    writer = BulkInsert(AuditEntry, fields)
+    return writer.write(
+        (at, actor_id, action, channel, entity_type, entity_id, changes, details)
+        for entity_id, changes, details in entries
     )

@@ -51,6 +51,8 @@ Title = Annotated[str, _text(200, 1), _clean]
 ShortText = Annotated[str, _text(200), _clean]
 PersonName = Annotated[str, _text(100), _clean]
 Code = Annotated[str, _text(50), _clean]
+# A ticket number brought from another system (the case record holds 40 characters).
+TicketNumber = Annotated[str, _text(40, 1), _clean]
 Email = Annotated[str, _text(254), _clean]
 Phone = Annotated[str, _text(50), _clean]
 LongText = Annotated[str, _text(100_000), _clean]

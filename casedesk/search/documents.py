@@ -174,3 +174,35 @@ def index_row_count(connection: BaseDatabaseWrapper) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")
         return int(cursor.fetchone()[0])
+
+
+def insert_documents(connection: BaseDatabaseWrapper, docs: Iterable[CaseDocument]) -> None:
+    """Insert the index rows of new cases, whose numbers have no row yet (a bulk import), in
+    the caller's transaction: `write_documents` without its replace, and on PostgreSQL with a
+    streamed `COPY` (the text pipeline of one document runs while the server indexes the
+    previous ones)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.executemany(
+                "INSERT INTO search_case_fts (rowid, title, resolution, description, tags)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [(d.number, d.title, d.resolution, d.description, d.tags) for d in docs],
+            )
+        else:
+            with cursor.cursor.copy(
+                "COPY search_case_doc (number, case_id, state, status, subject_id, title,"
+                " resolution, description) FROM STDIN"
+            ) as copy:
+                for d in docs:
+                    copy.write_row(
+                        (
+                            d.number,
+                            d.case_id,
+                            d.state,
+                            d.status,
+                            d.subject_id,
+                            d.title,
+                            d.resolution,
+                            d.description,
+                        )
+                    )

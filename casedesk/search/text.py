@@ -59,7 +59,7 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """The stems of `text`, in order (duplicates kept: they count for ranking)."""
-    return [stem(w) for w in words(text)]
+    return list(map(stem, words(text)))
 
 
 def query_terms(text: str) -> list[str]:
@@ -72,7 +72,7 @@ def query_terms(text: str) -> list[str]:
 
 def indexed(text: str) -> str:
     """What the index stores for `text`: its stems, space-separated."""
-    return " ".join(terms(text))
+    return " ".join(map(stem, words(text)))
 
 
 @dataclass(frozen=True)

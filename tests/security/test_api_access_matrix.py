@@ -112,6 +112,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/cases/{case_id}/queue"): Rule(CASE_WRITE, lambda w, v: {"queue_id": w["queue"]}),
     ("POST", "/cases/{case_id}/route"): Rule(CASE_WRITE, lambda w, v: {}),
     ("POST", "/cases/route"): Rule(READ, lambda w, v: {"case_ids": [w["case_own"]]}),
+    ("POST", "/cases/import"): Rule(
+        ADMIN,
+        lambda w, v: {
+            "cases": [{"title": "Imported", "customer": {"type": "account", "id": w["account"]}}]
+        },
+    ),
     ("GET", "/cases/{case_id}/similar"): Rule(READ),
     ("GET", "/cases/{case_id}/similar-cases"): Rule(READ),
     ("POST", "/cases/{case_id}/similar-cases"): Rule(

@@ -1,0 +1,67 @@
+"""`POST /cases/import`: bring cases from another help desk, up to 1,000 a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field
+
+from casedesk.api.auth import actor
+from casedesk.api.schemas import errors
+from casedesk.cases.services import imports
+from casedesk.core.choices import Channel
+from casedesk.core.errors import ValidationFailed
+
+router = Router(tags=["cases"])
+
+MAX_IMPORT = 1000
+
+
+class CasesImportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    cases: list[imports.CaseImportRow] = Field(min_length=1, max_length=MAX_IMPORT)
+
+
+class ImportedCaseOut(Schema):
+    row: int
+    id: str
+    number: int
+    ticket_number: str
+
+
+class CasesImportOut(Schema):
+    imported: int
+    cases: list[ImportedCaseOut]
+
+
+@router.post("/cases/import", response={201: CasesImportOut, **errors(403, 422)})
+def cases_import(request: HttpRequest, payload: CasesImportIn) -> Status:
+    """Import up to 1,000 cases (administrators): history with its states, dates,
+    resolutions and old ticket numbers, in one transaction. Any invalid case refuses the
+    request (422, fields `cases.<index>.<field>`); nothing is written."""
+    try:
+        result = imports.cases_import(
+            actor=actor(request), rows=payload.cases, channel=Channel.API, batch_size=MAX_IMPORT
+        )
+    except ValidationFailed as exc:
+        fields = exc.details.get("fields") or {}
+        raise ValidationFailed(
+            {_api_name(name): message for name, message in fields.items()},
+            exc.message,
+            details={k: v for k, v in exc.details.items() if k != "fields"},
+        ) from exc
+    body: dict[str, Any] = {
+        "imported": len(result.cases),
+        "cases": [
+            {"row": c.row, "id": str(c.id), "number": c.number, "ticket_number": c.ticket_number}
+            for c in result.cases
+        ],
+    }
+    return Status(201, body)
+
+
+def _api_name(name: str) -> str:
+    """The service names rows `rows.<index>`; this body calls them `cases.<index>`."""
+    return "cases" + name[len("rows") :] if name.startswith("rows.") else name

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO, Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from casedesk.cases.services import imports
+from casedesk.cli.base import Command as BaseCommand
+from casedesk.core.choices import Channel
+from casedesk.core.errors import ValidationFailed
+from casedesk.directory import services as directory
+
+
+class Command(BaseCommand):
+    help = (
+        "Import cases from another help desk: 'import cases FILE --as USER' reads JSON Lines "
+        "(one case a line, '-' for standard input); see docs/operations.md."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="what", required=True)
+        cases = sub.add_parser("cases", help="import cases from a JSON Lines file")
+        cases.add_argument("file", help="the file, or - for standard input")
+        cases.add_argument(
+            "--as",
+            dest="username",
+            required=True,
+            help="the acting user (a manager or an administrator)",
+        )
+        cases.add_argument(
+            "--batch",
+            type=int,
+            default=imports.DEFAULT_BATCH,
+            help=f"cases per transaction (1 to {imports.MAX_BATCH})",
+        )
+        cases.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="leave out invalid lines (each reported on stderr) instead of refusing all",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        batch = options["batch"]
+        if not 1 <= batch <= imports.MAX_BATCH:
+            raise CommandError(f"--batch must be 1 to {imports.MAX_BATCH}")
+        actor = directory.user_for_cli(options["username"])
+        path = options["file"]
+        lines: list[int] = []  # row index -> line number
+        started = time.perf_counter()
+        try:
+            if path == "-":
+                result = self._import(actor, sys.stdin.buffer, lines, batch, options)
+            else:
+                with open(path, "rb") as stream:
+                    result = self._import(actor, stream, lines, batch, options)
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except ValidationFailed as exc:
+            raise CommandError(_line_message(exc, lines)) from exc
+        elapsed = max(time.perf_counter() - started, 1e-6)
+        for problem in result.skipped:
+            self.stderr.write(f"skipped line {lines[problem.row]}: {_fields(problem.fields)}")
+        count = len(result.cases)
+        summary = f"imported {count} cases in {elapsed:.1f} s ({count / elapsed:.0f} cases/s)"
+        if result.skipped:
+            summary += f"; skipped {len(result.skipped)} invalid lines"
+        self.stdout.write(summary)
+
+    def _import(
+        self,
+        actor: Any,
+        stream: IO[bytes],
+        lines: list[int],
+        batch: int,
+        options: dict[str, Any],
+    ) -> imports.CasesImported:
+        return imports.cases_import(
+            actor=actor,
+            rows=_rows(stream, lines),
+            channel=Channel.CLI,
+            batch_size=batch,
+            skip_invalid=options["skip_invalid"],
+        )
+
+
+def _rows(stream: IO[bytes], lines: list[int]) -> Iterator[dict[str, Any]]:
+    """The cases of a JSON Lines stream; blank lines are ignored."""
+    for number, raw in enumerate(stream, start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"line {number}: not valid UTF-8") from exc
+        except ValueError as exc:
+            raise CommandError(f"line {number}: not valid JSON ({exc})") from exc
+        if not isinstance(value, dict):
+            raise CommandError(f"line {number}: a case must be a JSON object")
+        lines.append(number)
+        yield value
+
+
+def _fields(fields: dict[str, str]) -> str:
+    return "; ".join(f"{name}: {message}" if name else message for name, message in fields.items())
+
+
+def _line_message(exc: ValidationFailed, lines: list[int]) -> str:
+    row = exc.details.get("row")
+    if not isinstance(row, int) or not 0 <= row < len(lines):
+        fields = exc.details.get("fields") or {}
+        return _fields(fields) if fields else exc.message
+    prefix = f"rows.{row}."
+    fields = {
+        "" if name == f"rows.{row}" else name.removeprefix(prefix): message
+        for name, message in (exc.details.get("fields") or {}).items()
+    }
+    message = f"line {lines[row]}: {_fields(fields)}"
+    imported = exc.details.get("imported")
+    if imported:
+        message += f" ({imported} cases of the lines before it were imported)"
+    else:
+        message += " (nothing imported)"
+    return message
