@@ -29,10 +29,13 @@ def owner_name(owner: User | Team) -> str:
     return owner.display_name if isinstance(owner, User) else owner.name
 
 
-def case_owner_apply(case: Case, owner: User | Team) -> bool:
-    """Make `owner` the owner of the locked, active `case`; the version and modification time
-    move. Return False (and change nothing) when it already owns the case. The caller checks
-    rights and writes the audit row."""
+OWNER_FIELDS = ("owner_user", "owner_team", "version", "modified_at")
+
+
+def case_owner_set(case: Case, owner: User | Team) -> bool:
+    """Make `owner` the owner of the locked, active `case` in memory only; the version and
+    modification time move. Return False (and change nothing) when it already owns the case.
+    The caller saves `OWNER_FIELDS` (one case or many at once), checks rights and audits."""
     if isinstance(owner, User):
         if case.owner_user_id == owner.pk:
             return False
@@ -40,7 +43,16 @@ def case_owner_apply(case: Case, owner: User | Team) -> bool:
         return False
     set_owner(case, owner)
     case_touch(case)
-    case.save(update_fields=["owner_user", "owner_team", "version", "modified_at"])
+    return True
+
+
+def case_owner_apply(case: Case, owner: User | Team) -> bool:
+    """Make `owner` the owner of the locked, active `case` and save it; the version and
+    modification time move. Return False (and change nothing) when it already owns the case.
+    The caller checks rights and writes the audit row."""
+    if not case_owner_set(case, owner):
+        return False
+    case.save(update_fields=list(OWNER_FIELDS))
     return True
 
 

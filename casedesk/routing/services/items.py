@@ -8,7 +8,9 @@ and our insert, the insert fails on the index and is retried as a move.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -27,9 +29,12 @@ from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, Validatio
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import Queue, QueueItem
+from casedesk.routing.rows import rows_insert, rows_update
 from casedesk.routing.selectors import queue_visible
 
 PLACE_ATTEMPTS = 3
+MOVE_FIELDS = ("queue_id", "entered_on", "worked_by_id", "version")
+ITEM_FIELDS = tuple(f.attname for f in QueueItem._meta.concrete_fields)
 
 
 def queue_item_close_for_case(*, case: Case) -> int:
@@ -47,41 +52,114 @@ class Placement:
     changed: bool
 
 
-def _open_item(case: Case) -> QueueItem | None:
-    return (
-        QueueItem.objects.select_for_update()
-        .filter(case_id=case.pk, state=QueueItemState.OPEN)
-        .first()
+def queue_items_open(*, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, QueueItem]:
+    """The open items of these cases (at most one each), locked; the caller locked the cases."""
+    items = QueueItem.objects.select_for_update().filter(
+        case_id__in=list(case_ids), state=QueueItemState.OPEN
     )
+    return {item.case_id: item for item in items}
+
+
+def _open_item(case: Case) -> QueueItem | None:
+    return queue_items_open(case_ids=[case.pk]).get(case.pk)
+
+
+def _open_items_of(cases: Sequence[Case]) -> dict[uuid.UUID, QueueItem]:
+    if len(cases) == 1:  # one case (add to a queue, save and route): its own read
+        item = _open_item(cases[0])
+        return {cases[0].pk: item} if item is not None else {}
+    return queue_items_open(case_ids=[case.pk for case in cases])
+
+
+def _new_item(case: Case, queue: Queue, entered_on: dt.datetime) -> QueueItem:
+    """An unsaved open item, every column given (no default is computed per field)."""
+    item = QueueItem(
+        id=uuid.uuid4(),
+        queue_id=queue.pk,
+        case_id=case.pk,
+        state=QueueItemState.OPEN,
+        entered_on=entered_on,
+        worked_by_id=None,
+        closed_at=None,
+        version=1,
+    )
+    item.queue = queue
+    return item
+
+
+def _insert(items: Sequence[QueueItem]) -> None:
+    if items:
+        # A savepoint: losing the race to another transaction must not abort ours.
+        with transaction.atomic():
+            rows_insert(
+                QueueItem, ITEM_FIELDS, [[getattr(i, f) for f in ITEM_FIELDS] for i in items]
+            )
+
+
+def queue_place_many(
+    *,
+    placements: Sequence[tuple[Case, Queue]],
+    open_items: Mapping[uuid.UUID, QueueItem] | None = None,
+) -> list[Placement]:
+    """Put each locked case in its queue, with a few statements for all of them: an open item
+    in another queue moves (new `entered_on`, nobody working on it), a case in no queue gets a
+    new item, a case already in that queue changes nothing. `open_items`: the cases' open items,
+    when the caller has read them (locked) in this transaction. Writes no audit row.
+
+    The new items go in under a savepoint: should an open item of one of the cases appear
+    between the read and the insert (the partial unique index refuses the insert), those cases'
+    items are read again and placed again, moving what appeared.
+    """
+    assert len({case.pk for case, _ in placements}) == len(placements), "each case once"
+    if open_items is None:
+        open_items = _open_items_of([case for case, _ in placements])
+    done: dict[uuid.UUID, Placement] = {}
+    pending = list(placements)
+    last = clock.now()
+
+    def entered_on() -> dt.datetime:
+        nonlocal last
+        last = max(clock.now(), last + dt.timedelta(microseconds=1))
+        return last
+
+    for attempt in range(PLACE_ATTEMPTS):
+        moved: list[QueueItem] = []
+        added: list[QueueItem] = []
+        for case, queue in pending:
+            item = open_items.get(case.pk)
+            if item is None:
+                added.append(_new_item(case, queue, entered_on()))
+            elif item.queue_id == queue.pk:
+                done[case.pk] = Placement(item=item, previous_queue_id=queue.pk, changed=False)
+            else:
+                previous = item.queue_id
+                item.queue = queue
+                item.entered_on = entered_on()
+                item.worked_by = None
+                item.version += 1
+                moved.append(item)
+                done[case.pk] = Placement(item=item, previous_queue_id=previous, changed=True)
+        rows_update(QueueItem, moved, MOVE_FIELDS)
+        try:
+            _insert(added)
+        except IntegrityError:
+            if attempt == PLACE_ATTEMPTS - 1:
+                raise
+            # An open item appeared meanwhile: read those cases' items again and move them.
+            again = {item.case_id for item in added}
+            pending = [(case, queue) for case, queue in pending if case.pk in again]
+            open_items = _open_items_of([case for case, _ in pending])
+            continue
+        for item in added:
+            done[item.case_id] = Placement(item=item, previous_queue_id=None, changed=True)
+        break
+    return [done[case.pk] for case, _ in placements]
 
 
 def queue_place(*, case: Case, queue: Queue) -> Placement:
     """Put the locked `case` in `queue`: move its open item (new `entered_on`, nobody working
     on it) or add one. Already in that queue: nothing changes. Writes no audit row."""
-    last_error: IntegrityError | None = None
-    for _attempt in range(PLACE_ATTEMPTS):
-        item = _open_item(case)
-        now = clock.now()
-        if item is not None:
-            if item.queue_id == queue.pk:
-                return Placement(item=item, previous_queue_id=item.queue_id, changed=False)
-            previous = item.queue_id
-            item.queue = queue
-            item.entered_on = now
-            item.worked_by = None
-            item.version += 1
-            item.save(update_fields=["queue", "entered_on", "worked_by", "version"])
-            return Placement(item=item, previous_queue_id=previous, changed=True)
-        try:
-            # A savepoint: losing the race to another transaction must not abort ours.
-            with transaction.atomic():
-                item = QueueItem.objects.create(case=case, queue=queue, entered_on=now)
-        except IntegrityError as exc:
-            last_error = exc  # an open item appeared meanwhile: go round and move it
-            continue
-        return Placement(item=item, previous_queue_id=None, changed=True)
-    assert last_error is not None
-    raise last_error
+    return queue_place_many(placements=[(case, queue)])[0]
 
 
 def case_queue_changed(

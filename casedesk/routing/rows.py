@@ -1,0 +1,156 @@
+"""Set-wise row writes for routing many cases at once: a statement for many rows.
+
+Routing a chunk of cases writes the same few columns of many rows. Django's `bulk_update`
+builds a CASE expression per row and field, and `bulk_create` builds a model instance per row
+and turns every value through its field; these take plain values and convert them as Django's
+`get_db_prep_save` would (the common kinds directly: plain text, numbers and booleans as they
+are; on SQLite UUIDs as hex, aware datetimes as naive UTC text, JSON as text). On SQLite the
+rows go to `executemany` (one compiled statement, stepped per row); on PostgreSQL, where
+psycopg binds on the client and each statement is parsed and planned, into one statement per
+batch: `INSERT ... VALUES (...), (...)` and `UPDATE ... FROM (VALUES ...)`. Used inside the
+caller's transaction; a constraint violation raises Django's `IntegrityError` as any ORM
+write would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+Convert = Callable[[Any], Any]
+# Field kinds whose plain Python values (str, int, bool, None) the drivers take unchanged.
+_PLAIN_KINDS = {
+    "CharField",
+    "TextField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "BigIntegerField",
+    "BooleanField",
+}
+_PLAIN_TYPES = (str, int, bool)
+_BATCH = 500  # rows per statement on PostgreSQL
+
+
+def _converter(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Convert:
+    """What the driver is given for a value of `field` (see the module's docstring)."""
+    target = getattr(field, "target_field", None) if field.is_relation else field
+    kind = (target or field).get_internal_type()
+    sqlite = db.vendor == "sqlite"
+
+    def prepare(value: Any) -> Any:
+        return field.get_db_prep_save(value, db)
+
+    if kind in _PLAIN_KINDS:
+        return lambda v: v if v is None or type(v) in _PLAIN_TYPES else prepare(v)
+    if kind == "UUIDField":
+        if sqlite:  # stored as 32 hex digits
+            return lambda v: v.hex if type(v) is uuid.UUID else prepare(v)
+        return lambda v: v if v is None or type(v) is uuid.UUID else prepare(v)
+    if kind == "DateTimeField" and db.timezone_name == "UTC":
+
+        def utc(value: Any) -> Any:
+            if type(value) is not dt.datetime or value.tzinfo is None:
+                return prepare(value)
+            if sqlite:  # naive UTC text, as Django's SQLite backend writes it
+                return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+            return value
+
+        return utc
+    if kind == "JSONField" and sqlite and getattr(field, "encoder", None) is None:
+        return json.dumps  # what the field stores: JSON text by the default encoder
+    return prepare
+
+
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
+    """The concrete fields by name or attribute name (`owner_user` or `owner_user_id`)."""
+    by_name = {key: f for f in model._meta.concrete_fields for key in (f.name, f.attname)}
+    unknown = [name for name in names if name not in by_name]
+    assert not unknown, f"{model._meta.label} has no columns {unknown}"
+    return [by_name[name] for name in names]
+
+
+def _prepared(db: BaseDatabaseWrapper, fields: Any, rows: Sequence[Any]) -> list[list[Any]]:
+    convert = [_converter(f, db) for f in fields]
+    return [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows]
+
+
+def _values_list(db: BaseDatabaseWrapper, fields: Any, count: int) -> str:
+    """`(%s::type, ...), (%s, ...), ...`: the first row typed, so that NULLs and text take the
+    columns' types."""
+    first = ", ".join(f"%s::{f.cast_db_type(db)}" for f in fields)
+    other = ", ".join(["%s"] * len(fields))
+    return ", ".join([f"({first})"] + [f"({other})"] * (count - 1))
+
+
+def rows_insert(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT `rows`, each the values of `fields` (such as `case_id`) in that order. Every
+    other column must be an auto-increment key: name the defaults too."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    targets = _fields(model, fields)
+    named = {f.attname for f in targets}
+    missing = [f.attname for f in meta.concrete_fields if f.attname not in named]
+    assert missing in ([], [meta.pk.attname] if meta.pk else []), f"name {missing}"
+    quote = db.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in targets)
+    table = quote(meta.db_table)
+    values = _prepared(db, targets, rows)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            # COPY: psycopg binds on the client, and an INSERT of many rows would be rendered
+            # and parsed value by value. Errors become Django's (IntegrityError ...).
+            sql = f"COPY {table} ({columns}) FROM STDIN"
+            with db.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(targets))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+
+def rows_update(
+    model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]
+) -> None:
+    """UPDATE `fields` of each of the saved `objects` to its value in memory, by primary key.
+    The caller locked the rows (or holds SQLite's write lock) and read them in its transaction,
+    so the values in memory are the rows' values plus the caller's changes."""
+    if not objects:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    targets = _fields(model, fields)
+    names = [pk.attname] + [f.attname for f in targets]
+    values = _prepared(db, [pk, *targets], [[getattr(o, n) for n in names] for o in objects])
+    quote = db.ops.quote_name
+    table = quote(meta.db_table)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            columns = ", ".join(quote(f.column) for f in [pk, *targets])
+            assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in targets)
+            key = quote(pk.column)
+            for start in range(0, len(values), _BATCH):
+                batch = values[start : start + _BATCH]
+                rows = _values_list(db, [pk, *targets], len(batch))
+                cursor.execute(
+                    f"UPDATE {table} SET {assignments} FROM (VALUES {rows}) AS v ({columns}) "
+                    f"WHERE {table}.{key} = v.{key}",
+                    [v for row in batch for v in row],
+                )
+        else:
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",
+                [row[1:] + row[:1] for row in values],
+            )
