@@ -101,12 +101,18 @@ def _database() -> dict[str, Any]:
                     "PRAGMA synchronous=NORMAL;"
                     "PRAGMA foreign_keys=ON;"
                     "PRAGMA busy_timeout=20000;"
-                    "PRAGMA cache_size=-32000;"
+                    "PRAGMA cache_size=-8000;"
                     "PRAGMA temp_store=MEMORY;"
                 ),
             }
         )
         db["TEST"] = {"NAME": str(name.with_name("test_" + name.name))}
+        # Each server thread keeps its connection: opening one (file, pragmas, schema) cost
+        # about 2 ms of CPU, a third of a small request. Its page cache (8 MB, the pragma
+        # above) stays with it, so a worker's threads hold at most 32 MB of pages; the
+        # operating system's file cache serves the rest.
+        db["CONN_MAX_AGE"] = 600
+        db["CONN_HEALTH_CHECKS"] = True
     elif db["ENGINE"] in {
         "django.db.backends.postgresql",
         "django.db.backends.postgresql_psycopg2",

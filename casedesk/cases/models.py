@@ -167,8 +167,12 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
-            models.Index(fields=["owner_user", "state", "-created_at"], name="case_owner_user_idx"),
-            models.Index(fields=["owner_team", "state", "-created_at"], name="case_owner_team_idx"),
+            models.Index(
+                fields=["owner_user", "state", "-created_at", "-id"], name="case_owner_user_idx"
+            ),
+            models.Index(
+                fields=["owner_team", "state", "-created_at", "-id"], name="case_owner_team_idx"
+            ),
             models.Index(fields=["customer_account", "-created_at"], name="case_account_idx"),
             models.Index(fields=["customer_contact", "-created_at"], name="case_contact_idx"),
             models.Index(fields=["subject", "state", "-created_at"], name="case_subject_idx"),

@@ -4,14 +4,23 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 
 from casedesk.directory.choices import Role
 
 
 def display_name(full_name: str, first_name: str, last_name: str, username: str) -> str:
     """How a user is named to others: the full name, else first and last name, else the
-    user name (also for rows read without a model instance)."""
-    return full_name or f"{first_name} {last_name}".strip() or username
+    user name. `display_name_sql` is the same rule in SQL."""
+    return full_name or f"{first_name} {last_name}".strip(" ") or username
+
+
+def display_name_sql(prefix: str = "") -> Coalesce:
+    """`display_name` as a database expression over the user fields at `prefix`."""
+    full = NullIf(F(f"{prefix}full_name"), Value(""))
+    first_last = Trim(Concat(F(f"{prefix}first_name"), Value(" "), F(f"{prefix}last_name")))
+    return Coalesce(full, NullIf(first_last, Value("")), F(f"{prefix}username"))
 
 
 class User(AbstractUser):

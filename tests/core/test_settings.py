@@ -28,6 +28,26 @@ def test_sqlite_connection_uses_wal_normal_sync_and_foreign_keys_when_on_sqlite(
     assert options["timeout"] == 20
 
 
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server thread between requests
+def test_sqlite_connection_outlives_a_request_with_a_bounded_page_cache() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite connections")
+    from django.core.signals import request_finished, request_started
+
+    db = settings.DATABASES["default"]
+    assert db["CONN_MAX_AGE"] and db["CONN_HEALTH_CHECKS"]
+    connection.ensure_connection()
+    before = connection.connection
+    # What the server's handler does around each request (the test client does not).
+    request_started.send(sender=None)
+    request_finished.send(sender=None)
+    assert connection.connection is before
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        pages_or_kib = cursor.fetchone()[0]
+    assert -16000 <= pages_or_kib < 0  # at most 16 MB of pages per connection
+
+
 def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":

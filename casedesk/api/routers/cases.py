@@ -20,7 +20,6 @@ from casedesk.cases.services.common import Ref
 from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
 from casedesk.core.types import LongText, SearchText, Title
-from casedesk.directory.models import display_name
 
 __all__ = ["activity_out", "case_out", "case_row_out", "router"]
 
@@ -178,15 +177,9 @@ def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
     else:  # the "exactly one customer" constraint forbids it
         raise AssertionError(f"case {row['id']} has no customer")
     if row["owner_user_id"] is not None:
-        name = display_name(
-            row["owner_user__full_name"],
-            row["owner_user__first_name"],
-            row["owner_user__last_name"],
-            row["owner_user__username"],
-        )
-        owner = {"type": "user", "id": str(row["owner_user_id"]), "name": name}
+        owner = {"type": "user", "id": str(row["owner_user_id"]), "name": row["owner_name"]}
     elif row["owner_team_id"] is not None:
-        owner = {"type": "team", "id": str(row["owner_team_id"]), "name": row["owner_team__name"]}
+        owner = {"type": "team", "id": str(row["owner_team_id"]), "name": row["owner_name"]}
     else:  # the "exactly one owner" constraint makes this unreachable
         raise AssertionError(f"case {row['id']} has no owner")
     return {
@@ -240,10 +233,12 @@ def audit_out(entry: AuditEntry) -> dict[str, Any]:
 
 @router.get("/cases", response={200: CasePage, **errors()})
 def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, Any]:
+    me = actor(request)
     filters = selectors.CaseFilters(
         state=params.state,
         status=params.status,
         owner_id=params.owner_id,
+        owner_type="user" if params.owner_id == me.pk else None,
         queue_id=params.queue_id,
         customer_id=params.customer_id,
         subject_id=params.subject_id,

@@ -76,6 +76,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         state=state,
         status=cleaned.get("status") or None,
         owner_id=actor(request).pk if mine else None,
+        owner_type="user" if mine else None,
         subject_id=cleaned.get("subject"),
         queue_id=cleaned.get("queue"),
         search=cleaned.get("search") or None,
