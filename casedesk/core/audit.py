@@ -80,25 +80,22 @@ def audit_record_many(
     action: str,
     channel: str,
     entity_type: str,
-    entries: Iterable[tuple[uuid.UUID, Mapping[str, Any], Mapping[str, Any]]],
+    entries: Iterable[tuple[uuid.UUID, Mapping[str, Any]]],
+    details: Mapping[str, Any] | None = None,
 ) -> int:
-    """One audit entry per `(entity_id, changes, details)`, written set-wise (see
-    `casedesk.core.bulk`) at one time and by one actor: for services that write many records
+    """One audit entry per `(entity_id, changes)`, all by one actor at one time with the same
+    `details`, written set-wise (`casedesk.core.bulk`): for services that write many records
     at once. `changes` and `details` must already be JSON values (see `jsonable`)."""
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    at = clock.now()
-    fields = (
-        "at",
-        "actor_id",
-        "action",
-        "channel",
-        "entity_type",
-        "entity_id",
-        "changes",
-        "details",
+    writer = BulkInsert(
+        AuditEntry,
+        ("entity_id", "changes"),
+        constants={
+            "at": clock.now(),
+            "actor_id": getattr(actor, "pk", None) if actor is not None else None,
+            "action": action,
+            "channel": channel,
+            "entity_type": entity_type,
+            "details": dict(details or {}),
+        },
     )
-    writer = BulkInsert(AuditEntry, fields)
-    return writer.write(
-        (at, actor_id, action, channel, entity_type, entity_id, changes, details)
-        for entity_id, changes, details in entries
-    )
+    return writer.write(entries)
