@@ -1,15 +1,13 @@
-"""Set-wise row writes for routing many cases at once: a statement for many rows.
+"""Set-wise updates for routing many cases at once: a statement for many rows.
 
-Routing a chunk of cases writes the same few columns of many rows. Django's `bulk_update`
-builds a CASE expression per row and field, and `bulk_create` builds a model instance per row
-and turns every value through its field; these take plain values and convert them as Django's
-`get_db_prep_save` would (the common kinds directly: plain text, numbers and booleans as they
-are; on SQLite UUIDs as hex, aware datetimes as naive UTC text, JSON as text). On SQLite the
-rows go to `executemany` (one compiled statement, stepped per row); on PostgreSQL, where
-psycopg binds on the client and each statement is parsed and planned, into one statement per
-batch: `INSERT ... VALUES (...), (...)` and `UPDATE ... FROM (VALUES ...)`. Used inside the
-caller's transaction; a constraint violation raises Django's `IntegrityError` as any ORM
-write would.
+Routing a chunk of cases changes the same few columns of many rows (the cases' version and
+modification time, the moved queue items). Django's `bulk_update` builds a CASE expression per
+row and field; this takes the values in memory, converts them as Django's `get_db_prep_save`
+would (the common kinds directly: plain text, numbers and booleans as they are; on SQLite
+UUIDs as hex and aware datetimes as naive UTC text) and writes them on SQLite with one
+`executemany` (one compiled statement, stepped per row), on PostgreSQL, where psycopg binds on
+the client and each statement is parsed and planned, with one `UPDATE ... FROM (VALUES ...)`
+per batch. Inserts go through `casedesk.core.bulk`. Used inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -86,36 +84,6 @@ def _values_list(db: BaseDatabaseWrapper, fields: Any, count: int) -> str:
     first = ", ".join(f"%s::{f.cast_db_type(db)}" for f in fields)
     other = ", ".join(["%s"] * len(fields))
     return ", ".join([f"({first})"] + [f"({other})"] * (count - 1))
-
-
-def rows_insert(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]
-) -> None:
-    """INSERT `rows`, each the values of `fields` (such as `case_id`) in that order. Every
-    other column must be an auto-increment key: name the defaults too."""
-    if not rows:
-        return
-    db = connections[DEFAULT_DB_ALIAS]
-    meta = model._meta
-    targets = _fields(model, fields)
-    named = {f.attname for f in targets}
-    missing = [f.attname for f in meta.concrete_fields if f.attname not in named]
-    assert missing in ([], [meta.pk.attname] if meta.pk else []), f"name {missing}"
-    quote = db.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in targets)
-    table = quote(meta.db_table)
-    values = _prepared(db, targets, rows)
-    with db.cursor() as cursor:
-        if db.vendor == "postgresql":
-            # COPY: psycopg binds on the client, and an INSERT of many rows would be rendered
-            # and parsed value by value. Errors become Django's (IntegrityError ...).
-            sql = f"COPY {table} ({columns}) FROM STDIN"
-            with db.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(targets))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
 
 def rows_update(

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from casedesk.cases.models import Case
@@ -23,13 +23,14 @@ from casedesk.cases.services.assignment import case_owner_apply, require_active
 from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
+from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
 from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import Queue, QueueItem
-from casedesk.routing.rows import rows_insert, rows_update
+from casedesk.routing.rows import rows_update
 from casedesk.routing.selectors import queue_visible
 
 PLACE_ATTEMPTS = 3
@@ -89,10 +90,11 @@ def _new_item(case: Case, queue: Queue, entered_on: dt.datetime) -> QueueItem:
 
 def _insert(items: Sequence[QueueItem]) -> None:
     if items:
-        # A savepoint: losing the race to another transaction must not abort ours.
-        with transaction.atomic():
-            rows_insert(
-                QueueItem, ITEM_FIELDS, [[getattr(i, f) for f in ITEM_FIELDS] for i in items]
+        # A savepoint: losing the race to another transaction must not abort ours. The
+        # driver's unique violation is raised as Django's IntegrityError.
+        with transaction.atomic(), connection.wrap_database_errors:
+            BulkInsert(QueueItem, ITEM_FIELDS).write(
+                [[getattr(i, f) for f in ITEM_FIELDS] for i in items]
             )
 
 

@@ -31,6 +31,7 @@ from casedesk.cases.services.assignment import (
 from casedesk.cases.services.common import case_touch, owner_ref
 from casedesk.cases.services.records import case_update
 from casedesk.core import clock
+from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
@@ -39,7 +40,7 @@ from casedesk.directory.models import Team, User
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem, RoutingRuleSet, RuleItem
-from casedesk.routing.rows import rows_insert, rows_update
+from casedesk.routing.rows import rows_update
 from casedesk.routing.selectors import cases_lock, rule_set_active
 from casedesk.routing.services.items import queue_items_open, queue_place_many
 
@@ -232,6 +233,8 @@ def _apply(
     return records
 
 
+ROUTING = Channel.ROUTING.value
+# The columns `audit_record` writes, each entry with its own changes and details.
 AUDIT_FIELDS = (
     "at",
     "actor_id",
@@ -242,7 +245,6 @@ AUDIT_FIELDS = (
     "changes",
     "details",
 )
-ROUTING = Channel.ROUTING.value
 POST_FIELDS = ("id", "case_id", "text", "author_id", "event", "created_at", "version")
 
 
@@ -265,22 +267,12 @@ def _write_records(records: Sequence[_Record], actor: User | None) -> None:
             "owner": owner_ref(case) if result.owner is not None else None,
         }
         now = clock.now()
-        entries.append(
-            (
-                now,
-                actor_id,
-                "route",
-                Channel.ROUTING.value,
-                "case",
-                case.pk,
-                record.changes,
-                details,
-            )
-        )
+        changes = record.changes
+        entries.append((now, actor_id, "route", ROUTING, "case", case.pk, changes, details))
         event = "routed" if result.routed else "not_routed"
         posts.append((uuid.uuid4(), case.pk, record.text, None, event, now, 1))
-    rows_insert(AuditEntry, AUDIT_FIELDS, entries)
-    rows_insert(Post, POST_FIELDS, posts)
+    BulkInsert(AuditEntry, AUDIT_FIELDS).write(entries)
+    BulkInsert(Post, POST_FIELDS).write(posts)
 
 
 def routing_apply_many(
