@@ -82,6 +82,11 @@ def case_rows(queryset: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
     return queryset.annotate(owner_name=owner_name).values(*CASE_ROW_FIELDS)
 
 
+def case_rows_of(keys: QuerySet[Any, Any]) -> QuerySet[Case, dict[str, Any]]:
+    """The rows of the cases whose ids `keys` selects (a page's keys: `paginate(read=)`)."""
+    return case_rows(case_queryset().filter(pk__in=keys))
+
+
 def case_row(case: Case) -> dict[str, Any]:
     """A case already in memory (read with `case_queryset`) as the same row."""
     row: dict[str, Any] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -110,8 +110,16 @@ def paginate(
     limit: int | None = None,
     cursor: str | None = None,
     scope: str = "",
+    read: Callable[[QuerySet[Any, Any]], QuerySet[Any, Any]] | None = None,
 ) -> Page[T]:
-    """Return one page of `queryset` in `order`; `scope` ties a cursor to its list."""
+    """Return one page of `queryset` in `order`; `scope` ties a cursor to its list.
+
+    With `read`, the page is chosen first on the primary keys alone and then read in full:
+    `read` gets the query of the page's keys (`values("pk")`, sliced) and returns the query
+    of the rows to answer; both run as one statement. A database that must sort the matching
+    rows (a search) otherwise builds every wide row, joins and subqueries included, before it
+    keeps a page of them.
+    """
     size = DEFAULT_LIMIT if limit is None else limit
     if not 1 <= size <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", details={"limit": size})
@@ -119,7 +127,11 @@ def paginate(
     qs = queryset.order_by(*order)
     if cursor:
         qs = qs.filter(_after(order, decode_cursor(scope, cursor, len(order))))
-    rows = list(qs[: size + 1])
+    if read is None:
+        rows = list(qs[: size + 1])
+    else:
+        keys = qs.values("pk")[: size + 1]
+        rows = list(read(keys).order_by(*order))
     has_more = len(rows) > size
     rows = rows[:size]
     next_cursor = None

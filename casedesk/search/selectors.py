@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from casedesk.cases.choices import Status
@@ -143,20 +143,35 @@ def case_matches(
         return [(int(number), float(rank)) for number, rank in cursor.fetchall()]
 
 
-def _match_condition(terms: Sequence[str]) -> RawSQL:
-    """True for a case row whose indexed text has every term (checked row by row)."""
-    table = connection.ops.quote_name(Case._meta.db_table)
-    if connection.vendor == "sqlite":
+class _IndexProbe(Expression):
+    """True for a case row whose indexed text has every term: the index is probed with the
+    row's own number. The column is compiled by the query, so the probe stays tied to its row
+    however the query is nested (a page's keys inside the statement that reads the page)."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        super().__init__(output_field=BooleanField())
+        self.terms = list(terms)
+        self.number: Any = F("number")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.number]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.number,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        number, number_params = compiler.compile(self.number)
+        if connection.vendor == "sqlite":
+            sql = (
+                "EXISTS (SELECT 1 FROM search_case_fts WHERE search_case_fts MATCH %s"
+                f" AND search_case_fts.rowid = {number})"
+            )
+            return sql, [fts_expression(self.terms, Narrowing()), *number_params]
         sql = (
-            "EXISTS (SELECT 1 FROM search_case_fts WHERE search_case_fts MATCH %s"
-            f" AND search_case_fts.rowid = {table}.number)"
+            f"EXISTS (SELECT 1 FROM search_case_doc d WHERE d.number = {number}"
+            " AND d.document @@ plainto_tsquery('simple', %s))"
         )
-        return RawSQL(sql, [fts_expression(terms, Narrowing())], output_field=BooleanField())
-    sql = (
-        "EXISTS (SELECT 1 FROM search_case_doc d WHERE d.number = "
-        f"{table}.number AND d.document @@ plainto_tsquery('simple', %s))"
-    )
-    return RawSQL(sql, [" ".join(terms)], output_field=BooleanField())
+        return sql, [*number_params, " ".join(self.terms)]
 
 
 def case_search_filter(
@@ -180,23 +195,22 @@ def case_search_filter(
     if not terms:
         return qs.filter(by_number) if ticket is not None else qs.none()
     if selective:
-        return qs.filter(by_number | Q(_match_condition(terms)))
-    return qs.filter(by_number | Q(_newest_matches(terms, narrowing, LIST_CAP)))
+        return qs.filter(by_number | Q(_IndexProbe(terms)))
+    return qs.filter(by_number | Q(number__in=_newest_matches(terms, narrowing, LIST_CAP)))
 
 
 def _newest_matches(terms: Sequence[str], narrowing: Narrowing, cap: int) -> RawSQL:
-    """True for a case among the newest `cap` (by number) whose text has every term, narrowed
-    in the index: a subquery the list runs once, inside its own statement."""
-    table = connection.ops.quote_name(Case._meta.db_table)
+    """The numbers of the newest `cap` cases whose text has every term, narrowed in the index:
+    a subquery the list runs once, inside its own statement."""
     if connection.vendor == "sqlite":
         sql = (
-            f"{table}.number IN (SELECT rowid FROM search_case_fts"
-            " WHERE search_case_fts MATCH %s ORDER BY rowid DESC LIMIT %s)"
+            "SELECT rowid FROM search_case_fts WHERE search_case_fts MATCH %s"
+            " ORDER BY rowid DESC LIMIT %s"
         )
-        return RawSQL(sql, [fts_expression(terms, narrowing), cap], output_field=BooleanField())
+        return RawSQL(sql, [fts_expression(terms, narrowing), cap])
     where, params = _pg_filters(narrowing)
     sql = (
-        f"{table}.number IN (SELECT number FROM search_case_doc"
-        f" WHERE document @@ plainto_tsquery('simple', %s){where} ORDER BY number DESC LIMIT %s)"
+        "SELECT number FROM search_case_doc"
+        f" WHERE document @@ plainto_tsquery('simple', %s){where} ORDER BY number DESC LIMIT %s"
     )
-    return RawSQL(sql, [" ".join(terms), *params, cap], output_field=BooleanField())
+    return RawSQL(sql, [" ".join(terms), *params, cap])

@@ -247,11 +247,12 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
     )
     scope = "cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     page = paginate(
-        selectors.case_rows(selectors.case_list(filters)),
+        selectors.case_list(filters),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=scope,
+        read=selectors.case_rows_of,
     )
     return page_body(page, case_row_out)
 
@@ -324,11 +325,12 @@ def case_children(
 ) -> dict[str, Any]:
     selectors.case_get(case_id=case_id)
     page = paginate(
-        selectors.case_rows(selectors.case_list(selectors.CaseFilters(parent_id=case_id))),
+        selectors.case_list(selectors.CaseFilters(parent_id=case_id)),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=f"children:{case_id}",
+        read=selectors.case_rows_of,
     )
     return page_body(page, case_row_out)
 
