@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from casedesk.api import errors
 from casedesk.api.auth import BearerAuth
+from casedesk.api.renderers import JsonRenderer
 from casedesk.api.routers import (
     activities,
     auth,
@@ -32,6 +33,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    renderer=JsonRenderer(),
 )
 errors.install(api)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +22,23 @@ from casedesk.search.selectors import Narrowing, case_search_filter
 CASE_RELATED = ("customer_account", "customer_contact", "owner_user", "owner_team")
 
 
-def case_queryset() -> QuerySet[Case]:
+# Building a query of cases with its joins and subqueries cost more CPU than compiling and
+# running it (about 4 ms against 2 for one case). The bases are built once per process and
+# every read starts from a clone of one; a base itself is never evaluated, so it holds no
+# rows and no connection, and clones share nothing a request changes.
+
+
+@functools.cache
+def _case_base() -> QuerySet[Case]:
     open_item = QueueItem.objects.filter(case=OuterRef("pk"), state=QueueItemState.OPEN)
     return Case.objects.select_related(*CASE_RELATED).annotate(
         current_queue_id=Subquery(open_item.values("queue_id")[:1], output_field=UUIDField())
     )
+
+
+def case_queryset() -> QuerySet[Case]:
+    """Cases with what a case page and an answer show: customer, owner, current queue."""
+    return _case_base().all()
 
 
 # A case as lists show it, read as plain rows: no model instances for the case, its customer
@@ -82,9 +95,14 @@ def case_rows(queryset: QuerySet[Case]) -> QuerySet[Case, dict[str, Any]]:
     return queryset.annotate(owner_name=owner_name).values(*CASE_ROW_FIELDS)
 
 
+@functools.cache
+def _rows_base() -> QuerySet[Case, dict[str, Any]]:
+    return case_rows(_case_base())
+
+
 def case_rows_of(keys: QuerySet[Any, Any]) -> QuerySet[Case, dict[str, Any]]:
     """The rows of the cases whose ids `keys` selects (a page's keys: `paginate(read=)`)."""
-    return case_rows(case_queryset().filter(pk__in=keys))
+    return _rows_base().filter(pk__in=keys)
 
 
 def case_row(case: Case) -> dict[str, Any]:
@@ -111,7 +129,7 @@ def case_get(*, case_id: uuid.UUID) -> Case:
 
 def case_get_row(*, case_id: uuid.UUID) -> dict[str, Any]:
     """`case_get` as a row of `CASE_ROW_FIELDS` (answers that only show the case)."""
-    found = list(case_rows(case_queryset().filter(id=case_id))[:1])
+    found = list(_rows_base().filter(id=case_id)[:1])
     if not found:
         raise NotFound("No such case.")
     return found[0]
