@@ -36,10 +36,11 @@ def next_ticket() -> tuple[int, str]:
 
 
 def resolve_customer(ref: Ref, field: str = "customer") -> Account | Contact:
-    if ref.type == "account":
-        found: Account | Contact | None = Account.objects.filter(id=ref.id).first()
+    found: Account | Contact | None
+    if ref.type == "account":  # a slice, not `.first()`: the id is unique, no ORDER BY
+        found = next(iter(Account.objects.filter(id=ref.id)[:1]), None)
     elif ref.type == "contact":
-        found = Contact.objects.filter(id=ref.id).first()
+        found = next(iter(Contact.objects.filter(id=ref.id)[:1]), None)
     else:
         raise ValidationFailed({f"{field}.type": "must be account or contact"})
     if found is None:
