@@ -330,7 +330,7 @@ def test_a_ticket_number_taken_while_writing_keeps_earlier_batches_only(
     admin: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     imports.cases_import(actor=admin, rows=[row(acme, ticket_number="HD-9")], channel="cli")
-    monkeypatch.setattr(imports, "_check_references", lambda rows: [])  # as if taken later
+    monkeypatch.setattr(imports, "check_references", lambda rows: [])  # as if taken later
     error = refusal(
         admin, [row(acme, title="Prima"), row(acme, ticket_number="HD-9")], batch_size=1
     )
