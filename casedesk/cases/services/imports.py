@@ -13,6 +13,7 @@ import gc
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, ValidationFailed
 from casedesk.directory.models import User
-from casedesk.search.documents import CaseDocument, case_document, insert_documents
+from casedesk.search.documents import CaseDocument, case_texts, insert_documents
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -208,7 +209,33 @@ def _changes(r: CheckedRow, owner_type: str, owner_id: Any) -> dict[str, list[An
     return {key: [None, value] for key, value in snapshot.items() if value is not None}
 
 
-def _write(*, actor: User, rows: list[CheckedRow], channel: str) -> list[ImportedCase]:
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """What writing a row costs in Python and does not depend on its case number: the indexed
+    text of its search document and its audit changes."""
+
+    texts: tuple[str, str, str]
+    changes: dict[str, list[Any]]
+
+
+def _owner(r: CheckedRow, actor_id: Any) -> tuple[str, Any]:
+    return (r.owner_type, r.owner_id) if r.owner_type and r.owner_id else ("user", actor_id)
+
+
+def _prepare(rows: list[CheckedRow], actor_id: Any) -> list[_Prepared]:
+    """Plain Python, no database: may run in a thread while the previous batch is written."""
+    return [
+        _Prepared(
+            texts=case_texts(title=r.title, description=r.description, resolution=r.resolution),
+            changes=_changes(r, *_owner(r, actor_id)),
+        )
+        for r in rows
+    ]
+
+
+def _write(
+    *, actor: User, rows: list[CheckedRow], prepared: list[_Prepared], channel: str
+) -> list[ImportedCase]:
     """Write one batch of checked rows, in the caller's transaction. The rows of each table
     are generated while they are written (`BulkInsert` streams them)."""
     given = [r.ticket_number for r in rows if r.ticket_number is not None]
@@ -226,29 +253,23 @@ def _write(*, actor: User, rows: list[CheckedRow], channel: str) -> list[Importe
         )
         for r, number, t in zip(rows, numbers, _tickets(numbers), strict=True)
     ]
-    owners: list[tuple[str, Any]] = [
-        (r.owner_type, r.owner_id) if r.owner_type and r.owner_id else ("user", actor.pk)
-        for r in rows
+    pairs = [(r, case, _owner(r, actor.pk)) for r, case in zip(rows, out, strict=True)]
+    docs = [
+        CaseDocument(
+            number=case.number,
+            case_id=case.id,
+            state=r.state,
+            status=r.status,
+            subject_id=r.subject_id,
+            title=ready.texts[0],
+            resolution=ready.texts[1],
+            description=ready.texts[2],
+        )
+        for r, case, ready in zip(rows, out, prepared, strict=True)
     ]
-    pairs = list(zip(rows, out, owners, strict=True))
-    docs: list[CaseDocument] = []
 
     def case_rows() -> Iterator[tuple[Any, ...]]:
         for r, case, (owner_type, owner_id) in pairs:
-            # The search document's text pipeline runs here: on PostgreSQL, while the server
-            # indexes the case rows already sent (COPY streams them).
-            docs.append(
-                case_document(
-                    number=case.number,
-                    case_id=case.id,
-                    state=r.state,
-                    status=r.status,
-                    subject_id=r.subject_id,
-                    title=r.title,
-                    description=r.description,
-                    resolution=r.resolution,
-                )
-            )
             yield (
                 case.id,
                 case.number,
@@ -296,7 +317,7 @@ def _write(*, actor: User, rows: list[CheckedRow], channel: str) -> list[Importe
         action="create",
         channel=channel,
         entity_type="case",
-        entries=((case.id, _changes(r, *owner)) for r, case, owner in pairs),
+        entries=((case.id, ready.changes) for case, ready in zip(out, prepared, strict=True)),
         details=IMPORTED,
     )
     insert_documents(connection, docs)
@@ -388,19 +409,46 @@ def _import(
             close_batch()
     close_batch()
     result.skipped = sorted(problems, key=lambda p: p.row)
-    for start in range(0, len(checked), batch_size):
-        chunk = checked[start : start + batch_size]
-        try:
-            with transaction.atomic():
-                result.cases.extend(_write(actor=actor, rows=chunk, channel=channel))
-        except ValidationFailed as exc:  # a ticket number taken since the check
-            exc.details["imported"] = len(result.cases)
-            raise
-        except IntegrityError as exc:  # a record the rows name changed since the check
-            raise ValidationFailed(
-                {f"rows.{chunk[0].index}": "conflicts with a change made while importing"},
-                f"Rows {chunk[0].index} to {chunk[-1].index} conflict with a change made"
-                " while importing; the rows before them were imported.",
-                details={"row": chunk[0].index, "imported": len(result.cases)},
-            ) from exc
+    chunks = [checked[start : start + batch_size] for start in range(0, len(checked), batch_size)]
+    # On PostgreSQL the next batch's text pipeline and audit changes are prepared in a thread
+    # while this one is written: the client mostly waits for the server there (COPY, commit).
+    # Not on SQLite, whose engine runs in this process and releases the interpreter lock for
+    # every row it inserts: two threads would take turns row by row.
+    ahead = ThreadPoolExecutor(max_workers=1) if connection.vendor == "postgresql" else None
+    try:
+        upcoming = ahead.submit(_prepare, chunks[0], actor.pk) if ahead and chunks else None
+        for k, chunk in enumerate(chunks):
+            prepared = upcoming.result() if upcoming else _prepare(chunk, actor.pk)
+            if ahead and k + 1 < len(chunks):
+                upcoming = ahead.submit(_prepare, chunks[k + 1], actor.pk)
+            _write_batch(
+                actor=actor, chunk=chunk, prepared=prepared, channel=channel, result=result
+            )
+    finally:
+        if ahead:
+            ahead.shutdown(wait=True, cancel_futures=True)
     return result
+
+
+def _write_batch(
+    *,
+    actor: User,
+    chunk: list[CheckedRow],
+    prepared: list[_Prepared],
+    channel: str,
+    result: CasesImported,
+) -> None:
+    """One batch in its own transaction; a refusal says how many cases were imported."""
+    try:
+        with transaction.atomic():
+            result.cases.extend(_write(actor=actor, rows=chunk, prepared=prepared, channel=channel))
+    except ValidationFailed as exc:  # a ticket number taken since the check
+        exc.details["imported"] = len(result.cases)
+        raise
+    except IntegrityError as exc:  # a record the rows name changed since the check
+        raise ValidationFailed(
+            {f"rows.{chunk[0].index}": "conflicts with a change made while importing"},
+            f"Rows {chunk[0].index} to {chunk[-1].index} conflict with a change made"
+            " while importing; the rows before them were imported.",
+            details={"row": chunk[0].index, "imported": len(result.cases)},
+        ) from exc
