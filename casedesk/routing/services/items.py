@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -35,7 +36,17 @@ from casedesk.routing.selectors import queue_visible
 
 PLACE_ATTEMPTS = 3
 MOVE_FIELDS = ("queue_id", "entered_on", "worked_by_id", "version")
-ITEM_FIELDS = tuple(f.attname for f in QueueItem._meta.concrete_fields)
+ITEM_FIELDS = (
+    "id",
+    "queue_id",
+    "case_id",
+    "state",
+    "entered_on",
+    "worked_by_id",
+    "closed_at",
+    "version",
+)
+OPEN = QueueItemState.OPEN.value
 
 
 def queue_item_close_for_case(*, case: Case) -> int:
@@ -51,6 +62,17 @@ class Placement:
     item: QueueItem
     previous_queue_id: uuid.UUID | None
     changed: bool
+
+
+class Placed(NamedTuple):
+    """Where `queue_place_many` put one case: the queue it was in (None: none), whether
+    anything changed, and its open item: the one it had (moved or kept), or else the values of
+    the new one (`ITEM_FIELDS`), which many cases at once need no model instance for."""
+
+    previous_queue_id: uuid.UUID | None
+    changed: bool
+    item: QueueItem | None
+    new: tuple[Any, ...] | None
 
 
 def queue_items_open(*, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, QueueItem]:
@@ -72,41 +94,25 @@ def _open_items_of(cases: Sequence[Case]) -> dict[uuid.UUID, QueueItem]:
     return queue_items_open(case_ids=[case.pk for case in cases])
 
 
-def _new_item(case: Case, queue: Queue, entered_on: dt.datetime) -> QueueItem:
-    """An unsaved open item, every column given (no default is computed per field)."""
-    item = QueueItem(
-        id=uuid.uuid4(),
-        queue_id=queue.pk,
-        case_id=case.pk,
-        state=QueueItemState.OPEN,
-        entered_on=entered_on,
-        worked_by_id=None,
-        closed_at=None,
-        version=1,
-    )
-    item.queue = queue
-    return item
-
-
-def _insert(items: Sequence[QueueItem]) -> None:
-    if items:
+def _insert(rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
         # A savepoint: losing the race to another transaction must not abort ours. The
         # driver's unique violation is raised as Django's IntegrityError.
         with transaction.atomic(), connection.wrap_database_errors:
-            BulkInsert(QueueItem, ITEM_FIELDS).write(
-                [[getattr(i, f) for f in ITEM_FIELDS] for i in items]
-            )
+            BulkInsert(QueueItem, ITEM_FIELDS).write(rows)
 
 
 def queue_place_many(
     *,
     placements: Sequence[tuple[Case, Queue]],
     open_items: Mapping[uuid.UUID, QueueItem] | None = None,
-) -> list[Placement]:
+) -> list[Placed]:
     """Put each locked case in its queue, with a few statements for all of them: an open item
     in another queue moves (new `entered_on`, nobody working on it), a case in no queue gets a
     new item, a case already in that queue changes nothing. `open_items`: the cases' open items,
-    when the caller has read them (locked) in this transaction. Writes no audit row.
+    when the caller has read them (locked) in this transaction. Writes no audit row. The cases
+    placed enter their queues in the order given (strictly increasing `entered_on`), so that a
+    queue lists them in that order.
 
     The new items go in under a savepoint: should an open item of one of the cases appear
     between the read and the insert (the partial unique index refuses the insert), those cases'
@@ -115,7 +121,7 @@ def queue_place_many(
     assert len({case.pk for case, _ in placements}) == len(placements), "each case once"
     if open_items is None:
         open_items = _open_items_of([case for case, _ in placements])
-    done: dict[uuid.UUID, Placement] = {}
+    done: dict[uuid.UUID, Placed] = {}
     pending = list(placements)
     last = clock.now()
 
@@ -126,13 +132,14 @@ def queue_place_many(
 
     for attempt in range(PLACE_ATTEMPTS):
         moved: list[QueueItem] = []
-        added: list[QueueItem] = []
+        added: list[tuple[Any, ...]] = []
         for case, queue in pending:
             item = open_items.get(case.pk)
             if item is None:
-                added.append(_new_item(case, queue, entered_on()))
+                # The values of ITEM_FIELDS: an open item that nobody works on.
+                added.append((uuid.uuid4(), queue.pk, case.pk, OPEN, entered_on(), None, None, 1))
             elif item.queue_id == queue.pk:
-                done[case.pk] = Placement(item=item, previous_queue_id=queue.pk, changed=False)
+                done[case.pk] = Placed(queue.pk, False, item, None)
             else:
                 previous = item.queue_id
                 item.queue = queue
@@ -140,7 +147,7 @@ def queue_place_many(
                 item.worked_by = None
                 item.version += 1
                 moved.append(item)
-                done[case.pk] = Placement(item=item, previous_queue_id=previous, changed=True)
+                done[case.pk] = Placed(previous, True, item, None)
         rows_update(QueueItem, moved, MOVE_FIELDS)
         try:
             _insert(added)
@@ -148,12 +155,12 @@ def queue_place_many(
             if attempt == PLACE_ATTEMPTS - 1:
                 raise
             # An open item appeared meanwhile: read those cases' items again and move them.
-            again = {item.case_id for item in added}
+            again = {row[2] for row in added}
             pending = [(case, queue) for case, queue in pending if case.pk in again]
             open_items = _open_items_of([case for case, _ in pending])
             continue
-        for item in added:
-            done[item.case_id] = Placement(item=item, previous_queue_id=None, changed=True)
+        for row in added:
+            done[row[2]] = Placed(None, True, None, row)
         break
     return [done[case.pk] for case, _ in placements]
 
@@ -161,7 +168,13 @@ def queue_place_many(
 def queue_place(*, case: Case, queue: Queue) -> Placement:
     """Put the locked `case` in `queue`: move its open item (new `entered_on`, nobody working
     on it) or add one. Already in that queue: nothing changes. Writes no audit row."""
-    return queue_place_many(placements=[(case, queue)])[0]
+    placed = queue_place_many(placements=[(case, queue)])[0]
+    item = placed.item
+    if item is None:
+        assert placed.new is not None
+        item = QueueItem(**dict(zip(ITEM_FIELDS, placed.new, strict=True)))
+        item.queue = queue
+    return Placement(item=item, previous_queue_id=placed.previous_queue_id, changed=placed.changed)
 
 
 def case_queue_changed(

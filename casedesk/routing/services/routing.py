@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
@@ -143,8 +143,7 @@ def _case_columns(fields: Collection[str]) -> tuple[list[str], list[str]]:
     return [c for c in columns if c not in related], related
 
 
-@dataclass(frozen=True)
-class _Record:
+class _Record(NamedTuple):
     """What routing one case writes to its audit (`changes`: JSON values) and timeline."""
 
     result: RouteResult
