@@ -281,10 +281,10 @@ def test_bulk_route_records_why_when_no_set_is_active(manager_api: Api, new_case
         assert version(case) == case["version"]
 
 
-def test_bulk_route_costs_the_same_statements_for_ten_cases_as_for_two(
+def test_bulk_route_costs_the_same_statements_for_ten_cases_as_for_two_decided_alike(
     manager_api: Api, new_case: NewCase, active_set: dict[str, Any]
 ) -> None:
-    two = [new_case(priority="high") for _ in range(2)]
+    two = [new_case(priority="high"), new_case(priority="low")]
     ten = [new_case(priority="high" if i % 2 else "low") for i in range(10)]
     counts = []
     for cases in (two, ten):

@@ -31,11 +31,11 @@ from casedesk.cases.services.assignment import (
 from casedesk.cases.services.common import case_touch, owner_ref
 from casedesk.cases.services.records import case_update
 from casedesk.core import clock
+from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
-from casedesk.core.models import AuditEntry
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueItemState
@@ -233,45 +233,49 @@ def _apply(
 
 
 ROUTING = Channel.ROUTING.value
-# The columns `audit_record` writes, each entry with its own changes and details.
-AUDIT_FIELDS = (
-    "at",
-    "actor_id",
-    "action",
-    "channel",
-    "entity_type",
-    "entity_id",
-    "changes",
-    "details",
-)
-POST_FIELDS = ("id", "case_id", "text", "author_id", "event", "created_at", "version")
+
+
+def _details(result: RouteResult) -> dict[str, Any]:
+    """The decision's audit details. They depend on the decision only (the owner routed to is
+    the case's owner afterwards), so every case decided alike shares them."""
+    rule_set, item, owner = result.rule_set, result.rule_item, result.owner
+    return {
+        "routed": result.routed,
+        "reason": result.reason,
+        "rule_set_id": _id(rule_set.pk) if rule_set else None,
+        "rule_set_name": rule_set.name if rule_set else None,
+        "rule_item": item.name if item else None,
+        "queue_id": _id(result.queue_id),
+        "owner": owner_ref(result.case) if owner is not None else None,
+    }
 
 
 def _write_records(records: Sequence[_Record], actor: User | None) -> None:
-    """Each decision on its case's audit (action `route`, channel `routing`: the row that
-    `audit_record` writes) and timeline (the post that `system_post` writes)."""
-    actor_id = actor.pk if actor is not None else None
-    entries: list[tuple[Any, ...]] = []
-    posts: list[tuple[Any, ...]] = []
+    """Each decision on its case's audit (action `route`, channel `routing`) and timeline (the
+    post that `system_post` writes): one audit insert per kind of decision, whose details are
+    given once, and one insert of all the posts."""
+    alike: dict[tuple[Any, ...], list[_Record]] = {}
     for record in records:
-        result, case = record.result, record.result.case
-        rule_set, item = result.rule_set, result.rule_item
-        details = {
-            "routed": result.routed,
-            "reason": result.reason,
-            "rule_set_id": _id(rule_set.pk) if rule_set else None,
-            "rule_set_name": rule_set.name if rule_set else None,
-            "rule_item": item.name if item else None,
-            "queue_id": _id(result.queue_id),
-            "owner": owner_ref(case) if result.owner is not None else None,
-        }
-        now = clock.now()
-        changes = record.changes
-        entries.append((now, actor_id, "route", ROUTING, "case", case.pk, changes, details))
-        event = "routed" if result.routed else "not_routed"
-        posts.append((uuid.uuid4(), case.pk, record.text, None, event, now, 1))
-    BulkInsert(AuditEntry, AUDIT_FIELDS).write(entries)
-    BulkInsert(Post, POST_FIELDS).write(posts)
+        result = record.result
+        key = (result.reason, result.rule_item.pk if result.rule_item else None)
+        alike.setdefault(key, []).append(record)
+    for group in alike.values():
+        audit_record_many(
+            actor=actor,
+            action="route",
+            channel=ROUTING,
+            entity_type="case",
+            entries=[(record.result.case.pk, record.changes) for record in group],
+            details=_details(group[0].result),
+        )
+    posts = BulkInsert(
+        Post,
+        ("case_id", "text", "event"),
+        constants={"author_id": None, "created_at": clock.now()},
+    )
+    posts.write(
+        (r.result.case.pk, r.text, "routed" if r.result.routed else "not_routed") for r in records
+    )
 
 
 def routing_apply_many(
