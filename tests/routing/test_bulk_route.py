@@ -292,3 +292,47 @@ def test_bulk_route_costs_the_same_statements_for_ten_cases_as_for_two_decided_a
             bulk(manager_api, cases)
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_bulk_route_reads_names_and_current_queues_with_the_chunk_not_per_case(
+    manager_api: Api,
+    agent_api: Api,
+    new_case: NewCase,
+    tier1: dict[str, Any],
+    tier2: dict[str, Any],
+) -> None:
+    body = {
+        "name": "By names",
+        "items": [
+            {
+                "name": "Queued Acme",
+                "conditions": [
+                    {"field": "customer.name", "op": "contains", "value": "acme"},
+                    {"field": "queue_id", "op": "eq", "value": tier1["id"]},
+                ],
+                "route_to": {"queue_id": tier2["id"]},
+            },
+            {
+                "name": "Anna's",
+                "conditions": [{"field": "owner.name", "op": "eq", "value": "Anna Agente"}],
+                "route_to": {"queue_id": tier1["id"]},
+            },
+        ],
+    }
+    rule_set = manager_api.post(SETS, body).json()
+    assert manager_api.post(f"{SETS}/{rule_set['id']}/activate").status_code == 200
+    counts = []
+    for size in (2, 6):
+        queued = [new_case() for _ in range(size // 2)]
+        for case in queued:
+            manager_api.post(f"/api/v1/cases/{case['id']}/queue", {"queue_id": tier1["id"]})
+        fresh = [new_case() for _ in range(size // 2)]
+        with CaptureQueriesContext(connection) as queries:
+            results = bulk(manager_api, queued + fresh)
+        counts.append(len(queries))
+        assert [r["rule_item"] for r in results] == ["Queued Acme"] * len(queued) + [
+            "Anna's"
+        ] * len(fresh)
+        assert all(str(open_items(c)[0].queue_id) == tier2["id"] for c in queued)
+        assert all(str(open_items(c)[0].queue_id) == tier1["id"] for c in fresh)
+    assert counts[0] == counts[1], counts
