@@ -26,29 +26,6 @@ def tier2(new_queue: NewQueue) -> dict[str, Any]:
     return new_queue("Tier 2", "private")
 
 
-@pytest.fixture
-def active_set(manager_api: Api, manager: Any, tier2: dict[str, Any]) -> dict[str, Any]:
-    """High priority → Tier 2; anything about invoices → the manager; nothing else matches."""
-    body = {
-        "name": "Standard",
-        "items": [
-            {
-                "name": "Urgent",
-                "conditions": [{"field": "priority", "op": "eq", "value": "high"}],
-                "route_to": {"queue_id": tier2["id"]},
-            },
-            {
-                "name": "Invoices",
-                "conditions": [{"field": "title", "op": "contains", "value": "fattura"}],
-                "route_to": {"owner": {"type": "user", "id": str(manager.id)}},
-            },
-        ],
-    }
-    rule_set = manager_api.post(SETS, body).json()
-    assert manager_api.post(f"{SETS}/{rule_set['id']}/activate").status_code == 200
-    return rule_set
-
-
 def route(api: Api, case: dict[str, Any], body: Any = None, **kw: Any) -> Any:
     path = f"/api/v1/cases/{case['id']}/route"
     return api.post(path, raw="", **kw) if body is None else api.post(path, body, **kw)
