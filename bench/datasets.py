@@ -86,8 +86,8 @@ def generator_available() -> bool:
 
 def cache_key() -> str:
     """Changes with what shapes the data: the generator and its vocabulary. Later migrations
-    are applied to each copy, so they do not invalidate a data set (a million cases take an
-    hour to build here)."""
+    are applied to each copy, so they do not invalidate a data set (a million cases take several
+    minutes to build here)."""
     digest = hashlib.sha1()
     files = [BENCH / "generate.py", BENCH / "vocabulary.py"]
     for path in files:
@@ -129,7 +129,10 @@ def _populate(env: dict[str, str], cases: int) -> dict[str, Any]:
         )
         if done.returncode != 0:
             raise RuntimeError(f"bench.generate failed: {done.stderr[-3000:]}")
-        info["loader"] = "bench/generate.py (executemany / COPY, 5,000 cases a transaction)"
+        info["loader"] = (
+            "bench/generate.py (executemany / COPY, 5,000 cases a transaction,"
+            " secondary indexes built after the load)"
+        )
         customers_done, cases_done = _phase_seconds(done.stderr)
         if customers_done is not None and cases_done is not None and cases_done > customers_done:
             # Whole seconds only: the case phase of the generator, customers excluded.

@@ -1,24 +1,42 @@
-"""Generate a large casedesk database for the search benchmark, through bulk paths.
+"""Generate a large casedesk database for the benchmark, through bulk paths.
 
     DATABASE_URL=... CASEDESK_DATA_DIR=... python -m bench.generate --cases 1000000
 
-Loads accounts, contacts, a subject tree and cases with Italian and English text drawn from a
-Zipf-like vocabulary (bench/vocabulary.py); about 60% of the cases are resolved with a
-resolution activity, 5% cancelled. The search indexes are filled in the same transactions as
-the rows, with the product's own document builder (casedesk/search/documents.py). Appends to
-the database it is given (numbers continue after the last case).
+For N cases: N / 10 customers (two fifths accounts, the rest contacts, half of them at an
+account), a subject tree, and N cases with Italian and English text drawn from a Zipf-like
+vocabulary (bench/vocabulary.py): about 60% resolved with a resolution activity, 5% cancelled,
+the rest active. Every case has one to four phone calls, e-mails, tasks and appointments, so
+there are about three activities per case (3,000,000 at a million cases); the activities of
+closed cases are closed, and resolved cases billed their completed work (the totals `casedesk
+check` verifies). The search indexes are filled in the same transactions as the rows,
+with the product's own document builder (casedesk/search/documents.py).
+
+Loading is the engine's bulk path: rows are built as tuples (no model instances) and written
+with one executemany (SQLite) or COPY (PostgreSQL) per table and batch. The secondary indexes
+of the case, activity and search tables are dropped first and built once at the end, as a
+database restore does; on PostgreSQL the foreign-key triggers are off during the load (the
+generator writes consistent rows) and commits are asynchronous. A progress bar goes to stderr.
+Appends to the database it is given (numbers continue after the last case).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+ACTIVITY_TYPES = ("phone_call", "phone_call", "email", "email", "task", "appointment")
+# Activities besides the resolution: 2.4 a case on average, so with the resolutions of 60% of
+# the cases there are three a case.
+ACTIVITY_COUNTS = (1, 2, 2, 3, 4)
+TEXT_POOL = 20_000
 
 
 def _setup() -> None:
@@ -28,32 +46,175 @@ def _setup() -> None:
     django.setup()
 
 
+class Table:
+    """Bulk rows of one model's table: values by column name, defaults from the model, written
+    with executemany (SQLite) or COPY (PostgreSQL) in the caller's transaction."""
+
+    def __init__(self, connection: Any, model: Any):
+        from django.db import models
+
+        self.connection = connection
+        self.fields = list(model._meta.concrete_fields)
+        self.names = [f.attname for f in self.fields]
+        self.defaults = {
+            f.attname: _plain(f.get_default()) if f.has_default() else None for f in self.fields
+        }
+        ops = connection.ops
+        sqlite = connection.vendor == "sqlite"
+        self.convert: list[Callable[[Any], Any] | None] = []
+        for f in self.fields:
+            target = f.target_field if f.is_relation else f
+            if sqlite and isinstance(target, models.UUIDField):
+                self.convert.append(_hex)
+            elif sqlite and isinstance(target, models.DateTimeField):
+                self.convert.append(ops.adapt_datetimefield_value)
+            else:
+                self.convert.append(None)
+        quote = ops.quote_name
+        self.columns = ", ".join(quote(f.column) for f in self.fields)
+        self.table = quote(model._meta.db_table)
+
+    def rows(self, values: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        out = []
+        pairs = list(zip(self.names, self.convert, strict=True))
+        for value in values:
+            row = self.defaults | value
+            out.append(
+                tuple(
+                    row[name] if conv is None or row[name] is None else conv(row[name])
+                    for name, conv in pairs
+                )
+            )
+        return out
+
+    def write(self, values: Sequence[dict[str, Any]]) -> None:
+        if not values:
+            return
+        rows = self.rows(values)
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", rows
+                )
+
+
+def _plain(value: Any) -> Any:
+    """A choice's value as a plain string."""
+    return str(value) if isinstance(value, str) else value
+
+
+def _hex(value: Any) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
+
+
 def bulk_insert(model: Any, objects: list[Any]) -> None:
-    """Insert model instances with one executemany (SQLite) or COPY (PostgreSQL), converting
-    values the way Django does, without building an INSERT per batch."""
+    """Insert model instances through `Table` (customers, subjects: the small tables)."""
     from django.db import connection
 
-    if not objects:
-        return
-    fields = [f for f in model._meta.concrete_fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    rows = [
-        tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
-        for obj in objects
-    ]
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = Table(connection, model)
+    table.write([{name: getattr(obj, name) for name in table.names} for obj in objects])
+
+
+def _write_new_documents(connection: Any, docs: Sequence[Any]) -> None:
+    """The index rows of new cases (casedesk/search/documents.py `write_documents` without its
+    replace step, and with COPY on PostgreSQL)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        if connection.vendor == "sqlite":
+            cursor.executemany(
+                "INSERT INTO search_case_fts (rowid, title, resolution, description, tags)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [(d.number, d.title, d.resolution, d.description, d.tags) for d in docs],
+            )
+            return
+        with cursor.cursor.copy(
+            "COPY search_case_doc (number, case_id, state, status, subject_id, title,"
+            " resolution, description) FROM STDIN"
+        ) as copy:
+            for d in docs:
+                copy.write_row(
+                    (
+                        d.number,
+                        d.case_id,
+                        d.state,
+                        d.status,
+                        d.subject_id,
+                        d.title,
+                        d.resolution,
+                        d.description,
+                    )
+                )
+
+
+def _secondary_indexes(connection: Any, tables: list[str]) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the indexes of `tables` that no constraint owns."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                f" AND sql IS NOT NULL AND tbl_name IN ({marks})",
+                tables,
+            )
         else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                " WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+                " WHERE c.conindid = (quote_ident(i.schemaname) || '.'"
+                " || quote_ident(i.indexname))::regclass)",
+                [tables],
+            )
+        return [(str(name), str(sql)) for name, sql in cursor.fetchall()]
+
+
+class Loading:
+    """The session settings and index drops of a bulk load, undone by `finish`."""
+
+    def __init__(self, connection: Any, tables: list[str]):
+        from django.db import DatabaseError
+
+        self.connection = connection
+        self.indexes = _secondary_indexes(connection, tables)
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                # A throwaway build: a crash means building it again.
+                cursor.execute("PRAGMA synchronous = OFF")
+                cursor.execute("PRAGMA cache_size = -1048576")
+                cursor.execute("PRAGMA temp_store = MEMORY")
+            else:
+                cursor.execute("SET synchronous_commit = off")
+                # Superusers only: without it the foreign keys are checked row by row.
+                with contextlib.suppress(DatabaseError):
+                    cursor.execute("SET session_replication_role = replica")
+                cursor.execute("SET maintenance_work_mem = '1GB'")
+            for name, _sql in self.indexes:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+
+    def finish(self, log: Callable[[str], None]) -> None:
+        from django.db import transaction
+
+        with transaction.atomic(), self.connection.cursor() as cursor:
+            for name, sql in self.indexes:
+                started = time.perf_counter()
+                cursor.execute(sql)
+                log(f"index {name} ({time.perf_counter() - started:.0f}s)")
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = origin")
+
+
+def _batches(total: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, size):
+        yield start, min(size, total - start)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate cases for the search benchmark.")
+    parser = argparse.ArgumentParser(description="Generate cases for the benchmark.")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
@@ -62,21 +223,35 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.core.management import call_command
     from django.db import connection, transaction
+    from tqdm import tqdm
 
     from bench import vocabulary as vocab
-    from casedesk.cases.choices import ActivityState, ActivityType
     from casedesk.cases.models import Activity, Case, CaseNumber
     from casedesk.catalog.models import Subject
     from casedesk.core.text import digits, fold
     from casedesk.customers.models import Account, Contact
     from casedesk.directory.models import User
     from casedesk.search.customers import customer_index_write_many
-    from casedesk.search.documents import case_document, write_documents
+    from casedesk.search.documents import case_document
+
+    def log(line: str) -> None:
+        tqdm.write(line, file=sys.stderr)
 
     call_command("migrate", verbosity=0, interactive=False)
     rng = random.Random(args.seed)
     started = time.perf_counter()
     now = dt.datetime.now(dt.UTC)
+    tty = sys.stderr.isatty()
+
+    def bar(total: int, unit: str) -> Any:
+        return tqdm(
+            total=total,
+            unit=unit,
+            unit_scale=True,
+            file=sys.stderr,
+            mininterval=0.5 if tty else 30,
+            dynamic_ncols=True,
+        )
 
     owner = User.objects.filter(username="bench").first()
     if owner is None:
@@ -100,19 +275,21 @@ def main(argv: list[str] | None = None) -> int:
         subjects = roots + children
     subject_weights = [1.0 / (i + 1) for i in range(len(subjects))]
 
-    # Customers: a tenth as many accounts and a fifth as many contacts as cases.
-    n_accounts = max(10, args.cases // 10)
-    n_contacts = max(20, args.cases // 5)
-    accounts: list[Account] = list(Account.objects.only("id")[:n_accounts])
-    contacts: list[Contact] = list(Contact.objects.only("id")[:n_contacts])
+    # Customers: a tenth as many as cases, two fifths of them accounts.
+    n_customers = max(30, args.cases // 10)
+    n_accounts = n_customers * 2 // 5
+    n_contacts = n_customers - n_accounts
+    accounts: list[Any] = list(Account.objects.values_list("id", flat=True)[:n_accounts])
+    contacts: list[Any] = list(Contact.objects.values_list("id", flat=True)[:n_contacts])
     if len(accounts) >= n_accounts and len(contacts) >= n_contacts:
         n_accounts = n_contacts = 0  # a database generated before: reuse its customers
     else:
         accounts, contacts = [], []
-    for start in range(0, n_accounts, args.batch):
+    progress = bar(n_accounts + n_contacts, "customers")
+    for _start, count in _batches(n_accounts, args.batch):
         with transaction.atomic():
             batch = []
-            for _ in range(start, min(n_accounts, start + args.batch)):
+            for _ in range(count):
                 if rng.random() < 0.5:
                     name = f"{rng.choice(vocab.COMPANY_WORDS)} {rng.choice(vocab.LAST_NAMES)}"
                 else:
@@ -131,11 +308,12 @@ def main(argv: list[str] | None = None) -> int:
                 )
             bulk_insert(Account, batch)
             customer_index_write_many(batch)
-            accounts += batch
-    for start in range(0, n_contacts, args.batch):
+            accounts += [a.pk for a in batch]
+        progress.update(count)
+    for start, count in _batches(n_contacts, args.batch):
         with transaction.atomic():
             batch_c = []
-            for i in range(start, min(n_contacts, start + args.batch)):
+            for i in range(start, start + count):
                 first = rng.choice(vocab.FIRST_NAMES)
                 last = rng.choice(vocab.LAST_NAMES)
                 if rng.random() < 0.2:
@@ -153,114 +331,182 @@ def main(argv: list[str] | None = None) -> int:
                         email_folded=fold(email),
                         phone=phone,
                         phone_digits=digits(phone),
-                        account=rng.choice(accounts) if rng.random() < 0.5 else None,
+                        account_id=rng.choice(accounts) if rng.random() < 0.5 else None,
                         created_at=now,
                         modified_at=now,
                     )
                 )
             bulk_insert(Contact, batch_c)
             customer_index_write_many(batch_c)
-            contacts += batch_c
-    print(
+            contacts += [c.pk for c in batch_c]
+        progress.update(count)
+    progress.close()
+    log(
         f"customers: {n_accounts} accounts, {n_contacts} contacts "
-        f"({time.perf_counter() - started:.0f}s)",
-        file=sys.stderr,
+        f"({time.perf_counter() - started:.0f}s)"
     )
+
+    # Activity text: a pool of sentences (the activities are not in the case index, so their
+    # words need no Zipf draw of their own).
+    pool = [vocab.sentence(rng, 6, 30) for _ in range(TEXT_POOL)]
+    short = [vocab.sentence(rng, 2, 6)[:150] for _ in range(TEXT_POOL)]
+    subject_ids = [s.pk for s in subjects]
+    owner_id = owner.pk
 
     first_number = (
         Case.objects.order_by("-number").values_list("number", flat=True).first() or 999
     ) + 1
+    cases_table = Table(connection, Case)
+    numbers_table = Table(connection, CaseNumber)
+    activities_table = Table(connection, Activity)
+    loading = Loading(
+        connection,
+        [
+            Case._meta.db_table,
+            Activity._meta.db_table,
+            "search_case_doc" if connection.vendor == "postgresql" else "search_case_fts",
+        ],
+    )
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     span = dt.timedelta(days=3 * 365)
-    for start in range(0, args.cases, args.batch):
-        count = min(args.batch, args.cases - start)
-        with transaction.atomic():
-            cases: list[Case] = []
-            resolutions: dict[int, str] = {}
-            numbers = []
-            for k in range(count):
-                number = first_number + start + k
-                numbers.append(CaseNumber(id=number - 999))
-                created = now - span + span * ((start + k) / max(1, args.cases))
-                roll = rng.random()
-                if roll < 0.60:
-                    state, status = (
-                        "resolved",
-                        rng.choice(["problem_solved", "problem_solved", "information_provided"]),
-                    )
-                elif roll < 0.65:
-                    state, status = "cancelled", "cancelled"
+    activity_total = 0
+    progress = bar(args.cases, "cases")
+    for start, count in _batches(args.cases, args.batch):
+        cases: list[dict[str, Any]] = []
+        activities: list[dict[str, Any]] = []
+        docs = []
+        for k in range(count):
+            number = first_number + start + k
+            created = now - span + span * ((start + k) / max(1, args.cases))
+            roll = rng.random()
+            if roll < 0.60:
+                state, status = (
+                    "resolved",
+                    rng.choice(["problem_solved", "problem_solved", "information_provided"]),
+                )
+            elif roll < 0.65:
+                state, status = "cancelled", "cancelled"
+            else:
+                state, status = "active", rng.choice(["in_progress", "on_hold", "researching"])
+            account = rng.choice(accounts) if rng.random() < 0.6 else None
+            contact = rng.choice(contacts) if account is None else None
+            suffix = "".join(rng.choice(alphabet) for _ in range(6))
+            closed_at = None
+            if state != "active":
+                closed_at = created + dt.timedelta(hours=rng.randint(1, 200))
+            case_id = uuid.uuid4()
+            subject_id = (
+                rng.choices(subject_ids, subject_weights)[0] if rng.random() < 0.85 else None
+            )
+            title = vocab.sentence(rng, 4, 9)[:200]
+            description = vocab.sentence(rng, 12, 40)
+            resolution = vocab.sentence(rng, 8, 25) if state == "resolved" else None
+            cases.append(
+                {
+                    "id": case_id,
+                    "number": number,
+                    "ticket_number": f"CAS-{number:05d}-{suffix}",
+                    "title": title,
+                    "description": description,
+                    "customer_account_id": account,
+                    "customer_contact_id": contact,
+                    "subject_id": subject_id,
+                    "state": state,
+                    "status": status,
+                    "owner_user_id": owner_id,
+                    "created_by_id": owner_id,
+                    "created_at": created,
+                    "modified_at": closed_at or created,
+                    "resolved_at": closed_at if state == "resolved" else None,
+                }
+            )
+            # The case's work: calls, e-mails, tasks and appointments before it closed.
+            until = closed_at or now
+            worked = 0
+            for _ in range(rng.choice(ACTIVITY_COUNTS)):
+                kind = rng.choice(ACTIVITY_TYPES)
+                at = created + (until - created) * rng.random()
+                if closed_at is None:
+                    done = rng.random() < 0.6
+                    act_state = "completed" if done else "open"
                 else:
-                    state, status = "active", rng.choice(["in_progress", "on_hold", "researching"])
-                customer = rng.random()
-                account = rng.choice(accounts) if customer < 0.6 else None
-                contact = rng.choice(contacts) if account is None else None
-                suffix = "".join(rng.choice(alphabet) for _ in range(6))
-                case = Case(
-                    id=uuid.uuid4(),
+                    act_state = "cancelled" if rng.random() < 0.1 else "completed"
+                activity: dict[str, Any] = {
+                    "id": uuid.uuid4(),
+                    "case_id": case_id,
+                    "type": kind,
+                    "subject": rng.choice(short),
+                    "description": rng.choice(pool),
+                    "state": act_state,
+                    "owner_id": owner_id,
+                    "created_by_id": owner_id,
+                    "created_at": at,
+                    "closed_at": None if act_state == "open" else at,
+                }
+                if kind in ("phone_call", "email"):
+                    activity["direction"] = "incoming" if rng.random() < 0.6 else "outgoing"
+                if kind == "phone_call":
+                    activity["duration_minutes"] = rng.randint(1, 45)
+                elif kind == "task":
+                    activity["due"] = at + dt.timedelta(days=rng.randint(1, 10))
+                elif kind == "appointment":
+                    activity["scheduled_start"] = at + dt.timedelta(days=rng.randint(1, 10))
+                    activity["scheduled_end"] = activity["scheduled_start"] + dt.timedelta(
+                        minutes=rng.choice((30, 60, 90))
+                    )
+                    activity["duration_minutes"] = int(
+                        (activity["scheduled_end"] - activity["scheduled_start"]).total_seconds()
+                        // 60
+                    )
+                if act_state == "completed":
+                    # Resolving bills the completed work; until then it is the case's total.
+                    worked += activity.get("duration_minutes") or 0
+                    activity["billed"] = state == "resolved"
+                activities.append(activity)
+            cases[-1]["total_minutes"] = worked
+            if resolution is not None:
+                cases[-1]["billable_minutes"] = worked
+                activities.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "case_id": case_id,
+                        "type": "case_resolution",
+                        "subject": "Resolution",
+                        "description": resolution,
+                        "state": "completed",
+                        "created_at": closed_at,
+                        "closed_at": closed_at,
+                        "resolution_type": status,
+                        "total_minutes": worked,
+                        "billable_minutes": worked,
+                    }
+                )
+            docs.append(
+                case_document(
                     number=number,
-                    ticket_number=f"CAS-{number:05d}-{suffix}",
-                    title=vocab.sentence(rng, 4, 9)[:200],
-                    description=vocab.sentence(rng, 12, 40),
-                    customer_account=account,
-                    customer_contact=contact,
-                    subject=rng.choices(subjects, subject_weights)[0]
-                    if rng.random() < 0.85
-                    else None,
+                    case_id=case_id,
                     state=state,
                     status=status,
-                    owner_user=owner,
-                    created_by=owner,
-                    created_at=created,
-                    modified_at=created,
-                    resolved_at=created + dt.timedelta(hours=rng.randint(1, 200))
-                    if state == "resolved"
-                    else None,
+                    subject_id=subject_id,
+                    title=title,
+                    description=description,
+                    resolution=resolution,
                 )
-                cases.append(case)
-                if state == "resolved":
-                    resolutions[number] = vocab.sentence(rng, 8, 25)
-            bulk_insert(CaseNumber, numbers)
-            bulk_insert(Case, cases)
-            bulk_insert(
-                Activity,
-                [
-                    Activity(
-                        case=case,
-                        type=ActivityType.CASE_RESOLUTION,
-                        subject="Resolution",
-                        description=resolutions[case.number],
-                        state=ActivityState.COMPLETED,
-                        created_at=case.resolved_at,
-                        closed_at=case.resolved_at,
-                        resolution_type=case.status,
-                        total_minutes=0,
-                        billable_minutes=0,
-                    )
-                    for case in cases
-                    if case.number in resolutions
-                ],
             )
-            write_documents(
-                connection,
-                [
-                    case_document(
-                        number=c.number,
-                        case_id=c.pk,
-                        state=c.state,
-                        status=c.status,
-                        subject_id=c.subject_id,
-                        title=c.title,
-                        description=c.description,
-                        resolution=resolutions.get(c.number),
-                    )
-                    for c in cases
-                ],
-            )
+        with transaction.atomic():
+            numbers_table.write([{"id": c["number"] - 999} for c in cases])
+            cases_table.write(cases)
+            activities_table.write(activities)
+            _write_new_documents(connection, docs)
+        activity_total += len(activities)
+        progress.update(count)
         done = start + count
-        if done % (args.batch * 10) == 0 or done == args.cases:
-            print(f"cases: {done} ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+        if done % (args.batch * 20) == 0 or done == args.cases:
+            log(f"cases: {done} ({time.perf_counter() - started:.0f}s)")
+    progress.close()
+    log(f"activities: {activity_total} ({time.perf_counter() - started:.0f}s)")
 
+    loading.finish(log)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -274,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
                 "INSERT INTO search_customer_fts (search_customer_fts) VALUES ('optimize')"
             )
             cursor.execute("ANALYZE")
-    print(f"done in {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    log(f"done in {time.perf_counter() - started:.0f}s")
     return 0
 
 
