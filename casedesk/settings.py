@@ -107,6 +107,8 @@ def _database() -> dict[str, Any]:
             }
         )
         db["TEST"] = {"NAME": str(name.with_name("test_" + name.name))}
+        # Django's backend, with a prompt hand-off of the write lock (casedesk/core/sqlite).
+        db["ENGINE"] = "casedesk.core.sqlite"
         # Each server thread keeps its connection: opening one (file, pragmas, schema) cost
         # about 2 ms of CPU, a third of a small request. Its page cache (8 MB, the pragma
         # above) stays with it, so a worker's threads hold at most 32 MB of pages; the

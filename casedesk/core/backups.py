@@ -25,7 +25,7 @@ def _db() -> dict[str, object]:
 
 
 def _is_sqlite() -> bool:
-    return _db()["ENGINE"] == "django.db.backends.sqlite3"
+    return connections["default"].vendor == "sqlite"
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:

@@ -60,7 +60,7 @@ def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
 
 def test_sqlite_test_database_is_a_file_so_other_processes_see_it() -> None:
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.sqlite3":
+    if connection.vendor != "sqlite":
         pytest.skip("SQLite only")
     assert db["TEST"]["NAME"].endswith(".sqlite3")
     assert Path(db["NAME"]).is_absolute()
