@@ -168,7 +168,8 @@ def peer_table(results: dict[str, Any]) -> list[str]:
         f"django-helpdesk {peer['versions'].get('django-helpdesk')} "
         f"(Django {peer['versions'].get('Django')}, DRF "
         f"{peer['versions'].get('djangorestframework')}), {peer['tickets']:,} tickets, SQLite "
-        "WAL, gunicorn 2 workers (gthread, 4 threads, as casedesk). Keyword search: "
+        f"WAL, gunicorn 2 workers (gthread, {peer.get('threads', 4)} thread(s) a worker, as "
+        "casedesk on SQLite). Keyword search: "
         f"{peer['search_endpoint']}, page of {peer['page']}. casedesk: SQLite, "
         f"{results['engines'].get('sqlite', {}).get('cases', 0):,} cases, its default page of 50.",
         "",

@@ -47,6 +47,9 @@ PROJECT = Path(__file__).resolve().parent / "project"
 USER = "bench"
 PASSWORD = "peer-bench-password-1"
 
+# Threads per gunicorn worker: what `casedesk serve` runs on SQLite.
+THREADS = 1
+
 
 def log(message: str) -> None:
     print(f"[peer] {message}", file=sys.stderr, flush=True)
@@ -138,9 +141,10 @@ class Peer:
 
     @contextlib.contextmanager
     def serve(
-        self, port: int, workers: int = 2, threads: int = 4
+        self, port: int, workers: int = 2, threads: int = THREADS
     ) -> Iterator[subprocess.Popen[str]]:
-        """gunicorn with the same worker model as `casedesk serve` (gthread)."""
+        """gunicorn with the same worker model as `casedesk serve` on SQLite (gthread, one
+        thread a worker)."""
         log_path = self.data / "gunicorn.log"
         with log_path.open("w") as log_file:
             proc = subprocess.Popen(
@@ -386,6 +390,7 @@ def run_peer(
         rss = worker_rss_mb(proc.pid)
     return {
         "versions": installed_versions(venv),
+        "threads": THREADS,
         "tickets": loaded["tickets"],
         "load": loaded,
         "results": results,

@@ -41,3 +41,39 @@ def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path:
             assert proc.wait(timeout=30) == 0
             for child in children:
                 assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+
+
+def _gunicorn_argv(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
+    """What `casedesk serve` would exec, without starting it."""
+    import os
+
+    from django.core.management import call_command
+
+    seen: list[list[str]] = []
+
+    def fake_execv(path: str, argv: list[str]) -> None:
+        seen.append(list(argv))
+
+    monkeypatch.setattr(os, "execv", fake_execv)
+    call_command("serve", *args)
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.django_db
+def test_serve_runs_one_thread_per_worker_on_sqlite_and_four_on_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+
+    argv = _gunicorn_argv(monkeypatch, "--workers", "3")
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--worker-class") + 1] == "gthread"
+    expected = "1" if connection.vendor == "sqlite" else "4"
+    assert argv[argv.index("--threads") + 1] == expected
+
+
+@pytest.mark.django_db
+def test_serve_takes_the_threads_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = _gunicorn_argv(monkeypatch, "--threads", "3")
+    assert argv[argv.index("--threads") + 1] == "3"
