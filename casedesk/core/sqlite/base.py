@@ -24,6 +24,8 @@ from typing import Any
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from casedesk.core.sqlite import checkpoint
+
 # The first wait between tries, and the longest.
 POLL_FIRST = 0.0001
 POLL_MAX = 0.001
@@ -35,6 +37,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._lock_fd: int | None = None
         self._lock_name: str | None = None
         self._lock_held = False
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        conn = super().get_new_connection(conn_params)
+        if checkpoint.running():  # a server worker: its thread checkpoints the log
+            conn.execute(f"PRAGMA wal_autocheckpoint = {checkpoint.SAFETY_PAGES}")
+        return conn
 
     def _lock_file(self) -> int | None:
         """The descriptor of this connection's lock file, or None for an in-memory database."""

@@ -1,0 +1,80 @@
+"""The write-ahead log is checkpointed by a thread of the server worker, not by commits."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from casedesk.core import clock
+from casedesk.core.sqlite import checkpoint
+from casedesk.customers.models import Account
+
+
+def test_the_thread_copies_the_log_into_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("PRAGMA wal_autocheckpoint=0")  # only the thread checkpoints
+    setup.execute("CREATE TABLE t (x TEXT)")
+    worker = checkpoint.Checkpointer(str(path), interval=0.02)
+    worker.start()
+    try:
+        setup.executemany("INSERT INTO t VALUES (?)", [("x" * 500,) for _ in range(2000)])
+        deadline = time.monotonic() + 10
+        while worker.frames == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert worker.frames > 0
+        # Everything in the log is in the database now: a checkpoint finds nothing to copy.
+        busy, logged, copied = setup.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and logged == copied
+        assert setup.execute("SELECT count(*) FROM t").fetchone()[0] == 2000
+    finally:
+        worker.stop()
+        worker.join(5)
+        setup.close()
+    assert not worker.is_alive()
+
+
+def test_a_missing_database_does_not_stop_the_thread(tmp_path: Path) -> None:
+    worker = checkpoint.Checkpointer(str(tmp_path / "no" / "such.sqlite3"), interval=0.01)
+    worker.start()
+    try:
+        time.sleep(0.1)
+        assert worker.is_alive()
+    finally:
+        worker.stop()
+        worker.join(5)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_worker_leaves_checkpoints_to_its_thread() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite")
+    connection.close()
+    started = checkpoint.start(str(connection.settings_dict["NAME"]))
+    try:
+        assert checkpoint.running()
+        assert checkpoint.start(str(connection.settings_dict["NAME"])) is started  # once
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == checkpoint.SAFETY_PAGES
+        now = clock.now()
+        for i in range(50):
+            with transaction.atomic():
+                Account.objects.create(name=f"Log {i} Srl", created_at=now, modified_at=now)
+        deadline = time.monotonic() + 10
+        while started.frames == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert started.frames > 0
+    finally:
+        started.stop()
+        started.join(5)
+        connection.close()
+    assert not checkpoint.running()
+    with connection.cursor() as cursor:  # a new connection of a process without the thread
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == 1000
