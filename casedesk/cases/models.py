@@ -55,6 +55,7 @@ class Case(models.Model):
         "casedesk_customers.Account",
         null=True,
         blank=True,
+        db_index=False,  # see Meta.indexes
         on_delete=models.PROTECT,
         related_name="cases",
     )
@@ -62,6 +63,7 @@ class Case(models.Model):
         "casedesk_customers.Contact",
         null=True,
         blank=True,
+        db_index=False,  # see Meta.indexes
         on_delete=models.PROTECT,
         related_name="cases_as_customer",
     )
@@ -76,6 +78,7 @@ class Case(models.Model):
         "casedesk_catalog.Subject",
         null=True,
         blank=True,
+        db_index=False,  # see Meta.indexes
         on_delete=models.PROTECT,
         related_name="cases",
     )
@@ -96,6 +99,7 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
+        db_index=False,  # see Meta.indexes
         on_delete=models.PROTECT,
         related_name="owned_cases",
     )
@@ -103,14 +107,25 @@ class Case(models.Model):
         "casedesk_directory.Team",
         null=True,
         blank=True,
+        db_index=False,  # see Meta.indexes
         on_delete=models.PROTECT,
         related_name="owned_cases",
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        null=True,
+        blank=True,
+        db_index=False,  # see Meta.indexes
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
+        "self",
+        null=True,
+        blank=True,
+        db_index=False,  # see Meta.indexes
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
     )
     entitlement = models.ForeignKey(
         "casedesk_entitlements.Entitlement",
@@ -165,6 +180,9 @@ class Case(models.Model):
             ),
             models.CheckConstraint(condition=Q(title__regex=r"\S"), name="case_title_not_blank"),
         ]
+        # The customer, subject, owner, parent and merged-into keys have no single-column
+        # index of their own (`db_index=False`): these lead with them and serve the same
+        # lookups, and every write of a case maintains one index fewer for each.
         indexes = [
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
             models.Index(
