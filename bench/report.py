@@ -259,7 +259,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"speed probe {m.get('cpu_speed_ms_at_start')} / {m.get('cpu_speed_ms_at_end')} ms "
         "(lower is faster; a quiet machine gives the lowest). "
         f"{s['cases']:,} cases asked for; {s['seconds']} s per point after {s['warmup']} s "
-        f"of warm-up; `casedesk serve --workers 2` (gthread, 4 threads). Total "
+        f"of warm-up; `casedesk serve --workers 2` (gthread; its default threads: 1 a worker on "
+        "SQLite, 4 on PostgreSQL). Total "
         f"{results.get('seconds')} s.",
         "",
         "## HTTP (closed loop: c clients sending back to back)",
