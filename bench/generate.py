@@ -120,36 +120,6 @@ def bulk_insert(model: Any, objects: list[Any]) -> None:
     table.write([{name: getattr(obj, name) for name in table.names} for obj in objects])
 
 
-def _write_new_documents(connection: Any, docs: Sequence[Any]) -> None:
-    """The index rows of new cases (casedesk/search/documents.py `write_documents` without its
-    replace step, and with COPY on PostgreSQL)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.executemany(
-                "INSERT INTO search_case_fts (rowid, title, resolution, description, tags)"
-                " VALUES (%s, %s, %s, %s, %s)",
-                [(d.number, d.title, d.resolution, d.description, d.tags) for d in docs],
-            )
-            return
-        with cursor.cursor.copy(
-            "COPY search_case_doc (number, case_id, state, status, subject_id, title,"
-            " resolution, description) FROM STDIN"
-        ) as copy:
-            for d in docs:
-                copy.write_row(
-                    (
-                        d.number,
-                        d.case_id,
-                        d.state,
-                        d.status,
-                        d.subject_id,
-                        d.title,
-                        d.resolution,
-                        d.description,
-                    )
-                )
-
-
 def _secondary_indexes(connection: Any, tables: list[str]) -> list[tuple[str, str]]:
     """(name, CREATE statement) of the indexes of `tables` that no constraint owns."""
     with connection.cursor() as cursor:
@@ -232,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     from casedesk.customers.models import Account, Contact
     from casedesk.directory.models import User
     from casedesk.search.customers import customer_index_write_many
-    from casedesk.search.documents import case_document
+    from casedesk.search.documents import case_document, insert_documents
 
     def log(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
@@ -497,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
             numbers_table.write([{"id": c["number"] - 999} for c in cases])
             cases_table.write(cases)
             activities_table.write(activities)
-            _write_new_documents(connection, docs)
+            insert_documents(connection, docs)
         activity_total += len(activities)
         progress.update(count)
         done = start + count
