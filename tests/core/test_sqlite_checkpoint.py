@@ -66,9 +66,14 @@ def test_a_server_worker_leaves_checkpoints_to_its_thread() -> None:
         for i in range(50):
             with transaction.atomic():
                 Account.objects.create(name=f"Log {i} Srl", created_at=now, modified_at=now)
+        # It checkpoints this database, even when the process had a thread for another one
+        # (importing casedesk.wsgi starts one for the configured database).
+        runs = started.runs
         deadline = time.monotonic() + 10
-        while started.frames == 0 and time.monotonic() < deadline:
+        while started.runs < runs + 2 and time.monotonic() < deadline:
             time.sleep(0.02)
+        assert started.runs >= runs + 2
+        assert started.path == connection.settings_dict["NAME"]
         assert started.frames > 0
     finally:
         started.stop()
@@ -78,3 +83,15 @@ def test_a_server_worker_leaves_checkpoints_to_its_thread() -> None:
     with connection.cursor() as cursor:  # a new connection of a process without the thread
         cursor.execute("PRAGMA wal_autocheckpoint")
         assert cursor.fetchone()[0] == 1000
+
+
+def test_a_thread_for_another_database_is_replaced(tmp_path: Path) -> None:
+    first = checkpoint.start(str(tmp_path / "one.sqlite3"))
+    try:
+        assert checkpoint.start(str(tmp_path / "one.sqlite3")) is first
+        second = checkpoint.start(str(tmp_path / "two.sqlite3"))
+        assert second is not first and second.path.endswith("two.sqlite3")
+        first.join(5)
+        assert not first.is_alive()
+    finally:
+        checkpoint.start(str(tmp_path / "two.sqlite3")).stop()

@@ -66,13 +66,20 @@ _lock = threading.Lock()
 
 def start(path: str) -> Checkpointer:
     """Run the checkpoint thread of this process for the database at `path` (once per
-    process: a forked worker starts its own)."""
+    process: a forked worker starts its own; another database replaces the thread)."""
     global _running
     with _lock:
-        if _running is None or _running.pid != os.getpid() or not _running.is_alive():
-            _running = Checkpointer(path)
-            _running.start()
-        return _running
+        current = _running
+        if current is None or current.pid != os.getpid() or not current.is_alive():
+            current = None
+        elif current.path != path:
+            current.stop()
+            current = None
+        if current is None:
+            current = Checkpointer(path)
+            current.start()
+            _running = current
+        return current
 
 
 def running() -> bool:
