@@ -69,6 +69,8 @@ def test_serve_runs_one_thread_per_worker_on_sqlite_and_four_on_postgresql(
     argv = _gunicorn_argv(monkeypatch, "--workers", "3")
     assert argv[argv.index("--workers") + 1] == "3"
     assert argv[argv.index("--worker-class") + 1] == "gthread"
+    # The worker hooks (the SQLite checkpoint thread) come from casedesk's settings module.
+    assert argv[argv.index("--config") + 1] == "python:casedesk.cli.gunicorn_config"
     expected = "1" if connection.vendor == "sqlite" else "4"
     assert argv[argv.index("--threads") + 1] == expected
 

@@ -66,8 +66,7 @@ def test_a_server_worker_leaves_checkpoints_to_its_thread() -> None:
         for i in range(50):
             with transaction.atomic():
                 Account.objects.create(name=f"Log {i} Srl", created_at=now, modified_at=now)
-        # It checkpoints this database, even when the process had a thread for another one
-        # (importing casedesk.wsgi starts one for the configured database).
+        # It checkpoints this database, even when the process had a thread for another one.
         runs = started.runs
         deadline = time.monotonic() + 10
         while started.runs < runs + 2 and time.monotonic() < deadline:
@@ -95,3 +94,22 @@ def test_a_thread_for_another_database_is_replaced(tmp_path: Path) -> None:
         assert not first.is_alive()
     finally:
         checkpoint.start(str(tmp_path / "two.sqlite3")).stop()
+
+
+@pytest.mark.django_db
+def test_a_gunicorn_worker_starts_the_thread_after_loading_the_app_on_sqlite_only() -> None:
+    from casedesk.cli import gunicorn_config
+
+    gunicorn_config.post_worker_init(None)
+    try:
+        if connection.vendor == "sqlite":
+            assert checkpoint.running()
+            assert checkpoint.start_for_default_database() is not None
+        else:
+            assert checkpoint.start_for_default_database() is None
+            assert not checkpoint.running()
+    finally:
+        found = checkpoint.start_for_default_database()
+        if found is not None:
+            found.stop()
+            found.join(5)

@@ -85,3 +85,14 @@ def start(path: str) -> Checkpointer:
 def running() -> bool:
     """Whether this process checkpoints in its own thread (then commits need not)."""
     return _running is not None and _running.pid == os.getpid() and _running.is_alive()
+
+
+def start_for_default_database() -> Checkpointer | None:
+    """The checkpoint thread for the default database when it is an SQLite file (a server
+    worker calls it once it has loaded the application)."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or ":memory:" in name or "mode=memory" in name:
+        return None
+    return start(name)

@@ -71,6 +71,8 @@ class Command(BaseCommand):
             "-m",
             "gunicorn",
             "casedesk.wsgi:application",
+            "--config",
+            "python:casedesk.cli.gunicorn_config",
             "--bind",
             bind,
             "--workers",

@@ -1,0 +1,14 @@
+"""gunicorn settings module of `casedesk serve` (passed as `--config python:...`): the hooks
+that run in each worker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def post_worker_init(worker: Any) -> None:
+    """After a worker has loaded the application: on SQLite, the thread that checkpoints the
+    write-ahead log (casedesk/core/sqlite/checkpoint.py)."""
+    from casedesk.core.sqlite import checkpoint
+
+    checkpoint.start_for_default_database()
