@@ -25,10 +25,18 @@ def test_the_thread_copies_the_log_into_the_database(tmp_path: Path) -> None:
     try:
         setup.executemany("INSERT INTO t VALUES (?)", [("x" * 500,) for _ in range(2000)])
         deadline = time.monotonic() + 10
-        while worker.frames == 0 and time.monotonic() < deadline:
+
+        def copied_all() -> bool:
+            last = worker.last
+            return last is not None and last[1] > 0 and last[1] == last[2]
+
+        while not copied_all() and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert worker.frames > 0
-        # Everything in the log is in the database now: a checkpoint finds nothing to copy.
+        assert copied_all() and worker.frames > 0
+        worker.stop()
+        worker.join(5)
+        # Everything in the log is in the database (checked once the thread has stopped, so
+        # that this checkpoint does not meet its own): nothing is left to copy.
         busy, logged, copied = setup.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         assert busy == 0 and logged == copied
         assert setup.execute("SELECT count(*) FROM t").fetchone()[0] == 2000

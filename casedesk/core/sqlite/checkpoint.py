@@ -35,6 +35,8 @@ class Checkpointer(threading.Thread):
         self.pid = os.getpid()
         self.frames = 0  # log frames copied into the database so far
         self.runs = 0
+        # The last checkpoint's (busy, frames in the log, frames copied), as SQLite gives it.
+        self.last: tuple[int, int, int] | None = None
         self._stop_event = threading.Event()
 
     def stop(self) -> None:
@@ -47,6 +49,7 @@ class Checkpointer(threading.Thread):
                 if conn is None:
                     conn = sqlite3.connect(self.path, timeout=1, isolation_level=None)
                 row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                self.last = (int(row[0]), int(row[1]), int(row[2])) if row else None
                 self.runs += 1
                 if row and row[2] > 0:
                     self.frames += int(row[2])
