@@ -95,7 +95,9 @@ def start_for_default_database() -> Checkpointer | None:
     worker calls it once it has loaded the application)."""
     from django.db import connection
 
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or ":memory:" in name or "mode=memory" in name:
+    if connection.vendor != "sqlite":
         return None
-    return start(name)
+    name = connection.settings_dict["NAME"]
+    if connection.creation.is_in_memory_db(name):  # type: ignore[attr-defined]  # SQLite's own
+        return None
+    return start(str(name))
