@@ -90,6 +90,7 @@ class Session:
         return path
 
     def no_horizontal_scroll(self) -> None:
+        self.page.wait_for_load_state()
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

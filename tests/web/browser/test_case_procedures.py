@@ -84,6 +84,22 @@ def test_agent_creates_a_case_with_the_customer_lookup_when_the_customer_exists(
     assert case.priority == "high"
 
 
+def test_the_lookup_answers_text_typed_before_its_script_ran(
+    open_session: Callable[..., Session], agent: Any, verona: Any
+) -> None:
+    """On a slow connection the agent may type before lookup.js has run; the text is looked up."""
+    s = open_session(agent, "en")
+    page = s.page
+    held: list[Any] = []
+    page.route("**/lookup.js", lambda route: held.append(route))
+    page.goto(s.base_url + "/cases/new/", wait_until="commit")
+    lookup = page.get_by_role("combobox", name=WORDS["en"]["customer"])
+    lookup.fill("citta ver")
+    assert len(held) == 1  # the script is still on its way
+    held[0].continue_()
+    expect(page.get_by_role("option", name=re.compile("Città di Verona"))).to_be_visible()
+
+
 @pytest.mark.parametrize("language", ["en", "it"])
 def test_agent_creates_the_customer_inline_when_the_lookup_finds_none(
     open_session: Callable[..., Session], agent: Any, language: str
@@ -148,6 +164,7 @@ def test_case_page_fits_a_narrow_window(
     s.go("/cases/")
     s.no_horizontal_scroll()
     s.page.get_by_role("link", name="Stampante non raggiungibile").click()
+    expect(s.page.get_by_role("heading", level=1)).to_have_text("Stampante non raggiungibile")
     s.no_horizontal_scroll()
     s.shot("case-page-narrow")
     s.go("/cases/new/")

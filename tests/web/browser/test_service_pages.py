@@ -106,6 +106,37 @@ def test_agent_applies_the_routing_rule_to_selected_cases_from_the_list(
     assert QueueItem.objects.get(case_id=low.pk, state="open").queue_id == urgent.pk
 
 
+def test_the_list_selects_every_row_and_the_queue_filter_applies_at_once(
+    open_session: Callable[..., Session],
+    agent: Any,
+    manager: Any,
+    world: dict[str, Any],
+) -> None:
+    from casedesk.routing.services import items, queues
+
+    billing = queues.queue_create(actor=manager, name="Amministrazione")
+    items.queue_item_add(actor=agent, case_id=world["cases"][1].pk, queue_id=billing.pk)
+    s = open_session(agent, "en")
+    page = s.page
+    s.go("/cases/?view=active")
+    rows = page.get_by_role("checkbox", name=re.compile("CAS-.*"))
+    expect(rows).to_have_count(3)
+    every = page.get_by_role("checkbox", name="Select all cases on this page")
+    every.check()
+    for i in range(3):
+        expect(rows.nth(i)).to_be_checked()
+    every.uncheck()
+    for i in range(3):
+        expect(rows.nth(i)).not_to_be_checked()
+
+    s.go("/queues/")
+    expect(page.locator("tbody tr")).to_have_count(2)
+    page.get_by_label("Queue", exact=True).select_option(label="Amministrazione")
+    expect(page).to_have_url(re.compile(f"queue={billing.pk}"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("Fattura da correggere")
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_dashboard_shows_the_charts(
     open_session: Callable[..., Session], manager: Any, world: dict[str, Any], language: str

@@ -15,6 +15,8 @@
     if (dialog && dialog.open) { dialog.close(); }
   }
 
+  /* Every handler is delegated from the document and this script loads in <head> without
+     "defer": a click on a page still being parsed or still fetching its styles finds them. */
   document.addEventListener("click", function (event) {
     var target = event.target instanceof Element ? event.target : null;
     if (!target) { return; }
@@ -28,6 +30,27 @@
     if (closer) {
       event.preventDefault();
       closeDialog(closer.closest("dialog"));
+      return;
+    }
+    /* Confirmation before a submit: <button data-confirm="text">. */
+    var confirming = target.closest("[data-confirm]");
+    if (confirming && !window.confirm(confirming.getAttribute("data-confirm"))) {
+      event.preventDefault();
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    /* A checkbox that selects every row: <input type=checkbox data-select-all="name">. */
+    if (target instanceof HTMLInputElement && target.hasAttribute("data-select-all") && target.form) {
+      var name = target.getAttribute("data-select-all");
+      target.form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        if (box.name === name) { box.checked = target.checked; }
+      });
+    }
+    /* Selects that apply at once: <select data-autosubmit>. */
+    if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+      target.form.requestSubmit();
     }
   });
 
@@ -43,25 +66,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
       openDialog(dialog, null);
-    });
-    /* Confirmation before a submit: <button data-confirm="text">. */
-    document.querySelectorAll("[data-confirm]").forEach(function (button) {
-      button.addEventListener("click", function (event) {
-        if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
-      });
-    });
-    /* A checkbox that selects every row: <input type=checkbox data-select-all="name">. */
-    document.querySelectorAll("input[data-select-all]").forEach(function (all) {
-      all.addEventListener("change", function () {
-        var name = all.getAttribute("data-select-all");
-        all.form.querySelectorAll("input[type=checkbox][name='" + name + "']").forEach(function (box) {
-          box.checked = all.checked;
-        });
-      });
-    });
-    /* Selects that apply at once: <select data-autosubmit>. */
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.requestSubmit(); });
     });
   });
 

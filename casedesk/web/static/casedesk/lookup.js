@@ -240,6 +240,8 @@
     });
 
     if (current.type && panel && !panel.querySelector("h2")) { loadPanel(); }
+    /* Text typed before this script ran (a slow page) is looked up as if typed now. */
+    if (!hidden.value && input.value.trim() && document.activeElement === input) { search(true); }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
