@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from django.db import connection
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, UUIDField
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+)
+from django.db.models.functions import Coalesce, TruncDate
 
+from casedesk.cases.choices import State
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
 from casedesk.core.models import AuditEntry
@@ -270,3 +281,22 @@ def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
 def case_audit_list(*, case_id: uuid.UUID) -> QuerySet[AuditEntry]:
     """The case's audit entries with their actors (page them oldest first, by id)."""
     return AuditEntry.objects.filter(entity_type="case", entity_id=case_id).select_related("actor")
+
+
+def active_case_counts(*, by: Literal["status", "priority"]) -> dict[str, int]:
+    """How many active cases there are of each status or priority (values with none are absent)."""
+    rows = Case.objects.filter(state=State.ACTIVE).values_list(by).annotate(n=Count("id"))
+    return dict(rows.values_list(by, "n"))
+
+
+def case_counts_per_day(
+    *, field: Literal["created_at", "resolved_at"], since: dt.datetime
+) -> dict[dt.date, int]:
+    """Cases created (or resolved) on each day from `since` (days with none are absent)."""
+    rows = (
+        Case.objects.filter(**{f"{field}__gte": since})
+        .annotate(day=TruncDate(field))
+        .values_list("day")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows.values_list("day", "n"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
@@ -75,6 +76,18 @@ def customer_active_entitlements(*, customer: Account | Contact) -> list[Entitle
     """What the customer may get support under today (the seed: check before giving support)."""
     qs = entitlement_list(customer_id=customer.pk, state=ShownState.ACTIVE)
     return list(qs.order_by("-is_default", "name", "id"))
+
+
+def entitlements_near_exhaustion(*, share: float, limit: int) -> list[Entitlement]:
+    """Active entitlements with at most `share` of their terms left, the emptiest first."""
+    left = Cast("remaining_terms", FloatField()) / Cast("total_terms", FloatField())
+    return list(
+        entitlement_list(state=ShownState.ACTIVE)
+        .filter(total_terms__gt=0)
+        .annotate(left=left)
+        .filter(left__lte=share)
+        .order_by("left", "name", "id")[:limit]
+    )
 
 
 def entitlement_ledger(*, entitlement_id: uuid.UUID) -> tuple[str, QuerySet[TermLedger]]:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from casedesk.cases.models import Case
 from casedesk.core.errors import Forbidden, NotFound
@@ -70,6 +70,13 @@ def queue_item_list(*, user: User, filters: ItemFilters) -> QuerySet[QueueItem]:
         visible = Queue.objects.filter(_visible_queues_q(user)).values("id")
         qs = qs.filter(queue_id__in=visible)
     return qs
+
+
+def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
+    """Open items per queue the user may see, by queue name, the fullest first."""
+    items = queue_item_list(user=user, filters=ItemFilters())
+    rows = items.order_by().values_list("queue__name").annotate(n=Count("id"))
+    return sorted(rows.values_list("queue__name", "n"), key=lambda row: (-row[1], row[0]))
 
 
 def queue_item_get(*, user: User, item_id: uuid.UUID) -> QueueItem:

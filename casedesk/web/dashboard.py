@@ -1,4 +1,5 @@
-"""The dashboard's figures (read-only aggregates) and their server-rendered SVG charts.
+"""The dashboard's figures (the selectors' aggregates, labelled) and their server-rendered SVG
+charts.
 
 No script and no inline style: bars are <rect> elements coloured by CSS classes, and each
 chart has a table with the same numbers for screen readers and for copying.
@@ -10,12 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
 from django.utils.translation import pgettext
 
+from casedesk.cases import selectors as case_selectors
 from casedesk.cases.choices import STATUSES_BY_STATE, Priority, State, Status
-from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.directory.models import User
 from casedesk.entitlements import rules as entitlement_rules
@@ -41,12 +40,7 @@ class Series:
 
 
 def open_by_status() -> list[Bar]:
-    counts = dict(
-        Case.objects.filter(state=State.ACTIVE)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    counts = case_selectors.active_case_counts(by="status")
     return [
         Bar(str(Status(s).label), counts.get(s, 0), f"status-{s}")
         for s in STATUSES_BY_STATE[State.ACTIVE]
@@ -54,33 +48,15 @@ def open_by_status() -> list[Bar]:
 
 
 def open_by_priority() -> list[Bar]:
-    counts = dict(
-        Case.objects.filter(state=State.ACTIVE)
-        .values_list("priority")
-        .annotate(n=Count("id"))
-        .values_list("priority", "n")
-    )
+    counts = case_selectors.active_case_counts(by="priority")
     return [Bar(str(p.label), counts.get(p.value, 0), f"prio-{p.value}") for p in Priority]
 
 
 def created_and_resolved(days: int = DAYS) -> tuple[list[dt.date], list[Series]]:
-    today = clock.today()
-    first = today - dt.timedelta(days=days - 1)
+    first = clock.today() - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
-    created = dict(
-        Case.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    resolved = dict(
-        Case.objects.filter(resolved_at__gte=since)
-        .annotate(day=TruncDate("resolved_at"))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    created = case_selectors.case_counts_per_day(field="created_at", since=since)
+    resolved = case_selectors.case_counts_per_day(field="resolved_at", since=since)
     dates = [first + dt.timedelta(days=i) for i in range(days)]
     return dates, [
         Series(pgettext("chart", "Created"), "series-created", [created.get(d, 0) for d in dates]),
@@ -91,38 +67,22 @@ def created_and_resolved(days: int = DAYS) -> tuple[list[dt.date], list[Series]]
 
 
 def queue_sizes(user: User) -> list[Bar]:
-    items = routing_selectors.queue_item_list(user=user, filters=routing_selectors.ItemFilters())
-    rows = (
-        items.order_by()
-        .values_list("queue__name")
-        .annotate(n=Count("id"))
-        .values_list("queue__name", "n")
-    )
-    return sorted((Bar(name, n, "queue") for name, n in rows), key=lambda b: (-b.value, b.label))
+    return [Bar(name, n, "queue") for name, n in routing_selectors.queue_item_counts(user=user)]
 
 
 def entitlements_near_exhaustion(limit: int = 10) -> list[dict[str, Any]]:
     """Active entitlements with at most a fifth of their terms left, the emptiest first."""
-    found: list[dict[str, Any]] = []
-    for e in entitlement_selectors.entitlement_list(state="active").order_by("remaining_terms")[
-        :500
-    ]:
-        if e.total_terms <= 0:
-            continue
-        share = e.remaining_terms / e.total_terms
-        if share <= NEAR_EXHAUSTION:
-            found.append(
-                {
-                    "entitlement": e,
-                    "share": max(0.0, share),
-                    "remaining": entitlement_rules.stored_to_terms(
-                        e.remaining_terms, e.allocation_type
-                    ),
-                    "total": entitlement_rules.stored_to_terms(e.total_terms, e.allocation_type),
-                }
-            )
-    found.sort(key=lambda row: (row["share"], row["entitlement"].name))
-    return found[:limit]
+    return [
+        {
+            "entitlement": e,
+            "share": max(0.0, e.remaining_terms / e.total_terms),
+            "remaining": entitlement_rules.stored_to_terms(e.remaining_terms, e.allocation_type),
+            "total": entitlement_rules.stored_to_terms(e.total_terms, e.allocation_type),
+        }
+        for e in entitlement_selectors.entitlements_near_exhaustion(
+            share=NEAR_EXHAUSTION, limit=limit
+        )
+    ]
 
 
 # --- SVG geometry -----------------------------------------------------------------------------
