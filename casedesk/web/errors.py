@@ -50,6 +50,10 @@ FIELD_MESSAGES: dict[str, Any] = {
     ),
     "no such account": _("The account does not exist."),
     "no such contact": _("The contact does not exist."),
+    "every contact must belong to the customer": _(
+        "Every contact must be the customer or a contact of the customer account."
+    ),
+    "names a contact that does not exist": _("A chosen contact does not exist."),
     "no such case": _("The case does not exist."),
     "no such subject": _("The subject does not exist."),
     "no such product": _("The product does not exist."),

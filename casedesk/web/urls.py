@@ -120,10 +120,16 @@ urlpatterns = [
     path("admin/users/", admin.users_and_teams, name="admin_users"),
     # Service › Customers
     path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/<str:customer_type>/new/", customers.customer_edit, name="customer_new"),
     path(
         "customers/<str:customer_type>/<uuid:customer_id>/",
         customers.customer_detail,
         name="customer_detail",
+    ),
+    path(
+        "customers/<str:customer_type>/<uuid:customer_id>/edit/",
+        customers.customer_edit,
+        name="customer_edit",
     ),
     path(
         "customers/<str:customer_type>/<uuid:customer_id>/panel/",

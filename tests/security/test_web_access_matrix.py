@@ -126,6 +126,9 @@ RULES: dict[str, Rule] = {
     "admin_users": Rule(ADMIN_PAGE),
     "customer_list": Rule(PAGE),
     "customer_detail": Rule(PAGE),
+    # Whoever may create cases creates and edits accounts and contacts (the services' rule).
+    "customer_new": Rule(PAGE),
+    "customer_edit": Rule(PAGE),
     "customer_panel": Rule(PAGE),
     "customer_lookup": Rule(LOOKUP),
     "contact_lookup": Rule(LOOKUP),

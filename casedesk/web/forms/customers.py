@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.types import Email, Name, PersonName, Phone
 from casedesk.web.fields import TypedCharField
-from casedesk.web.forms.base import WebForm
+from casedesk.web.forms.base import WebForm, set_choices
 
 
 class AccountForm(WebForm):
@@ -16,15 +17,34 @@ class AccountForm(WebForm):
     phone = TypedCharField(type_=Phone, label=_("Phone"), required=False, max_length=50)
 
 
-class ContactForm(WebForm):
+class ContactFields(WebForm):
+    """A contact's own fields; its forms add the account."""
+
     first_name = TypedCharField(
         type_=PersonName, label=_("First name"), required=False, max_length=100
     )
     last_name = TypedCharField(type_=PersonName, label=_("Last name"), max_length=100)
     email = TypedCharField(type_=Email, label=_("E-mail"), required=False, max_length=254)
     phone = TypedCharField(type_=Phone, label=_("Phone"), required=False, max_length=50)
+
+
+class ContactForm(ContactFields):
+    """Inline creation from the case form: the account, when given, is the chosen customer."""
+
     account_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def clean_account_id(self) -> uuid.UUID | None:
         value: uuid.UUID | None = self.cleaned_data.get("account_id")
         return value
+
+
+class ContactPageForm(ContactFields):
+    """The contact page's form: its parent account chosen from a list (or none)."""
+
+    account_id = forms.TypedChoiceField(
+        label=_("Account"), required=False, coerce=uuid.UUID, empty_value=None
+    )
+
+    def __init__(self, *args: Any, accounts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["account_id"], [("", _("(no account)")), *accounts])

@@ -24,6 +24,18 @@ def terms_field(label: Any, *, required: bool = True) -> forms.DecimalField:
     )
 
 
+class IdsField(forms.MultipleChoiceField):
+    """Record ids whose options follow another field of the form (the customer): any id is
+    taken, and the service checks that each names a record that fits."""
+
+    def valid_value(self, value: Any) -> bool:
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            return False
+        return True
+
+
 class EntitlementForm(WebForm):
     """A draft entitlement's terms (active ones take only "default")."""
 
@@ -41,9 +53,18 @@ class EntitlementForm(WebForm):
     restrict_case_creation = forms.BooleanField(label=_("Restrict case creation"), required=False)
     is_default = forms.BooleanField(label=_("Default entitlement"), required=False)
     products = forms.MultipleChoiceField(label=_("Products"), required=False)
+    contacts = IdsField(
+        label=_("Contacts"),
+        required=False,
+        help_text=_("Choose none to cover the customer's cases whatever their contact."),
+        widget=forms.SelectMultiple(attrs={"data-customer-contacts": ""}),
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contact_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        set_choices(self.fields["contacts"], contact_choices or [])
         set_choices(
             self.fields["products"],
             [(str(p.pk), p.name) for p in catalog.product_list().order_by("name")],
@@ -79,6 +100,7 @@ class EntitlementForm(WebForm):
             "decrease_on": data["decrease_on"],
             "restrict_case_creation": data["restrict_case_creation"],
             "is_default": data["is_default"],
+            "contact_ids": [uuid.UUID(c) for c in data["contacts"]],
             "product_ids": [uuid.UUID(p) for p in data["products"]],
             "channels": channels,
         }

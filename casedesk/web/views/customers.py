@@ -1,14 +1,18 @@
-"""Service › Customers, and the customer lookup of the case form (as-you-type, inline create)."""
+"""Service › Customers (the list, a customer's page, new and edit pages for accounts and
+contacts), and the customer lookup of the case form (as-you-type, inline create)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.choices import Channel
@@ -19,10 +23,18 @@ from casedesk.customers import selectors, services
 from casedesk.customers.models import Account, Contact
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
+from casedesk.web.errors import form_add_domain_error
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.cases import parse_customer
-from casedesk.web.forms.customers import AccountForm, ContactForm
-from casedesk.web.views.common import actor, found, json_error, parse_uuid, session_json
+from casedesk.web.forms.customers import AccountForm, ContactForm, ContactPageForm
+from casedesk.web.views.common import (
+    actor,
+    found,
+    json_error,
+    parse_uuid,
+    posted_version,
+    session_json,
+)
 
 LOOKUP_LIMIT = 20
 _search_field = TypedCharField(type_=SearchText, required=False, max_length=200)
@@ -197,18 +209,121 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def contact_choices_for(customer_value: str) -> list[tuple[str, str]]:
-    """The contacts the case form offers for a customer: the contact itself, or the account's."""
-    ref = parse_customer(customer_value)
-    if ref is None:
-        return []
-    if ref.type == "contact":
-        contact = selectors.contact_list().filter(id=ref.id).first()
-        return [(str(contact.pk), contact.name)] if contact else []
+CUSTOMER_TYPES = ("account", "contact")
+
+
+def _account_choices() -> list[tuple[str, str]]:
     return [
-        (str(c.pk), c.name)
-        for c in selectors.contact_list(account_id=ref.id).order_by("name")[:200]
+        (str(pk), name)
+        for pk, name in selectors.account_list().order_by("name", "id").values_list("id", "name")
     ]
+
+
+def _customer_initial(customer: Account | Contact) -> dict[str, Any]:
+    if isinstance(customer, Account):
+        return {"name": customer.name, "email": customer.email, "phone": customer.phone}
+    return {
+        "first_name": customer.first_name,
+        "last_name": customer.last_name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "account_id": str(customer.account_id) if customer.account_id else "",
+    }
+
+
+def _customer_form(
+    customer_type: str, data: Any = None, initial: dict[str, Any] | None = None
+) -> AccountForm | ContactPageForm:
+    if customer_type == "account":
+        return AccountForm(data, initial=initial)
+    return ContactPageForm(data, initial=initial, accounts=_account_choices())
+
+
+def _customer_save(
+    request: HttpRequest, customer_type: str, customer: Account | Contact | None, values: Any
+) -> Account | Contact:
+    common: dict[str, Any] = {"actor": actor(request), "channel": Channel.UI}
+    if customer is None:
+        if customer_type == "account":
+            return services.account_create(**common, **values)
+        return services.contact_create(**common, **values)
+    update: dict[str, Any] = {**common, "changes": values}
+    update["expected_version"] = posted_version(request)
+    if customer_type == "account":
+        return services.account_update(account_id=customer.pk, **update)
+    return services.contact_update(contact_id=customer.pk, **update)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(
+    request: HttpRequest, customer_type: str, customer_id: uuid.UUID | None = None
+) -> HttpResponse:
+    """A new account or contact, or an existing one's fields (whoever may create cases may)."""
+    if customer_type not in CUSTOMER_TYPES:
+        raise Http404("No such customer type.")
+    customer = _customer(customer_type, customer_id) if customer_id else None
+    initial = _customer_initial(customer) if customer else {}
+    if customer is None and customer_type == "contact":
+        # "New contact" on an account's page names the account.
+        initial["account_id"] = str(parse_uuid(request.GET.get("account")) or "")
+    if request.method == "GET":
+        form = _customer_form(customer_type, initial=initial)
+        # The version read with the form: a save checks that nobody changed the record since.
+        version = customer.version if customer else None
+        status = 200
+    else:
+        form = _customer_form(customer_type, request.POST, initial)
+        version = posted_version(request)
+        status = 422
+        if form.is_valid():
+            try:
+                saved = _customer_save(request, customer_type, customer, form.cleaned_data)
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+                status = exc.status
+            else:
+                if customer_type == "account":
+                    messages.success(request, _("The account was saved."))
+                else:
+                    messages.success(request, _("The contact was saved."))
+                return redirect(
+                    "web:customer_detail", customer_type=customer_type, customer_id=saved.pk
+                )
+    return render(
+        request,
+        "web/customers/form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "customer_type": customer_type,
+            "version": version,
+            "nav": "customers",
+        },
+        status=status,
+    )
+
+
+def contact_choices_for(customer_value: str, include: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """The contacts a form offers for a customer: the contact itself, or the account's; plus
+    the contacts named in `include` (those already chosen), so that a choice is never dropped
+    unseen — the services decide whether they fit the customer."""
+    ref = parse_customer(customer_value)
+    choices: list[tuple[str, str]] = []
+    if ref is not None and ref.type == "contact":
+        contact = selectors.contact_list().filter(id=ref.id).first()
+        choices = [(str(contact.pk), contact.name)] if contact else []
+    elif ref is not None:
+        choices = [
+            (str(c.pk), c.name)
+            for c in selectors.contact_list(account_id=ref.id).order_by("name")[:200]
+        ]
+    listed = {value for value, _name in choices}
+    missing = {i for i in (parse_uuid(v) for v in include) if i and str(i) not in listed}
+    if missing:
+        extra = selectors.contact_list().filter(id__in=missing).order_by("name")
+        choices += [(str(c.pk), c.name) for c in extra]
+    return choices
 
 
 def customer_context(customer_value: str) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from casedesk.web.errors import error_message, form_add_domain_error
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.entitlements import EntitlementForm
 from casedesk.web.views.common import actor, found, parse_uuid, posted_version
-from casedesk.web.views.customers import customer_context
+from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 50
 
@@ -97,6 +97,7 @@ def _initial(entitlement: Entitlement) -> dict[str, Any]:
         "restrict_case_creation": entitlement.restrict_case_creation,
         "is_default": entitlement.is_default,
         "products": [str(p.pk) for p in entitlement.products.all()],
+        "contacts": [str(c.pk) for c in entitlement.contacts.all()],
         "version": entitlement.version,
     }
     for c in entitlement.channels.all():
@@ -131,8 +132,16 @@ def entitlement_edit(request: HttpRequest, entitlement_id: uuid.UUID | None = No
         initial = _initial(entitlement) if entitlement else {}
         if not entitlement and request.GET.get("customer"):
             initial["customer"] = request.GET["customer"]
-        return _form_page(request, EntitlementForm(initial=initial), entitlement, 200)
-    form = EntitlementForm(request.POST, initial=_initial(entitlement) if entitlement else None)
+        choices = contact_choices_for(initial.get("customer", ""), initial.get("contacts", ()))
+        form = EntitlementForm(initial=initial, contact_choices=choices)
+        return _form_page(request, form, entitlement, 200)
+    form = EntitlementForm(
+        request.POST,
+        initial=_initial(entitlement) if entitlement else None,
+        contact_choices=contact_choices_for(
+            request.POST.get("customer", ""), request.POST.getlist("contacts")
+        ),
+    )
     if not form.is_valid():
         return _form_page(request, form, entitlement, 422)
     values = form.values()
@@ -148,7 +157,11 @@ def entitlement_edit(request: HttpRequest, entitlement_id: uuid.UUID | None = No
                 channel=Channel.UI,
             )
     except DomainError as exc:
-        form_add_domain_error(form, exc, {"customer": "customer", "product_ids": "products"})
+        form_add_domain_error(
+            form,
+            exc,
+            {"customer": "customer", "contact_ids": "contacts", "product_ids": "products"},
+        )
         return _form_page(request, form, entitlement, exc.status)
     messages.success(request, _("The entitlement was saved."))
     return redirect("web:entitlement_detail", entitlement_id=saved.pk)
@@ -157,6 +170,8 @@ def entitlement_edit(request: HttpRequest, entitlement_id: uuid.UUID | None = No
 def _changed(form: EntitlementForm, name: str) -> bool:
     if name == "product_ids":
         return "products" in form.changed_data
+    if name == "contact_ids":
+        return "contacts" in form.changed_data
     if name == "channels":
         return any(f.startswith("terms_") for f in form.changed_data)
     return name in form.changed_data

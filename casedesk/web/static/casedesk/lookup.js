@@ -1,5 +1,7 @@
-/* The customer lookup of the case form: accounts and contacts as you type, keyboard operable
-   (ARIA combobox), inline creation of an account, a contact, or a contact of the account. */
+/* The customer lookup of the case and entitlement forms: accounts and contacts as you type,
+   keyboard operable (ARIA combobox), inline creation of an account, a contact, or a contact of
+   the account. Choosing a customer refreshes the contacts offered: the case form's single
+   contact, or the entitlement form's several contacts. */
 (function () {
   "use strict";
 
@@ -10,6 +12,7 @@
     var list = $(box, "#customer-results");
     var hidden = document.getElementById("id_customer");
     var contactSelect = document.getElementById("id_contact");
+    var contactList = document.querySelector("select[data-customer-contacts]");
     var panel = document.getElementById("customer-panel");
     var searchUrl = box.getAttribute("data-search-url");
     var contactsUrl = box.getAttribute("data-contacts-url");
@@ -94,14 +97,19 @@
       }, now ? 0 : 200);
     }
 
+    /* The contacts of the chosen customer: the contact itself, or the account's. */
+    function fetchContacts() {
+      return fetch(contactsUrl + "?customer=" + encodeURIComponent(current.type + ":" + current.id), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; });
+    }
+
     var contactsRequest = 0;
     function loadContacts(selectId) {
       if (!contactSelect) { return; }
       var keep = selectId || contactSelect.value;
       var request = ++contactsRequest;
       if (!current.type) { contactSelect.length = 1; return; }
-      fetch(contactsUrl + "?customer=" + encodeURIComponent(current.type + ":" + current.id), { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+      fetchContacts()
         .then(function (body) {
           if (request !== contactsRequest) { return; }  /* a later request answers instead */
           contactSelect.length = 1;
@@ -113,6 +121,24 @@
           });
           contactSelect.value = keep;
           if (contactSelect.value !== keep) { contactSelect.value = ""; }
+        });
+    }
+
+    /* Several contacts: the new customer's, those chosen before staying chosen if listed. */
+    var contactListRequest = 0;
+    function loadContactList() {
+      if (!contactList) { return; }
+      var keep = Array.prototype.filter.call(contactList.options, function (o) { return o.selected; })
+        .map(function (o) { return o.value; });
+      var request = ++contactListRequest;
+      fetchContacts()
+        .then(function (body) {
+          if (request !== contactListRequest) { return; }
+          contactList.length = 0;
+          (body.items || []).forEach(function (c) {
+            var chosen = keep.indexOf(c.id) >= 0;
+            contactList.add(new Option(c.name, c.id, chosen, chosen));
+          });
         });
     }
 
@@ -134,6 +160,7 @@
       setExpanded(false);
       hidden.dispatchEvent(new Event("change", { bubbles: true }));
       loadContacts(type === "contact" ? id : "");
+      loadContactList();
       loadPanel();
     }
 
