@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -75,15 +76,20 @@ def _rank(name_folded: str, query: str) -> int:
     return 2
 
 
-def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
-    """Accounts and contacts whose name (contacts: also e-mail, phone digits) matches every word,
-    ranked exact > prefix > infix, then by name (casedesk/search/customers.py ranked_matches)."""
+def customer_search(
+    *, text: str, limit: int = 50, types: Collection[str] = ("account", "contact")
+) -> list[dict[str, Any]]:
+    """Accounts and contacts (or only the `types` given) whose name (contacts: also e-mail,
+    phone digits) matches every word, ranked exact > prefix > infix, then by name
+    (casedesk/search/customers.py ranked_matches)."""
     words = _words(text)
     if not words:
         return []
     query = " ".join(words)
     rows: list[tuple[int, str, str, dict[str, Any]]] = []
-    for account in ranked_matches(Account, words, limit):
+    accounts = ranked_matches(Account, words, limit) if "account" in types else []
+    contacts = ranked_matches(Contact, words, limit) if "contact" in types else []
+    for account in accounts:
         rows.append(
             (
                 _rank(account.name_folded, query),
@@ -99,7 +105,7 @@ def customer_search(*, text: str, limit: int = 50) -> list[dict[str, Any]]:
                 },
             )
         )
-    for contact in ranked_matches(Contact, words, limit):
+    for contact in contacts:
         rows.append(
             (
                 _rank(contact.name_folded, query),

@@ -294,3 +294,20 @@ def test_new_case_offers_find_case_before_creating(
     assert 'name="search"' in page and 'action="/cases/"' in page
     found = client.get("/cases/", {"view": "active", "search": case.ticket_number})
     assert case.title in found.content.decode()
+
+
+def test_case_page_keeps_offering_the_case_contact_when_the_account_has_hundreds(
+    web: Callable[..., Client], agent: Any, account: Any, make_case: Any
+) -> None:
+    from casedesk.customers import services
+
+    for i in range(201):
+        services.contact_create(
+            actor=agent, first_name="Anna", last_name=f"Ambrosi {i:03d}", account_id=account.pk
+        )
+    last = services.contact_create(
+        actor=agent, first_name="Zeno", last_name="Zanetti", account_id=account.pk
+    )
+    case = make_case(contact_id=last.pk, given=frozenset({"contact_id"}))
+    html = web(agent).get(f"/cases/{case.pk}/").content.decode()
+    assert re.search(rf'<option value="{last.pk}" selected>Zeno Zanetti</option>', html)

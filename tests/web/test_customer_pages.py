@@ -102,8 +102,9 @@ def test_agent_moves_a_contact_to_another_account_then_detaches_it(
     other = services.account_create(actor=agent, name="Ottica Rossi")
     client = web(agent)
     form = client.get(f"/customers/contact/{contact.pk}/edit/").content.decode()
-    assert f'<option value="{account.pk}" selected>Città di Verona</option>' in form
-    assert f'<option value="{other.pk}">Ottica Rossi</option>' in form
+    assert 'value="Città di Verona"' in form
+    assert f'value="{account.pk}" data-picker-value' in form
+    assert "Ottica Rossi" not in form  # accounts are searched, never all listed
     response = client.post(
         f"/customers/contact/{contact.pk}/edit/",
         _contact_post(contact, account_id=str(other.pk), email="lucia@rossi.it"),
@@ -129,10 +130,16 @@ def test_a_contact_edit_with_bad_values_is_refused_with_422_and_nothing_changes(
     assert response.status_code == 422
     assert "This field is required." in response.content.decode()
     unknown = "00000000-0000-0000-0000-000000000000"
-    for account_id in (unknown, "not-an-id"):
-        response = client.post(url, _contact_post(contact, account_id=account_id))
-        assert response.status_code == 422
-        assert "Select a valid choice." in response.content.decode()
+    response = client.post(url, _contact_post(contact, account_id="not-an-id"))
+    assert response.status_code == 422
+    assert "Enter a valid UUID." in response.content.decode()
+    response = client.post(url, _contact_post(contact, account_id=unknown))
+    assert response.status_code == 422
+    assert 'id="account-errors"' in response.content.decode()
+    # A name typed but never chosen among the accounts found is not taken for "no account".
+    response = client.post(url, _contact_post(contact, account_id="", account_name="Ottica"))
+    assert response.status_code == 422
+    assert "Choose the account among those found" in response.content.decode()
     response = client.post(url, _contact_post(contact, email="x" * 300))
     assert response.status_code == 422
     assert "at most 254 characters" in response.content.decode()
@@ -172,7 +179,8 @@ def test_new_contact_from_an_account_page_names_the_account(
     link = f"/customers/contact/new/?account={account.pk}"
     assert f'href="{link}"' in page
     form = client.get(link).content.decode()
-    assert f'<option value="{account.pk}" selected>Città di Verona</option>' in form
+    assert 'value="Città di Verona"' in form
+    assert f'value="{account.pk}" data-picker-value' in form
 
 
 def test_invalid_new_records_are_refused_with_422_and_nothing_is_created(
@@ -219,7 +227,7 @@ def test_signed_out_callers_are_sent_to_sign_in_and_nothing_changes(account: Any
 def test_the_edit_pages_speak_italian(web: Callable[..., Client], agent: Any, contact: Any) -> None:
     client = web(agent, language="it")
     html = client.get(f"/customers/contact/{contact.pk}/edit/").content.decode()
-    assert "Modifica contatto" in html and "(nessun account)" in html
+    assert "Modifica contatto" in html and "lascia il campo vuoto per un contatto senza" in html
     response = client.post(
         f"/customers/contact/{contact.pk}/edit/", _contact_post(contact, phone="347 1"), follow=True
     )
@@ -231,3 +239,20 @@ def test_the_edit_pages_speak_italian(web: Callable[..., Client], agent: Any, co
     assert "Campo obbligatorio." in response.content.decode()
     page = client.get("/customers/").content.decode()
     assert "Nuovo account" in page and "Nuovo contatto" in page
+
+
+def test_the_account_picker_searches_accounts_only(
+    web: Callable[..., Client], agent: Any, account: Any, contact: Any
+) -> None:
+    services.account_create(actor=agent, name="Verona Ottica")
+    client = web(agent)
+    both = client.get("/lookup/customers/", {"q": "verona"}).json()["items"]
+    accounts = client.get("/lookup/customers/", {"q": "verona", "type": "account"}).json()["items"]
+    assert {i["type"] for i in accounts} == {"account"}
+    assert sorted(i["name"] for i in accounts) == ["Città di Verona", "Verona Ottica"]
+    assert len(both) >= len(accounts)
+    lucia = client.get("/lookup/customers/", {"q": "lucia", "type": "contact"}).json()["items"]
+    assert [i["type"] for i in lucia] == ["contact"]
+    assert client.get("/lookup/customers/", {"q": "lucia", "type": "account"}).json() == {
+        "items": []
+    }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.types import Email, Name, PersonName, Phone
 from casedesk.web.fields import TypedCharField
-from casedesk.web.forms.base import WebForm, set_choices
+from casedesk.web.forms.base import WebForm
 
 
 class AccountForm(WebForm):
@@ -39,12 +39,20 @@ class ContactForm(ContactFields):
 
 
 class ContactPageForm(ContactFields):
-    """The contact page's form: its parent account chosen from a list (or none)."""
+    """The contact page's form: its parent account chosen with the account picker, or none."""
 
-    account_id = forms.TypedChoiceField(
-        label=_("Account"), required=False, coerce=uuid.UUID, empty_value=None
-    )
+    account_name = forms.CharField(label=_("Account"), required=False, max_length=200)
+    account_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, accounts: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        set_choices(self.fields["account_id"], [("", _("(no account)")), *accounts])
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("account_name") or "").strip() and not data.get("account_id"):
+            self.add_error(
+                "account_name",
+                _("Choose the account among those found, or leave the field empty for none."),
+            )
+        return data
+
+    def values(self) -> dict[str, Any]:
+        """The contact's fields as the services take them."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "account_name"}

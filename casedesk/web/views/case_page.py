@@ -106,7 +106,10 @@ def edit_form(case: Case, data: Any = None) -> CaseEditForm:
     return CaseEditForm(
         data,
         initial=initial,
-        contact_choices=contact_choices_for(customer_value),
+        # The case's contact stays offered even past the first contacts of a large account.
+        contact_choices=contact_choices_for(
+            customer_value, [(data or {}).get("contact") or initial["contact"]]
+        ),
         entitlement_choices=entitlement_choices(case),
     )
 

@@ -135,7 +135,10 @@ def case_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = CaseForm(
-            request.POST, contact_choices=contact_choices_for(request.POST.get("customer", ""))
+            request.POST,
+            contact_choices=contact_choices_for(
+                request.POST.get("customer", ""), [request.POST.get("contact", "")]
+            ),
         )
         if form.is_valid():
             data = form.cleaned_data

@@ -37,6 +37,7 @@ from casedesk.web.views.common import (
 )
 
 LOOKUP_LIMIT = 20
+CUSTOMER_TYPES = ("account", "contact")
 _search_field = TypedCharField(type_=SearchText, required=False, max_length=200)
 
 
@@ -61,8 +62,11 @@ def _customer_json(customer: Account | Contact) -> dict[str, Any]:
 @session_json
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
-    """Accounts and contacts matching what the user typed (SPEC §1 matching rules)."""
-    items = selectors.customer_search(text=_search_text(request), limit=LOOKUP_LIMIT)
+    """Accounts and contacts matching what the user typed (SPEC §1 matching rules); with
+    `type=account` or `type=contact`, only those."""
+    kind = request.GET.get("type")
+    types = (kind,) if kind in CUSTOMER_TYPES else CUSTOMER_TYPES
+    items = selectors.customer_search(text=_search_text(request), limit=LOOKUP_LIMIT, types=types)
     return JsonResponse({"items": items})
 
 
@@ -209,14 +213,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-CUSTOMER_TYPES = ("account", "contact")
-
-
-def _account_choices() -> list[tuple[str, str]]:
-    return [
-        (str(pk), name)
-        for pk, name in selectors.account_list().order_by("name", "id").values_list("id", "name")
-    ]
+def _account_name(account_id: uuid.UUID | None) -> str:
+    if account_id is None:
+        return ""
+    name = selectors.account_list().filter(id=account_id).values_list("name", flat=True).first()
+    return name or ""
 
 
 def _customer_initial(customer: Account | Contact) -> dict[str, Any]:
@@ -228,6 +229,7 @@ def _customer_initial(customer: Account | Contact) -> dict[str, Any]:
         "email": customer.email,
         "phone": customer.phone,
         "account_id": str(customer.account_id) if customer.account_id else "",
+        "account_name": _account_name(customer.account_id),
     }
 
 
@@ -236,7 +238,7 @@ def _customer_form(
 ) -> AccountForm | ContactPageForm:
     if customer_type == "account":
         return AccountForm(data, initial=initial)
-    return ContactPageForm(data, initial=initial, accounts=_account_choices())
+    return ContactPageForm(data, initial=initial)
 
 
 def _customer_save(
@@ -266,7 +268,9 @@ def customer_edit(
     initial = _customer_initial(customer) if customer else {}
     if customer is None and customer_type == "contact":
         # "New contact" on an account's page names the account.
-        initial["account_id"] = str(parse_uuid(request.GET.get("account")) or "")
+        account_id = parse_uuid(request.GET.get("account"))
+        initial["account_id"] = str(account_id or "")
+        initial["account_name"] = _account_name(account_id)
     if request.method == "GET":
         form = _customer_form(customer_type, initial=initial)
         # The version read with the form: a save checks that nobody changed the record since.
@@ -278,9 +282,10 @@ def customer_edit(
         status = 422
         if form.is_valid():
             try:
-                saved = _customer_save(request, customer_type, customer, form.cleaned_data)
+                values = form.values() if isinstance(form, ContactPageForm) else form.cleaned_data
+                saved = _customer_save(request, customer_type, customer, values)
             except DomainError as exc:
-                form_add_domain_error(form, exc)
+                form_add_domain_error(form, exc, {"account_id": "account_name"})
                 status = exc.status
             else:
                 if customer_type == "account":

@@ -26,6 +26,11 @@
       openDialog(document.getElementById(opener.getAttribute("data-open-dialog")), opener);
       return;
     }
+    var suggestion = target.closest("[data-picker] [role=option]");
+    if (suggestion) {
+      pickerChoose(suggestion.closest("[data-picker]"), suggestion);
+      return;
+    }
     var closer = target.closest("[data-close-dialog]");
     if (closer) {
       event.preventDefault();
@@ -52,6 +57,142 @@
     if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
       target.form.requestSubmit();
     }
+  });
+
+  /* A record picker: <div data-picker data-search-url=...> holding an input[role=combobox], a
+     [role=listbox] and an input[data-picker-value]. Typing searches (the answer is
+     {"items": [{"id", "name", "email"?, "phone"?}]}), choosing fills the value; typing again
+     clears it, so a name that was not chosen is never taken for a record. */
+  function pickerParts(picker) {
+    return {
+      input: picker.querySelector("[role=combobox]"),
+      list: picker.querySelector("[role=listbox]"),
+      value: picker.querySelector("[data-picker-value]")
+    };
+  }
+
+  function pickerOptions(picker) {
+    return Array.prototype.slice.call(pickerParts(picker).list.querySelectorAll("[role=option]"));
+  }
+
+  function pickerClose(picker) {
+    var parts = pickerParts(picker);
+    parts.list.hidden = true;
+    parts.input.setAttribute("aria-expanded", "false");
+    parts.input.removeAttribute("aria-activedescendant");
+    picker.casedeskActive = -1;
+  }
+
+  function pickerHighlight(picker, index) {
+    var opts = pickerOptions(picker);
+    if (!opts.length) { return; }
+    var active = (index + opts.length) % opts.length;
+    picker.casedeskActive = active;
+    opts.forEach(function (opt, i) { opt.setAttribute("aria-selected", i === active ? "true" : "false"); });
+    pickerParts(picker).input.setAttribute("aria-activedescendant", opts[active].id);
+    opts[active].scrollIntoView({ block: "nearest" });
+  }
+
+  function pickerRender(picker, items) {
+    var parts = pickerParts(picker);
+    parts.list.textContent = "";
+    if (!items.length) {
+      var none = document.createElement("li");
+      none.className = "opt-none";
+      none.textContent = picker.getAttribute("data-no-results-label") || "";
+      parts.list.appendChild(none);
+    }
+    items.forEach(function (item, i) {
+      var li = document.createElement("li");
+      li.id = parts.list.id + "-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.dataset.id = item.id;
+      li.dataset.name = item.name;
+      var name = document.createElement("span");
+      name.className = "opt-name";
+      name.textContent = item.name;
+      li.appendChild(name);
+      var detail = [item.email, item.phone].filter(Boolean).join(" · ");
+      if (detail) {
+        var small = document.createElement("span");
+        small.className = "opt-detail";
+        small.textContent = detail;
+        li.appendChild(small);
+      }
+      parts.list.appendChild(li);
+    });
+    picker.casedeskActive = -1;
+    parts.list.hidden = false;
+    parts.input.setAttribute("aria-expanded", "true");
+  }
+
+  function pickerSearch(picker, now) {
+    var text = pickerParts(picker).input.value.trim();
+    clearTimeout(picker.casedeskTimer);
+    if (!text) { pickerClose(picker); return; }
+    picker.casedeskTimer = setTimeout(function () {
+      picker.casedeskQuery = text;
+      var url = picker.getAttribute("data-search-url");
+      url += (url.indexOf("?") >= 0 ? "&" : "?") + "q=" + encodeURIComponent(text);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (body) {
+          if (picker.casedeskQuery === text) { pickerRender(picker, body.items || []); }
+        });
+    }, now ? 0 : 200);
+  }
+
+  function pickerChoose(picker, opt) {
+    if (!opt || !opt.dataset.id) { return; }
+    var parts = pickerParts(picker);
+    parts.value.value = opt.dataset.id;
+    parts.input.value = opt.dataset.name;
+    parts.input.removeAttribute("aria-invalid");
+    pickerClose(picker);
+  }
+
+  function pickerFor(target) {
+    if (!(target instanceof Element) || target.getAttribute("role") !== "combobox") { return null; }
+    return target.closest("[data-picker]");
+  }
+
+  document.addEventListener("input", function (event) {
+    var picker = pickerFor(event.target);
+    if (!picker) { return; }
+    pickerParts(picker).value.value = "";
+    pickerSearch(picker, false);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var picker = pickerFor(event.target);
+    if (!picker) { return; }
+    var open = !pickerParts(picker).list.hidden;
+    var active = typeof picker.casedeskActive === "number" ? picker.casedeskActive : -1;
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      if (open) { pickerHighlight(picker, active + 1); } else { pickerSearch(picker, true); }
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      if (open) { pickerHighlight(picker, active - 1); }
+    } else if (event.key === "Enter" && open) {
+      event.preventDefault();
+      if (active >= 0) { pickerChoose(picker, pickerOptions(picker)[active]); }
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      pickerClose(picker);
+    }
+  });
+
+  /* A press on a suggestion keeps the focus in the field; the click then chooses it. */
+  document.addEventListener("mousedown", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest("[data-picker] [role=listbox]")) { event.preventDefault(); }
+  });
+
+  document.addEventListener("focusout", function (event) {
+    var picker = pickerFor(event.target);
+    if (picker) { setTimeout(function () { pickerClose(picker); }, 150); }
   });
 
   /* Focus goes back to the button that opened the dialog. */
