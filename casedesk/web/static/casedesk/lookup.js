@@ -77,8 +77,13 @@
           type: item.type, id: item.id, name: item.name, accountId: item.account_id || ""
         }));
       });
-      list.appendChild(option("customer-opt-new-account", "+ " + box.getAttribute("data-new-account-label"), "", { action: "new-account" }));
-      list.appendChild(option("customer-opt-new-contact", "+ " + box.getAttribute("data-new-contact-label"), "", { action: "new-contact" }));
+      /* Inline creation only where the page has its dialogs (not on filters or contracts). */
+      if (document.getElementById("dialog-account")) {
+        list.appendChild(option("customer-opt-new-account", "+ " + box.getAttribute("data-new-account-label"), "", { action: "new-account" }));
+      }
+      if (document.getElementById("dialog-contact")) {
+        list.appendChild(option("customer-opt-new-contact", "+ " + box.getAttribute("data-new-contact-label"), "", { action: "new-contact" }));
+      }
       setExpanded(true);
     }
 
