@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casedesk.cases.models import Case
+from casedesk.cases.models import Activity, Case
 from casedesk.core.errors import Forbidden
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
@@ -41,4 +41,20 @@ def case_change_allowed(user: User, case: Case) -> bool:
 def require_case_change(user: User | None, case: Case) -> None:
     """Refuse with `forbidden` unless `user` may change `case` (`None` is the system)."""
     if user is not None and not case_change_allowed(user, case):
+        raise Forbidden("You may not change this case.", details={"case_id": str(case.pk)})
+
+
+def activity_change_allowed(
+    user: User, case: Case, activity: Activity, *, case_allowed: bool | None = None
+) -> bool:
+    """Users change (edit, complete, cancel) the activities they own and those of cases they may
+    change; `case_allowed` is `case_change_allowed(user, case)` when the caller knows it."""
+    if activity.owner_id == user.pk:
+        return True
+    return case_change_allowed(user, case) if case_allowed is None else case_allowed
+
+
+def require_activity_change(user: User | None, case: Case, activity: Activity) -> None:
+    """Refuse with `forbidden` unless `user` may change `activity` of `case`."""
+    if user is not None and not activity_change_allowed(user, case, activity):
         raise Forbidden("You may not change this case.", details={"case_id": str(case.pk)})

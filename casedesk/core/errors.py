@@ -122,6 +122,11 @@ class EntitlementState(Conflict):
     default_message = "The entitlement's state does not allow this."
 
 
+class ContractInUse(Conflict):
+    code = "contract_in_use"
+    default_message = "Cases bill to this contract line."
+
+
 class RuleSetActive(Conflict):
     code = "rule_set_active"
     default_message = "An active routing rule set is read-only."

@@ -7,13 +7,16 @@ import uuid
 from django.db.models import FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 
+from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import NotFound
 from casedesk.customers.models import Account, Contact
+from casedesk.entitlements import rules
 from casedesk.entitlements.choices import EntitlementState, ShownState
 from casedesk.entitlements.models import (
     Contract,
     ContractLine,
+    ContractLineLedger,
     Entitlement,
     EntitlementChannel,
     TermLedger,
@@ -42,16 +45,24 @@ def entitlement_get(*, entitlement_id: uuid.UUID) -> Entitlement:
     return found
 
 
+# The states that a period alone decides: before it, within it, after it (dates inclusive).
+PERIOD_STATES = (ShownState.WAITING, ShownState.ACTIVE, ShownState.EXPIRED)
+
+
+def period_filter(state: str) -> Q:
+    """Records whose `start_date`–`end_date` period puts them in `state` today."""
+    today = clock.today()
+    if state == ShownState.WAITING:
+        return Q(start_date__gt=today)
+    if state == ShownState.EXPIRED:
+        return Q(end_date__lt=today)
+    return Q(start_date__lte=today, end_date__gte=today)
+
+
 def shown_state_filter(state: str) -> Q:
     """The stored condition behind a shown state (waiting and expired derive from today)."""
-    today = clock.today()
-    active = Q(state=EntitlementState.ACTIVE)
-    if state == ShownState.WAITING:
-        return active & Q(start_date__gt=today)
-    if state == ShownState.EXPIRED:
-        return active & Q(end_date__lt=today)
-    if state == ShownState.ACTIVE:
-        return active & Q(start_date__lte=today, end_date__gte=today)
+    if state in PERIOD_STATES:
+        return Q(state=EntitlementState.ACTIVE) & period_filter(state)
     return Q(state=state)
 
 
@@ -106,11 +117,31 @@ def contract_queryset() -> QuerySet[Contract]:
     return Contract.objects.select_related("customer_account", "customer_contact")
 
 
-def contract_list(*, customer_id: uuid.UUID | None = None) -> QuerySet[Contract]:
+def contract_list(
+    *, customer_id: uuid.UUID | None = None, state: str | None = None
+) -> QuerySet[Contract]:
+    """Contracts of one customer and/or in one state of their period (`waiting`, `active`,
+    `expired`); a filter not given does not apply."""
     qs = contract_queryset()
     if customer_id is not None:
         qs = qs.filter(customer_filter(customer_id))
+    if state:
+        qs = qs.filter(period_filter(state))
     return qs
+
+
+def contract_state(contract: Contract) -> str:
+    """`waiting` before the contract's start date, `expired` after its end date, else `active`
+    (contracts store no state: their period decides)."""
+    return rules.shown_state(
+        EntitlementState.ACTIVE, contract.start_date, contract.end_date, clock.today()
+    )
+
+
+def customer_contracts(*, customer: Account | Contact, limit: int = 20) -> list[Contract]:
+    """The customer's contracts, the latest-ending first (the customer page)."""
+    qs = contract_list(customer_id=customer.pk).order_by("-end_date", "name", "id")
+    return list(qs[:limit])
 
 
 def contract_get(*, contract_id: uuid.UUID) -> Contract:
@@ -124,3 +155,30 @@ def contract_line_list(*, contract_id: uuid.UUID) -> QuerySet[ContractLine]:
     if not Contract.objects.filter(id=contract_id).exists():
         raise NotFound("No such contract.")
     return ContractLine.objects.filter(contract_id=contract_id)
+
+
+def contract_line_get(*, contract_id: uuid.UUID, line_id: uuid.UUID) -> ContractLine:
+    """One line of one contract (a line of another contract is not found)."""
+    found = (
+        ContractLine.objects.select_related("product")
+        .filter(id=line_id, contract_id=contract_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such contract line.")
+    return found
+
+
+def contract_lines_in_use(*, contract_id: uuid.UUID) -> set[uuid.UUID]:
+    """The contract's lines that a case names or whose ledger holds a use or a give-back: they
+    bill and cannot be removed."""
+    named = Case.objects.filter(contract_line__contract_id=contract_id)
+    used = ContractLineLedger.objects.filter(contract_line__contract_id=contract_id)
+    return set(named.values_list("contract_line_id", flat=True)) | set(
+        used.values_list("contract_line_id", flat=True)
+    )
+
+
+def contract_ledger(*, contract_id: uuid.UUID) -> QuerySet[ContractLineLedger]:
+    """Every use and give-back of the contract's lines (callers order them)."""
+    return ContractLineLedger.objects.filter(contract_line__contract_id=contract_id)

@@ -33,6 +33,10 @@ CODE_MESSAGES: dict[str, Any] = {
     "entitlement_state": _("The entitlement's state does not allow this."),
     "entitlement_not_applicable": _("The entitlement does not apply to this case."),
     "rule_set_active": _("An active routing rule set is read-only: deactivate it first."),
+    "contract_in_use": _(
+        "Cases bill to this contract line: it cannot be removed, nor the contract moved to "
+        "another customer."
+    ),
     "version_mismatch": _(
         "Someone else changed this record after you opened it. Reload the page to see the "
         "changes, then make yours again."
@@ -60,6 +64,18 @@ FIELD_MESSAGES: dict[str, Any] = {
     "a contact needs a name": _("A contact needs a name."),
     "may not be cleared": _("This field cannot be emptied."),
     "a new case needs an active status": _("A new case needs an active status."),
+    "cannot be negative": _("Enter a number of at least 0."),
+    "must not be before the start date": _("The end date must not be before the start date."),
+    "must not be before scheduled_start": _("The end must not be before the start."),
+    "the line must lie within the contract's dates": _(
+        "The line's dates must lie within the contract's dates."
+    ),
+    "a coverage-dates line has no total": _("A line of coverage dates has no total."),
+    "a line starts before this date": _("A line of the contract starts before this date."),
+    "a line ends after this date": _("A line of the contract ends after this date."),
+    "only phone calls and e-mails have a direction": _(
+        "Only phone calls and e-mails have a direction."
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from casedesk.web.views import (
     bulk,
     case_actions,
     cases,
+    contracts,
     customers,
     entitlements,
     queues,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/route/", case_actions.case_route, name="case_route"),
     path("cases/<uuid:case_id>/decrement/", case_actions.case_decrement, name="case_decrement"),
     path("cases/<uuid:case_id>/activities/", activities.activity_add, name="activity_add"),
+    path("activities/<uuid:activity_id>/edit/", activities.activity_edit, name="activity_edit"),
     path(
         "activities/<uuid:activity_id>/complete/",
         activities.activity_close,
@@ -95,6 +97,26 @@ urlpatterns = [
         )
         for action in ("activate", "deactivate", "cancel", "default")
     ],
+    # Service › Contracts
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/new/", contracts.contract_edit, name="contract_new"),
+    path("contracts/<uuid:contract_id>/", contracts.contract_detail, name="contract_detail"),
+    path("contracts/<uuid:contract_id>/edit/", contracts.contract_edit, name="contract_edit"),
+    path(
+        "contracts/<uuid:contract_id>/lines/",
+        contracts.contract_line_add,
+        name="contract_line_add",
+    ),
+    path(
+        "contracts/<uuid:contract_id>/lines/<uuid:line_id>/",
+        contracts.contract_line_edit,
+        name="contract_line_edit",
+    ),
+    path(
+        "contracts/<uuid:contract_id>/lines/<uuid:line_id>/remove/",
+        contracts.contract_line_remove,
+        name="contract_line_remove",
+    ),
     # Administration
     path("admin/", admin.admin_home, name="admin_home"),
     path("admin/queues/", admin.queue_list, name="admin_queues"),

@@ -158,7 +158,11 @@ RULES: dict[tuple[str, str], Rule] = {
         },
     ),
     ("GET", "/contracts/{contract_id}"): Rule(READ),
+    ("PATCH", "/contracts/{contract_id}"): Rule(MANAGER, lambda w, v: {"name": "C2"}),
     ("GET", "/contracts/{contract_id}/lines"): Rule(READ),
+    ("GET", "/contracts/{contract_id}/lines/{line_id}"): Rule(READ),
+    ("PATCH", "/contracts/{contract_id}/lines/{line_id}"): Rule(MANAGER, lambda w, v: {"total": 4}),
+    ("DELETE", "/contracts/{contract_id}/lines/{line_id}"): Rule(MANAGER),
     ("POST", "/contracts/{contract_id}/lines"): Rule(
         MANAGER,
         lambda w, v: {
@@ -276,6 +280,10 @@ def _build_world(make_user: Any) -> dict[str, Any]:
     world["contract"] = m.post(
         "/api/v1/contracts", RULES[("POST", "/contracts")].body(world, "")
     ).json()["id"]  # type: ignore[misc]
+    world["line"] = m.post(
+        f"/api/v1/contracts/{world['contract']}/lines",
+        RULES[("POST", "/contracts/{contract_id}/lines")].body(world, ""),  # type: ignore[misc]
+    ).json()["id"]
     world["rule_set"] = m.post("/api/v1/routing-rule-sets", {"name": "R", "items": []}).json()["id"]
     world["team"] = services.team_create(actor=None, name="Matrix team").id
     world["token_own"] = services.token_create(user=agent_a)[0].id
@@ -320,6 +328,7 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             "team_id": "team",
             "entitlement_id": "entitlement",
             "contract_id": "contract",
+            "line_id": "line",
             "queue_id": "queue",
             "rule_set_id": "rule_set",
         }

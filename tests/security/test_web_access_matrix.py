@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from casedesk.cases.models import Activity, Case, Connection, Note, Post
-from casedesk.entitlements.models import Entitlement
+from casedesk.entitlements.models import Contract, ContractLine, Entitlement
 from casedesk.routing.models import QueueItem, RoutingRuleSet
 from tests.security.test_api_access_matrix import _build_world
 
@@ -63,6 +63,10 @@ def activity_version(w: dict[str, Any], key: str) -> int:
     return Activity.objects.get(id=w["activity_other" if other else "activity_own"]).version
 
 
+def line_version(w: dict[str, Any], key: str) -> int:
+    return ContractLine.objects.get(id=w["line"]).version
+
+
 RULES: dict[str, Rule] = {
     "login": Rule(PUBLIC),
     "logout": Rule(PUBLIC),
@@ -95,6 +99,7 @@ RULES: dict[str, Rule] = {
     "case_route": Rule(CASE_ACTION),
     "case_decrement": Rule(CASE_ACTION, _form(decrement="0", version=version)),
     "activity_add": Rule(CASE_ACTION, _form(type="task", subject="Follow up")),
+    "activity_edit": Rule(CASE_ACTION, _form(subject="Edited", version=activity_version)),
     "activity_complete": Rule(CASE_ACTION, _form(duration_minutes=5, version=activity_version)),
     "activity_cancel": Rule(CASE_ACTION, _form(version=activity_version)),
     "note_add": Rule(CASE_ACTION, _form(text="A note")),
@@ -112,6 +117,15 @@ RULES: dict[str, Rule] = {
     "entitlement_deactivate": Rule(MANAGER_ACTION),
     "entitlement_cancel": Rule(MANAGER_ACTION),
     "entitlement_default": Rule(MANAGER_ACTION),
+    "contract_list": Rule(PAGE),
+    "contract_new": Rule(PAGE),
+    "contract_detail": Rule(PAGE),
+    "contract_edit": Rule(PAGE),
+    "contract_line_add": Rule(
+        MANAGER_ACTION, _form(name="Line", allotment_type="cases", total="2")
+    ),
+    "contract_line_edit": Rule(PAGE),
+    "contract_line_remove": Rule(MANAGER_ACTION, _form(version=line_version)),
     "admin_home": Rule(MANAGER_PAGE),
     "admin_queues": Rule(MANAGER_PAGE),
     "admin_queue_new": Rule(MANAGER_PAGE),
@@ -174,9 +188,13 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
             return str(w["account"])
         return str(
             w[
-                {"queue_id": "queue", "rule_set_id": "rule_set", "entitlement_id": "entitlement"}[
-                    name
-                ]
+                {
+                    "queue_id": "queue",
+                    "rule_set_id": "rule_set",
+                    "entitlement_id": "entitlement",
+                    "contract_id": "contract",
+                    "line_id": "line",
+                }[name]
             ]
         )
 
@@ -195,6 +213,7 @@ def _effect(name: str, w: dict[str, Any], other: bool) -> tuple[Any, ...]:
         Case.objects.get(id=case_id).version,
         Activity.objects.filter(case_id=case_id).count(),
         Activity.objects.get(id=activity_id).state,
+        Activity.objects.get(id=activity_id).version,
         Note.objects.filter(case_id=case_id).count(),
         Post.objects.filter(case_id=case_id, author__isnull=False).count(),
         Connection.objects.filter(case_id=case_id).count(),
@@ -206,7 +225,15 @@ def _effect(name: str, w: dict[str, Any], other: bool) -> tuple[Any, ...]:
 def _config_effect(w: dict[str, Any]) -> tuple[Any, ...]:
     entitlement = Entitlement.objects.get(id=w["entitlement"])
     rule_set = RoutingRuleSet.objects.get(id=w["rule_set"])
-    return entitlement.version, entitlement.state, entitlement.is_default, rule_set.active
+    contract = Contract.objects.get(id=w["contract"])
+    return (
+        entitlement.version,
+        entitlement.state,
+        entitlement.is_default,
+        rule_set.active,
+        contract.version,
+        ContractLine.objects.filter(contract=contract).count(),
+    )
 
 
 def _client(user: Any | None) -> Client:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -38,8 +39,10 @@ GARBAGE: list[dict[str, Any]] = [
 ]
 
 
-def _web_urls(case: Any, activity: Any, queue_item: Any) -> list[str]:
+def _web_urls(case: Any, activity: Any, queue_item: Any, line: Any) -> list[str]:
     ids = {
+        "contract_id": line.contract_id,
+        "line_id": line.pk,
         "case_id": case.pk,
         "activity_id": activity.pk,
         "item_id": queue_item.pk,
@@ -66,15 +69,27 @@ def test_garbage_never_causes_a_server_error(
     web: Callable[..., Client], manager: Any, agent: Any, make_case: Any
 ) -> None:
     from casedesk.cases.services import activities
+    from casedesk.cases.services.common import Ref
+    from casedesk.entitlements.services import contracts
     from casedesk.routing.services import items, queues
 
     case = make_case()
     activity = activities.activity_create(actor=agent, case_id=case.pk, type="task", subject="x")
     queue = queues.queue_create(actor=manager, name="Q")
     item = items.queue_item_add(actor=agent, case_id=case.pk, queue_id=queue.pk).item
+    contract = contracts.contract_create(
+        actor=manager,
+        name="C",
+        customer=Ref("account", case.customer_account_id),
+        start_date=dt.date(2026, 1, 1),
+        end_date=dt.date(2026, 12, 31),
+    )
+    line = contracts.contract_line_create(
+        actor=manager, contract_id=contract.pk, name="L", allotment_type="cases", total=1
+    )
     for user in (manager,):
         client = web(user)
-        for url in _web_urls(case, activity, item):
+        for url in _web_urls(case, activity, item, line):
             if url.rstrip("/").endswith("logout"):
                 continue
             for data in GARBAGE:

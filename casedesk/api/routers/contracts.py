@@ -1,10 +1,11 @@
-"""Contracts and contract lines (SPEC §8, legacy billing by contract)."""
+"""Contracts and contract lines (SPEC §8, legacy billing by contract): read by everyone,
+created, changed and (lines) removed by managers."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -12,10 +13,11 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from casedesk.api.auth import actor
-from casedesk.api.http import page_body, set_etag
+from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CustomerIn
 from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.cases.services.common import Ref
+from casedesk.core.errors import NotFound
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Count, Name
 from casedesk.entitlements import selectors
@@ -57,6 +59,7 @@ class ContractOut(Out):
     version: int
     name: str
     customer: CustomerOut
+    state: str
     start_date: str
     end_date: str
     created_at: str
@@ -86,8 +89,26 @@ class ContractLineIn(Schema):
     product_id: uuid.UUID | None = None
 
 
+class ContractPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    customer: CustomerIn | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class ContractLinePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    name: Name | None = None
+    total: Count | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    product_id: uuid.UUID | None = None
+
+
 class ContractListParams(ListParams):
     customer_id: uuid.UUID | None = None
+    state: Literal["waiting", "active", "expired"] | None = None
 
 
 def contract_line_out(line: ContractLine) -> dict[str, Any]:
@@ -121,6 +142,7 @@ def contract_out(contract: Contract) -> dict[str, Any]:
             "id": str(customer.pk),
             "name": customer.name,
         },
+        "state": selectors.contract_state(contract),
         "start_date": contract.start_date.isoformat(),
         "end_date": contract.end_date.isoformat(),
         "created_at": contract.created_at.isoformat(),
@@ -136,13 +158,15 @@ def _with_lines(qs: Any) -> Any:
 
 @router.get("/contracts", response={200: ContractPage, **errors()})
 def contract_list(request: HttpRequest, params: Query[ContractListParams]) -> dict[str, Any]:
-    """Contracts, newest first, with their lines; `?customer_id=` for one customer's."""
+    """Contracts, newest first, with their lines; `?customer_id=` for one customer's,
+    `?state=` for those whose period is ahead (`waiting`), current (`active`) or over
+    (`expired`)."""
     page = paginate(
-        _with_lines(selectors.contract_list(customer_id=params.customer_id)),
+        _with_lines(selectors.contract_list(customer_id=params.customer_id, state=params.state)),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
-        scope=f"contracts:{params.customer_id or ''}",
+        scope=f"contracts:{params.customer_id or ''}:{params.state or ''}",
     )
     return page_body(page, contract_out)
 
@@ -157,18 +181,40 @@ def contract_create(request: HttpRequest, payload: ContractIn, response: HttpRes
         start_date=payload.start_date,
         end_date=payload.end_date,
     )
-    found = _with_lines(selectors.contract_queryset()).get(pk=contract.pk)
-    set_etag(response, found.version)
-    return Status(201, contract_out(found))
+    return Status(201, _respond(response, contract.pk))
+
+
+def _respond(response: HttpResponse, contract_id: uuid.UUID) -> dict[str, Any]:
+    contract = _with_lines(selectors.contract_queryset()).filter(pk=contract_id).first()
+    if contract is None:
+        raise NotFound("No such contract.")
+    set_etag(response, contract.version)
+    return contract_out(contract)
 
 
 @router.get("/contracts/{contract_id}", response={200: ContractOut, **errors()})
 def contract_get(
     request: HttpRequest, contract_id: uuid.UUID, response: HttpResponse
 ) -> dict[str, Any]:
-    contract = selectors.contract_get(contract_id=contract_id)
-    set_etag(response, contract.version)
-    return contract_out(contract)
+    return _respond(response, contract_id)
+
+
+@router.patch("/contracts/{contract_id}", response={200: ContractOut, **errors(403, 409, 412, 422)})
+def contract_update(
+    request: HttpRequest, contract_id: uuid.UUID, payload: ContractPatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Merge-patch a contract (managers): name, customer, dates. Its period must hold its
+    lines; the customer is fixed once cases bill to its lines (409 `contract_in_use`)."""
+    changes = payload.dict(exclude_unset=True)
+    if changes.get("customer") is not None:
+        changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
+    services.contract_update(
+        actor=actor(request),
+        contract_id=contract_id,
+        changes=changes,
+        expected_version=if_match(request),
+    )
+    return _respond(response, contract_id)
 
 
 @router.get("/contracts/{contract_id}/lines", response={200: ContractLinePage, **errors()})
@@ -203,3 +249,54 @@ def contract_line_create(
     )
     set_etag(response, line.version)
     return Status(201, contract_line_out(line))
+
+
+@router.get("/contracts/{contract_id}/lines/{line_id}", response={200: ContractLineOut, **errors()})
+def contract_line_get(
+    request: HttpRequest, contract_id: uuid.UUID, line_id: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
+    line = selectors.contract_line_get(contract_id=contract_id, line_id=line_id)
+    set_etag(response, line.version)
+    return contract_line_out(line)
+
+
+@router.patch(
+    "/contracts/{contract_id}/lines/{line_id}",
+    response={200: ContractLineOut, **errors(403, 412, 422)},
+)
+def contract_line_update(
+    request: HttpRequest,
+    contract_id: uuid.UUID,
+    line_id: uuid.UUID,
+    payload: ContractLinePatch,
+    response: HttpResponse,
+) -> dict[str, Any]:
+    """Merge-patch a line (managers): name, total, dates, product; `If-Match` is the line's
+    version. Its allotment type is fixed."""
+    line = services.contract_line_update(
+        actor=actor(request),
+        contract_id=contract_id,
+        line_id=line_id,
+        changes=payload.dict(exclude_unset=True),
+        expected_version=if_match(request),
+    )
+    set_etag(response, line.version)
+    return contract_line_out(line)
+
+
+@router.delete(
+    "/contracts/{contract_id}/lines/{line_id}",
+    response={200: ContractOut, **errors(403, 409, 412)},
+)
+def contract_line_delete(
+    request: HttpRequest, contract_id: uuid.UUID, line_id: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
+    """Remove a line that no case names or has used (managers; 409 `contract_in_use`
+    otherwise); answers the contract without it. `If-Match` is the line's version."""
+    services.contract_line_delete(
+        actor=actor(request),
+        contract_id=contract_id,
+        line_id=line_id,
+        expected_version=if_match(request),
+    )
+    return _respond(response, contract_id)

@@ -24,7 +24,7 @@ from casedesk.cases.choices import (
     State,
 )
 from casedesk.cases.models import Activity, Case, Note, Post
-from casedesk.cases.permissions import require_case_change
+from casedesk.cases.permissions import require_activity_change, require_case_change
 from casedesk.cases.selectors import case_lock
 from casedesk.cases.services.common import case_audit, case_snapshot, case_touch
 from casedesk.core import clock
@@ -159,13 +159,6 @@ def _lock_activity(activity_id: uuid.UUID) -> tuple[Case, Activity]:
     raise NotFound("No such activity.")  # pragma: no cover - moved three times in a row
 
 
-def _require_activity_change(actor: User | None, case: Case, activity: Activity) -> None:
-    """Agents change activities they own or that belong to cases they may change."""
-    if actor is None or activity.owner_id == actor.pk:
-        return
-    require_case_change(actor, case)
-
-
 def activity_snapshot(activity: Activity) -> dict[str, Any]:
     """The activity's audited fields under their API names."""
     values = snapshot(activity, ACTIVITY_AUDITED)
@@ -273,7 +266,7 @@ def activity_update(
     """
     case, activity = _lock_activity(activity_id)
     check_version(expected_version, activity.version)
-    _require_activity_change(actor, case, activity)
+    require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):
         raise ActivityClosed(details={"activity_id": str(activity.pk), "state": activity.state})
     unknown = set(changes) - ACTIVITY_WRITABLE
@@ -311,7 +304,7 @@ def _close(
 ) -> Activity:
     case, activity = _lock_activity(activity_id)
     check_version(expected_version, activity.version)
-    _require_activity_change(actor, case, activity)
+    require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):
         raise ActivityClosed(details={"activity_id": str(activity.pk), "state": activity.state})
     if duration_minutes is not None:

@@ -105,7 +105,43 @@ class QueueForm(VersionForm):
         return uuid.UUID(self.cleaned_data["queue"])
 
 
-class ActivityForm(WebForm):
+def _when(label: Any) -> forms.DateTimeField:
+    """A date and time (`datetime-local`: the value it shows must be ISO, without seconds)."""
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class ActivityFields(WebForm):
+    """What a phone call, task, e-mail or appointment says, as it is added or edited."""
+
+    subject = TypedCharField(
+        type_=Title, label=pgettext_lazy("activity", "Subject"), max_length=200
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"), required=False, choices=[("", "—"), *Direction.choices]
+    )
+    due = _when(_("Due"))
+    scheduled_start = _when(_("Start (appointments)"))
+    scheduled_end = _when(_("End (appointments)"))
+    duration_minutes = TypedIntegerField(
+        type_=Minutes, label=_("Duration (minutes)"), required=False, min_value=0
+    )
+    description = TypedCharField(
+        type_=LongText,
+        label=_("Description"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_direction(self) -> str | None:
+        return self.cleaned_data.get("direction") or None
+
+
+class ActivityForm(ActivityFields):
     """Quick add of a phone call, task, e-mail or appointment."""
 
     type = forms.ChoiceField(
@@ -120,38 +156,23 @@ class ActivityForm(WebForm):
             )
         ],
     )
-    subject = TypedCharField(
-        type_=Title, label=pgettext_lazy("activity", "Subject"), max_length=200
-    )
-    direction = forms.ChoiceField(
-        label=_("Direction"), required=False, choices=[("", "—"), *Direction.choices]
-    )
-    due = forms.DateTimeField(
-        label=_("Due"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    scheduled_start = forms.DateTimeField(
-        label=_("Start (appointments)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    scheduled_end = forms.DateTimeField(
-        label=_("End (appointments)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    duration_minutes = TypedIntegerField(
-        type_=Minutes, label=_("Duration (minutes)"), required=False, min_value=0
-    )
-    description = TypedCharField(
-        type_=LongText,
-        label=_("Description"),
-        required=False,
-        max_length=100_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
 
-    def clean_direction(self) -> str | None:
-        return self.cleaned_data.get("direction") or None
+
+class ActivityEditForm(ActivityFields):
+    """An open activity read at `version`; its type stays, and only phone calls and e-mails
+    have a direction."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, has_direction: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not has_direction:
+            del self.fields["direction"]
+        self.fields["description"].widget.attrs["rows"] = 6
+
+    def changes(self) -> dict[str, Any]:
+        """What the user changed, as the merge patch `activity_update` takes."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "version"}
 
 
 class CompleteForm(VersionForm):

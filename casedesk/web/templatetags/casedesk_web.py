@@ -7,11 +7,12 @@ from typing import Any
 from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from casedesk.cases import choices as case_choices
 from casedesk.directory import choices as directory_choices
 from casedesk.entitlements import choices as entitlement_choices
+from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.routing import choices as routing_choices
 
 register = template.Library()
@@ -57,6 +58,7 @@ CHOICES: dict[str, Any] = {
     "entitlement_state": entitlement_choices.ShownState,
     "allocation_type": entitlement_choices.AllocationType,
     "decrease_on": entitlement_choices.DecreaseOn,
+    "allotment_type": entitlement_choices.AllotmentType,
 }
 
 
@@ -76,6 +78,25 @@ def label(value: Any, kind: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def contract_state(contract: Any) -> str:
+    """The state of a contract's period today: waiting, active or expired."""
+    return entitlement_selectors.contract_state(contract)
+
+
+@register.filter
+def allotment(amount: Any, allotment_type: Any) -> str:
+    """An amount of a contract line: cases, or minutes as hours and minutes (none for coverage
+    dates)."""
+    if amount in (None, ""):
+        return ""
+    if allotment_type == entitlement_choices.AllotmentType.MINUTES:
+        return minutes(amount)
+    if allotment_type == entitlement_choices.AllotmentType.CASES:
+        return ngettext("%(n)s case", "%(n)s cases", abs(int(amount))) % {"n": num(amount)}
+    return "—"
 
 
 @register.filter

@@ -1,24 +1,35 @@
 """The case timeline's quick adds: phone calls, tasks, e-mails, appointments, notes, posts;
-and completing or cancelling an activity."""
+and editing, completing or cancelling an open activity."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from casedesk.cases import selectors, timeline
+from casedesk.cases import selectors, timeline, workflow
+from casedesk.cases.choices import Direction
+from casedesk.cases.models import Activity
+from casedesk.cases.permissions import activity_change_allowed
 from casedesk.cases.services import activities
 from casedesk.core.choices import Channel
-from casedesk.core.errors import DomainError
-from casedesk.web.errors import message_domain_error
-from casedesk.web.forms.actions import ActivityForm, CompleteForm, MessageForm, VersionForm
+from casedesk.core.errors import ActivityClosed, DomainError, Forbidden
+from casedesk.web.errors import error_message, form_add_domain_error, message_domain_error
+from casedesk.web.forms.actions import (
+    ActivityEditForm,
+    ActivityForm,
+    CompleteForm,
+    MessageForm,
+    VersionForm,
+)
 from casedesk.web.views.case_page import case_page
 from casedesk.web.views.common import actor, found
 
@@ -50,6 +61,73 @@ def activity_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return _refused(request, case.pk, exc, {"activity": form})
     messages.success(request, _("The activity was added."))
     return _timeline(case.pk)
+
+
+def _minute(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as the form shows it (to the minute), so that an untouched field is
+    unchanged."""
+    return value.replace(second=0, microsecond=0) if value else None
+
+
+def _edit_initial(activity: Activity) -> dict[str, Any]:
+    return {
+        "subject": activity.subject,
+        "direction": activity.direction or "",
+        "due": _minute(activity.due),
+        "scheduled_start": _minute(activity.scheduled_start),
+        "scheduled_end": _minute(activity.scheduled_end),
+        "duration_minutes": activity.duration_minutes,
+        "description": activity.description,
+        "version": activity.version,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
+    """Edit an open activity: its subject, description, due date, schedule, direction (phone
+    calls and e-mails) and duration. The form is not offered for a closed activity or one the
+    user may not change (the case page says why); a posted form is the service's to refuse."""
+    activity = found(timeline.activity_get, activity_id=activity_id)
+    case = found(selectors.case_get, case_id=activity.case_id)
+    if request.method == "GET":
+        refusal: DomainError | None = None
+        if workflow.activity_is_closed(activity.state):
+            refusal = ActivityClosed()
+        elif not activity_change_allowed(actor(request), case, activity):
+            refusal = Forbidden()
+        if refusal is not None:
+            messages.error(request, error_message(refusal))
+            return _timeline(case.pk)
+    form = ActivityEditForm(
+        request.POST if request.method == "POST" else None,
+        initial=_edit_initial(activity),
+        has_direction=workflow.direction_allowed(activity.type, Direction.INCOMING),
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                activities.activity_update(
+                    actor=actor(request),
+                    activity_id=activity.pk,
+                    changes=form.changes(),
+                    expected_version=form.cleaned_data["version"],
+                    channel=Channel.UI,
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, _("The activity was saved."))
+                return _timeline(case.pk)
+    return render(
+        request,
+        "web/cases/activity_edit.html",
+        {"form": form, "activity": activity, "case": case, "nav": "cases"},
+        status=status,
+    )
 
 
 @login_required

@@ -11,8 +11,8 @@ from django.shortcuts import render
 
 from casedesk.cases import selectors, timeline, workflow
 from casedesk.cases.choices import ActivityState, Stage, State
-from casedesk.cases.models import Case
-from casedesk.cases.permissions import case_change_allowed
+from casedesk.cases.models import Activity, Case
+from casedesk.cases.permissions import activity_change_allowed, case_change_allowed
 from casedesk.cases.services.common import customer_of
 from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
@@ -174,6 +174,14 @@ def case_page(
         case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
     )
     open_count = timeline.activity_list(case_id=case.pk, state=ActivityState.OPEN).count()
+    # The open activities this user may edit, complete or cancel.
+    changeable_activities = {
+        record.pk
+        for record in (entry.record for entry in page.items)
+        if isinstance(record, Activity)
+        and not workflow.activity_is_closed(record.state)
+        and activity_change_allowed(user, case, record, case_allowed=can_change)
+    }
     entitlement = case.entitlement
     connections = [
         (c, similar.connection_other(c, case.pk))
@@ -202,6 +210,7 @@ def case_page(
             "timeline_next": page.next,
             "complete_form": CompleteForm(auto_id=False),
             "open_activities": open_count,
+            "changeable_activities": changeable_activities,
             "entitlement": entitlement,
             "entitlement_remaining": (
                 terms_display(entitlement, entitlement.remaining_terms) if entitlement else None

@@ -174,6 +174,7 @@ def customer_detail(
         context["contacts"] = list(
             selectors.contact_list(account_id=customer.pk).order_by("name")[:200]
         )
+    context["contracts"] = entitlement_selectors.customer_contracts(customer=customer)
     context["nav"] = "customers"
     return render(request, "web/customers/detail.html", context)
 

@@ -80,7 +80,8 @@
           type: item.type, id: item.id, name: item.name, accountId: item.account_id || ""
         }));
       });
-      /* Inline creation where the page has its dialogs (the case form; not the entitlement form). */
+      /* Inline creation only where the page has its dialogs (the case form; not the entitlement
+         or contract forms, nor list filters). */
       if (document.getElementById("dialog-account")) {
         list.appendChild(option("customer-opt-new-account", "+ " + box.getAttribute("data-new-account-label"), "", { action: "new-account" }));
       }
