@@ -124,6 +124,8 @@ RULES: dict[str, Rule] = {
     "admin_transitions": Rule(MANAGER_PAGE),
     "admin_service": Rule(MANAGER_PAGE),
     "admin_users": Rule(ADMIN_PAGE),
+    "admin_user": Rule(ADMIN_PAGE),
+    "admin_team": Rule(ADMIN_PAGE),
     "customer_list": Rule(PAGE),
     "customer_detail": Rule(PAGE),
     "customer_panel": Rule(PAGE),
@@ -171,9 +173,13 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
             return str(w["account"])
         return str(
             w[
-                {"queue_id": "queue", "rule_set_id": "rule_set", "entitlement_id": "entitlement"}[
-                    name
-                ]
+                {
+                    "queue_id": "queue",
+                    "rule_set_id": "rule_set",
+                    "entitlement_id": "entitlement",
+                    "user_id": "agent_a_id",
+                    "team_id": "team",
+                }[name]
             ]
         )
 
