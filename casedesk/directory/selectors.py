@@ -8,8 +8,10 @@ from casedesk.core.errors import NotFound
 from casedesk.directory.models import Team, User
 
 
-def user_list() -> QuerySet[User]:
-    return User.objects.filter(is_active=True).prefetch_related("teams")
+def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
+    """Users with their teams: the active ones, or everyone with `include_inactive`."""
+    users = User.objects.all() if include_inactive else User.objects.filter(is_active=True)
+    return users.prefetch_related("teams")
 
 
 def user_get(*, user_id: uuid.UUID) -> User:

@@ -76,6 +76,18 @@ FIELD_MESSAGES: dict[str, Any] = {
     "only phone calls and e-mails have a direction": _(
         "Only phone calls and e-mails have a direction."
     ),
+    "this user name is taken": _("This user name is taken."),
+    "a team with this name exists": _("A team with this name exists."),
+    "is not a valid e-mail address": _("Enter a valid e-mail address."),
+    "names a team that does not exist": _("A chosen team does not exist."),
+    "names a user that does not exist": _("A chosen user does not exist."),
+    "an administrator cannot deactivate themselves": _("You cannot deactivate yourself."),
+    "the last active administrator cannot be deactivated": _(
+        "This is the last active administrator: it cannot be deactivated."
+    ),
+    "the last active administrator must stay an administrator": _(
+        "This is the last active administrator: it must keep the Administrator role."
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from casedesk.web.views import (
     entitlements,
     queues,
     related,
+    users,
 )
 
 app_name = "web"
@@ -139,7 +140,9 @@ urlpatterns = [
     ),
     path("admin/transitions/", admin.transitions, name="admin_transitions"),
     path("admin/service/", admin.service_settings, name="admin_service"),
-    path("admin/users/", admin.users_and_teams, name="admin_users"),
+    path("admin/users/", users.users_and_teams, name="admin_users"),
+    path("admin/users/<uuid:user_id>/", users.user_edit, name="admin_user"),
+    path("admin/teams/<uuid:team_id>/", users.team_edit, name="admin_team"),
     # Service › Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<str:customer_type>/new/", customers.customer_edit, name="customer_new"),

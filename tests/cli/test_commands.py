@@ -70,6 +70,76 @@ def test_bad_input_exits_non_zero_with_one_line_on_stderr(
     assert lines[0].startswith("casedesk")
 
 
+def test_user_update_changes_the_role_name_e_mail_and_language(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "upd", "--password", "a-long-enough-pass-1")
+    out = run(
+        cli_env,
+        "user",
+        "update",
+        "upd",
+        "--role",
+        "manager",
+        "--full-name",
+        "Ugo Pardi",
+        "--email",
+        "ugo@example.com",
+        "--language",
+        "it",
+    )
+    assert out.stdout.startswith("updated user upd (manager, active)")
+    assert "upd\tmanager" in run(cli_env, "user", "list").stdout
+
+
+def test_user_deactivate_and_reactivate(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "gone", "--password", "a-long-enough-pass-1")
+    out = run(cli_env, "user", "deactivate", "gone")
+    assert out.stdout.startswith("updated user gone (agent, inactive)")
+    listed = run(cli_env, "user", "list").stdout.splitlines()
+    assert any(line.startswith("gone\t") and line.endswith("\tinactive") for line in listed)
+    refused = run(cli_env, "token", "gone", check=False)
+    assert refused.returncode == 1 and "deactivated" in refused.stderr
+    run(cli_env, "user", "reactivate", "gone")
+    listed = run(cli_env, "user", "list").stdout.splitlines()
+    assert any(line.startswith("gone\t") and "inactive" not in line for line in listed)
+    assert run(cli_env, "token", "gone").stdout.startswith("cd_")
+
+
+def test_user_password_sets_a_password_checked_by_the_policy(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "pw", "--password", "a-long-enough-pass-1")
+    out = run(cli_env, "user", "password", "pw", "--password", "another-long-pass-2")
+    assert out.stdout.startswith("set the password of pw")
+    weak = run(cli_env, "user", "password", "pw", "--password", "short", check=False)
+    assert weak.returncode == 1 and weak.stderr.startswith("casedesk user: password:")
+
+
+def test_the_last_active_administrator_is_not_deactivated(cli_env: dict[str, str]) -> None:
+    run(cli_env, "user", "add", "root", "--password", "a-long-enough-pass-1", "--role", "admin")
+    out = run(cli_env, "user", "deactivate", "root", check=False)
+    assert out.returncode == 1
+    assert "last active administrator" in out.stderr and len(out.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["user", "update", "nobody", "--role", "agent"], "nobody"),
+        (["user", "update", "nobody"], "nothing to change"),
+        (["user", "update", "x", "--role", "boss"], "role"),
+        (["user", "update", "x", "--language", "fr"], "language"),
+        (["user", "deactivate"], "required"),
+        (["user", "password", "x"], "required"),
+    ],
+)
+def test_bad_user_changes_exit_non_zero_with_one_line_on_stderr(
+    cli_env: dict[str, str], args: list[str], fragment: str
+) -> None:
+    out = run(cli_env, *args, check=False)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("casedesk"), out.stderr
+    assert fragment in lines[0]
+
+
 def test_duplicate_user_is_refused(cli_env: dict[str, str]) -> None:
     run(cli_env, "user", "add", "dup", "--password", "a-long-enough-pass-1")
     out = run(cli_env, "user", "add", "dup", "--password", "a-long-enough-pass-1", check=False)

@@ -54,9 +54,15 @@ RULES: dict[tuple[str, str], Rule] = {
         lambda w, v: {"username": f"u{uuid.uuid4().hex[:8]}", "password": "matrix-password-123"},
     ),
     ("GET", "/users/{user_id}"): Rule(READ),
+    # Only administrators change users, their own record included.
+    ("PATCH", "/users/{user_id}"): Rule(ADMIN, lambda w, v: {"full_name": "Matrix Name"}),
+    ("POST", "/users/{user_id}/password"): Rule(
+        ADMIN, lambda w, v: {"password": "matrix-password-456"}
+    ),
     ("GET", "/teams"): Rule(READ),
     ("POST", "/teams"): Rule(ADMIN, lambda w, v: {"name": f"T{uuid.uuid4().hex[:8]}"}),
     ("GET", "/teams/{team_id}"): Rule(READ),
+    ("PATCH", "/teams/{team_id}"): Rule(ADMIN, lambda w, v: {"name": f"T{uuid.uuid4().hex[:8]}"}),
     ("GET", "/accounts"): Rule(READ),
     ("POST", "/accounts"): Rule(READ, lambda w, v: {"name": "New account"}),
     ("GET", "/accounts/{account_id}"): Rule(READ),

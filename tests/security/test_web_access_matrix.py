@@ -138,6 +138,8 @@ RULES: dict[str, Rule] = {
     "admin_transitions": Rule(MANAGER_PAGE),
     "admin_service": Rule(MANAGER_PAGE),
     "admin_users": Rule(ADMIN_PAGE),
+    "admin_user": Rule(ADMIN_PAGE),
+    "admin_team": Rule(ADMIN_PAGE),
     "customer_list": Rule(PAGE),
     "customer_detail": Rule(PAGE),
     # Whoever may create cases creates and edits accounts and contacts (the services' rule).
@@ -194,6 +196,8 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "entitlement_id": "entitlement",
                     "contract_id": "contract",
                     "line_id": "line",
+                    "user_id": "agent_a_id",
+                    "team_id": "team",
                 }[name]
             ]
         )

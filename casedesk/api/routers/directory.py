@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 
 from casedesk.api.auth import actor
-from casedesk.api.http import page_body, set_etag
+from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Email, Name, Password, ShortText, Username
+from casedesk.core.types import Code, Email, Name, Password, ShortText, Username
 from casedesk.directory import selectors, services
 from casedesk.directory.choices import Role
 from casedesk.directory.models import Team, User
@@ -24,6 +24,8 @@ class UserOut(Out):
     full_name: str
     email: str
     role: str
+    language: str
+    is_active: bool
     team_ids: list[str]
     version: int
 
@@ -33,6 +35,12 @@ class UserPage(Out):
     next: str | None
 
 
+class UserListParams(ListParams):
+    """`?include_inactive=true` lists deactivated users too."""
+
+    include_inactive: bool = False
+
+
 class UserIn(Schema):
     username: Username
     password: Password
@@ -40,6 +48,20 @@ class UserIn(Schema):
     email: Email = ""
     role: Role = Role.AGENT
     team_ids: list[uuid.UUID] = []
+
+
+class UserPatch(Schema):
+    model_config = {"extra": "forbid"}
+    full_name: ShortText | None = None
+    email: Email | None = None
+    role: Role | None = None
+    language: Code | None = None
+    is_active: bool | None = None
+    team_ids: list[uuid.UUID] | None = None
+
+
+class PasswordIn(Schema):
+    password: Password
 
 
 class TeamOut(Out):
@@ -59,6 +81,12 @@ class TeamIn(Schema):
     member_ids: list[uuid.UUID] = []
 
 
+class TeamPatch(Schema):
+    model_config = {"extra": "forbid"}
+    name: Name | None = None
+    member_ids: list[uuid.UUID] | None = None
+
+
 def user_out(user: User) -> dict[str, Any]:
     return {
         "id": str(user.id),
@@ -66,6 +94,8 @@ def user_out(user: User) -> dict[str, Any]:
         "full_name": user.full_name,
         "email": user.email,
         "role": user.role,
+        "language": user.language,
+        "is_active": user.is_active,
         "team_ids": sorted(str(t.id) for t in user.teams.all()),
         "version": user.version,
     }
@@ -81,9 +111,14 @@ def team_out(team: Team) -> dict[str, Any]:
 
 
 @router.get("/users", response={200: UserPage, **errors()})
-def user_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
+def user_list(request: HttpRequest, params: Query[UserListParams]) -> dict[str, Any]:
+    """Active users by user name (`?include_inactive=true`: deactivated ones too)."""
     page = paginate(
-        selectors.user_list(), order=("username", "id"), limit=params.limit, cursor=params.cursor
+        selectors.user_list(include_inactive=params.include_inactive),
+        order=("username", "id"),
+        limit=params.limit,
+        cursor=params.cursor,
+        scope=f"users:{params.include_inactive}",
     )
     return page_body(page, user_out)
 
@@ -111,6 +146,36 @@ def user_get(request: HttpRequest, user_id: uuid.UUID, response: HttpResponse) -
     return user_out(user)
 
 
+@router.patch("/users/{user_id}", response={200: UserOut, **errors(403, 412, 422)})
+def user_update(
+    request: HttpRequest, user_id: uuid.UUID, payload: UserPatch, response: HttpResponse
+) -> Any:
+    """Change a user (administrators): a merge patch of `full_name`, `email`, `role`,
+    `language`, `is_active` (false deactivates: no sign-in, no API tokens) and `team_ids`
+    (replaces the teams)."""
+    services.user_update(
+        actor=actor(request),
+        user_id=user_id,
+        changes=payload.dict(exclude_unset=True),
+        expected_version=if_match(request),
+    )
+    return user_get(request, user_id, response)
+
+
+@router.post("/users/{user_id}/password", response={200: UserOut, **errors(403, 412, 422)})
+def user_set_password(
+    request: HttpRequest, user_id: uuid.UUID, payload: PasswordIn, response: HttpResponse
+) -> Any:
+    """Set a user's password (administrators); the password policy applies."""
+    services.user_set_password(
+        actor=actor(request),
+        user_id=user_id,
+        password=payload.password,
+        expected_version=if_match(request),
+    )
+    return user_get(request, user_id, response)
+
+
 @router.get("/teams", response={200: TeamPage, **errors()})
 def team_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     page = paginate(
@@ -134,3 +199,17 @@ def team_get(request: HttpRequest, team_id: uuid.UUID, response: HttpResponse) -
     team = selectors.team_get(team_id=team_id)
     set_etag(response, team.version)
     return team_out(team)
+
+
+@router.patch("/teams/{team_id}", response={200: TeamOut, **errors(403, 412, 422)})
+def team_update(
+    request: HttpRequest, team_id: uuid.UUID, payload: TeamPatch, response: HttpResponse
+) -> Any:
+    """Rename a team or set its members (administrators); `member_ids` replaces the list."""
+    services.team_update(
+        actor=actor(request),
+        team_id=team_id,
+        changes=payload.dict(exclude_unset=True),
+        expected_version=if_match(request),
+    )
+    return team_get(request, team_id, response)

@@ -7,11 +7,12 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.cases.choices import ParentClosePolicy
 from casedesk.cases.services.common import Ref
-from casedesk.core.types import Name, Password, PersonName, Username
+from casedesk.core.types import Name, Password, PersonName, ShortText, Username
 from casedesk.directory.choices import Role
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueType
@@ -171,3 +172,77 @@ class TeamForm(WebForm):
     def __init__(self, *args: Any, users: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["members"], users)
+
+
+class UserEditForm(WebForm):
+    """An existing user: everything but the user name and the password."""
+
+    full_name = TypedCharField(
+        type_=ShortText, label=_("Full name"), required=False, max_length=200
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    is_active = forms.BooleanField(
+        label=_("Active"),
+        required=False,
+        help_text=_(
+            "A deactivated user cannot sign in and their API tokens stop working; the cases "
+            "they own stay theirs."
+        ),
+    )
+    teams = forms.MultipleChoiceField(
+        label=_("Teams"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, teams: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["teams"], teams)
+        set_choices(self.fields["language"], [("", _("As the browser asks")), *settings.LANGUAGES])
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "full_name": data["full_name"] or "",
+            "email": data["email"] or "",
+            "role": data["role"],
+            "language": data["language"] or "",
+            "is_active": data["is_active"],
+            "team_ids": [uuid.UUID(t) for t in data["teams"]],
+        }
+
+
+class PasswordSetForm(WebForm):
+    password = TypedCharField(
+        type_=Password,
+        label=_("New password"),
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        max_length=500,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class TeamEditForm(TeamForm):
+    """An existing team: its name and members, deactivated users included."""
+
+    members = forms.MultipleChoiceField(
+        label=_("Members"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.cleaned_data["name"],
+            "member_ids": [uuid.UUID(m) for m in self.cleaned_data["members"]],
+        }

@@ -1,5 +1,5 @@
 """Administration: queues, routing rule sets, status reason transitions and service settings
-(managers); users and teams (administrators)."""
+(managers). Users and teams (administrators) are in `users`."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from casedesk.cases.services import config as config_services
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.directory import selectors as directory
-from casedesk.directory import services as directory_services
 from casedesk.routing import selectors as routing
 from casedesk.routing.services import queues as queue_services
 from casedesk.routing.services import rule_sets as rule_set_services
@@ -33,28 +32,21 @@ from casedesk.web.forms.admin import (
     RuleItemForm,
     RuleSetForm,
     ServiceSettingsForm,
-    TeamForm,
-    UserForm,
 )
 from casedesk.web.views.common import actor, found, posted_version
 
 View = Callable[..., HttpResponse]
 
 
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "web/error.html",
-        {"message": _("Only managers and administrators can open this page."), "code": "forbidden"},
-        status=403,
-    )
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"message": message, "code": "forbidden"}, status=403)
 
 
 def manager_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not actor(request).is_manager:
-            return _forbidden(request)
+            return _forbidden(request, _("Only managers and administrators can open this page."))
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
@@ -64,7 +56,7 @@ def admin_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not actor(request).is_admin:
-            return _forbidden(request)
+            return _forbidden(request, _("Only administrators can open this page."))
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
@@ -355,66 +347,3 @@ def service_settings(request: HttpRequest) -> HttpResponse:
         else:
             status = 422
     return _render(request, "web/admin/service.html", {"form": form}, status)
-
-
-# --- users and teams --------------------------------------------------------------------------
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def users_and_teams(request: HttpRequest) -> HttpResponse:
-    teams = [(str(t.pk), t.name) for t in directory.team_list().order_by("name")]
-    kind = request.POST.get("kind") if request.method == "POST" else None
-    user_form = UserForm(request.POST if kind == "user" else None, teams=teams, prefix="user")
-    team_form = TeamForm(request.POST if kind == "team" else None, users=_users(), prefix="team")
-    status = 200
-    if kind == "user":
-        if user_form.is_valid():
-            data = user_form.cleaned_data
-            try:
-                directory_services.user_create(
-                    actor=actor(request),
-                    username=data["username"],
-                    password=data["password"],
-                    role=data["role"],
-                    full_name=data["full_name"] or "",
-                    email=data["email"] or "",
-                    team_ids=[uuid.UUID(t) for t in data["teams"]],
-                    channel=Channel.UI,
-                )
-            except DomainError as exc:
-                form_add_domain_error(user_form, exc, {"team_ids": "teams"})
-                status = exc.status
-            else:
-                messages.success(request, _("The user was created."))
-                return redirect("web:admin_users")
-        else:
-            status = 422
-    elif kind == "team":
-        if team_form.is_valid():
-            try:
-                directory_services.team_create(
-                    actor=actor(request),
-                    name=team_form.cleaned_data["name"],
-                    member_ids=[uuid.UUID(m) for m in team_form.cleaned_data["members"]],
-                    channel=Channel.UI,
-                )
-            except DomainError as exc:
-                form_add_domain_error(team_form, exc, {"member_ids": "members"})
-                status = exc.status
-            else:
-                messages.success(request, _("The team was created."))
-                return redirect("web:admin_users")
-        else:
-            status = 422
-    return _render(
-        request,
-        "web/admin/users.html",
-        {
-            "users": directory.user_list().order_by("username"),
-            "teams": directory.team_list().order_by("name"),
-            "user_form": user_form,
-            "team_form": team_form,
-        },
-        status,
-    )

@@ -1,4 +1,4 @@
-"""Users, teams and API tokens: every write of the directory."""
+"""Signing in and API tokens: throttled credential checks, token issue, revocation and lookup."""
 
 from __future__ import annotations
 
@@ -6,125 +6,22 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import authenticate
 from django.db import connection, transaction
 
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.errors import Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed
-from casedesk.directory.choices import Role
-from casedesk.directory.models import ApiToken, LoginFailure, Team, User
+from casedesk.core.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from casedesk.directory.models import ApiToken, LoginFailure, User
 
 TOKEN_PREFIX = "cd_"
 
 
 def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not actor.is_admin:
-        raise Forbidden("Only administrators manage users and teams.")
-
-
-def _validate_password(password: str, user: User) -> None:
-    try:
-        password_validation.validate_password(password, user)
-    except DjangoValidationError as exc:
-        raise ValidationFailed({"password": " ".join(exc.messages)}) from exc
-
-
-@transaction.atomic
-def user_create(
-    *,
-    actor: User | None,
-    username: str,
-    password: str,
-    role: str = Role.AGENT,
-    full_name: str = "",
-    email: str = "",
-    team_ids: Sequence[uuid.UUID] = (),
-    team_names: Sequence[str] = (),
-    channel: str = Channel.API,
-) -> User:
-    """Create a user with `role`, joining the named teams (created when missing by name).
-
-    Refuse with `forbidden` unless the actor is an administrator (`actor=None` is the command
-    line's operator), and with `validation_error` for a taken name, an unknown role or team, or
-    a password that fails the policy of SPEC §11.
-    """
-    _require_admin(actor)
-    if role not in Role.values:
-        raise ValidationFailed({"role": f"must be one of {', '.join(Role.values)}"})
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationFailed({"username": "this user name is taken"})
-    user = User(username=username, role=role, full_name=full_name, email=email)
-    _validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    teams = list(Team.objects.filter(id__in=list(team_ids)))
-    if len(teams) != len(set(team_ids)):
-        raise ValidationFailed({"team_ids": "names a team that does not exist"})
-    for name in team_names:
-        team, created = Team.objects.get_or_create(name=name)
-        if created:
-            audit_record(
-                actor=actor,
-                action="create",
-                channel=channel,
-                entity=team,
-                changes={"name": [None, name]},
-            )
-        teams.append(team)
-    user.teams.add(*teams)
-    audit_record(
-        actor=actor,
-        action="create",
-        channel=channel,
-        entity=user,
-        changes={
-            "username": [None, username],
-            "role": [None, role],
-            "team_ids": [None, sorted(str(t.id) for t in teams)],
-        },
-    )
-    return user
-
-
-@transaction.atomic
-def team_create(
-    *,
-    actor: User | None,
-    name: str,
-    member_ids: Sequence[uuid.UUID] = (),
-    channel: str = Channel.API,
-) -> Team:
-    """Create a team with members. Refuse non-administrators; names are unique (422)."""
-    _require_admin(actor)
-    if Team.objects.filter(name__iexact=name).exists():
-        raise ValidationFailed({"name": "a team with this name exists"})
-    members = list(User.objects.filter(id__in=list(member_ids)))
-    if len(members) != len(set(member_ids)):
-        raise ValidationFailed({"member_ids": "names a user that does not exist"})
-    team = Team.objects.create(name=name)
-    team.members.add(*members)
-    audit_record(
-        actor=actor,
-        action="create",
-        channel=channel,
-        entity=team,
-        changes={"name": [None, name], "member_ids": [None, sorted(str(m.id) for m in members)]},
-    )
-    return team
-
-
-# --- tokens and throttling -------------------------------------------------------------------
 
 
 def _throttle_settings() -> dict[str, int]:
@@ -193,7 +90,12 @@ def token_create(
     expires_at: dt.datetime | None = None,
     channel: str = Channel.API,
 ) -> tuple[ApiToken, str]:
-    """Create a new API token for `user`; return it with its secret (shown only now)."""
+    """Create a new API token for `user`; return it with its secret (shown only now).
+
+    Refuse with `forbidden` for a deactivated user: such a token would never work.
+    """
+    if not user.is_active:
+        raise Forbidden(f"The user {user.username} is deactivated.")
     secret = _new_secret()
     token = ApiToken.objects.create(
         user=user,
@@ -278,41 +180,3 @@ def token_authenticate(secret: str) -> User | None:
     for user in User.objects.raw(sql, [token_digest(secret), now, True]):
         return user
     return None
-
-
-def user_for_cli(username: str) -> User:
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        raise NotFound(f"no user named {username!r}")
-    return user
-
-
-def user_summary(user: User | None) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": str(user.pk), "name": user.display_name}
-
-
-@transaction.atomic
-def user_language_set(*, actor: User, language: str, channel: str = Channel.UI) -> User:
-    """Set the caller's user interface language ("" follows the browser).
-
-    Refuse with `validation_error` for a language the product does not speak.
-    """
-    codes = {code for code, _name in settings.LANGUAGES}
-    if language and language not in codes:
-        raise ValidationFailed({"language": f"must be one of {', '.join(sorted(codes))}"})
-    user = User.objects.select_for_update().get(pk=actor.pk)
-    if user.language != language:
-        before = user.language
-        user.language = language
-        user.version += 1
-        user.save(update_fields=["language", "version"])
-        audit_record(
-            actor=actor,
-            action="update",
-            channel=channel,
-            entity=user,
-            changes={"language": [before, language]},
-        )
-    return user

@@ -1,0 +1,74 @@
+"""What the directory's writes share: who may make them, their lock, the checks of values."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import F
+
+from casedesk.core.concurrency import serialize_writes
+from casedesk.core.errors import Forbidden, ValidationFailed
+from casedesk.directory.models import Team, User
+
+
+def require_admin(actor: User | None) -> None:
+    """Refuse with `forbidden` unless `actor` is an administrator (`None`: the command line's
+    operator, who may do anything)."""
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only administrators manage users and teams.")
+
+
+def directory_lock() -> None:
+    """Serialise the writes of roles, activity and team membership: the last-administrator
+    rule and the two sides of a membership are read and written without a race."""
+    serialize_writes("casedesk.directory")
+
+
+def validate_password(password: str, user: User) -> None:
+    """Refuse with `validation_error` a password that fails the policy of SPEC §11."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"password": " ".join(exc.messages)}) from exc
+
+
+def text_problem(value: Any, max_length: int) -> str | None:
+    """Why `value` cannot be stored in a text column of `max_length` characters, or None."""
+    if not isinstance(value, str):
+        return "must be text"
+    if len(value) > max_length:
+        return f"must be at most {max_length} characters"
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    return None
+
+
+def email_problem(value: Any) -> str | None:
+    """Why `value` is not an e-mail address (or empty), or None."""
+    problem = text_problem(value, 254)
+    if problem or not value:
+        return problem
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        return "is not a valid e-mail address"
+    return None
+
+
+def touch_users(user_ids: Iterable[uuid.UUID]) -> None:
+    """A user's record lists their teams: bump the version of each user whose teams changed."""
+    ids = list(user_ids)
+    if ids:
+        User.objects.filter(pk__in=ids).update(version=F("version") + 1)
+
+
+def touch_teams(team_ids: Iterable[uuid.UUID]) -> None:
+    """A team's record lists its members: bump the version of each team whose members changed."""
+    ids = list(team_ids)
+    if ids:
+        Team.objects.filter(pk__in=ids).update(version=F("version") + 1)
