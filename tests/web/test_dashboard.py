@@ -69,3 +69,29 @@ def test_dashboard_lists_entitlements_near_exhaustion(
     )
     body = web(manager, language="it").get("/").content.decode()
     assert "Supporto base" in body and "Autorizzazioni in esaurimento" in body
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "language", "shown"),
+    [
+        (1, "cases", "en", "1 case"),
+        (3, "cases", "en", "3 cases"),
+        (0, "cases", "en", "0 cases"),
+        (-1, "cases", "en", "-1 case"),
+        (1, "hours", "en", "1 hour"),
+        ("1.50", "hours", "en", "1.50 hours"),
+        (1, "cases", "it", "1 caso"),
+        (2, "cases", "it", "2 casi"),
+        (1, "hours", "it", "1 ora"),
+        ("2.5", "hours", "it", "2,5 ore"),
+    ],
+)
+def test_terms_are_shown_with_their_unit_singular_or_plural(
+    amount: Any, unit: str, language: str, shown: str
+) -> None:
+    from django.utils import translation
+
+    from casedesk.web.templatetags.casedesk_web import terms
+
+    with translation.override(language):
+        assert terms(amount, unit) == shown

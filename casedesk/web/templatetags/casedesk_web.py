@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -100,9 +101,18 @@ def allotment(amount: Any, allotment_type: Any) -> str:
 
 
 @register.filter
-def unit(allocation_type: Any) -> str:
-    """The unit an entitlement's terms are counted in."""
-    return _("cases") if allocation_type == "cases" else _("hours")
+def terms(amount: Any, allocation_type: Any) -> str:
+    """An amount of an entitlement's terms with its unit, singular or plural as the language
+    says: "1 case", "3 cases", "1.5 hours"."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(str(amount))
+    # A fraction of an hour reads as a plural in both languages ("0.5 hours", "1,5 ore").
+    count = abs(int(value)) if value == value.to_integral_value() else 2
+    text = num(amount)
+    if allocation_type == "cases":
+        return ngettext("%(n)s case", "%(n)s cases", count) % {"n": text}
+    return ngettext("%(n)s hour", "%(n)s hours", count) % {"n": text}
 
 
 @register.filter
