@@ -130,6 +130,24 @@ def contract_list(
     return qs
 
 
+def customer_contract_lines(
+    *, account_id: uuid.UUID | None, contact_id: uuid.UUID | None
+) -> QuerySet[ContractLine]:
+    """The contract lines a case of this customer may bill to today: lines of the customer's
+    own contracts (an account's, or a contact's) whose period covers today."""
+    today = clock.today()
+    return (
+        ContractLine.objects.select_related("contract")
+        .filter(
+            contract__customer_account_id=account_id,
+            contract__customer_contact_id=contact_id,
+            start_date__lte=today,
+            end_date__gte=today,
+        )
+        .order_by("contract__name", "name", "id")
+    )
+
+
 def contract_state(contract: Contract) -> str:
     """`waiting` before the contract's start date, `expired` after its end date, else `active`
     (contracts store no state: their period decides)."""

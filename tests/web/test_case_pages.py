@@ -311,3 +311,59 @@ def test_case_page_keeps_offering_the_case_contact_when_the_account_has_hundreds
     case = make_case(contact_id=last.pk, given=frozenset({"contact_id"}))
     html = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert re.search(rf'<option value="{last.pk}" selected>Zeno Zanetti</option>', html)
+
+
+def test_case_page_names_the_contract_line_the_case_bills_to_among_the_customers_lines(
+    web: Callable[..., Client],
+    agent: Any,
+    manager: Any,
+    account: Any,
+    make_case: Any,
+) -> None:
+    import datetime as dt
+
+    from casedesk.cases.services.common import Ref
+    from casedesk.core import clock
+    from casedesk.customers import services as customers
+    from casedesk.entitlements.services import contracts
+
+    today = clock.today()
+    year = {"start_date": today - dt.timedelta(days=30), "end_date": today + dt.timedelta(days=300)}
+    contract = contracts.contract_create(
+        actor=manager, name="Assistenza 2026", customer=Ref("account", account.pk), **year
+    )
+    line = contracts.contract_line_create(
+        actor=manager, contract_id=contract.pk, name="Interventi", allotment_type="cases", total=5
+    )
+    other = customers.account_create(actor=agent, name="Altra Srl")
+    foreign = contracts.contract_create(
+        actor=manager, name="Contratto altrui", customer=Ref("account", other.pk), **year
+    )
+    contracts.contract_line_create(
+        actor=manager, contract_id=foreign.pk, name="Non mio", allotment_type="cases", total=5
+    )
+    case = make_case()
+    client = web(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Assistenza 2026 › Interventi" in page and "Non mio" not in page
+
+    response = client.post(f"/cases/{case.pk}/", _form(case, contract_line=str(line.pk)))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.contract_line_id == line.pk
+
+    # A line of another customer's contract is refused and nothing changes.
+    response = client.post(
+        f"/cases/{case.pk}/", _form(case, contract_line=str(foreign.lines.get().pk))
+    )
+    assert response.status_code == 422
+    case.refresh_from_db()
+    assert case.contract_line_id == line.pk
+
+
+def test_case_page_offers_no_contract_line_when_the_customer_has_no_contract(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    page = web(agent).get(f"/cases/{case.pk}/").content.decode()
+    assert 'name="contract_line"' not in page

@@ -28,6 +28,7 @@ API_NAMES = {
     "status": "status",
     "stage": "stage",
     "entitlement": "entitlement_id",
+    "contract_line": "contract_line_id",
 }
 FIELD_OF_API_NAME = {api: field for field, api in API_NAMES.items()}
 
@@ -124,17 +125,29 @@ class CaseEditForm(CaseForm):
 
     status = forms.ChoiceField(label=_("Status reason"))
     entitlement = forms.ChoiceField(label=_("Entitlement"), required=False)
+    contract_line = forms.ChoiceField(label=_("Contract line"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(
-        self, *args: Any, entitlement_choices: list[tuple[str, str]] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        entitlement_choices: list[tuple[str, str]] | None = None,
+        contract_line_choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["status"], [(s, Status(s).label) for s in ACTIVE_STATUSES])
         set_choices(self.fields["entitlement"], [("", "—"), *(entitlement_choices or [])])
+        lines = contract_line_choices or []
+        set_choices(self.fields["contract_line"], [("", "—"), *lines])
+        # A customer without contracts sees no contract line at all (most bill by entitlement).
+        self.offers_contract_lines = bool(lines)
 
     def clean_entitlement(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("entitlement"))
+
+    def clean_contract_line(self) -> uuid.UUID | None:
+        return _uuid_or_none(self.cleaned_data.get("contract_line"))
 
     def changes(self) -> dict[str, Any]:
         """The merge patch of what the user changed, under the services' names."""

@@ -77,6 +77,20 @@ def entitlement_choices(case: Case) -> list[tuple[str, str]]:
     return [(str(e.pk), e.name) for e in found]
 
 
+def contract_line_choices(case: Case) -> list[tuple[str, str]]:
+    """The lines the case may bill to today, and the one it names (even past its period)."""
+    lines = list(
+        entitlement_selectors.customer_contract_lines(
+            account_id=case.customer_account_id, contact_id=case.customer_contact_id
+        )
+    )
+    if case.contract_line_id and all(line.pk != case.contract_line_id for line in lines):
+        current = case.contract_line
+        if current is not None:
+            lines.insert(0, current)
+    return [(str(line.pk), f"{line.contract.name} › {line.name}") for line in lines]
+
+
 def terms_display(entitlement: Any, stored: int) -> Any:
     return entitlement_rules.stored_to_terms(stored, entitlement.allocation_type)
 
@@ -96,6 +110,7 @@ def edit_initial(case: Case) -> dict[str, Any]:
         "description": case.description,
         "status": case.status,
         "entitlement": str(case.entitlement_id) if case.entitlement_id else "",
+        "contract_line": str(case.contract_line_id) if case.contract_line_id else "",
         "version": case.version,
     }
 
@@ -111,6 +126,7 @@ def edit_form(case: Case, data: Any = None) -> CaseEditForm:
             customer_value, [(data or {}).get("contact") or initial["contact"]]
         ),
         entitlement_choices=entitlement_choices(case),
+        contract_line_choices=contract_line_choices(case),
     )
 
 
