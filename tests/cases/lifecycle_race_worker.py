@@ -14,9 +14,7 @@ other exception (a deadlock, a lock timeout) by its class name, which the tests 
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -135,19 +133,7 @@ def _state(job: dict[str, Any]) -> dict[str, Any]:
     return {"cases": cases, "activities": activities}
 
 
-def main() -> None:
-    job = json.loads(sys.argv[1])
-    import django
-
-    django.setup()
-    if job["do"] == "setup":
-        result = _setup(job)
-    elif job["do"] == "state":
-        result = _state(job)
-    else:
-        result = _race(job)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    from tests.support.worker import main
+
+    main({"setup": _setup, "state": _state}, _race)

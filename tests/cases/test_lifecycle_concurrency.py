@@ -10,30 +10,21 @@ that their running windows overlapped.
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.processes import fresh_database_env, race, run, start_worker
+from tests.support.processes import ask_worker, fresh_database_env, race, run
 
 pytestmark = pytest.mark.slow
 
 WORKER = str(Path(__file__).with_name("lifecycle_race_worker.py"))
 
 
-def _worker(env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
-    return start_worker(WORKER, env, job)
-
-
 def _once(env: dict[str, str], **job: Any) -> dict[str, Any]:
-    proc = _worker(env, job)
-    out, err = proc.communicate(timeout=180)
-    assert proc.returncode == 0, err
-    return dict(json.loads(out))
+    return ask_worker(WORKER, env, job)
 
 
 def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,9 +12,7 @@ when it started and ended, so the test can prove that the windows overlapped.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -115,14 +113,7 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
     return {"started": started, "ended": ended, "outcomes": outcomes, "pid": os.getpid()}
 
 
-def main() -> None:
-    job = json.loads(sys.argv[1])
-    import django
-
-    django.setup()
-    result = _setup(job) if job["do"] == "setup" else _race(job)
-    print(json.dumps(result))
-
-
 if __name__ == "__main__":
-    main()
+    from tests.support.worker import main
+
+    main({"setup": _setup}, _race)

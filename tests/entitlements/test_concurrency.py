@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import fresh_database_env, race, run, start_worker
+from tests.support.processes import ask_worker, fresh_database_env, race, run
 
 pytestmark = pytest.mark.slow
 
@@ -27,15 +27,8 @@ ROOT = str(Path(__file__).resolve().parents[2])
 PROCESSES = 6
 
 
-def _worker(env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
-    return start_worker(WORKER, env, job)
-
-
 def _setup(env: dict[str, str], **job: Any) -> dict[str, Any]:
-    proc = _worker(env, {"do": "setup", **job})
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    return dict(json.loads(out))
+    return ask_worker(WORKER, env, {"do": "setup", **job})
 
 
 def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:

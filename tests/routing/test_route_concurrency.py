@@ -11,15 +11,13 @@ audited changes, and the last edit is the description kept).
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.processes import fresh_database_env, race, run, start_worker
+from tests.support.processes import ask_worker, fresh_database_env, race, run
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +26,7 @@ CASES = 40
 
 
 def _once(env: dict[str, str], **job: Any) -> dict[str, Any]:
-    proc: subprocess.Popen[str] = start_worker(WORKER, env, job)
-    out, err = proc.communicate(timeout=180)
-    assert proc.returncode == 0, err
-    return dict(json.loads(out))
+    return ask_worker(WORKER, env, job)
 
 
 @pytest.fixture

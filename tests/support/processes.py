@@ -113,15 +113,28 @@ def running_server(
 
 
 def start_worker(script: str, env: dict[str, str], job: dict[str, Any]) -> subprocess.Popen[str]:
-    """A worker process running `script` with its job as one JSON argument."""
+    """A worker process running `script` with its job as one JSON argument (the script may
+    import `tests.support.worker`)."""
+    path = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH", "")) if p)
     return subprocess.Popen(
         [sys.executable, script, json.dumps(job)],
-        env=env,
+        env={**env, "PYTHONPATH": path},
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def ask_worker(
+    script: str, env: dict[str, str], job: dict[str, Any], *, timeout: float = 180
+) -> dict[str, Any]:
+    """Run `script` for one job that does not race (a set-up, a read of the outcome) and
+    return its JSON answer."""
+    proc = start_worker(script, env, job)
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err
+    return dict(json.loads(out))
 
 
 def race(
