@@ -81,10 +81,17 @@ def test_case_list_pages_with_the_keyset_cursor_when_there_are_many_cases(
     assert second.context["next_cursor"] is None
 
 
-def test_case_list_refuses_a_tampered_cursor_without_a_server_error(
-    web: Callable[..., Client], agent: Any
+@pytest.mark.parametrize(
+    "path",
+    ["/cases/?view=active", "/customers/", "/entitlements/", "/contracts/", "/queues/", "history"],
+)
+def test_every_list_refuses_a_tampered_cursor_with_a_message_without_a_server_error(
+    web: Callable[..., Client], manager: Any, make_case: Any, path: str
 ) -> None:
-    response = web(agent).get("/cases/?view=active&cursor=forged")
+    if path == "history":
+        path = f"/cases/{make_case().pk}/history/?"
+    separator = "&" if "?" in path else "?"
+    response = web(manager).get(f"{path}{separator}cursor=forged")
     assert response.status_code == 400
     assert "could not be understood" in response.content.decode()
 

@@ -19,8 +19,7 @@ from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
-from casedesk.web.errors import error_message, form_add_domain_error, message_domain_error
+from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
     FIELD_OF_API_NAME,
     CaseForm,
@@ -35,7 +34,7 @@ from casedesk.web.views.case_page import (
     owner_choices,
     queue_choices,
 )
-from casedesk.web.views.common import actor, found, parse_uuid
+from casedesk.web.views.common import actor, found, page_of, parse_uuid
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 25
@@ -82,19 +81,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         search=cleaned.get("search") or None,
     )
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
-    status = 200
-    try:
-        page = paginate(
-            selectors.case_list(filters),
-            order=SORTS[sort][1],
-            limit=PAGE_SIZE,
-            cursor=cleaned.get("cursor") or None,
-            scope=f"{scope}|sort={sort}",
-        )
-        cases, next_cursor = page.items, page.next
-    except DomainError as exc:  # a stale or tampered cursor
-        messages.error(request, error_message(exc))
-        cases, next_cursor, status = [], None, exc.status
+    cases, next_cursor, status = page_of(
+        request,
+        selectors.case_list(filters),
+        order=SORTS[sort][1],
+        limit=PAGE_SIZE,
+        cursor=cleaned.get("cursor") or "",
+        scope=f"{scope}|sort={sort}",
+    )
     return render(
         request,
         "web/cases/list.html",

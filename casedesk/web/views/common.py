@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from casedesk.core.errors import DomainError, NotFound
+from casedesk.core.pagination import paginate
 from casedesk.directory.models import User
 from casedesk.web.errors import error_message
 
@@ -63,3 +66,29 @@ def posted_version(request: HttpRequest) -> int | None:
     """The record version a form was read at (`version`), or None when absent or malformed."""
     raw = request.POST.get("version") or ""
     return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def page_of(
+    request: HttpRequest,
+    queryset: QuerySet[Any, T],
+    *,
+    order: Sequence[str],
+    limit: int,
+    scope: str,
+    cursor: str | None = None,
+) -> tuple[list[T], str | None, int]:
+    """One page of a list (its cursor from `?cursor=` unless given): the rows, the next
+    page's cursor and the page's status. A stale or tampered cursor is an empty page with
+    the refusal as a message and its 4xx status, never a server error."""
+    try:
+        page = paginate(
+            queryset,
+            order=order,
+            limit=limit,
+            cursor=(request.GET.get("cursor") if cursor is None else cursor) or None,
+            scope=scope,
+        )
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+        return [], None, exc.status
+    return list(page.items), page.next, 200

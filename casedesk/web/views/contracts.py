@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
 from casedesk.entitlements import selectors
 from casedesk.entitlements.choices import AllotmentType
 from casedesk.entitlements.models import Contract, ContractLine
@@ -26,7 +25,7 @@ from casedesk.web.errors import error_message, form_add_domain_error
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.cases import parse_customer
 from casedesk.web.forms.contracts import ContractForm, ContractLineEditForm, ContractLineForm
-from casedesk.web.views.common import actor, found, posted_version
+from casedesk.web.views.common import actor, found, page_of, posted_version
 from casedesk.web.views.customers import customer_context
 
 PAGE_SIZE = 50
@@ -46,23 +45,17 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         state = ""
     customer_value = request.GET.get("customer") or ""
     ref = parse_customer(customer_value)
-    status = 200
-    try:
-        page = paginate(
-            selectors.contract_list(
-                customer_id=ref.id if ref else None, state=state or None
-            ).prefetch_related(
-                Prefetch("lines", queryset=ContractLine.objects.order_by("created_at", "id"))
-            ),
-            order=("name", "id"),
-            limit=PAGE_SIZE,
-            cursor=request.GET.get("cursor") or None,
-            scope=f"web-contracts:{state}:{ref.id if ref else ''}",
-        )
-        rows, next_cursor = page.items, page.next
-    except DomainError as exc:
-        messages.error(request, error_message(exc))
-        rows, next_cursor, status = [], None, exc.status
+    rows, next_cursor, status = page_of(
+        request,
+        selectors.contract_list(
+            customer_id=ref.id if ref else None, state=state or None
+        ).prefetch_related(
+            Prefetch("lines", queryset=ContractLine.objects.order_by("created_at", "id"))
+        ),
+        order=("name", "id"),
+        limit=PAGE_SIZE,
+        scope=f"web-contracts:{state}:{ref.id if ref else ''}",
+    )
     return render(
         request,
         "web/contracts/list.html",

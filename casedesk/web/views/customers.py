@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
 from casedesk.core.types import SearchText
 from casedesk.customers import selectors, services
 from casedesk.customers.models import Account, Contact
@@ -31,6 +30,7 @@ from casedesk.web.views.common import (
     actor,
     found,
     json_error,
+    page_of,
     parse_uuid,
     posted_version,
     session_json,
@@ -187,20 +187,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     accounts: list[Account] = []
     results: list[dict[str, Any]] = []
     next_cursor = None
+    status = 200
     if text:
         results = selectors.customer_search(text=text, limit=50)
     else:
-        try:
-            page = paginate(
-                selectors.account_list(),
-                order=("name", "id"),
-                limit=50,
-                cursor=request.GET.get("cursor") or None,
-                scope="web-accounts",
-            )
-            accounts, next_cursor = page.items, page.next
-        except DomainError:
-            accounts, next_cursor = [], None
+        accounts, next_cursor, status = page_of(
+            request, selectors.account_list(), order=("name", "id"), limit=50, scope="web-accounts"
+        )
     return render(
         request,
         "web/customers/list.html",
@@ -211,6 +204,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "nav": "customers",
         },
+        status=status,
     )
 
 

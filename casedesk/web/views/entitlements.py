@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
 from casedesk.entitlements import rules, selectors
 from casedesk.entitlements.choices import ShownState
 from casedesk.entitlements.models import Entitlement
@@ -23,7 +22,7 @@ from casedesk.entitlements.services import entitlements as services
 from casedesk.web.errors import error_message, form_add_domain_error
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.entitlements import EntitlementForm
-from casedesk.web.views.common import actor, found, parse_uuid, posted_version
+from casedesk.web.views.common import actor, found, page_of, parse_uuid, posted_version
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 50
@@ -48,19 +47,13 @@ def entitlement_list(request: HttpRequest) -> HttpResponse:
     if state not in ShownState.values:
         state = ""
     customer_id = parse_uuid(request.GET.get("customer"))
-    status = 200
-    try:
-        page = paginate(
-            selectors.entitlement_list(customer_id=customer_id, state=state or None),
-            order=("name", "id"),
-            limit=PAGE_SIZE,
-            cursor=request.GET.get("cursor") or None,
-            scope=f"web-entitlements:{state}:{customer_id}",
-        )
-        rows, next_cursor = page.items, page.next
-    except DomainError as exc:
-        messages.error(request, error_message(exc))
-        rows, next_cursor, status = [], None, exc.status
+    rows, next_cursor, status = page_of(
+        request,
+        selectors.entitlement_list(customer_id=customer_id, state=state or None),
+        order=("name", "id"),
+        limit=PAGE_SIZE,
+        scope=f"web-entitlements:{state}:{customer_id}",
+    )
     return render(
         request,
         "web/entitlements/list.html",

@@ -17,12 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
 from casedesk.routing import selectors
 from casedesk.routing.services import items as item_services
 from casedesk.web.errors import error_message
 from casedesk.web.forms.actions import VersionForm
-from casedesk.web.views.common import actor, parse_uuid
+from casedesk.web.views.common import actor, page_of, parse_uuid
 
 PAGE_SIZE = 50
 VIEWS: dict[str, tuple[Any, str]] = {
@@ -45,19 +44,13 @@ def queue_items(request: HttpRequest) -> HttpResponse:
     if queue_id is not None and queue_id not in {q.pk for q in queues}:
         queue_id = None
     filters = selectors.ItemFilters(queue_id=queue_id, worked_by=worked_by or None)
-    status = 200
-    try:
-        page = paginate(
-            selectors.queue_item_list(user=user, filters=filters),
-            order=("entered_on", "id"),
-            limit=PAGE_SIZE,
-            cursor=request.GET.get("cursor") or None,
-            scope=f"web-items:{view}:{queue_id}",
-        )
-        rows, next_cursor = page.items, page.next
-    except DomainError as exc:
-        messages.error(request, error_message(exc))
-        rows, next_cursor, status = [], None, exc.status
+    rows, next_cursor, status = page_of(
+        request,
+        selectors.queue_item_list(user=user, filters=filters),
+        order=("entered_on", "id"),
+        limit=PAGE_SIZE,
+        scope=f"web-items:{view}:{queue_id}",
+    )
     return render(
         request,
         "web/queues/items.html",

@@ -18,13 +18,12 @@ from casedesk.cases.permissions import case_change_allowed
 from casedesk.cases.services import connections
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.core.pagination import paginate
 from casedesk.search import similar
 from casedesk.web.errors import error_message, message_domain_error
 from casedesk.web.forms.actions import ConnectForm, SimilarForm
 from casedesk.web.forms.cases import subject_choices
 from casedesk.web.views.case_page import case_page
-from casedesk.web.views.common import actor, found
+from casedesk.web.views.common import actor, found, page_of
 
 
 @login_required
@@ -109,19 +108,13 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Every change of the case: who, when, through what, each field's old and new value."""
     case = found(selectors.case_get, case_id=case_id)
     entries = selectors.case_audit_list(case_id=case.pk)
-    status = 200
-    try:
-        page = paginate(
-            entries,
-            order=("id",),
-            limit=100,
-            cursor=request.GET.get("cursor") or None,
-            scope=f"web-audit:{case.pk}",
-        )
-        rows, next_cursor = page.items, page.next
-    except DomainError as exc:
-        messages.error(request, error_message(exc))
-        rows, next_cursor, status = [], None, exc.status
+    rows, next_cursor, status = page_of(
+        request,
+        entries,
+        order=("id",),
+        limit=100,
+        scope=f"web-audit:{case.pk}",
+    )
     return render(
         request,
         "web/cases/history.html",
