@@ -6,3 +6,11 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Administrator")
+
+
+class TokenState(models.TextChoices):
+    """What an API token is now, from its dates: it authenticates only while active."""
+
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")

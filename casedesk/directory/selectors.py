@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Case, CharField, QuerySet, Value, When
 
-from casedesk.core.errors import NotFound
-from casedesk.directory.models import Team, User
+from casedesk.core import clock
+from casedesk.core.errors import Forbidden, NotFound
+from casedesk.directory.choices import TokenState
+from casedesk.directory.models import ApiToken, Team, User
 
 
 def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
@@ -34,3 +36,33 @@ def team_get(*, team_id: uuid.UUID) -> Team:
 
 def team_ids_of(user: User) -> list[uuid.UUID]:
     return list(user.teams.values_list("id", flat=True))
+
+
+def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[ApiToken]:
+    """The API tokens of `actor`, or (administrators) of the user `user_id`, newest first,
+    each with its `state` now: revoked, else expired once `expires_at` has passed (as
+    `token_authenticate` counts it), else active.
+
+    Refuse with `forbidden` another user's tokens unless `actor` is an administrator, and
+    with `not_found` an unknown user.
+    """
+    if user_id is None or user_id == actor.pk:
+        owner_id = actor.pk
+    else:
+        if not actor.is_admin:
+            raise Forbidden("Only administrators see other users' tokens.")
+        if not User.objects.filter(pk=user_id).exists():
+            raise NotFound("No such user.")
+        owner_id = user_id
+    return (
+        ApiToken.objects.filter(user_id=owner_id)
+        .annotate(
+            state=Case(
+                When(revoked_at__isnull=False, then=Value(TokenState.REVOKED.value)),
+                When(expires_at__lte=clock.now(), then=Value(TokenState.EXPIRED.value)),
+                default=Value(TokenState.ACTIVE.value),
+                output_field=CharField(),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )

@@ -24,6 +24,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", auth.language_switch, name="set_language"),
     path("profile/", auth.profile, name="profile"),
+    path("profile/tokens/", auth.token_create, name="token_create"),
+    path("tokens/<uuid:token_id>/revoke/", auth.token_revoke, name="token_revoke"),
     # Service › Cases
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),

@@ -31,12 +31,27 @@ MANAGER = {"anon": UNAUTH, "agent_own": DENIED, "agent_other": DENIED, "manager"
 ADMIN = {"anon": UNAUTH, "agent_own": DENIED, "agent_other": DENIED, "manager": DENIED, "admin": OK}
 # Tokens: your own; another's is hidden (404) unless you are an administrator.
 TOKEN = {"anon": UNAUTH, "agent_own": OK, "agent_other": HIDDEN, "manager": HIDDEN, "admin": OK}
+# Listing or creating tokens: your own; another user's (`user_id`) only as an administrator.
+OWN_OR_ADMIN = {
+    "anon": UNAUTH,
+    "agent_own": OK,
+    "agent_other": DENIED,
+    "manager": DENIED,
+    "admin": OK,
+}
 
 
 @dataclass(frozen=True)
 class Rule:
     access: dict[str, Any]
     body: Callable[[dict[str, Any], str], Any] | None = None
+    # Query parameters of the call, by caller (GET and DELETE).
+    query: Callable[[dict[str, Any], str], dict[str, str]] | None = None
+
+
+def _token_owner(w: dict[str, Any], variant: str) -> dict[str, str]:
+    """The caller's own tokens for `agent_own`, another user's for every other caller."""
+    return {} if variant == "agent_own" else {"user_id": str(w["users"]["agent_b"].id)}
 
 
 def _customer(w: dict[str, Any], _v: str) -> dict[str, Any]:
@@ -48,6 +63,10 @@ RULES: dict[tuple[str, str], Rule] = {
         PUBLIC, lambda w, v: {"username": "agent_a", "password": PASSWORD}
     ),
     ("DELETE", "/auth/tokens/{token_id}"): Rule(TOKEN),
+    ("GET", "/auth/tokens"): Rule(OWN_OR_ADMIN, query=_token_owner),
+    ("POST", "/auth/tokens"): Rule(
+        OWN_OR_ADMIN, lambda w, v: {"name": "Matrix", "expires_in_days": 7, **_token_owner(w, v)}
+    ),
     ("GET", "/users"): Rule(READ),
     ("POST", "/users"): Rule(
         ADMIN,
@@ -372,8 +391,9 @@ def test_every_operation_answers_each_caller_as_its_rule_says(make_user: Any) ->
                 sid = transaction.savepoint()
                 path = PREFIX + _fill(template, world, variant, method)
                 body = rule.body(world, variant) if rule.body else None
+                query = rule.query(world, variant) if rule.query else {}
                 if method in {"GET", "DELETE"}:
-                    response = callers[variant].call(method, path)
+                    response = callers[variant].call(method, path, **query)
                 else:
                     response = callers[variant].call(method, path, body if body is not None else {})
                 status = response.status_code

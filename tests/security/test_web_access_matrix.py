@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from casedesk.cases.models import Activity, Case, Connection, Note, Post
+from casedesk.directory.models import ApiToken
 from casedesk.entitlements.models import Contract, ContractLine, Entitlement
 from casedesk.routing.models import QueueItem, RoutingRuleSet
 from tests.security.test_api_access_matrix import _build_world
@@ -32,6 +33,8 @@ LOOKUP = "lookup"  # parts of pages fetched by the browser: 401 (not a redirect)
 LOOKUP_ACTION = "lookup_action"  # the same, posted
 CASE_ACTION = "case_action"  # changes a case: the agent's own yes, another's no
 MANAGER_ACTION = "manager_action"  # changes configuration: managers only
+# Revokes an API token: the agent their own, an administrator anyone's, nobody else.
+TOKEN_ACTION = "token_action"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(PUBLIC),
     "home": Rule(PAGE),
     "profile": Rule(PAGE),
+    "token_create": Rule(OPEN_ACTION, _form(name="Matrix token", expires_in_days="7")),
+    "token_revoke": Rule(TOKEN_ACTION),
     "case_list": Rule(PAGE),
     "case_new": Rule(PAGE),
     "case_bulk": Rule(OPEN_ACTION),
@@ -184,6 +189,8 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
             return str(w["activity_other" if other else "activity_own"])
         if name == "item_id":
             return str(w["item_other" if other else "item_own"])
+        if name == "token_id":
+            return str(w["token_other" if other else "token_own"])
         if name == "customer_type":
             return "account"
         if name == "customer_id":
@@ -237,6 +244,8 @@ def _config_effect(w: dict[str, Any]) -> tuple[Any, ...]:
         rule_set.active,
         contract.version,
         ContractLine.objects.filter(contract=contract).count(),
+        ApiToken.objects.get(id=w["token_own"]).revoked_at,
+        ApiToken.objects.get(id=w["token_other"]).revoked_at,
     )
 
 
@@ -344,12 +353,16 @@ def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any) -> 
             if response.status_code >= 500:
                 failures.append(f"{where}: server error")
                 continue
-            denied = (rule.kind == CASE_ACTION and role == "agent" and other) or (
-                rule.kind == MANAGER_ACTION and role == "agent"
+            denied = (
+                (rule.kind == CASE_ACTION and role == "agent" and other)
+                or (rule.kind == MANAGER_ACTION and role == "agent")
+                # The agent's own token is another user's to the manager.
+                or (rule.kind == TOKEN_ACTION and role != "admin" and (other or role != "agent"))
             )
             if denied and after != before:
                 failures.append(f"{where}: changed {before} -> {after}")
-            if rule.kind == CASE_ACTION and rule.form and not denied and after == before:
+            changes = (rule.kind == CASE_ACTION and rule.form) or rule.kind == TOKEN_ACTION
+            if changes and not denied and after == before:
                 failures.append(f"{where}: the form changed nothing ({response.status_code})")
     assert failures == [], "\n".join(failures)
     print(f"web access matrix: {len(RULES)} views, {checked} checks")

@@ -14,10 +14,19 @@ from django.db import connection, transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from casedesk.core.errors import (
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+    ValidationFailed,
+)
 from casedesk.directory.models import ApiToken, LoginFailure, User
+from casedesk.directory.services.common import text_problem
 
 TOKEN_PREFIX = "cd_"
+TOKEN_NAME_MAX = 100
+TOKEN_DAYS_MAX = 3650
 
 
 def token_digest(secret: str) -> str:
@@ -89,8 +98,10 @@ def token_create(
     name: str = "",
     expires_at: dt.datetime | None = None,
     channel: str = Channel.API,
+    actor: User | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a new API token for `user`; return it with its secret (shown only now).
+    """Create a new API token for `user`; return it with its secret (shown only now). The
+    audit names `actor` as its author when given (an administrator), else `user`.
 
     Refuse with `forbidden` for a deactivated user: such a token would never work.
     """
@@ -105,7 +116,7 @@ def token_create(
         expires_at=expires_at,
     )
     audit_record(
-        actor=user,
+        actor=actor or user,
         action="token_create",
         channel=channel,
         entity=token,
@@ -126,9 +137,61 @@ def token_issue(
     """Exchange credentials for a new token (`POST /auth/token`). It expires after
     `expires_in_days`, else after `CASEDESK_TOKEN_TTL_DAYS` when that is set, else never."""
     user = login_verify(username=username, password=password, address=address)
+    return token_create(user=user, name=name, expires_at=_expiry(expires_in_days))
+
+
+def _expiry(expires_in_days: int | None) -> dt.datetime | None:
+    """When a new token expires: after `expires_in_days`, else after `CASEDESK_TOKEN_TTL_DAYS`
+    when that is set, else never."""
     days = expires_in_days or settings.TOKEN_TTL_DAYS
-    expires_at = clock.now() + dt.timedelta(days=days) if days else None
-    return token_create(user=user, name=name, expires_at=expires_at)
+    return clock.now() + dt.timedelta(days=days) if days else None
+
+
+@transaction.atomic
+def token_create_for(
+    *,
+    actor: User,
+    user_id: uuid.UUID | None = None,
+    name: str = "",
+    expires_in_days: int | None = None,
+    channel: str = Channel.API,
+) -> tuple[ApiToken, str]:
+    """Create a named API token for the signed-in `actor`, or (administrators) for the user
+    `user_id`; return it with its secret, shown only now. It expires after `expires_in_days`
+    (1 to 3650), else after `CASEDESK_TOKEN_TTL_DAYS` when that is set, else never.
+
+    Refuse with `validation_error` a name over 100 characters or an out-of-range number of
+    days, `forbidden` another user's token unless `actor` is an administrator, `not_found` an
+    unknown user and `forbidden` a deactivated one.
+    """
+    problems: dict[str, str] = {}
+    name_problem = text_problem(name, TOKEN_NAME_MAX)
+    if name_problem:
+        problems["name"] = name_problem
+    if expires_in_days is not None and (
+        isinstance(expires_in_days, bool)
+        or not isinstance(expires_in_days, int)
+        or not 1 <= expires_in_days <= TOKEN_DAYS_MAX
+    ):
+        problems["expires_in_days"] = f"must be a whole number from 1 to {TOKEN_DAYS_MAX}"
+    if problems:
+        raise ValidationFailed(problems)
+    if user_id is None or user_id == actor.pk:
+        user = actor
+    else:
+        if not actor.is_admin:
+            raise Forbidden("Only administrators create tokens for other users.")
+        found = User.objects.filter(pk=user_id).first()
+        if found is None:
+            raise NotFound("No such user.")
+        user = found
+    return token_create(
+        user=user,
+        name=name.strip(),
+        expires_at=_expiry(expires_in_days),
+        channel=channel,
+        actor=actor,
+    )
 
 
 @transaction.atomic

@@ -53,3 +53,16 @@ class ProfileForm(WebForm):
 
         super().__init__(*args, **kwargs)
         set_choices(self.fields["language"], [("", _("As the browser asks")), *settings.LANGUAGES])
+
+
+class TokenForm(WebForm):
+    """A new API token of the profile page: a name and an optional lifetime in days."""
+
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    expires_in_days = forms.IntegerField(
+        label=_("Expires after (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("Leave empty for the default lifetime."),
+    )

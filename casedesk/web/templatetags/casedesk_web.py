@@ -54,6 +54,7 @@ CHOICES: dict[str, Any] = {
     "direction": case_choices.Direction,
     "parent_close_policy": case_choices.ParentClosePolicy,
     "role": directory_choices.Role,
+    "token_state": directory_choices.TokenState,
     "queue_type": routing_choices.QueueType,
     "queue_item_state": routing_choices.QueueItemState,
     "entitlement_state": entitlement_choices.ShownState,

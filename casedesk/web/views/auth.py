@@ -1,7 +1,9 @@
-"""Sign in and out, the home page, the profile (language) and the language switch."""
+"""Sign in and out, the home page, the profile (language, API tokens) and the language
+switch."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -10,17 +12,22 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.directory import services
+from casedesk.directory import selectors, services
+from casedesk.directory.models import ApiToken, User
 from casedesk.web import dashboard
 from casedesk.web.errors import form_add_domain_error, message_domain_error
-from casedesk.web.forms.auth import LoginForm, ProfileForm
-from casedesk.web.views.common import actor
+from casedesk.web.forms.auth import LoginForm, ProfileForm, TokenForm
+from casedesk.web.views.common import actor, found, page_of
+
+TOKENS_PER_PAGE = 50
 
 
 class LoginView(auth_views.LoginView):
@@ -69,6 +76,55 @@ def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse
     return response
 
 
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def token_rows(
+    request: HttpRequest, *, user: User | None = None
+) -> tuple[list[ApiToken], str | None, int]:
+    """One page of the API tokens of the signed-in user, or of `user` (administrators): the
+    rows, the next page's cursor and the page's status."""
+    me = actor(request)
+    owner = user or me
+    return page_of(
+        request,
+        selectors.token_list(actor=me, user_id=owner.pk),
+        order=("-created_at", "-id"),
+        limit=TOKENS_PER_PAGE,
+        scope=f"tokens:{owner.pk}",
+    )
+
+
+def _profile_page(
+    request: HttpRequest,
+    *,
+    form: ProfileForm,
+    token_form: TokenForm,
+    status: int = 200,
+    new_token: tuple[ApiToken, str] | None = None,
+) -> HttpResponse:
+    tokens, next_cursor, page_status = token_rows(request)
+    return render(
+        request,
+        "web/profile.html",
+        {
+            "form": form,
+            "token_form": token_form,
+            "tokens": tokens,
+            "next_cursor": next_cursor,
+            "new_token": new_token,
+            "nav": "profile",
+        },
+        status=status if status != 200 else page_status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -92,7 +148,52 @@ def profile(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         form = ProfileForm(initial={"language": user.language})
-    return render(request, "web/profile.html", {"form": form, "nav": "profile"}, status=status)
+    return _profile_page(request, form=form, token_form=TokenForm(), status=status)
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """A new API token of the signed-in user. Its secret is shown once, in this answer only:
+    never in a redirect or a stored message."""
+    user = actor(request)
+    token_form = TokenForm(request.POST)
+    status = 422
+    new_token = None
+    if token_form.is_valid():
+        try:
+            new_token = services.token_create_for(
+                actor=user,
+                name=token_form.cleaned_data["name"],
+                expires_in_days=token_form.cleaned_data["expires_in_days"],
+                channel=Channel.UI,
+            )
+        except DomainError as exc:
+            form_add_domain_error(token_form, exc)
+            status = exc.status
+        else:
+            status = 200
+            token_form = TokenForm()
+    response = _profile_page(
+        request,
+        form=ProfileForm(initial={"language": user.language}),
+        token_form=token_form,
+        status=status,
+        new_token=new_token,
+    )
+    if new_token is not None:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: uuid.UUID) -> HttpResponse:
+    """Revoke an API token: your own, or anyone's for an administrator (the service's rule);
+    back to the page it was listed on (`next`), else the profile."""
+    found(services.token_revoke, actor=actor(request), token_id=token_id, channel=Channel.UI)
+    messages.success(request, _("The token was revoked."))
+    return redirect(_safe_next(request, reverse("web:profile")))
 
 
 @require_POST

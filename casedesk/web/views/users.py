@@ -27,6 +27,7 @@ from casedesk.web.forms.admin import (
     UserForm,
 )
 from casedesk.web.views.admin import admin_required
+from casedesk.web.views.auth import token_rows
 from casedesk.web.views.common import actor, found, posted_version
 
 # The services' field names -> the fields of these pages' forms.
@@ -130,7 +131,8 @@ def _after_own_change(request: HttpRequest, user: User) -> HttpResponse | None:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
-    """One user: full name, e-mail, role, language, active or not, teams; a new password."""
+    """One user: full name, e-mail, role, language, active or not, teams; a new password;
+    their API tokens, each revocable."""
     user = found(directory.user_get, user_id=user_id)
     kind = request.POST.get("kind") if request.method == "POST" else None
     initial = {
@@ -176,6 +178,7 @@ def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
                 return _after_own_change(request, saved) or redirect("web:admin_users")
         else:
             status = 422
+    tokens, next_cursor, page_status = token_rows(request, user=user)
     return _render(
         request,
         "web/admin/user_form.html",
@@ -183,11 +186,13 @@ def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "password_form": password_form,
             "edited_user": user,
+            "tokens": tokens,
+            "next_cursor": next_cursor,
             # A refused form keeps the version it was read at: saving again after someone
             # else's change is refused too, until the page is reloaded.
             "version": posted_version(request) or user.version,
         },
-        status,
+        status if status != 200 else page_status,
     )
 
 
