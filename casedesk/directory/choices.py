@@ -9,8 +9,10 @@ class Role(models.TextChoices):
 
 
 class TokenState(models.TextChoices):
-    """What an API token is now, from its dates: it authenticates only while active."""
+    """What an API token is now, from its dates and its user: it authenticates only while
+    active (a deactivated user's live tokens are suspended until the user is reactivated)."""
 
     ACTIVE = "active", _("Active")
     EXPIRED = "expired", _("Expired")
     REVOKED = "revoked", _("Revoked")
+    SUSPENDED = "suspended", _("Suspended")

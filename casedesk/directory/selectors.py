@@ -41,7 +41,8 @@ def team_ids_of(user: User) -> list[uuid.UUID]:
 def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[ApiToken]:
     """The API tokens of `actor`, or (administrators) of the user `user_id`, newest first,
     each with its `state` now: revoked, else expired once `expires_at` has passed (as
-    `token_authenticate` counts it), else active.
+    `token_authenticate` counts it), else suspended while its user is deactivated, else
+    active.
 
     Refuse with `forbidden` another user's tokens unless `actor` is an administrator, and
     with `not_found` an unknown user.
@@ -60,6 +61,7 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
             state=Case(
                 When(revoked_at__isnull=False, then=Value(TokenState.REVOKED.value)),
                 When(expires_at__lte=clock.now(), then=Value(TokenState.EXPIRED.value)),
+                When(user__is_active=False, then=Value(TokenState.SUSPENDED.value)),
                 default=Value(TokenState.ACTIVE.value),
                 output_field=CharField(),
             )

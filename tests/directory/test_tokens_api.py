@@ -143,3 +143,31 @@ def test_token_for_an_unknown_user_is_404(admin_api: Api) -> None:
         {"name": "x", "user_id": "00000000-0000-0000-0000-000000000001"},
     )
     assert_error(response, 404, "not_found")
+
+
+def test_a_tokens_last_use_is_recorded_at_most_every_quarter_of_an_hour(
+    agent: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casedesk.core import clock
+
+    token, secret = services.token_create(user=agent, name="Script")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    start = timezone.now().replace(microsecond=0)
+    for at, recorded in (
+        (start, start),
+        (start + dt.timedelta(minutes=10), start),  # too soon to write again
+        (start + dt.timedelta(minutes=16), start + dt.timedelta(minutes=16)),
+    ):
+        monkeypatch.setattr(clock, "now", lambda at=at: at)
+        assert client.get("/api/v1/users").status_code == 200
+        token.refresh_from_db()
+        assert token.last_used_at == recorded
+
+
+def test_a_deactivated_users_live_tokens_are_suspended(agent: Any, admin_api: Api) -> None:
+    from casedesk.directory.services import users
+
+    services.token_create(user=agent, name="Script")
+    users.user_update(actor=None, user_id=agent.pk, changes={"is_active": False})
+    listed = admin_api.get(f"/api/v1/auth/tokens?user_id={agent.pk}").json()["items"]
+    assert {i["state"] for i in listed} == {"suspended"}

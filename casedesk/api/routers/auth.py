@@ -108,7 +108,7 @@ def token_revoke(request: HttpRequest, token_id: uuid.UUID) -> dict[str, object]
 
 @router.get("/tokens", response={200: TokenPage, **errors(403)})
 def token_list(request: HttpRequest, params: Query[TokenListParams]) -> dict[str, Any]:
-    """Your API tokens, newest first, each with its `state` (`active`, `expired`,
+    """Your API tokens, newest first, each with its `state` (`active`, `suspended`, `expired`,
     `revoked`); `?user_id=` another user's (administrators)."""
     me = actor(request)
     tokens = selectors.token_list(actor=me, user_id=params.user_id)

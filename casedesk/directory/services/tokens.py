@@ -6,10 +6,13 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
 
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
@@ -221,6 +224,7 @@ def _token_user_sql() -> str:
     qn = connection.ops.quote_name
     token, user = qn(ApiToken._meta.db_table), qn(User._meta.db_table)
     columns = ", ".join(f"u.{qn(f.column)}" for f in User._meta.concrete_fields)
+    columns += f", t.{qn('id')} AS token_id, t.{qn('last_used_at')} AS token_last_used_at"
     return (
         f"SELECT {columns} FROM {token} t JOIN {user} u ON u.{qn('id')} = t.{qn('user_id')}"
         f" WHERE t.{qn('digest')} = %s AND t.{qn('revoked_at')} IS NULL"
@@ -232,14 +236,37 @@ def _token_user_sql() -> str:
 _TOKEN_USER_SQL: dict[str, str] = {}
 
 
+# How stale a token's "last used" may get: recording every use would add a write to every
+# API request; once in this time costs one write per token and keeps the date useful.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=15)
+
+
 def token_authenticate(secret: str) -> User | None:
-    """The active user a live token belongs to, or None. One indexed query, no hashing cost."""
+    """The active user a live token belongs to, or None. One indexed query, no hashing cost;
+    the token's `last_used_at` is brought up to date when older than LAST_USED_RESOLUTION."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     sql = _TOKEN_USER_SQL.get(connection.vendor)
     if sql is None:
         sql = _TOKEN_USER_SQL[connection.vendor] = _token_user_sql()
-    now = connection.ops.adapt_datetimefield_value(clock.now())
-    for user in User.objects.raw(sql, [token_digest(secret), now, True]):
+    now = clock.now()
+    at = connection.ops.adapt_datetimefield_value(now)
+    for user in User.objects.raw(sql, [token_digest(secret), at, True]):
+        _record_use(user.token_id, user.token_last_used_at, now)  # type: ignore[attr-defined]
         return user
     return None
+
+
+def _record_use(token_id: Any, last_used: Any, now: dt.datetime) -> None:
+    if isinstance(last_used, str):  # SQLite answers a raw column as its stored text
+        last_used = parse_datetime(last_used)
+    if isinstance(last_used, dt.datetime) and last_used.tzinfo is None:
+        last_used = last_used.replace(tzinfo=dt.UTC)
+    stale = now - LAST_USED_RESOLUTION
+    if last_used is not None and last_used > stale:
+        return
+    # Conditional, so that concurrent requests with one token write it once.
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token_id).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)
+        ).update(last_used_at=now)
