@@ -10,6 +10,7 @@ from casedesk.core import clock
 from tests.conftest import Api
 
 Json = dict[str, Any]
+Make = Callable[..., Json]
 
 
 def today() -> dt.date:
@@ -101,3 +102,30 @@ def ledger(manager_api: Api) -> Callable[[str], list[Json]]:
         return list(response.json()["items"])
 
     return get
+
+
+@pytest.fixture
+def contract(manager_api: Api, account: Json) -> Json:
+    """A contract of the account, from ten days ago to a hundred days from now."""
+    body = {
+        "name": "Assistenza 2026",
+        "customer": customer_of(account),
+        "start_date": days(-10),
+        "end_date": days(100),
+    }
+    response = manager_api.post("/api/v1/contracts", body)
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def make_line(manager_api: Api, contract: Json) -> Make:
+    """A new line of the contract (five cases unless told otherwise)."""
+
+    def make(**fields: Any) -> Json:
+        body = {"name": "Hotline", "allotment_type": "cases", "total": 5, **fields}
+        response = manager_api.post(f"/api/v1/contracts/{contract['id']}/lines", body)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return make

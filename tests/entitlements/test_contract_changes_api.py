@@ -3,42 +3,16 @@ manager needs to keep legacy contracts right, through the API and its services."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from casedesk.core.models import AuditEntry
 from tests.conftest import Api, assert_error
-from tests.entitlements.conftest import Json, customer_of, days
+from tests.entitlements.conftest import Json, Make, customer_of, days
 
 pytestmark = pytest.mark.django_db
 ZERO = "00000000-0000-0000-0000-000000000000"
-Make = Callable[..., Json]
-
-
-@pytest.fixture
-def contract(manager_api: Api, account: Json) -> Json:
-    body = {
-        "name": "Assistenza 2026",
-        "customer": customer_of(account),
-        "start_date": days(-10),
-        "end_date": days(100),
-    }
-    response = manager_api.post("/api/v1/contracts", body)
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-@pytest.fixture
-def make_line(manager_api: Api, contract: Json) -> Make:
-    def make(**fields: Any) -> Json:
-        body = {"name": "Hotline", "allotment_type": "cases", "total": 5, **fields}
-        response = manager_api.post(f"/api/v1/contracts/{contract['id']}/lines", body)
-        assert response.status_code == 201, response.content
-        return response.json()
-
-    return make
 
 
 def _url(contract: Json, line: Json | None = None) -> str:
