@@ -68,6 +68,16 @@ def contact_list(
     return qs
 
 
+def customer_contacts(
+    *, customer_type: str, customer_id: uuid.UUID, search: str = "", limit: int = 200
+) -> list[Contact]:
+    """The contacts a record of this customer may name: the contact itself, or the first
+    `limit` contacts of the account by name (those matching `search` when given)."""
+    if customer_type == "contact":
+        return list(contact_list().filter(id=customer_id))
+    return list(contact_list(account_id=customer_id, search=search).order_by("name")[:limit])
+
+
 def _rank(name_folded: str, query: str) -> int:
     if name_folded == query:
         return 0

@@ -75,7 +75,7 @@ def entitlements_near_exhaustion(limit: int = 10) -> list[dict[str, Any]]:
     return [
         {
             "entitlement": e,
-            "share": max(0.0, e.remaining_terms / e.total_terms),
+            "share": max(0.0, e.left),  # type: ignore[attr-defined]
             "remaining": entitlement_rules.stored_to_terms(e.remaining_terms, e.allocation_type),
             "total": entitlement_rules.stored_to_terms(e.total_terms, e.allocation_type),
         }

@@ -78,14 +78,9 @@ def contact_lookup(request: HttpRequest) -> HttpResponse:
     customer_id = parse_uuid(raw)
     if customer_id is None or kind not in {"account", "contact"}:
         return JsonResponse({"items": []})
-    if kind == "contact":
-        contacts = list(selectors.contact_list().filter(id=customer_id))
-    else:
-        contacts = list(
-            selectors.contact_list(account_id=customer_id, search=_search_text(request)).order_by(
-                "name"
-            )[:200]
-        )
+    contacts = selectors.customer_contacts(
+        customer_type=kind, customer_id=customer_id, search=_search_text(request)
+    )
     return JsonResponse({"items": [_customer_json(c) for c in contacts]})
 
 
@@ -309,15 +304,10 @@ def contact_choices_for(customer_value: str, include: Sequence[str] = ()) -> lis
     the contacts named in `include` (those already chosen), so that a choice is never dropped
     unseen — the services decide whether they fit the customer."""
     ref = parse_customer(customer_value)
-    choices: list[tuple[str, str]] = []
-    if ref is not None and ref.type == "contact":
-        contact = selectors.contact_list().filter(id=ref.id).first()
-        choices = [(str(contact.pk), contact.name)] if contact else []
-    elif ref is not None:
-        choices = [
-            (str(c.pk), c.name)
-            for c in selectors.contact_list(account_id=ref.id).order_by("name")[:200]
-        ]
+    contacts = (
+        selectors.customer_contacts(customer_type=ref.type, customer_id=ref.id) if ref else []
+    )
+    choices = [(str(c.pk), c.name) for c in contacts]
     listed = {value for value, _name in choices}
     missing = {i for i in (parse_uuid(v) for v in include) if i and str(i) not in listed}
     if missing:
