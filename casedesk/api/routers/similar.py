@@ -178,14 +178,14 @@ def connection_list(
 
 @router.post(
     "/cases/{case_id}/similar-cases",
-    response={200: ConnectionOut, 201: ConnectionOut, **errors(403, 422)},
+    response={200: ConnectionOut, 201: ConnectionOut, **errors(403, 409, 422)},
 )
 def connection_add(
     request: HttpRequest, case_id: uuid.UUID, payload: ConnectionIn, response: HttpResponse
 ) -> Any:
     """Connect a similar case ("add connection"); `solution_found: true` marks it as this
     case's solution ("solution found"). 201 for a new connection, 200 when the pair was
-    already connected."""
+    already connected. A merged case, on either side, is refused with 409 `case_not_active`."""
     connection, created = connection_create(
         actor=actor(request),
         case_id=case_id,

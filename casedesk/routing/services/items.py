@@ -107,9 +107,10 @@ def queue_place_many(
     placements: Sequence[tuple[Case, Queue]],
     open_items: Mapping[uuid.UUID, QueueItem] | None = None,
 ) -> list[Placed]:
-    """Put each locked case in its queue, with a few statements for all of them: an open item
-    in another queue moves (new `entered_on`, nobody working on it), a case in no queue gets a
-    new item, a case already in that queue changes nothing. `open_items`: the cases' open items,
+    """Put each locked, active case in its queue (`case_not_active` otherwise), with a few
+    statements for all of them: an open item in another queue moves (new `entered_on`, nobody
+    working on it), a case in no queue gets a new item, a case already in that queue changes
+    nothing. `open_items`: the cases' open items,
     when the caller has read them (locked) in this transaction. Writes no audit row. The cases
     placed enter their queues in the order given (strictly increasing `entered_on`), so that a
     queue lists them in that order.
@@ -119,6 +120,8 @@ def queue_place_many(
     items are read again and placed again, moving what appeared.
     """
     assert len({case.pk for case, _ in placements}) == len(placements), "each case once"
+    for case, _queue in placements:  # only an active case sits in a queue (never a merged one)
+        require_active(case)
     if open_items is None:
         open_items = _open_items_of([case for case, _ in placements])
     done: dict[uuid.UUID, Placed] = {}
