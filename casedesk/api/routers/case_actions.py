@@ -53,7 +53,7 @@ def case_resolve(
         cancel_open_activities=payload.cancel_open_activities,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
 @router.post("/cases/{case_id}/cancel", response={200: CaseOut, **errors(403, 409, 412, 422)})
@@ -70,7 +70,7 @@ def case_cancel(
         cancel_open_activities=payload.cancel_open_activities if payload else False,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
 @router.post("/cases/{case_id}/merge", response={200: CaseOut, **errors(403, 409, 412, 422)})
@@ -85,7 +85,7 @@ def case_merge(
         into_id=payload.into,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
 @router.post("/cases/{case_id}/reactivate", response={200: CaseOut, **errors(403, 409, 412)})
@@ -94,4 +94,4 @@ def case_reactivate(request: HttpRequest, case_id: uuid.UUID, response: HttpResp
     case = lifecycle.case_reactivate(
         actor=actor(request), case_id=case_id, expected_version=if_match(request)
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))

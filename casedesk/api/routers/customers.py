@@ -235,7 +235,8 @@ def customer_get(
     body = account_out(customer) if isinstance(customer, Account) else contact_out(customer)
     body["type"] = customer_type
     recent = case_selectors.customer_recent(customer=customer)
-    body["recent_cases"] = [case_out(case) for case in recent.cases]
+    me = actor(request)
+    body["recent_cases"] = [case_out(case, me) for case in recent.cases]
     body["recent_activities"] = [activity_out(activity) for activity in recent.activities]
     active = entitlement_selectors.customer_active_entitlements(customer=customer)
     body["entitlements"] = [entitlement_out(entitlement) for entitlement in active]

@@ -301,4 +301,4 @@ def case_queue(
     case = case_selectors.case_get(case_id=case_id)
     set_etag(response, case.version)
     item = QueueItem.objects.select_related(*selectors.ITEM_RELATED).get(id=placement.item.pk)
-    return {**case_out(case), "queue_item": queue_item_out(item)}
+    return {**case_out(case, user), "queue_item": queue_item_out(item)}

@@ -200,13 +200,15 @@ def _item_specs(items: list[RuleItemIn]) -> list[rule_sets.RuleItemSpec]:
     ]
 
 
-def _decision(result: RouteResult) -> dict[str, Any]:
+def _decision(result: RouteResult, queues: selectors.VisibleQueues) -> dict[str, Any]:
+    """The routing decision; a private queue the caller may not see is named as null."""
+    queue_id = queues.shown(result.queue_id)
     return {
         "routed": result.routed,
         "reason": result.reason,
         "rule_set_id": str(result.rule_set.pk) if result.rule_set else None,
         "rule_item": result.rule_item.name if result.rule_item else None,
-        "queue_id": str(result.queue_id) if result.queue_id else None,
+        "queue_id": str(queue_id) if queue_id else None,
         "owner": _owner_out(result.owner),
     }
 
@@ -220,10 +222,12 @@ def cases_route_bulk(request: HttpRequest, payload: BulkRouteIn) -> dict[str, An
     """Route up to 1,000 cases, each in its own transaction; a refusal goes into that case's
     `error` and does not stop the others."""
     results = []
-    for entry in cases_route(actor=actor(request), case_ids=payload.case_ids):
+    me = actor(request)
+    queues = selectors.VisibleQueues(me)
+    for entry in cases_route(actor=me, case_ids=payload.case_ids):
         if entry.result is not None:
             results.append(
-                {"case_id": str(entry.case_id), **_decision(entry.result), "error": None}
+                {"case_id": str(entry.case_id), **_decision(entry.result, queues), "error": None}
             )
         else:
             assert entry.error is not None
@@ -247,14 +251,15 @@ def case_assign(
     request: HttpRequest, case_id: uuid.UUID, payload: AssignIn, response: HttpResponse
 ) -> Any:
     """Make a user or a team the owner (agents: cases they may change; managers: any)."""
+    me = actor(request)
     case = assignment.case_assign(
-        actor=actor(request),
+        actor=me,
         case_id=case_id,
         owner=OwnerRef(payload.owner.type, payload.owner.id),
         expected_version=if_match(request),
     )
     set_etag(response, case.version)
-    return case_out(case)
+    return case_out(case, me)
 
 
 @router.post("/cases/{case_id}/route", response={200: RouteOut, **errors(403, 409, 412, 422)})
@@ -266,14 +271,15 @@ def case_route_one(
 ) -> Any:
     """Save and route: the optional PATCH fields are saved, then the active rule set routes the
     case, in one transaction."""
+    me = actor(request)
     result = case_route(
-        actor=actor(request),
+        actor=me,
         case_id=case_id,
         changes=patch_changes(payload) if payload is not None else None,
         expected_version=if_match(request),
     )
     set_etag(response, result.case.version)
-    return {"case": case_out(result.case), **_decision(result)}
+    return {"case": case_out(result.case, me), **_decision(result, selectors.VisibleQueues(me))}
 
 
 @router.get("/routing-rule-sets", response={200: RuleSetPage, **errors()})

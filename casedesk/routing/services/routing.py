@@ -38,7 +38,7 @@ from casedesk.core.concurrency import check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
-from casedesk.routing.choices import QueueItemState
+from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import QueueItem, RoutingRuleSet, RuleItem
 from casedesk.routing.rows import rows_update
 from casedesk.routing.selectors import cases_lock, rule_set_active
@@ -215,7 +215,11 @@ def _apply(
             result = RouteResult(
                 case=case, routed=True, rule_set=rule_set, rule_item=item, queue_id=queue.pk
             )
-            records.append(_Record(result, changes, f'{prefix}{verb} queue "{queue.name}".'))
+            # Everyone who reads the case reads its timeline: a private queue is not named.
+            where = (
+                "a private queue" if queue.type == QueueType.PRIVATE else f'queue "{queue.name}"'
+            )
+            records.append(_Record(result, changes, f"{prefix}{verb} {where}."))
             continue
         owner: User | Team | None = item.route_owner_user or item.route_owner_team
         assert owner is not None  # the "exactly one destination" constraint
