@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Case, CharField, QuerySet, Value, When
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound
@@ -40,9 +40,9 @@ def team_ids_of(user: User) -> list[uuid.UUID]:
 
 def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[ApiToken]:
     """The API tokens of `actor`, or (administrators) of the user `user_id`, newest first,
-    each with its `state` now: revoked, else expired once `expires_at` has passed (as
-    `token_authenticate` counts it), else suspended while its user is deactivated, else
-    active.
+    each with its `state` now: revoked (also when issued before the user's last deactivation,
+    which revokes every live token), else expired once `expires_at` has passed (as
+    `token_authenticate` counts it), else suspended while its user is inactive, else active.
 
     Refuse with `forbidden` another user's tokens unless `actor` is an administrator, and
     with `not_found` an unknown user.
@@ -60,6 +60,11 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
         .annotate(
             state=Case(
                 When(revoked_at__isnull=False, then=Value(TokenState.REVOKED.value)),
+                # Issued before the user's last deactivation: as revoked, and as dead.
+                When(
+                    created_at__lte=F("user__deactivated_at"),
+                    then=Value(TokenState.REVOKED.value),
+                ),
                 When(expires_at__lte=clock.now(), then=Value(TokenState.EXPIRED.value)),
                 When(user__is_active=False, then=Value(TokenState.SUSPENDED.value)),
                 default=Value(TokenState.ACTIVE.value),

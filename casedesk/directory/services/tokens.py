@@ -230,6 +230,10 @@ def _token_user_sql() -> str:
         f" WHERE t.{qn('digest')} = %s AND t.{qn('revoked_at')} IS NULL"
         f" AND (t.{qn('expires_at')} IS NULL OR t.{qn('expires_at')} > %s)"
         f" AND u.{qn('is_active')} = %s"
+        # A token issued before the user's last deactivation stays dead (it was revoked then;
+        # this also holds for one whose issue raced the deactivation).
+        f" AND (u.{qn('deactivated_at')} IS NULL"
+        f" OR t.{qn('created_at')} > u.{qn('deactivated_at')})"
     )
 
 
@@ -242,7 +246,8 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=15)
 
 
 def token_authenticate(secret: str) -> User | None:
-    """The active user a live token belongs to, or None. One indexed query, no hashing cost;
+    """The active user a live token belongs to, or None (a token issued before the user's last
+    deactivation is not live). One indexed query, no hashing cost;
     the token's `last_used_at` is brought up to date when older than LAST_USED_RESOLUTION."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
