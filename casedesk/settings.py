@@ -134,6 +134,12 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# On SQLite (docs/operations.md, "Processes"): the lock file that hands the write lock from one
+# writer to the next (casedesk/core/sqlite/base.py), and the thread in each server worker that
+# checkpoints the write-ahead log (casedesk/core/sqlite/checkpoint.py). Both on unless set to 0;
+# without them SQLite's own busy handler and checkpoints do the work.
+SQLITE_WRITE_LOCK = config.env_flag("CASEDESK_SQLITE_WRITE_LOCK", default=True)
+SQLITE_CHECKPOINT_THREAD = config.env_flag("CASEDESK_SQLITE_CHECKPOINT_THREAD", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
