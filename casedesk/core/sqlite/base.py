@@ -15,6 +15,9 @@ lock and busy handler, so correctness never depends on the file lock.
 
 `CASEDESK_SQLITE_WRITE_LOCK=0` (the setting `SQLITE_WRITE_LOCK`) leaves the lock file alone:
 transactions then begin straight away and wait, if they must, in SQLite's busy handler.
+
+The methods overridden here are Django's internals, which may change in any release:
+tests/core/test_sqlite_django_internals.py pins each original and says what to re-check.
 """
 
 from __future__ import annotations
