@@ -7,8 +7,12 @@ from typing import Any
 
 
 def post_worker_init(worker: Any) -> None:
-    """After a worker has loaded the application: on SQLite, the thread that checkpoints the
-    write-ahead log (casedesk/core/sqlite/checkpoint.py)."""
+    """After a worker has loaded the application and before it serves: mark the database as
+    in use for the worker's lifetime, so that `casedesk restore` is refused while it runs (and
+    a worker starting during a restore waits for it; casedesk/core/inuse.py); on SQLite, the
+    thread that checkpoints the write-ahead log (casedesk/core/sqlite/checkpoint.py)."""
+    from casedesk.core.inuse import hold_database
     from casedesk.core.sqlite import checkpoint
 
+    hold_database("casedesk serve")
     checkpoint.start_for_default_database()
