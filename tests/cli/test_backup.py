@@ -20,7 +20,7 @@ def test_backup_while_serving_then_restore_brings_back_exactly_that_state(tmp_pa
         if "DATABASE_URL" in env and shutil.which("pg_dump") is None:
             pytest.skip("pg_dump is not installed")
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "ops", "--password", PASSWORD, "--role", "admin")
+        run(env, "user", "add", "ops", "--password-stdin", "--role", "admin", input=PASSWORD)
         backup = tmp_path / "casedesk.backup"
         with running_server(env) as (base, _proc), httpx.Client(base_url=base) as http:
             token = http.post(

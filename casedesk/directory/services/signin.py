@@ -122,7 +122,7 @@ def login_failure_record(*, username: str, address: str) -> None:
 def _log_delay(row: LoginThrottle, *, username: str, address: str, delay: int) -> None:
     scope = "user name" if row.key.startswith(USER_KEY) else "address"
     logger.warning(
-        "sign-in delayed: %s of user name %r from %s, %d failures, next attempt in %d s",
+        "sign-in delayed by the %s count: user name %r from %s, %d failures, next attempt in %d s",
         scope,
         username,
         address,
