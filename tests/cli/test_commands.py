@@ -340,3 +340,17 @@ def test_user_unlock_is_refused_in_one_line_when_the_user_does_not_exist(
     out = run(cli_env, "user", "unlock", "nobody", check=False)
     assert out.returncode == 1
     assert out.stderr.splitlines() == ["casedesk user: no user named 'nobody'"]
+
+
+def test_user_list_keeps_each_user_on_one_line_when_an_older_name_holds_a_newline(
+    cli_env: dict[str, str],
+) -> None:
+    made_before_the_rule = (
+        "from casedesk.directory.models import User\n"
+        "User.objects.create(username='old\\nroot\\tadmin', role='agent')\n"
+    )
+    run(cli_env, "shell", "--no-imports", "-c", made_before_the_rule)
+    lines = run(cli_env, "user", "list").stdout.splitlines()
+    olds = [line for line in lines if line.startswith("old")]
+    assert len(olds) == 1 and olds[0].startswith("old\\nroot\\tadmin\tagent\t"), lines
+    assert not any(line.startswith("root") for line in lines)

@@ -310,3 +310,12 @@ def test_unlock_button_is_refused_when_a_manager_posts_it(
     assert web(manager).post(f"/admin/users/{agent.pk}/", {"kind": "unlock"}).status_code == 403
     refused = Client().post("/login/", {"username": agent.username, "password": PASSWORD})
     assert refused.status_code == 429
+
+
+def test_user_page_tells_the_failures_in_italian_when_the_administrator_reads_italian(
+    web: Callable[..., Client], admin: User, agent: User, fake_clock: Any
+) -> None:
+    _wait_five_minutes(agent, fake_clock)
+    page = web(admin, language="it").get(f"/admin/users/{agent.pk}/").content.decode()
+    assert "15 accessi non riusciti dall'ultimo accesso riuscito." in page
+    assert "Sblocca" in page

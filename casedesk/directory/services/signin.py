@@ -103,8 +103,9 @@ def login_failure_record(*, username: str, address: str) -> None:
     keys = _keys(username, address)
     live = _live(now)
     with transaction.atomic():
+        # Rows are created and locked in key order, the same in every transaction: no deadlock.
         LoginThrottle.objects.bulk_create(
-            [LoginThrottle(key=key, failures=0, last_failure_at=now) for key in keys],
+            [LoginThrottle(key=key, failures=0, last_failure_at=now) for key in sorted(keys)],
             ignore_conflicts=True,
         )
         rows = LoginThrottle.objects.select_for_update().filter(key__in=list(keys)).order_by("key")
