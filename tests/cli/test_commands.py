@@ -347,10 +347,10 @@ def test_user_list_keeps_each_user_on_one_line_when_an_older_name_holds_a_newlin
 ) -> None:
     made_before_the_rule = (
         "from casedesk.directory.models import User\n"
-        "User.objects.create(username='old\\nroot\\tadmin', role='agent')\n"
+        "User.objects.create(username='legacy\\nforged\\tadmin', role='agent')\n"
     )
     run(cli_env, "shell", "--no-imports", "-c", made_before_the_rule)
     lines = run(cli_env, "user", "list").stdout.splitlines()
-    olds = [line for line in lines if line.startswith("old")]
-    assert len(olds) == 1 and olds[0].startswith("old\\nroot\\tadmin\tagent\t"), lines
-    assert not any(line.startswith("root") for line in lines)
+    legacy = [line for line in lines if line.startswith("legacy")]
+    assert len(legacy) == 1 and legacy[0].startswith("legacy\\nforged\\tadmin\tagent\t"), lines
+    assert not any(line.startswith("forged") for line in lines)
