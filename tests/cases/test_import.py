@@ -531,8 +531,17 @@ def test_api_import_takes_at_most_a_thousand_cases(admin_api: Api, acme: Any) ->
 def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     with fresh_database_env(tmp_path_factory.mktemp("import")) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "ops", "--password", "a-long-enough-pass-1", "--role", "manager")
-        run(env, "user", "add", "anna", "--password", "a-long-enough-pass-1")
+        run(
+            env,
+            "user",
+            "add",
+            "ops",
+            "--password-stdin",
+            "--role",
+            "manager",
+            input="a-long-enough-pass-1",
+        )
+        run(env, "user", "add", "anna", "--password-stdin", input="a-long-enough-pass-1")
         out = run(
             env,
             "shell",

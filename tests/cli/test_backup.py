@@ -65,7 +65,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         if _postgres(env) and shutil.which("pg_dump") is None:
             pytest.skip("pg_dump is not installed")
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "ops", "--password", PASSWORD, "--role", "admin")
+        run(env, "user", "add", "ops", "--password-stdin", "--role", "admin", input=PASSWORD)
         yield env
 
 
@@ -239,7 +239,7 @@ def test_restore_refuses_while_a_background_process_holds_the_database(
     tmp_path: Path, template: dict[str, str], template_backup: Path
 ) -> None:
     with copy_of(template, tmp_path) as env:
-        run(env, "user", "add", "later", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "later", "--password-stdin", "--role", "agent", input=PASSWORD)
         holder = subprocess.Popen(
             [sys.executable, HOLDER],
             env={**env, "PYTHONPATH": ROOT, "DJANGO_SETTINGS_MODULE": "casedesk.settings"},
@@ -266,7 +266,7 @@ def test_restore_requires_force_when_the_database_has_users(
     tmp_path: Path, template: dict[str, str], template_backup: Path
 ) -> None:
     with copy_of(template, tmp_path) as env:
-        run(env, "user", "add", "later", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "later", "--password-stdin", "--role", "agent", input=PASSWORD)
         done = run(env, "restore", str(template_backup), check=False)
         assert_refused(done, "--force")
         assert usernames(env) == {"ops", "later"}
@@ -291,7 +291,7 @@ def test_restore_refuses_a_backup_made_by_a_newer_version(
         " VALUES ('casedesk_cases', '9999_from_a_later_version', CURRENT_TIMESTAMP)",
     )
     with copy_of(template, tmp_path / "target") as env:
-        run(env, "user", "add", "kept", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "kept", "--password-stdin", "--role", "agent", input=PASSWORD)
         done = run(env, "restore", "--force", str(newer), check=False)
         assert_refused(done, "newer version", "9999_from_a_later_version")
         assert usernames(env) == {"ops", "kept"}
@@ -302,7 +302,7 @@ def test_restore_refuses_a_backup_whose_migration_history_is_empty(
 ) -> None:
     hollow = backup_of_changed_copy(template, tmp_path, "DELETE FROM django_migrations")
     with copy_of(template, tmp_path / "target") as env:
-        run(env, "user", "add", "kept", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "kept", "--password-stdin", "--role", "agent", input=PASSWORD)
         done = run(env, "restore", "--force", str(hollow), check=False)
         assert_refused(done, "not a casedesk backup")
         assert usernames(env) == {"ops", "kept"}
@@ -327,7 +327,7 @@ def test_restore_takes_an_older_backup_over_a_current_database_and_says_to_migra
         run(source, "migrate", "casedesk_core", "0001_initial", "-v", "0")
         run(source, "backup", str(older))
     with copy_of(template, tmp_path / "target") as env:
-        run(env, "user", "add", "later", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "later", "--password-stdin", "--role", "agent", input=PASSWORD)
         done = run(env, "restore", "--force", str(older))
         assert "casedesk migrate" in done.stdout
         # Nothing of the current schema is left over to trip the migration up.
@@ -353,7 +353,7 @@ def test_restore_that_fails_midway_leaves_the_database_as_it_was(
             sql(template, f"DROP ROLE {role}")
     assert not sql(template, f"SELECT 1 FROM pg_roles WHERE rolname = '{role}'")
     with copy_of(template, tmp_path / "target") as env:
-        run(env, "user", "add", "kept", "--password", PASSWORD, "--role", "agent")
+        run(env, "user", "add", "kept", "--password-stdin", "--role", "agent", input=PASSWORD)
         done = run(env, "restore", "--force", str(broken), check=False)
         assert_refused(done, "changed nothing", role)
         assert "Command was" not in done.stderr
