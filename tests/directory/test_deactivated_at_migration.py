@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("casedesk_directory", "0001_initial")]
-AFTER = [("casedesk_directory", "0002_user_deactivated_at")]
+BEFORE = [("casedesk_directory", "0002_login_throttle")]
+AFTER = [("casedesk_directory", "0003_user_deactivated_at")]
 
 
 @pytest.mark.django_db(transaction=True)

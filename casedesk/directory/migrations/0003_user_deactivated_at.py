@@ -18,7 +18,7 @@ def end_deactivated_users_access(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casedesk_directory', '0001_initial'),
+        ('casedesk_directory', '0002_login_throttle'),
     ]
 
     operations = [
