@@ -21,6 +21,7 @@ from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
 from casedesk.core.types import LongText, SearchText, Title
 from casedesk.directory.models import User
+from casedesk.routing.services import routing
 
 __all__ = ["activity_out", "case_out", "case_row_out", "router"]
 
@@ -269,7 +270,7 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
     and priority when they are not given."""
     data = payload.dict(exclude_unset=True)
     me = actor(request)
-    case = records.case_create(
+    case = routing.case_create_and_route(
         actor=me,
         title=payload.title,
         customer=Ref(payload.customer.type, payload.customer.id) if payload.customer else None,

@@ -20,13 +20,15 @@ from casedesk.cases.choices import (
     USER_ACTIVITY_TYPES,
     ActivityState,
     ActivityType,
+    CaseAction,
     Direction,
     State,
 )
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_activity_change, require_case_change
 from casedesk.cases.selectors import case_lock
-from casedesk.cases.services.common import case_audit, case_snapshot, case_touch
+from casedesk.cases.services.common import case_snapshot
+from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
@@ -38,8 +40,6 @@ from casedesk.core.errors import (
     ValidationFailed,
 )
 from casedesk.directory.models import User
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.search.indexing import case_index_write
 
 # Fields of an open activity that a PATCH may change, under their API names.
 ACTIVITY_WRITABLE = frozenset(
@@ -90,7 +90,7 @@ def case_total_time(case: Case) -> int:
 
 
 def case_total_refresh(
-    *, actor: User | None, case: Case, channel: str, action: str, details: dict[str, Any]
+    *, actor: User | None, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
 ) -> bool:
     """Bring an active case's `total_minutes` in step with its activities (the case is locked
     by the caller). A resolved or cancelled case keeps the totals of its resolution."""
@@ -101,13 +101,12 @@ def case_total_refresh(
         return False
     before = case_snapshot(case)
     case.total_minutes = total
-    case_touch(case)
-    case.save()
-    case_audit(
-        actor=actor, case=case, action=action, channel=channel, before=before, details=details
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(action=action, before=before, details=details),
     )
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
     return True
 
 
@@ -323,7 +322,7 @@ def _close(
             actor=actor,
             case=case,
             channel=channel,
-            action="activity_complete",
+            action=CaseAction.ACTIVITY_COMPLETE,
             details={"activity_id": str(activity.pk)},
         )
     return activity

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 
 from casedesk.cases import workflow
-from casedesk.cases.choices import ActivityState, ActivityType, Status
+from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Status
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get, case_lock, service_settings
@@ -25,13 +25,8 @@ from casedesk.cases.services.activities import (
     activity_facts,
     case_total_time,
 )
-from casedesk.cases.services.common import (
-    case_audit,
-    case_snapshot,
-    case_touch,
-    system_post,
-    transition_check,
-)
+from casedesk.cases.services.common import case_snapshot, transition_check
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_finish
 from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import check_version
@@ -45,9 +40,6 @@ from casedesk.core.errors import (
     ValidationFailed,
 )
 from casedesk.directory.models import User
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.routing.services.items import queue_item_close_for_case
-from casedesk.search.indexing import case_index_write
 
 RESOLUTION_MAX = 2000
 SUBJECT_MAX = 200
@@ -160,23 +152,22 @@ def _apply(
         details["billed_activity_ids"] = [str(i) for i in minutes.billed_ids]
     case.state, case.status = state, status
     case.stage = workflow.stage_after(closing.action, case.stage)
-    case_touch(case)
-    case.save()
-    queue_item_close_for_case(case=case)
-    case_audit(
-        actor=actor,
-        case=case,
-        action=closing.action,
-        channel=channel,
-        before=before,
-        details=details,
-    )
     if closing.action == workflow.RESOLVE:
-        system_post(case, "resolved", f"Case resolved ({status}).")
+        post = SystemPost("resolved", f"Case resolved ({status}).")
     else:
-        system_post(case, "cancelled", "Case cancelled.")
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
+        post = SystemPost("cancelled", "Case cancelled.")
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction(closing.action),
+            before=before,
+            details=details,
+            post=post,
+            leaves_queue=True,
+        ),
+    )
 
 
 def _close(
@@ -343,17 +334,15 @@ def case_reactivate(
     case.resolved_at = None
     case.total_minutes = case_total_time(case)
     case.billable_minutes = 0
-    case_touch(case)
-    case.save()
-    case_audit(
-        actor=actor,
+    case_write_finish(
         case=case,
-        action="reactivate",
+        actor=actor,
         channel=channel,
-        before=before,
-        details={"superseded_activity_ids": [str(i) for i in superseded]},
+        write=CaseWrite(
+            action=CaseAction.REACTIVATE,
+            before=before,
+            details={"superseded_activity_ids": [str(i) for i in superseded]},
+            post=SystemPost("reactivated", "Case reactivated."),
+        ),
     )
-    system_post(case, "reactivated", "Case reactivated.")
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
     return case_get(case_id=case.pk)

@@ -29,7 +29,7 @@ from casedesk.cases.services.assignment import (
     require_active,
 )
 from casedesk.cases.services.common import case_touch, owner_ref
-from casedesk.cases.services.records import case_update
+from casedesk.cases.services.records import case_create, case_update
 from casedesk.core import clock
 from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
@@ -323,6 +323,19 @@ def routing_apply(
     if isinstance(rule_set, _Load):
         rule_set = rule_set_active()
     return routing_apply_many(cases=[case], actor=actor, rule_set=rule_set)[0]
+
+
+@transaction.atomic
+def case_create_and_route(
+    *, actor: User, route: bool, channel: str = Channel.API, **fields: Any
+) -> Case:
+    """Open a case as `case_create` does with `fields` and, with `route`, route it by the
+    active rule set in the same transaction (no match or no active set: it stays where it is,
+    and the timeline says why). Refuse as `case_create` does."""
+    case = case_create(actor=actor, channel=channel, **fields)
+    if route:
+        routing_apply(case=case, actor=actor)
+    return case
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
+from casedesk.routing.services import routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
     FIELD_OF_API_NAME,
@@ -137,7 +138,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case = records.case_create(
+                case = routing.case_create_and_route(
                     actor=actor(request),
                     title=data["title"],
                     customer=data["customer"],
