@@ -24,9 +24,9 @@ from casedesk.cases.choices import (
     Direction,
     State,
 )
+from casedesk.cases.locks import activity_lock, case_lock
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_activity_change, require_case_change
-from casedesk.cases.selectors import case_lock
 from casedesk.cases.services.common import case_snapshot
 from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
@@ -36,7 +36,6 @@ from casedesk.core.concurrency import check_version
 from casedesk.core.errors import (
     ActivityClosed,
     CaseNotActive,
-    NotFound,
     ValidationFailed,
 )
 from casedesk.directory.models import User
@@ -135,27 +134,6 @@ def _lock_case_for_additions(*, actor: User | None, case_id: uuid.UUID) -> Case:
             details={"case_id": str(case.pk), "state": case.state, "status": case.status},
         )
     return case
-
-
-def _lock_activity(activity_id: uuid.UUID) -> tuple[Case, Activity]:
-    """The activity and its case, locked case first (the order every case write uses). A merge
-    may move the activity between reading its case and locking it: then look again."""
-    for _attempt in range(3):
-        case_id = Activity.objects.filter(id=activity_id).values_list("case_id", flat=True).first()
-        if case_id is None:
-            raise NotFound("No such activity.")
-        case = case_lock(case_id=case_id)
-        activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("owner")
-            .filter(id=activity_id)
-            .first()
-        )
-        if activity is None:
-            raise NotFound("No such activity.")
-        if activity.case_id == case.pk:
-            return case, activity
-    raise NotFound("No such activity.")  # pragma: no cover - moved three times in a row
 
 
 def activity_snapshot(activity: Activity) -> dict[str, Any]:
@@ -263,7 +241,7 @@ def activity_update(
     Refuse with `not_found`, `version_mismatch`, `forbidden` (neither its owner nor allowed to
     change its case), `activity_closed` (completed or cancelled) or `validation_error`.
     """
-    case, activity = _lock_activity(activity_id)
+    case, activity = activity_lock(activity_id)
     check_version(expected_version, activity.version)
     require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):
@@ -301,7 +279,7 @@ def _close(
     expected_version: int | None,
     channel: str,
 ) -> Activity:
-    case, activity = _lock_activity(activity_id)
+    case, activity = activity_lock(activity_id)
     check_version(expected_version, activity.version)
     require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):

@@ -7,9 +7,10 @@ import uuid
 from django.db import transaction
 
 from casedesk.cases.choices import CaseAction, State
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock
+from casedesk.cases.selectors import case_get
 from casedesk.cases.services.common import (
     Ref,
     case_snapshot,

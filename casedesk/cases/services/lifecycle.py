@@ -16,9 +16,10 @@ from django.db.models import F
 
 from casedesk.cases import workflow
 from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Status
+from casedesk.cases.locks import activities_open_lock, activities_unbilled_lock, case_lock
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock, service_settings
+from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.activities import (
     activities_cancel_open,
@@ -81,11 +82,7 @@ def _check(
     require_case_change(actor, case)
     state_refusal(closing.action, case)
     transition_check(case, closing.target[1], config)
-    open_activities = list(
-        Activity.objects.select_for_update()
-        .filter(case_id=case.pk, state=ActivityState.OPEN)
-        .order_by("created_at", "id")
-    )
+    open_activities = activities_open_lock(case)
     if open_activities and not closing.cancel_open_activities:
         raise OpenActivities(
             details={
@@ -119,12 +116,7 @@ def _apply(
     )
     state, status = closing.target
     if closing.action == workflow.RESOLVE:
-        counted = list(
-            Activity.objects.select_for_update()
-            .filter(case_id=case.pk, state=ActivityState.COMPLETED, billed=False)
-            .exclude(type=ActivityType.CASE_RESOLUTION)
-            .order_by("id")
-        )
+        counted = activities_unbilled_lock(case)
         minutes = workflow.resolution_minutes(
             [activity_facts(a) for a in counted], billable_minutes
         )

@@ -9,6 +9,7 @@ from django.db.models import F
 
 from casedesk.cases import workflow
 from casedesk.cases.choices import CaseAction
+from casedesk.cases.locks import cases_lock_in_id_order
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get, service_settings
@@ -46,12 +47,7 @@ def case_merge(
     """
     if case_id == into_id:
         raise ValidationFailed({"into": "a case cannot be merged into itself"})
-    locked = {
-        case.pk: case
-        for case in Case.objects.select_for_update()
-        .filter(id__in=[case_id, into_id])
-        .order_by("id")
-    }
+    locked = cases_lock_in_id_order(case_ids=[case_id, into_id])
     subordinate = locked.get(case_id)
     if subordinate is None:
         raise NotFound("No such case.")

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from casedesk.cases import workflow
 from casedesk.cases.choices import CaseAction, CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock, service_settings
+from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.common import (
     Ref,
@@ -90,8 +91,7 @@ def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
     case.contact = contact
 
 
-@transaction.atomic
-def case_create(
+def case_create_step(
     *,
     actor: User,
     title: str | None = None,
@@ -182,8 +182,7 @@ def case_create(
     return case
 
 
-@transaction.atomic
-def case_update(
+def case_update_step(
     *,
     actor: User,
     case_id: uuid.UUID,
@@ -200,6 +199,8 @@ def case_update(
     contact that no longer belongs. A new `parent_id` needs the right to change the parent the
     case gets and the one it leaves. Refuse with `version_mismatch`, `forbidden`,
     `validation_error` (unknown or read-only field, unknown record), `case_hierarchy`.
+
+    A step: it runs in the caller's transaction. `case_update` is the public service.
     """
     case = case_lock(case_id=case_id)
     check_version(expected_version, case.version)
@@ -224,6 +225,11 @@ def case_update(
         write=CaseWrite(action=CaseAction.UPDATE, before=before),
     )
     return case_get(case_id=case.pk)
+
+
+# The public services: each is the one transaction of its request (docs/concurrency.md).
+case_create = transaction.atomic(case_create_step)
+case_update = transaction.atomic(case_update_step)
 
 
 def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:

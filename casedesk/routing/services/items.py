@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import case_change_allowed, require_case_change
-from casedesk.cases.selectors import case_lock
 from casedesk.cases.services.assignment import case_owner_apply, require_active
 from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
 from casedesk.cases.services.pipeline import CaseChange
