@@ -1,4 +1,4 @@
-"""Django settings, all from the environment (see API.md, "Configuration")."""
+"""Django settings, all from the environment (docs/operations.md#configuration)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalogue of domain errors. Each has a stable code and an HTTP status (API.md)."""
+"""The catalogue of domain errors. Each has a stable code and an HTTP status (docs/api.md)."""
 
 from __future__ import annotations
 

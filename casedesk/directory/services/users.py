@@ -270,7 +270,7 @@ def user_set_password(
     """Give a user a new password. Their signed-in sessions end; their API tokens stay valid.
 
     Administrators only. Refuse with `forbidden`, `not_found`, `version_mismatch`, and
-    `validation_error` for a password that fails the policy of SPEC §11.
+    `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
     require_admin(actor)
     user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()

@@ -1,4 +1,5 @@
-"""Contracts and their lines (SPEC §8, legacy billing): managers write; agents read.
+"""Contracts and their lines (docs/entitlements.md#records, legacy billing): managers write; agents
+read.
 
 A line's allotment is `cases`, `minutes` or `coverage_dates`; resolved cases naming the line use
 1 case or their billable minutes (written by `case_terms_sync`), reactivation gives them back.

@@ -1,4 +1,5 @@
-"""Entitlements: create, edit and their lifecycle (SPEC §8). Managers write; agents read."""
+"""Entitlements: create, edit and their lifecycle (docs/entitlements.md#lifecycle-and-editing).
+Managers write; agents read."""
 
 from __future__ import annotations
 

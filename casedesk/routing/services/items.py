@@ -1,4 +1,4 @@
-"""Queue items (SPEC §10): add or move a case to a queue, pick, release, remove.
+"""Queue items (docs/routing.md#queue-items): add or move a case to a queue, pick, release, remove.
 
 A case has at most one open item; the partial unique index `one_open_queue_item_per_case`
 enforces it. Every write here locks the case first (case before item, the house lock order),

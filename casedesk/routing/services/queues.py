@@ -1,4 +1,5 @@
-"""Queues (SPEC §10): managers create and edit them; public or private, with members."""
+"""Queues (docs/routing.md#queues): managers create and edit them; public or private, with
+members."""
 
 from __future__ import annotations
 

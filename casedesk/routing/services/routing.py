@@ -1,4 +1,5 @@
-"""Routing a case by the active rule set, "save and route", and bulk routing (SPEC §10).
+"""Routing a case by the active rule set, "save and route", and bulk routing
+(docs/routing.md#what-routing-does).
 
 The first item of the active set whose conditions all hold routes the case: to a queue (add or
 move) or to an owner (assign, whatever the caller's own assign rights). No match, or no active

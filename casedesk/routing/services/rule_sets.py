@@ -1,4 +1,5 @@
-"""Routing rule sets (SPEC §10): ordered items, validated on save; at most one active.
+"""Routing rule sets (docs/routing.md#routing-rule-sets): ordered items, validated on save; at most
+one active.
 
 Managers create, edit, activate and deactivate them. An active set is read-only. Activating a
 set deactivates every other one in the same transaction; the partial unique index
