@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support import skips
 from tests.support.processes import fresh_database_env, run, running_server
 
 pytestmark = pytest.mark.slow
@@ -17,8 +17,8 @@ PASSWORD = "a-long-enough-pass-1"
 
 def test_backup_while_serving_then_restore_brings_back_exactly_that_state(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
-        if "DATABASE_URL" in env and shutil.which("pg_dump") is None:
-            pytest.skip("pg_dump is not installed")
+        if "DATABASE_URL" in env:
+            skips.require_program("pg_dump", "pg_dump", "postgresql-client")
         run(env, "migrate", "--no-input", "-v", "0")
         run(env, "user", "add", "ops", "--password", PASSWORD, "--role", "admin")
         backup = tmp_path / "casedesk.backup"
@@ -52,8 +52,6 @@ def test_backup_while_serving_then_restore_brings_back_exactly_that_state(tmp_pa
 
 def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
-        if "DATABASE_URL" in env:
-            pytest.skip("SQLite file check")
         run(env, "migrate", "--no-input", "-v", "0")
         bogus = tmp_path / "bogus.db"
         bogus.write_text("not a database")
