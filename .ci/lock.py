@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -82,7 +83,28 @@ def ensure_uv() -> None:
     stamp.write_text(TOOLS_LOCK.read_text())
 
 
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+
+
+def without_conflicts(text: str) -> str | None:
+    """For a lock file left with merge conflicts, its pins alone (the first side's where both
+    sides pin a package), which uv then keeps where they fit; None for a clean file."""
+    if not re.search(r"^<<<<<<< ", text, re.MULTILINE):
+        return None
+    pins: dict[str, str] = {}
+    for line in text.splitlines():
+        match = PIN.match(line)
+        if match:
+            pins.setdefault(match[1].lower(), f"{match[1]}=={match[2]}")
+    return "".join(f"{pin}\n" for pin in pins.values())
+
+
 def compile_lock(output: Path, extra_args: list[str], upgrade: bool) -> None:
+    if output.exists():
+        pins = without_conflicts(output.read_text())
+        if pins is not None:
+            print(f"{output.name}: merge conflicts; locking again from its pins", file=sys.stderr)
+            output.write_text(pins)
     build = "\n".join(declared()["build"]) + "\n"  # type: ignore[operator]
     command = [
         str(UV),
@@ -123,7 +145,14 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["check"] and len(argv) > 1:
         return check(argv[1:])
     if argv[:1] == ["lock"] and set(argv[1:]) <= {"--upgrade"}:
-        return lock(upgrade="--upgrade" in argv)
+        try:
+            return lock(upgrade="--upgrade" in argv)
+        except subprocess.CalledProcessError as exc:
+            print(
+                f"make lock: {Path(exc.cmd[0]).name} failed (exit {exc.returncode})",
+                file=sys.stderr,
+            )
+            return 1
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2
 
