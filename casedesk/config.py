@@ -78,3 +78,22 @@ def rate_limit() -> float:
     if value < 0:
         raise RuntimeError("CASEDESK_RATE_LIMIT must not be negative")
     return value
+
+
+def trusted_proxies() -> list[str]:
+    """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
+    or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
+    import ipaddress
+
+    networks = []
+    for raw in os.environ.get("CASEDESK_TRUSTED_PROXIES", "").split(","):
+        value = raw.strip()
+        if not value:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError as exc:
+            raise RuntimeError(
+                f"CASEDESK_TRUSTED_PROXIES must list addresses or networks, not {value!r}"
+            ) from exc
+    return networks

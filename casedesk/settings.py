@@ -18,6 +18,8 @@ HTTPS = config.env_flag("CASEDESK_HTTPS")
 SECRET_KEY = config.ensure_secret_key()
 ALLOWED_HOSTS = config.allowed_hosts()
 RATE_LIMIT = config.rate_limit()
+# Only a connection from one of these may name the client in X-Forwarded-For (core/proxies.py).
+TRUSTED_PROXIES = config.trusted_proxies()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -134,6 +136,12 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# On SQLite (docs/operations.md, "Processes"): the lock file that hands the write lock from one
+# writer to the next (casedesk/core/sqlite/base.py), and the thread in each server worker that
+# checkpoints the write-ahead log (casedesk/core/sqlite/checkpoint.py). Both on unless set to 0;
+# without them SQLite's own busy handler and checkpoints do the work.
+SQLITE_WRITE_LOCK = config.env_flag("CASEDESK_SQLITE_WRITE_LOCK", default=True)
+SQLITE_CHECKPOINT_THREAD = config.env_flag("CASEDESK_SQLITE_CHECKPOINT_THREAD", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -144,6 +152,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "casedesk.directory.passwords.RepeatedCharacterValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -189,14 +198,17 @@ LOGGING = {
     "loggers": {"casedesk": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }
 
-# Failed logins and token requests: per user name and per client address, in a sliding window.
-# After `lockout_failures` failures within `lockout_seconds` the user name is locked out.
+# Failed sign-ins and token requests (docs/security.md): after `free_per_user` failures for a
+# user name or `free_per_address` for a client address, the next attempt waits
+# `first_delay_seconds`, twice as long after each further failure, at most `max_delay_seconds`.
+# A count is forgotten after `forget_after_seconds` without a failure; a success clears the
+# user name's count.
 LOGIN_THROTTLE = {
-    "window_seconds": 900,
-    "per_user": 5,
-    "per_address": 20,
-    "lockout_seconds": 86400,
-    "lockout_failures": 20,
+    "free_per_user": 5,
+    "free_per_address": 20,
+    "first_delay_seconds": 5,
+    "max_delay_seconds": 300,
+    "forget_after_seconds": 3600,
 }
 # API tokens issued by POST /auth/token expire after this many days (0: never).
 TOKEN_TTL_DAYS = int(os.environ.get("CASEDESK_TOKEN_TTL_DAYS", "0") or 0)

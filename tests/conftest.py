@@ -173,3 +173,28 @@ def admin_api(make_api: Callable[..., Api], admin: Any) -> Api:
 @pytest.fixture
 def anon_api() -> Api:
     return Api(Client())
+
+
+class FakeClock:
+    """The injected clock (casedesk/core/clock.py) held still, moved on by the test."""
+
+    def __init__(self, start: Any) -> None:
+        self.at = start
+
+    def now(self) -> Any:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.at += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """`clock.now()` answers a time that moves only when the test calls `advance`."""
+    from casedesk.core import clock
+
+    fake = FakeClock(clock.now())
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake

@@ -42,8 +42,8 @@ REFUSED: dict[str, str] = {
         "changes made there skip casedesk's rules and history; use 'casedesk check' to verify "
         "the database and 'casedesk backup FILE' to copy it"
     ),
-    "createsuperuser": "use 'casedesk user add NAME --password PW --role admin'",
-    "changepassword": "use 'casedesk user password NAME --password PW'",
+    "createsuperuser": "use 'casedesk user add NAME --role admin'",
+    "changepassword": "use 'casedesk user password NAME'",
     "runserver": _SERVER,
     "testserver": _SERVER,
 }

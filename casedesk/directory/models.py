@@ -77,19 +77,18 @@ class ApiToken(models.Model):
         return f"token {self.id} of {self.user_id}"
 
 
-class LoginFailure(models.Model):
-    """A failed login or token request, kept for throttling across workers."""
+class LoginThrottle(models.Model):
+    """The recent failed sign-ins of one user name (`user:NAME`) or client address
+    (`address:ADDR`), and until when its next attempt waits. Kept in the database so that
+    every worker and app server counts the same failures."""
 
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField()
-    username = models.CharField(max_length=150)
-    address = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    wait_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["username", "at"], name="loginfail_user_idx"),
-            models.Index(fields=["address", "at"], name="loginfail_addr_idx"),
-        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="loginthrottle_last_idx")]
 
     def __str__(self) -> str:
-        return f"failed login of {self.username} from {self.address}"
+        return f"{self.failures} failed sign-ins of {self.key}"

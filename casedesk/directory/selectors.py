@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db.models import Case, CharField, QuerySet, Value, When
 
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound
+from casedesk.directory import throttle
 from casedesk.directory.choices import TokenState
-from casedesk.directory.models import ApiToken, Team, User
+from casedesk.directory.models import ApiToken, LoginThrottle, Team, User
 
 
 def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
@@ -68,3 +70,13 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
         )
         .order_by("-created_at", "-id")
     )
+
+
+def login_throttle_of(*, user: User) -> LoginThrottle | None:
+    """The live count of failed sign-ins of `user`'s name (its `failures` and until when the
+    next attempt waits, `wait_until`), or None."""
+    conf = dict(settings.LOGIN_THROTTLE)
+    return LoginThrottle.objects.filter(
+        key=throttle.user_key(user.username),
+        last_failure_at__gt=throttle.forgotten_before(clock.now(), conf),
+    ).first()

@@ -77,6 +77,11 @@ FIELD_MESSAGES: dict[str, Any] = {
         "Only phone calls and e-mails have a direction."
     ),
     "this user name is taken": _("This user name is taken."),
+    "must not contain control or invisible characters": _(
+        "Use visible characters only: no line breaks, tabs, invisible or direction-changing"
+        " characters."
+    ),
+    "must not begin or end with a space": _("Remove the spaces at the beginning and end."),
     "a team with this name exists": _("A team with this name exists."),
     "is not a valid e-mail address": _("Enter a valid e-mail address."),
     "names a team that does not exist": _("A chosen team does not exist."),

@@ -5,19 +5,25 @@ that `casedesk check` finds clean afterwards."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import io
 import json
 import subprocess
+import sys
+import types
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from casedesk.api.routers.cases import CaseIn
 from casedesk.cases.models import Activity, Case, CaseNumber
 from casedesk.cases.services import imports
 from casedesk.cases.services.common import case_snapshot
 from casedesk.core.audit import diff
+from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, ValidationFailed
 from casedesk.core.invariants import run_all
 from casedesk.core.models import AuditEntry
@@ -418,6 +424,59 @@ def test_check_is_clean_after_an_import_of_every_kind_of_row(
     assert list(run_all()) == []
 
 
+# --- the cycle collector -------------------------------------------------------------------
+
+
+class CollectorWatch:
+    """Input rows that note, as each is read, whether the cycle collector is on."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.collecting: list[bool] = []
+
+    def __iter__(self) -> Any:
+        for item in self.rows:
+            self.collecting.append(gc.isenabled())
+            yield item
+
+
+def test_an_import_leaves_the_cycle_collector_on_when_a_request_runs_it(
+    admin: Any, acme: Any
+) -> None:
+    # A server process serves other requests meanwhile (other threads on PostgreSQL): the
+    # collector is the whole process's, so a request must not switch it off.
+    rows = CollectorWatch([row(acme, title=f"Caso {i}") for i in range(3)])
+    imports.cases_import(actor=admin, rows=rows, channel=Channel.API)
+    assert rows.collecting == [True, True, True]
+    assert gc.isenabled()
+
+
+def _stdin_lines(rows: list[Any]) -> CollectorWatch:
+    return CollectorWatch([json.dumps(r).encode() + b"\n" for r in rows])
+
+
+def test_the_command_line_import_pauses_the_cycle_collector_while_it_runs(
+    admin: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _stdin_lines([row(acme, title=f"Caso {i}") for i in range(3)])
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=lines))
+    call_command("import", "cases", "-", "--as", admin.username, stdout=io.StringIO())
+    assert lines.collecting == [False, False, False]
+    assert gc.isenabled()
+    assert Case.objects.filter(title__startswith="Caso ").count() == 3
+
+
+def test_the_command_line_import_turns_the_cycle_collector_back_on_when_it_fails(
+    admin: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _stdin_lines([row(acme), {"title": ""}])
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=lines))
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("import", "cases", "-", "--as", admin.username)
+    assert lines.collecting == [False, False]
+    assert gc.isenabled()
+
+
 # --- the API -------------------------------------------------------------------------------
 
 
@@ -472,8 +531,17 @@ def test_api_import_takes_at_most_a_thousand_cases(admin_api: Api, acme: Any) ->
 def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     with fresh_database_env(tmp_path_factory.mktemp("import")) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "ops", "--password", "a-long-enough-pass-1", "--role", "manager")
-        run(env, "user", "add", "anna", "--password", "a-long-enough-pass-1")
+        run(
+            env,
+            "user",
+            "add",
+            "ops",
+            "--password-stdin",
+            "--role",
+            "manager",
+            input="a-long-enough-pass-1",
+        )
+        run(env, "user", "add", "anna", "--password-stdin", input="a-long-enough-pass-1")
         out = run(
             env,
             "shell",

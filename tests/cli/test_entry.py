@@ -4,15 +4,13 @@ casedesk's rules."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from casedesk.cli import entry
-from tests.support.processes import CASEDESK
+from tests.support.processes import fresh_database_env, run
 
 PRODUCT = ["user", "token", "serve", "check", "demo", "backup", "restore", "import", "migrate"]
 REFUSED = [
@@ -22,22 +20,11 @@ REFUSED = [
     ("remove_stale_contenttypes", "casedesk check"),
     ("loaddata", "casedesk import"),
     ("dbshell", "casedesk backup"),
-    ("createsuperuser", "casedesk user add"),
+    ("createsuperuser", "casedesk user add NAME --role admin"),
     ("changepassword", "casedesk user password"),
     ("runserver", "casedesk serve"),
     ("testserver", "casedesk serve"),
 ]
-
-
-def _casedesk(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """The installed script, on an empty SQLite database of its own."""
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    env["CASEDESK_DATA_DIR"] = str(tmp_path / "data")
-    return subprocess.run(
-        [CASEDESK, *args], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def _listed_commands(help_text: str) -> list[str]:
@@ -77,16 +64,14 @@ def test_help_typed_as_a_command_prints_the_same_help(
 def test_flush_is_refused_with_one_line_naming_restore_and_erases_nothing(
     tmp_path: Path,
 ) -> None:
-    assert _casedesk(tmp_path, "migrate", "--no-input", "-v", "0").returncode == 0
-    assert (
-        _casedesk(tmp_path, "user", "add", "kept", "--password", "a-long-enough-pass-1").returncode
-        == 0
-    )
-    out = _casedesk(tmp_path, "flush", "--no-input")
-    assert out.returncode == 2
-    assert out.stdout == ""
-    assert len(out.stderr.splitlines()) == 1 and "casedesk restore" in out.stderr
-    assert "kept" in _casedesk(tmp_path, "user", "list").stdout
+    with fresh_database_env(tmp_path) as env:
+        run(env, "migrate", "--no-input", "-v", "0")
+        run(env, "user", "add", "kept", "--password-stdin", input="a-long-enough-pass-1")
+        out = run(env, "flush", "--no-input", check=False)
+        assert out.returncode == 2
+        assert out.stdout == ""
+        assert len(out.stderr.splitlines()) == 1 and "casedesk restore" in out.stderr
+        assert "kept" in run(env, "user", "list").stdout
 
 
 @pytest.mark.parametrize(("name", "instead"), REFUSED)

@@ -18,7 +18,16 @@ pytestmark = pytest.mark.slow
 def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "smoke", "--password", "a-long-enough-pass-1", "--role", "admin")
+        run(
+            env,
+            "user",
+            "add",
+            "smoke",
+            "--password-stdin",
+            "--role",
+            "admin",
+            input="a-long-enough-pass-1",
+        )
         with running_server(env, workers=2) as (base, proc):
             children = psutil.Process(proc.pid).children()
             assert len(children) == 2

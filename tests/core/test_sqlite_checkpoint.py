@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from casedesk.core import clock
+from casedesk.core import clock, inuse
 from casedesk.core.sqlite import checkpoint
 from casedesk.customers.models import Account
 from tests.support import skips
@@ -121,3 +121,4 @@ def test_a_gunicorn_worker_starts_the_thread_after_loading_the_app_on_sqlite_onl
         if found is not None:
             found.stop()
             found.join(5)
+        inuse.release_database()  # the hook also marked the database as in use

@@ -78,6 +78,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/password"): Rule(
         ADMIN, lambda w, v: {"password": "matrix-password-456"}
     ),
+    ("POST", "/users/{user_id}/unlock"): Rule(ADMIN),
     ("GET", "/teams"): Rule(READ),
     ("POST", "/teams"): Rule(ADMIN, lambda w, v: {"name": f"T{uuid.uuid4().hex[:8]}"}),
     ("GET", "/teams/{team_id}"): Rule(READ),

@@ -11,6 +11,7 @@ from casedesk.api.auth import actor
 from casedesk.api.http import page_body
 from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.core.pagination import paginate
+from casedesk.core.proxies import client_address
 from casedesk.core.types import Password, TokenName, Username
 from casedesk.directory import selectors, services
 from casedesk.directory.models import ApiToken
@@ -82,13 +83,10 @@ def token_item(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 @router.post("/token", auth=None, response={201: TokenOut, **errors(422, 429)})
 def token_issue(request: HttpRequest, payload: TokenIn) -> Status:
-    """Exchange a user name and password for a bearer token (throttled on failures)."""
+    """Exchange a user name and password for a bearer token. After repeated failures for the
+    user name or the client address the next attempt waits (429 with `Retry-After`)."""
     token, secret = services.token_issue(
         username=payload.username,
         password=payload.password,

@@ -176,6 +176,14 @@ def user_set_password(
     return user_get(request, user_id, response)
 
 
+@router.post("/users/{user_id}/unlock", response={200: UserOut, **errors(403)})
+def user_unlock(request: HttpRequest, user_id: uuid.UUID, response: HttpResponse) -> Any:
+    """Let a user sign in again at once (administrators): forget the failed sign-ins of their
+    user name and lift its wait."""
+    services.login_unlock(actor=actor(request), user_id=user_id)
+    return user_get(request, user_id, response)
+
+
 @router.get("/teams", response={200: TeamPage, **errors()})
 def team_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     page = paginate(

@@ -9,7 +9,6 @@ batch. Imported cases consume no entitlement terms and get no system posts
 
 from __future__ import annotations
 
-import gc
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -353,21 +352,9 @@ def cases_import(
     _require_importer(actor, channel)
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValidationFailed({"batch_size": f"must be 1 to {MAX_BATCH}"})
-    # The import allocates millions of small objects that form no cycles; the cycle collector
-    # would otherwise walk every live row again and again (about a tenth of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _import(
-            actor=actor,
-            rows=rows,
-            channel=channel,
-            batch_size=batch_size,
-            skip_invalid=skip_invalid,
-        )
-    finally:
-        if collecting:
-            gc.enable()
+    return _import(
+        actor=actor, rows=rows, channel=channel, batch_size=batch_size, skip_invalid=skip_invalid
+    )
 
 
 def _import(

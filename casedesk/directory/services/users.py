@@ -21,6 +21,7 @@ from casedesk.directory.services.common import (
     require_admin,
     text_problem,
     touch_teams,
+    username_problem,
     validate_password,
 )
 
@@ -51,10 +52,14 @@ def user_create(
     """Create a user with `role`, joining the named teams (created when missing by name).
 
     Refuse with `forbidden` unless the actor is an administrator (`actor=None` is the command
-    line's operator), and with `validation_error` for a taken name, an unknown role or team, an
-    e-mail that is not an address, or a password that fails the policy of SPEC §11.
+    line's operator), and with `validation_error` for a name that is taken or holds control or
+    invisible characters (`username_problem`), an unknown role or team, an e-mail that is not
+    an address, or a password that fails the password policy (docs/security.md).
     """
     require_admin(actor)
+    problem = username_problem(username)
+    if problem:
+        raise ValidationFailed({"username": problem})
     directory_lock()
     if role not in Role.values:
         raise ValidationFailed({"role": f"must be one of {', '.join(Role.values)}"})

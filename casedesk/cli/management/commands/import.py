@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import sys
 import time
@@ -52,11 +54,12 @@ class Command(BaseCommand):
         lines: list[int] = []  # row index -> line number
         started = time.perf_counter()
         try:
-            if path == "-":
-                result = self._import(actor, sys.stdin.buffer, lines, batch, options)
-            else:
-                with open(path, "rb") as stream:
-                    result = self._import(actor, stream, lines, batch, options)
+            with _collector_paused():
+                if path == "-":
+                    result = self._import(actor, sys.stdin.buffer, lines, batch, options)
+                else:
+                    with open(path, "rb") as stream:
+                        result = self._import(actor, stream, lines, batch, options)
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
         except ValidationFailed as exc:
@@ -85,6 +88,24 @@ class Command(BaseCommand):
             batch_size=batch,
             skip_invalid=options["skip_invalid"],
         )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cycle collector for the import, and restore it after, even on failure.
+
+    An import allocates millions of small objects that form no cycles; the collector would
+    walk every live row again and again (about a tenth of the time). Only here: this process
+    does nothing else, whereas a server process serves other requests (and threads) that
+    share the collector, so the import service leaves it alone.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _rows(stream: IO[bytes], lines: list[int]) -> Iterator[dict[str, Any]]:
