@@ -165,9 +165,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Files are served straight from the apps' static folders: no collectstatic step is needed
-# before `casedesk serve`.
-WHITENOISE_USE_FINDERS = True
+# Pages link static files by names that carry a hash of their content, which WhiteNoise serves
+# with a year's cache and compressed; `casedesk serve` collects them into STATIC_ROOT before it
+# starts (casedesk/cli/static.py). With debug on, the apps' folders are served as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
