@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
-from casedesk.api.schemas import errors
+from casedesk.api.schemas import In, Out, errors
 from casedesk.cases.services import imports
 from casedesk.core.choices import Channel
 from casedesk.core.errors import ValidationFailed
@@ -19,24 +19,23 @@ router = Router(tags=["cases"])
 MAX_IMPORT = 1000
 
 
-class CasesImportIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CasesImportIn(In):
     cases: list[imports.CaseImportRow] = Field(min_length=1, max_length=MAX_IMPORT)
 
 
-class ImportedCaseOut(Schema):
+class ImportedCaseOut(Out):
     row: int
     id: str
     number: int
     ticket_number: str
 
 
-class CasesImportOut(Schema):
+class CasesImportOut(Out):
     imported: int
     cases: list[ImportedCaseOut]
 
 
-@router.post("/cases/import", response={201: CasesImportOut, **errors(403, 422)})
+@router.post("/cases/import", response={201: CasesImportOut, **errors(403, 413, 422)})
 def cases_import(request: HttpRequest, payload: CasesImportIn) -> Status:
     """Import up to 1,000 cases (administrators): history with its states, dates,
     resolutions and old ticket numbers, in one transaction. Any invalid case refuses the
