@@ -39,7 +39,9 @@ class CasesImportOut(Out):
 def cases_import(request: HttpRequest, payload: CasesImportIn) -> Status:
     """Import up to 1,000 cases (administrators): history with its states, dates,
     resolutions and old ticket numbers, in one transaction. Any invalid case refuses the
-    request (422, fields `cases.<index>.<field>`); nothing is written."""
+    request (422, fields `cases.<index>.<field>` with the index from 0 as in every field
+    path; `details.row` and the message count cases from 1); nothing is written. Each case
+    imported is answered with its `row`, counting from 1."""
     try:
         result = imports.cases_import(
             actor=actor(request), rows=payload.cases, channel=Channel.API, batch_size=MAX_IMPORT
@@ -62,5 +64,10 @@ def cases_import(request: HttpRequest, payload: CasesImportIn) -> Status:
 
 
 def _api_name(name: str) -> str:
-    """The service names rows `rows.<index>`; this body calls them `cases.<index>`."""
-    return "cases" + name[len("rows") :] if name.startswith("rows.") else name
+    """The service names row N (counting from 1) `rows.N`; in this body it is the case at
+    index N - 1 of `cases`, named by its JSON path as every field of the API is."""
+    head, _, rest = name.partition(".")
+    number, _, field = rest.partition(".")
+    if head != "rows" or not number.isdigit():
+        return name
+    return f"cases.{int(number) - 1}" + (f".{field}" if field else "")
