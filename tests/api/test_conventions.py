@@ -254,3 +254,18 @@ def test_a_body_that_is_not_an_object_is_422_when_sent_to_any_write_operation(
 ) -> None:
     error = assert_error(admin_api.call(method, url, raw=body), 422, "validation_error")
     assert error["details"]["fields"] == {"body": "must be a JSON object"}, error
+
+
+def test_every_error_code_is_in_the_catalogue_of_the_api_docs() -> None:
+    from pathlib import Path
+
+    from casedesk.core import errors
+
+    def codes(cls: type[errors.DomainError]) -> Iterator[str]:
+        yield cls.code
+        for sub in cls.__subclasses__():
+            yield from codes(sub)
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    missing = sorted({c for c in codes(errors.DomainError) if f"`{c}`" not in page})
+    assert not missing, missing
