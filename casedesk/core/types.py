@@ -4,13 +4,14 @@ SQLite stores what PostgreSQL rejects (NUL characters, lone surrogates, integers
 over-long strings); these types refuse such values before they reach either engine.
 
 Numbers and booleans are strict: a JSON body must send an integer as a JSON integer and a flag
-as `true` or `false`; `"5"`, `5.0` or `true` is not taken for 5, nor `1` or `"yes"` for true
-(docs/api.md). Query parameters arrive as text and use their own lax types (`Limit`, plain
-`bool`).
+as `true` or `false`; `"5"`, `5.0` or `true` is not taken for 5, nor `1` or `"yes"` for true;
+times and dates are ISO 8601 text, never a number of seconds (docs/api.md). Query parameters
+arrive as text and use their own lax types (`Limit`, plain `bool`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
@@ -65,6 +66,15 @@ def _text(max_length: int, min_length: int = 0, strip: bool = True) -> StringCon
 
 _clean = AfterValidator(_clean_text)
 
+
+def iso_text_only(value: object) -> object:
+    """A time or a date comes as ISO 8601 text (or as the value itself, from Python): pydantic
+    would otherwise read a JSON number as seconds since 1970."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("must be an ISO 8601 text")
+    return value
+
+
 # Named input types: use these in every schema (mypy sees plain `str` and `int`).
 Name = Annotated[str, _text(200, 1), _clean]
 Title = Annotated[str, _text(200, 1), _clean]
@@ -97,5 +107,8 @@ Terms = Annotated[
     BeforeValidator(_json_number),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1_000_000}),
 ]
+# A time (ISO 8601; without an offset it is read as the server reads naive times) and a date.
+When = Annotated[dt.datetime, BeforeValidator(iso_text_only)]
+Day = Annotated[dt.date, BeforeValidator(iso_text_only)]
 # `?limit=` of a list: text in the query string, so not strict.
 Limit = Annotated[int, Field(ge=1, le=200)]

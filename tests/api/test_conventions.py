@@ -219,6 +219,35 @@ def test_every_body_schema_takes_only_objects_as_objects() -> None:
     assert not lenient, lenient
 
 
+def _times_read_from_numbers(schema: Any, where: str = "", checked: bool = False) -> Iterator[str]:
+    """Where a core schema takes a time or a date without core.types' text-only check first
+    (pydantic would read a number as seconds since 1970)."""
+    from casedesk.core.types import iso_text_only
+
+    if isinstance(schema, dict):
+        kind = schema.get("type")
+        if isinstance(kind, str) and kind in {"datetime", "date"} and not checked:
+            yield f"{where}: {kind}"
+        guarded = (
+            kind == "function-before"
+            and getattr(schema.get("function"), "get", lambda _k: None)("function") is iso_text_only
+        )
+        for key, value in schema.items():
+            yield from _times_read_from_numbers(value, f"{where}.{key}", guarded)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _times_read_from_numbers(item, where, checked)
+
+
+def test_every_body_schema_takes_times_and_dates_only_as_text() -> None:
+    loose = [
+        f"{m.__module__}.{m.__qualname__}{node}"
+        for m in _body_models()
+        for node in _times_read_from_numbers(m.__pydantic_core_schema__)
+    ]
+    assert not loose, loose
+
+
 def test_every_body_schema_types_numbers_and_flags_strictly() -> None:
     loose = [
         f"{m.__module__}.{m.__qualname__}{node}"

@@ -109,6 +109,34 @@ def test_numbers_are_taken_as_terms_when_they_are_json_numbers(
     assert response.json()["total_terms"] == 12.5
 
 
+@pytest.mark.parametrize("value", [1_700_000_000, 0, 1.5])
+def test_a_number_is_refused_as_a_time_when_an_activity_is_logged(
+    agent_api: Api, case: dict[str, Any], value: Any
+) -> None:
+    body = {"type": "task", "subject": "Richiamata", "due": value}
+    response = agent_api.post(f"/api/v1/cases/{case['id']}/activities", body)
+    _refused(response, "due")
+    assert not Activity.objects.filter(subject="Richiamata").exists()
+
+
+def test_a_number_is_refused_as_a_date_when_an_entitlement_is_created(
+    manager_api: Api, account: dict[str, Any]
+) -> None:
+    response = manager_api.post(
+        "/api/v1/entitlements",
+        {
+            "name": "Assistenza 2026",
+            "customer": {"type": "account", "id": account["id"]},
+            "start_date": 0,
+            "end_date": "2026-12-31",
+            "allocation_type": "cases",
+            "total_terms": 5,
+        },
+    )
+    _refused(response, "start_date")
+    assert not Entitlement.objects.exists()
+
+
 @pytest.mark.parametrize("body", ["[null, null]", '"str"', "42", "true", "null", "[]"])
 def test_a_body_that_is_not_an_object_is_refused_when_a_token_is_created(
     agent_api: Api, body: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -19,7 +18,7 @@ from casedesk.cases.models import Activity, Note, Post
 from casedesk.cases.selectors import case_get
 from casedesk.cases.services import activities as services
 from casedesk.core.pagination import paginate
-from casedesk.core.types import LongText, MessageText, Minutes, Title
+from casedesk.core.types import LongText, MessageText, Minutes, Title, When
 
 router = Router(tags=["activities"])
 
@@ -150,9 +149,9 @@ class ActivityIn(In):
     type: UserActivityType
     subject: Title
     description: LongText = ""
-    due: dt.datetime | None = None
-    scheduled_start: dt.datetime | None = None
-    scheduled_end: dt.datetime | None = None
+    due: When | None = None
+    scheduled_start: When | None = None
+    scheduled_end: When | None = None
     direction: Direction | None = None
     duration_minutes: Minutes | None = None
 
@@ -160,9 +159,9 @@ class ActivityIn(In):
 class ActivityPatch(In):
     subject: Title | None = None
     description: LongText | None = None
-    due: dt.datetime | None = None
-    scheduled_start: dt.datetime | None = None
-    scheduled_end: dt.datetime | None = None
+    due: When | None = None
+    scheduled_start: When | None = None
+    scheduled_end: When | None = None
     direction: Direction | None = None
     duration_minutes: Minutes | None = None
 

@@ -3,7 +3,6 @@ created, changed and (lines) removed by managers."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.cases.services.common import Ref
 from casedesk.core.errors import NotFound
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Count, Name
+from casedesk.core.types import Count, Day, Name
 from casedesk.entitlements import selectors
 from casedesk.entitlements.choices import AllotmentType
 from casedesk.entitlements.models import Contract, ContractLine
@@ -73,31 +72,31 @@ class ContractPage(Out):
 class ContractIn(In):
     name: Name
     customer: CustomerIn
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
 class ContractLineIn(In):
     name: Name
     allotment_type: AllotmentType
     total: Count = 0
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     product_id: uuid.UUID | None = None
 
 
 class ContractPatch(In):
     name: Name | None = None
     customer: CustomerIn | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
 class ContractLinePatch(In):
     name: Name | None = None
     total: Count | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     product_id: uuid.UUID | None = None
 
 

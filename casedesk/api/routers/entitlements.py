@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from casedesk.cases.choices import Origin
 from casedesk.cases.services.common import Ref
 from casedesk.core import clock
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Flag, Name, Terms
+from casedesk.core.types import Day, Flag, Name, Terms
 from casedesk.entitlements import rules, selectors
 from casedesk.entitlements.choices import AllocationType, DecreaseOn, ShownState
 from casedesk.entitlements.models import Entitlement, TermLedger
@@ -79,8 +78,8 @@ class EntitlementPage(Out):
 class EntitlementIn(In):
     name: Name
     customer: CustomerIn
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     allocation_type: AllocationType
     total_terms: Terms
     contact_ids: IdList = []
@@ -94,8 +93,8 @@ class EntitlementIn(In):
 class EntitlementPatch(In):
     name: Name | None = None
     customer: CustomerIn | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     allocation_type: AllocationType | None = None
     total_terms: Terms | None = None
     contact_ids: IdList | None = None

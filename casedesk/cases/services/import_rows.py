@@ -25,7 +25,7 @@ from casedesk.cases.choices import (
 from casedesk.cases.models import Case
 from casedesk.catalog.models import Product, Subject
 from casedesk.core.errors import ValidationFailed
-from casedesk.core.types import LongText, Minutes, ResolutionText, TicketNumber, Title
+from casedesk.core.types import LongText, Minutes, ResolutionText, TicketNumber, Title, When
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import Team, User
 
@@ -66,8 +66,8 @@ class CaseImportRow(BaseModel):
     state: State | None = None
     status: Status | None = None
     owner: OwnerKey | None = None
-    created_at: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
+    created_at: When | None = None
+    resolved_at: When | None = None
     resolution: ResolutionText | None = None
     billable_minutes: Minutes | None = None
     ticket_number: TicketNumber | None = None
