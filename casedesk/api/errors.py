@@ -21,8 +21,6 @@ from casedesk.core.errors import (
 
 logger = logging.getLogger("casedesk.api")
 
-RETRY_AFTER_UNAVAILABLE = 5
-
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -52,10 +50,8 @@ def error_response(
 
 def domain_error_response(exc: DomainError) -> JsonResponse:
     response = JsonResponse(exc.as_dict(), status=exc.status)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         response["Retry-After"] = str(exc.retry_after)
-    elif isinstance(exc, Unavailable):
-        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
     return response
 
 

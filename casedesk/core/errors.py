@@ -185,6 +185,8 @@ class Unavailable(DomainError):
     status = 503
     code = "unavailable"
     default_message = "The service is temporarily unavailable."
+    # Seconds the answer (API or page) asks the client to wait before sending it again.
+    retry_after: ClassVar[int] = 5
 
 
 # PostgreSQL's SQLSTATEs of a failure that the same request, sent again, would likely not meet:

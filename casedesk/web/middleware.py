@@ -1,4 +1,5 @@
-"""Web middleware: the user's chosen language, and a strict Content-Security-Policy."""
+"""Web middleware: the user's chosen language, a strict Content-Security-Policy, and pages
+for what a view did not handle (a refusal, a busy database, a form over the size limit)."""
 
 from __future__ import annotations
 
@@ -111,10 +112,6 @@ def _error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
     )
 
 
-# Seconds a page asks the browser to wait when the database is busy or unreachable.
-RETRY_AFTER_UNAVAILABLE = 5
-
-
 class DomainErrorPageMiddleware:
     """A refusal that a page did not handle itself is shown as a page with its status, never
     as a server error (the API maps its own); so is a database that is unreachable, saturated
@@ -133,7 +130,8 @@ class DomainErrorPageMiddleware:
             return _error_page(request, exception)
         if database_unavailable(exception):
             logger.warning("database unavailable: %s", exception)
-            response = _error_page(request, Unavailable())
-            response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+            busy = Unavailable()
+            response = _error_page(request, busy)
+            response["Retry-After"] = str(busy.retry_after)
             return response
         return None
