@@ -12,7 +12,7 @@ from django.db import transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.choices import Role
 from casedesk.directory.models import ApiToken, Team, User
@@ -178,7 +178,7 @@ def user_update(
     actor: User | None,
     user_id: uuid.UUID,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Change a user's `full_name`, `email`, `role`, `language` ("" follows the browser),
@@ -264,7 +264,7 @@ def user_set_password(
     actor: User | None,
     user_id: uuid.UUID,
     password: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Give a user a new password. Their signed-in sessions end; their API tokens stay valid.

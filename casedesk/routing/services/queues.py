@@ -12,7 +12,7 @@ from django.db import transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueType
@@ -85,7 +85,7 @@ def queue_update(
     actor: User | None,
     queue_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Queue:
     """Change a queue's name, type or members (a merge patch; `member_ids` replaces the list).

@@ -35,7 +35,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
@@ -332,7 +332,7 @@ def _route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
     if changes:
@@ -356,7 +356,7 @@ def case_route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:
     """Save and route: apply the optional edits (as PATCH does), then route the case by the
