@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.schemas import In, ListParams, Out, errors
+from casedesk.api.schemas import OPTIONAL_BODY, In, ListParams, NoBody, Out, errors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Code, Email, Flag, Name, Password, ShortText, Username
 from casedesk.directory import selectors, services
@@ -174,8 +174,13 @@ def user_set_password(
     return user_get(request, user_id, response)
 
 
-@router.post("/users/{user_id}/unlock", response={200: UserOut, **errors(403)})
-def user_unlock(request: HttpRequest, user_id: uuid.UUID, response: HttpResponse) -> Any:
+@router.post("/users/{user_id}/unlock", response={200: UserOut, **errors(403, 413, 422)})
+def user_unlock(
+    request: HttpRequest,
+    user_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
+) -> Any:
     """Let a user sign in again at once (administrators): forget the failed sign-ins of their
     user name and lift its wait."""
     services.login_unlock(actor=actor(request), user_id=user_id)
