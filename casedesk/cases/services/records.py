@@ -30,7 +30,7 @@ from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_f
 from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
 from casedesk.directory.models import User
@@ -187,7 +187,7 @@ def case_update_step(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Apply a merge patch to a case (absent: unchanged; null: cleared).
