@@ -15,7 +15,7 @@ from casedesk.cases.choices import State, Status
 
 # The actions, in the order the API lists them.
 EDIT = "edit"  # every writable field: the case form, the process bar, the entitlement switch
-CORRECT = "correct"  # a closed case's CLOSED_CORRECTABLE fields (managers, allow_closed_updates)
+CORRECT = "correct"  # CLOSED_CORRECTABLE fields; on a closed case: managers, allow_closed_updates
 RESOLVE = workflow.RESOLVE
 CANCEL = workflow.CANCEL
 MERGE = workflow.MERGE
@@ -107,13 +107,15 @@ def may_edit(case: CaseFacts) -> bool:
 
 
 def may_correct(case: CaseFacts, settings: Settings) -> bool:
-    """A closed case's correctable fields: managers, when `allow_closed_updates` is on."""
-    return (
+    """The correctable fields (`CLOSED_CORRECTABLE`): on a case the user may edit, and on a
+    closed one for managers when `allow_closed_updates` is on."""
+    closed_correction = (
         case.may_change
         and case.state != State.ACTIVE
         and settings.allow_closed_updates
         and case.is_manager
     )
+    return may_edit(case) or closed_correction
 
 
 def _closing_targets(case: CaseFacts, settings: Settings, targets: Sequence[str]) -> list[str]:

@@ -82,7 +82,8 @@ ALLOWED_ACTIONS_HELP = (
     "state and status, the status transitions and service settings, its parent and children), "
     "so an action listed here is not refused for those reasons; an action not listed would be. "
     "`edit` is PATCH of every writable field; `correct` is PATCH of title, description, "
-    "subject_id, product_id, priority and case_type on a closed case. See docs/cases.md, "
+    "subject_id, product_id, priority and case_type (also on a closed case, for managers, "
+    "when the service settings allow closed updates). See docs/cases.md, "
     "'What a user may do now'."
 )
 

@@ -126,7 +126,7 @@ def offer(form: CaseEditForm, case: Case, allowed: CaseAllowed) -> CaseEditForm:
     correctable fields open."""
     statuses = allowed.statuses if actions.EDIT in allowed else [case.status]
     set_choices(form.fields["status"], [(s, Status(s).label) for s in statuses])
-    if actions.CORRECT in allowed:
+    if actions.CORRECT in allowed and actions.EDIT not in allowed:
         for name, field in form.fields.items():
             if API_NAMES.get(name) not in actions.CLOSED_CORRECTABLE:
                 field.disabled = True
@@ -241,7 +241,7 @@ def case_page(
             "can_change": can_change,
             "can": dict.fromkeys(allowed.actions, True),
             "editable": editable,
-            "correctable": actions.CORRECT in allowed,
+            "correctable": actions.CORRECT in allowed and not editable,
             "disabled": not editable,
             "stages": Stage.choices,
             "stage_index": [s for s, _label in Stage.choices].index(case.stage),
