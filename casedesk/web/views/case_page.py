@@ -102,12 +102,13 @@ def edit_initial(case: Case) -> dict[str, Any]:
     }
 
 
-def edit_form(case: Case, data: Any = None) -> CaseEditForm:
+def edit_form(case: Case, data: Any = None, allowed: CaseAllowed | None = None) -> CaseEditForm:
     """The case form as a save reads it: every status reason an edit might name (the service
-    decides which the case may take), and the case's own."""
+    decides which the case may take), and the case's own. When `allowed` says the user may
+    only correct the case, the other fields are closed and keep their values."""
     initial = edit_initial(case)
     customer_value = (data or {}).get("customer") or initial["customer"]
-    return CaseEditForm(
+    form = CaseEditForm(
         data,
         initial=initial,
         # The case's contact stays offered even past the first contacts of a large account.
@@ -118,18 +119,18 @@ def edit_form(case: Case, data: Any = None) -> CaseEditForm:
         contract_line_choices=contract_line_choices(case),
         statuses=[*workflow.ACTIVE_STATUSES, case.status],
     )
+    if allowed is not None and actions.CORRECT in allowed and actions.EDIT not in allowed:
+        for name, field in form.fields.items():
+            if name in API_NAMES and API_NAMES[name] not in actions.CLOSED_CORRECTABLE:
+                field.disabled = True
+    return form
 
 
 def offer(form: CaseEditForm, case: Case, allowed: CaseAllowed) -> CaseEditForm:
     """The case form as the page shows it: the status reasons the case may move to now (its
-    own alone when it may not be edited); on a closed case a manager may correct, only the
-    correctable fields open."""
+    own alone when it may not be edited)."""
     statuses = allowed.statuses if actions.EDIT in allowed else [case.status]
     set_choices(form.fields["status"], [(s, Status(s).label) for s in statuses])
-    if actions.CORRECT in allowed and actions.EDIT not in allowed:
-        for name, field in form.fields.items():
-            if API_NAMES.get(name) not in actions.CLOSED_CORRECTABLE:
-                field.disabled = True
     return form
 
 
@@ -200,7 +201,7 @@ def case_page(
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     allowed = case_allowed(user=user, case=case)
     if form is None:
-        form = edit_form(case)
+        form = edit_form(case, allowed=allowed)
     offer(form, case, allowed)
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
     can_change = allowed.may_change
