@@ -95,7 +95,7 @@ def _reaches(settings: Settings, current: str, target: str) -> bool:
 
 def statuses_now(case: CaseFacts, settings: Settings) -> list[str]:
     """The status reasons the case may be given by an edit now: the active ones its status
-    reaches under the transitions map (its own first among them, in the usual order). None
+    reaches under the transitions map, its own included, in the usual order. None
     when it may not be edited."""
     if not may_edit(case):
         return []
