@@ -1,4 +1,5 @@
-"""Configuration read from the environment (API.md), shared by settings and the CLI."""
+"""Configuration read from the environment (docs/operations.md#configuration), shared by settings
+and the CLI."""
 
 from __future__ import annotations
 

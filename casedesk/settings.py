@@ -1,4 +1,4 @@
-"""Django settings, all from the environment (see API.md, "Configuration")."""
+"""Django settings, all from the environment (docs/operations.md#configuration)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "casedesk.web.middleware.RequestTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "casedesk.web.middleware.UserLanguageMiddleware",
@@ -56,6 +57,11 @@ MIDDLEWARE = [
     "casedesk.web.middleware.ContentSecurityPolicyMiddleware",
     "casedesk.web.middleware.DomainErrorPageMiddleware",
 ]
+
+# The largest request body read into memory (a form's fields, a JSON body): room for an import
+# of 1,000 cases with long descriptions. Over it the API answers 413 `too_large` and the web UI
+# a page saying so (docs/api.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 ROOT_URLCONF = "casedesk.urls"
 WSGI_APPLICATION = "casedesk.wsgi.application"
@@ -123,6 +129,12 @@ def _database() -> dict[str, Any]:
     }:
         db["ENGINE"] = "django.db.backends.postgresql"
         db["CONN_MAX_AGE"] = 0
+        # The pool checks a connection as it lends it (psycopg_pool's check_connection, an
+        # empty query) and replaces one the server has closed (a restart, a fail-over,
+        # pg_terminate_backend), so that no request gets a dead connection. Django passes the
+        # check to the pool when health checks are on: a `check` in the pool's options would
+        # be given twice.
+        db["CONN_HEALTH_CHECKS"] = True
         options.setdefault(
             "pool",
             {
@@ -165,9 +177,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Files are served straight from the apps' static folders: no collectstatic step is needed
-# before `casedesk serve`.
-WHITENOISE_USE_FINDERS = True
+# Pages link static files by names that carry a hash of their content, which WhiteNoise serves
+# with a year's cache and compressed; `casedesk serve` collects them into STATIC_ROOT before it
+# starts (casedesk/cli/static.py). With debug on, the apps' folders are served as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,4 +1,5 @@
-"""Reads of queues, queue items and routing rule sets, with who may see what (SPEC §11)."""
+"""Reads of queues, queue items and routing rule sets, with who may see what
+(docs/security.md#private-queues)."""
 
 from __future__ import annotations
 

@@ -44,6 +44,7 @@ CODE_MESSAGES: dict[str, Any] = {
     "validation_error": _("Some values are not valid."),
     "rate_limited": _("Too many requests; try again in a moment."),
     "unavailable": _("The service is busy; try again in a moment."),
+    "too_large": _("What you sent is too large: shorten the text and try again."),
 }
 
 # The services' field messages, in the user's language.

@@ -18,6 +18,7 @@ from urllib.parse import urlparse, urlunparse
 import httpx
 import pytest
 
+from tests.support import skips
 from tests.support.processes import CASEDESK, ROOT, fresh_database_env, run, running_server
 
 pytestmark = pytest.mark.slow
@@ -62,8 +63,8 @@ def usernames(env: dict[str, str]) -> set[str]:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A migrated database with the administrator `ops`, made once for the module."""
     with fresh_database_env(tmp_path_factory.mktemp("template")) as env:
-        if _postgres(env) and shutil.which("pg_dump") is None:
-            pytest.skip("pg_dump is not installed")
+        if _postgres(env):
+            skips.require_program("pg_dump", "pg_dump", "postgresql-client")
         run(env, "migrate", "--no-input", "-v", "0")
         run(env, "user", "add", "ops", "--password-stdin", "--role", "admin", input=PASSWORD)
         yield env
@@ -157,7 +158,7 @@ def serving(
 ) -> Iterator[dict[str, str]]:
     """A server writing to a copy of the template (SQLite only: there the database is a file)."""
     if _postgres(template):
-        pytest.skip("the live database is a file only on SQLite")
+        pytest.skip(skips.engine_reason("sqlite", "the live database is a file only there"))
     with (
         copy_of(template, tmp_path_factory.mktemp("serving")) as env,
         running_server(env) as (base, _proc),
@@ -340,7 +341,7 @@ def test_restore_that_fails_midway_leaves_the_database_as_it_was(
     tmp_path: Path, template: dict[str, str]
 ) -> None:
     if not _postgres(template):
-        pytest.skip("a PostgreSQL archive with a grant to a role that no longer exists")
+        pytest.skip(skips.engine_reason("postgresql", "an archive with a grant to a role now gone"))
     role = f"casedesk_gone_{uuid.uuid4().hex[:8]}"
     sql(template, f"CREATE ROLE {role}")
     try:
@@ -365,7 +366,7 @@ def test_restore_refuses_the_live_database_as_its_source(
     tmp_path: Path, template: dict[str, str]
 ) -> None:
     if _postgres(template):
-        pytest.skip("the live database is a file only on SQLite")
+        pytest.skip(skips.engine_reason("sqlite", "the live database is a file only there"))
     with copy_of(template, tmp_path) as env:
         done = run(env, "restore", "--force", str(_database_file(env)), check=False)
         assert_refused(done, "live database")

@@ -20,6 +20,7 @@ from casedesk.core.bulk import BulkInsert, db_value_converter
 from casedesk.core.models import AuditEntry
 from casedesk.customers.models import Account
 from casedesk.routing.rows import rows_update
+from tests.support import skips
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +69,14 @@ def test_a_value_is_given_as_django_saves_it_when_written_set_wise(
 
 
 def test_an_aware_time_is_naive_utc_text_when_on_sqlite() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite stores times as text")
+    skips.engine_only("sqlite", "SQLite stores times as text")
     expected = "2026-03-29 01:30:15.000250"
     assert _convert(Case, "created_at", AT) == expected
     assert _convert(Case, "created_at", AT.astimezone(ROME)) == expected
 
 
 def test_a_uuid_is_32_hex_digits_when_on_sqlite() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite stores UUIDs as text")
+    skips.engine_only("sqlite", "SQLite stores UUIDs as text")
     assert _convert(Case, "owner_user", KEY) == "12345678123456781234567812345678"
 
 

@@ -4,13 +4,13 @@ import uuid
 from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.activities import activity_out
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.cases import actions, selectors
 from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State
@@ -20,7 +20,7 @@ from casedesk.cases.services import records
 from casedesk.cases.services.common import Ref
 from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
-from casedesk.core.types import LongText, SearchText, Title
+from casedesk.core.types import Flag, LongText, SearchText, Title
 from casedesk.directory.models import User
 
 __all__ = ["activity_out", "case_out", "case_record_out", "case_row_out", "router"]
@@ -28,12 +28,12 @@ __all__ = ["activity_out", "case_out", "case_record_out", "case_row_out", "route
 router = Router(tags=["cases"])
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     type: Literal["account", "contact"]
     id: uuid.UUID
 
 
-class OwnerIn(Schema):
+class OwnerIn(In):
     type: Literal["user", "team"]
     id: uuid.UUID
 
@@ -99,8 +99,7 @@ class CasePage(Out):
     next: str | None
 
 
-class CaseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CaseIn(In):
     title: Title | None = None
     customer: CustomerIn | None = None
     description: LongText = ""
@@ -112,16 +111,15 @@ class CaseIn(Schema):
     priority: Priority | None = None
     stage: Stage = Stage.IDENTIFY
     status: CaseStatus = CaseStatus.IN_PROGRESS
-    route: bool = False
+    route: Flag = False
     owner: OwnerIn | None = None
     parent_id: uuid.UUID | None = None
     entitlement_id: uuid.UUID | None = None
     contract_line_id: uuid.UUID | None = None
-    decrement_entitlement_terms: bool = True
+    decrement_entitlement_terms: Flag = True
 
 
-class CasePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CasePatch(In):
     title: Title | None = None
     customer: CustomerIn | None = None
     description: LongText | None = None
@@ -134,7 +132,7 @@ class CasePatch(Schema):
     stage: Stage | None = None
     status: CaseStatus | None = None
     parent_id: uuid.UUID | None = None
-    decrement_entitlement_terms: bool | None = None
+    decrement_entitlement_terms: Flag | None = None
     entitlement_id: uuid.UUID | None = None
     contract_line_id: uuid.UUID | None = None
 
@@ -291,11 +289,11 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
     return page_body(page, case_row_out)
 
 
-@router.post("/cases", response={201: CaseRecordOut, **errors(403, 409, 422)})
+@router.post("/cases", response={201: CaseRecordOut, **errors(403, 409, 413, 422)})
 def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -> Status:
     """Open a case. A child (`parent_id`) inherits title, customer, contact, subject, product
     and priority when they are not given."""
-    data = payload.dict(exclude_unset=True)
+    data = payload.model_dump(exclude_unset=True)
     me = actor(request)
     case = records.case_create(
         actor=me,
@@ -332,15 +330,15 @@ def case_get(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -
     return case_response(response, case, actor(request))
 
 
-def patch_changes(payload: Schema) -> dict[str, Any]:
+def patch_changes(payload: In) -> dict[str, Any]:
     """The merge patch as the services take it: customer references become `Ref`s."""
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     if changes.get("customer") is not None:
         changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
     return changes
 
 
-@router.patch("/cases/{case_id}", response={200: CaseRecordOut, **errors(403, 409, 412, 422)})
+@router.patch("/cases/{case_id}", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)})
 def case_update(
     request: HttpRequest, case_id: uuid.UUID, payload: CasePatch, response: HttpResponse
 ) -> Any:

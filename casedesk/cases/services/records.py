@@ -31,7 +31,7 @@ from casedesk.cases.services.common import (
 from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
 from casedesk.directory.models import User
@@ -192,7 +192,7 @@ def case_update(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Apply a merge patch to a case (absent: unchanged; null: cleared).

@@ -31,7 +31,8 @@ def directory_lock() -> None:
 
 
 def validate_password(password: str, user: User) -> None:
-    """Refuse with `validation_error` a password that fails the policy of SPEC §11."""
+    """Refuse with `validation_error` a password that fails the password policy
+    (docs/security.md#passwords)."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:

@@ -12,7 +12,7 @@ from django.db import transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.choices import Role
 from casedesk.directory.models import ApiToken, Team, User
@@ -178,7 +178,7 @@ def user_update(
     actor: User | None,
     user_id: uuid.UUID,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Change a user's `full_name`, `email`, `role`, `language` ("" follows the browser),
@@ -264,13 +264,13 @@ def user_set_password(
     actor: User | None,
     user_id: uuid.UUID,
     password: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Give a user a new password. Their signed-in sessions end; their API tokens stay valid.
 
     Administrators only. Refuse with `forbidden`, `not_found`, `version_mismatch`, and
-    `validation_error` for a password that fails the policy of SPEC §11.
+    `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
     require_admin(actor)
     user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()

@@ -1,4 +1,4 @@
-"""Queue items (SPEC §10): add or move a case to a queue, pick, release, remove.
+"""Queue items (docs/routing.md#queue-items): add or move a case to a queue, pick, release, remove.
 
 A case has at most one open item; the partial unique index `one_open_queue_item_per_case`
 enforces it. Every write here locks the case first (case before item, the house lock order),
@@ -26,7 +26,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
@@ -223,7 +223,7 @@ def queue_item_add(
     actor: User,
     case_id: uuid.UUID,
     queue_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Placement:
     """Add an active case to a queue, or move it there from the queue it is in (its item gets a
@@ -286,7 +286,7 @@ def queue_item_pick(
     actor: User,
     item_id: uuid.UUID,
     remove: bool = False,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Work on an open item: `worked_by` becomes the caller (who may then change the case).
@@ -340,7 +340,7 @@ def queue_item_release(
     *,
     actor: User,
     item_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Stop working on an open item: `worked_by` is cleared.
@@ -369,7 +369,7 @@ def queue_item_remove(
     *,
     actor: User,
     item_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Take a case out of its queue: the item is closed and stays as history.

@@ -1,4 +1,5 @@
-"""Routing a case by the active rule set, "save and route", and bulk routing (SPEC §10).
+"""Routing a case by the active rule set, "save and route", and bulk routing
+(docs/routing.md#what-routing-does).
 
 The first item of the active set whose conditions all hold routes the case: to a queue (add or
 move) or to an owner (assign, whatever the caller's own assign rights). No match, or no active
@@ -34,7 +35,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
@@ -331,7 +332,7 @@ def _route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
     if changes:
@@ -355,7 +356,7 @@ def case_route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:
     """Save and route: apply the optional edits (as PATCH does), then route the case by the
