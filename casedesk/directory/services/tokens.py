@@ -8,6 +8,7 @@ import secrets
 import uuid
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import connection, transaction
@@ -30,6 +31,9 @@ from casedesk.directory.services.common import text_problem
 TOKEN_PREFIX = "cd_"
 TOKEN_NAME_MAX = 100
 TOKEN_DAYS_MAX = 3650
+
+# Sign-in refusals, one structured record each (docs/operations.md, "Logs").
+security_log = structlog.get_logger("casedesk.security")
 
 
 def token_digest(secret: str) -> str:
@@ -78,10 +82,23 @@ def login_verify(*, username: str, password: str, address: str) -> User:
 
     Refuse with `rate_limited` while throttled and `unauthenticated` on bad credentials.
     """
-    login_throttle_check(username=username, address=address)
+    try:
+        login_throttle_check(username=username, address=address)
+    except RateLimited as exc:
+        security_log.warning(
+            "sign_in_failed",
+            reason="throttled",
+            username=username[:150],
+            client=address,
+            retry_after=exc.retry_after,
+        )
+        raise
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         login_failure_record(username=username, address=address)
+        security_log.warning(
+            "sign_in_failed", reason="bad_credentials", username=username[:150], client=address
+        )
         raise Unauthenticated("The user name or password is wrong.")
     assert isinstance(user, User)
     if LoginFailure.objects.filter(username=username.lower()).exists():

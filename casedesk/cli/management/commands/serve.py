@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import Any
 
@@ -65,6 +66,7 @@ class Command(BaseCommand):
                 host.strip("[]") if ":" not in host.strip("[]") else f"[{host.strip('[]')}]"
             )
         os.environ["CASEDESK_ALLOWED_HOSTS"] = ",".join(hosts)
+        self._reset_metrics_dir()
         bind = f"[{host}]:{options['port']}" if ":" in host else f"{host}:{options['port']}"
         argv = [
             sys.executable,
@@ -101,6 +103,14 @@ class Command(BaseCommand):
         # The server replaces this process: SIGTERM/SIGINT reach gunicorn's arbiter, which
         # stops every worker before exiting.
         os.execv(sys.executable, argv)
+
+    def _reset_metrics_dir(self) -> None:
+        """Start the workers' metrics afresh: /metrics adds up the files of this folder, and
+        those of an earlier run would count twice (prometheus_client's multiprocess mode)."""
+        path = config.metrics_dir()
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
 
     def _require_migrated(self) -> None:
         try:

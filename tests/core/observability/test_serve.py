@@ -1,0 +1,99 @@
+"""A real `casedesk serve` with two workers: /metrics adds up both, and each request is one
+JSON log line (gunicorn writes no access line of its own)."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from tests.core.observability.conftest import parse_metrics
+from tests.support.processes import fresh_database_env, run, running_server
+
+
+def _log(proc: Any) -> list[dict[str, Any]]:
+    """The server's complete log lines so far, each parsed as JSON (any other line fails)."""
+    text = Path(proc.log_path).read_text()
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
+
+
+@pytest.mark.slow
+def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
+    with fresh_database_env(tmp_path) as env:
+        env["CASEDESK_LOG_FORMAT"] = "json"
+        run(env, "migrate", "--no-input", "-v", "0")
+        with running_server(env, workers=2) as (base, proc):
+            workers = {child.pid for child in psutil.Process(proc.pid).children()}
+            assert len(workers) == 2
+
+            def ask(n: int) -> int:
+                # A new connection each time, so that either worker may take it.
+                headers = {"X-Request-ID": f"agg-{n}"}
+                return httpx.get(f"{base}/api/v1/users", headers=headers, timeout=30).status_code
+
+            sent = 0
+            served_by: set[int] = set()
+            with ThreadPoolExecutor(4) as pool:
+                for _round in range(30):
+                    statuses = list(pool.map(ask, range(sent, sent + 20)))
+                    assert statuses == [401] * 20
+                    sent += 20
+                    lines = [r for r in _log(proc) if r.get("event") == "request"]
+                    served_by = {r["pid"] for r in lines if r["request_id"].startswith("agg-")}
+                    if served_by == workers:
+                        break
+            assert served_by == workers, "one worker served every request"
+
+            response = httpx.get(f"{base}/metrics", timeout=30)
+            assert response.status_code == 200
+            samples = parse_metrics(response.text)
+            labels = {"route": "/api/v1/users", "method": "GET", "status": "401"}
+            assert samples[("casedesk_http_requests_total", frozenset(labels.items()))] == sent
+
+            # One line per request: gunicorn's access log would add a second.
+            deadline = time.monotonic() + 10
+            while True:
+                ids = [
+                    r["request_id"]
+                    for r in _log(proc)
+                    if r.get("event") == "request" and r["request_id"].startswith("agg-")
+                ]
+                if len(ids) >= sent or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert sorted(ids) == sorted(f"agg-{n}" for n in range(sent))
+
+            if "DATABASE_URL" in env:  # PostgreSQL: the pools of both workers, added up
+                pool_max = samples[("casedesk_db_pool_max_connections", frozenset())]
+                assert pool_max == 2 * 8
+            else:  # SQLite has no pool: no pool family at all
+                assert not any(name.startswith("casedesk_db_pool") for name, _ in samples)
+
+
+@pytest.mark.django_db
+def test_serve_starts_with_an_empty_metrics_folder_under_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from django.core.management import call_command
+
+    from casedesk import config
+
+    stale = config.metrics_dir() / "counter_12345.db"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_bytes(b"an earlier run")
+    # Set first so that the test's end removes what serve sets (delenv of an unset name
+    # would remember nothing to restore).
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.setenv("CASEDESK_ALLOWED_HOSTS", "")
+    monkeypatch.setattr(os, "execv", lambda path, argv: None)
+    call_command("serve")
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(config.metrics_dir())
+    assert list(config.metrics_dir().iterdir()) == []
