@@ -4,6 +4,8 @@ JSON log line (gunicorn writes no access line of its own)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +25,33 @@ def _log(proc: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
 
 
+def _spread(base: str, proc: Any, workers: set[int], prefix: str) -> int:
+    """Send requests (`GET /api/v1/users`, 401) from four threads, each on a new connection,
+    until every worker in `workers` has answered some; return how many were sent."""
+
+    def ask(n: int) -> int:
+        headers = {"X-Request-ID": f"{prefix}-{n}"}
+        return httpx.get(f"{base}/api/v1/users", headers=headers, timeout=30).status_code
+
+    sent = 0
+    served_by: set[int] = set()
+    with ThreadPoolExecutor(4) as pool:
+        for _round in range(30):
+            assert list(pool.map(ask, range(sent, sent + 20))) == [401] * 20
+            sent += 20
+            lines = [r for r in _log(proc) if r.get("event") == "request"]
+            served_by = {r["pid"] for r in lines if r["request_id"].startswith(f"{prefix}-")}
+            if workers <= served_by:
+                return sent
+    raise AssertionError(f"only {served_by} of {workers} answered")
+
+
+def _scrape(base: str) -> dict[tuple[str, frozenset[Any]], float]:
+    response = httpx.get(f"{base}/metrics", timeout=30)
+    assert response.status_code == 200
+    return parse_metrics(response.text)
+
+
 @pytest.mark.slow
 def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
@@ -31,28 +60,9 @@ def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
         with running_server(env, workers=2) as (base, proc):
             workers = {child.pid for child in psutil.Process(proc.pid).children()}
             assert len(workers) == 2
+            sent = _spread(base, proc, workers, "agg")
 
-            def ask(n: int) -> int:
-                # A new connection each time, so that either worker may take it.
-                headers = {"X-Request-ID": f"agg-{n}"}
-                return httpx.get(f"{base}/api/v1/users", headers=headers, timeout=30).status_code
-
-            sent = 0
-            served_by: set[int] = set()
-            with ThreadPoolExecutor(4) as pool:
-                for _round in range(30):
-                    statuses = list(pool.map(ask, range(sent, sent + 20)))
-                    assert statuses == [401] * 20
-                    sent += 20
-                    lines = [r for r in _log(proc) if r.get("event") == "request"]
-                    served_by = {r["pid"] for r in lines if r["request_id"].startswith("agg-")}
-                    if served_by == workers:
-                        break
-            assert served_by == workers, "one worker served every request"
-
-            response = httpx.get(f"{base}/metrics", timeout=30)
-            assert response.status_code == 200
-            samples = parse_metrics(response.text)
+            samples = _scrape(base)
             labels = {"route": "/api/v1/users", "method": "GET", "status": "401"}
             assert samples[("casedesk_http_requests_total", frozenset(labels.items()))] == sent
 
@@ -70,18 +80,40 @@ def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
             assert sorted(ids) == sorted(f"agg-{n}" for n in range(sent))
 
             if "DATABASE_URL" in env:  # PostgreSQL: the pools of both workers, added up
-                pool_max = samples[("casedesk_db_pool_max_connections", frozenset())]
-                assert pool_max == 2 * 8
+                assert samples[("casedesk_db_pool_max_connections", frozenset())] == 2 * 8
             else:  # SQLite has no pool: no pool family at all
                 assert not any(name.startswith("casedesk_db_pool") for name, _ in samples)
+
+
+@pytest.mark.slow
+def test_serve_drops_the_live_gauges_of_a_worker_that_exited(tmp_path: Path) -> None:
+    with fresh_database_env(tmp_path) as env:
+        if "DATABASE_URL" not in env:
+            pytest.skip("the live gauges are the PostgreSQL pool's")
+        env["CASEDESK_LOG_FORMAT"] = "json"
+        run(env, "migrate", "--no-input", "-v", "0")
+        with running_server(env, workers=2) as (base, proc):
+            master = psutil.Process(proc.pid)
+            first = {child.pid for child in master.children()}
+            _spread(base, proc, first, "before")
+            gone = min(first)
+            os.kill(gone, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while True:
+                now = {child.pid for child in master.children()}
+                if gone not in now and len(now) == 2:
+                    break
+                assert time.monotonic() < deadline, "gunicorn did not replace the worker"
+                time.sleep(0.05)
+            _spread(base, proc, now, "after")
+            # Two live workers' pools, not the exited one's as well.
+            assert _scrape(base)[("casedesk_db_pool_max_connections", frozenset())] == 2 * 8
 
 
 @pytest.mark.django_db
 def test_serve_starts_with_an_empty_metrics_folder_under_the_data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os
-
     from django.core.management import call_command
 
     from casedesk import config
