@@ -103,7 +103,7 @@ def request_id_from(value: str | None) -> str:
     if (
         value
         and len(value) <= 128
-        and all(c.isascii() and (c.isalnum() or c in ".:_/+=@-") for c in value)
+        and all(c.isascii() and (c.isalnum() or c in _ID_PUNCT) for c in value)
     ):
         return value
     return uuid.uuid4().hex

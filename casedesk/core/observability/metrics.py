@@ -15,6 +15,8 @@ this file and calls it where the thing happens:
     ...
     metrics.MAIL_RECEIVED.labels(mailbox=box.name).inc()
 
+(A Gauge also names how the workers' values add up: `multiprocess_mode="livesum"`.)
+
 A value that is a state of the database rather than an event of one process (jobs waiting and
 the oldest one's age) is read when `/metrics` is scraped, by a function registered with
 `@at_scrape` that yields metric families:
@@ -43,6 +45,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar, cast
 
+import structlog
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -56,6 +59,7 @@ from prometheus_client import (
 from prometheus_client.metrics_core import Metric
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_log = structlog.get_logger("casedesk.metrics")
 _F = TypeVar("_F")
 
 # --- requests -------------------------------------------------------------------------------
@@ -179,7 +183,15 @@ def at_scrape(
 class _ScrapeTime:
     def collect(self) -> Iterator[Metric]:
         for collect in list(_AT_SCRAPE):
-            yield from collect()
+            try:
+                families = list(collect())
+            except Exception as exc:
+                # The database may be down: /metrics still answers with everything else.
+                _log.warning(
+                    "metrics_read_failed", collector=collect.__name__, error=str(exc)[:200]
+                )
+                continue
+            yield from families
 
 
 class _ThisProcess:

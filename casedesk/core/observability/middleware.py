@@ -68,7 +68,7 @@ class RequestObservabilityMiddleware:
             method = str(request.method)
             metrics.HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
             metrics.HTTP_REQUEST_DURATION.labels(route, method).observe(elapsed)
-            if request.path not in PROBE_PATHS or response.status_code >= 400:
+            if request.path_info not in PROBE_PATHS or response.status_code >= 400:
                 user_id, username = _user(request)
                 log.info(
                     "request",

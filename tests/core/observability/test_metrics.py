@@ -112,6 +112,19 @@ def test_metrics_include_the_families_registered_to_be_read_at_scrape(
     assert samples[("casedesk_test_waiting", frozenset({("queue", "default")}))] == 4
 
 
+def test_metrics_answer_without_a_family_whose_reading_at_scrape_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> Iterator[Metric]:
+        raise RuntimeError("the database is unreachable")
+        yield  # a generator, like the others
+
+    monkeypatch.setattr(metrics, "_AT_SCRAPE", [])
+    metrics.at_scrape(broken)
+    Client().get("/healthz")
+    assert any(name == REQUESTS for name, _ in scrape())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_write_lock_wait_is_observed_when_a_transaction_writes(admin_api: Api) -> None:
     if connection.vendor != "sqlite":
