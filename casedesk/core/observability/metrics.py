@@ -58,7 +58,9 @@ from prometheus_client import (
 )
 from prometheus_client.metrics_core import Metric
 
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Read once, as prometheus_client itself does when it is first imported: whether this
+# process's values go to files that /metrics adds up.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 _log = structlog.get_logger("casedesk.metrics")
 _F = TypeVar("_F")
 
@@ -203,7 +205,7 @@ def exposition() -> tuple[bytes, str]:
     """The text /metrics answers, and its content type: every worker's values added up under
     `casedesk serve`, this process's elsewhere, and the values read at scrape time."""
     registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get(MULTIPROCESS_ENV):
+    if MULTIPROCESS:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())

@@ -111,8 +111,8 @@ def test_serve_drops_the_live_gauges_of_a_worker_that_exited(tmp_path: Path) -> 
 
 
 @pytest.mark.django_db
-def test_serve_starts_with_an_empty_metrics_folder_under_the_data_dir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_serve_gives_the_workers_an_emptied_metrics_folder_under_the_data_dir(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from django.core.management import call_command
 
@@ -121,11 +121,11 @@ def test_serve_starts_with_an_empty_metrics_folder_under_the_data_dir(
     stale = config.metrics_dir() / "counter_12345.db"
     stale.parent.mkdir(parents=True, exist_ok=True)
     stale.write_bytes(b"an earlier run")
-    # Set first so that the test's end removes what serve sets (delenv of an unset name
-    # would remember nothing to restore).
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
-    monkeypatch.setenv("CASEDESK_ALLOWED_HOSTS", "")
-    monkeypatch.setattr(os, "execv", lambda path, argv: None)
+    envs: list[dict[str, str]] = []
+    monkeypatch.setattr(os, "execve", lambda path, argv, env: envs.append(env))
     call_command("serve")
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(config.metrics_dir())
+    (env,) = envs
+    assert env["PROMETHEUS_MULTIPROC_DIR"] == str(config.metrics_dir())
     assert list(config.metrics_dir().iterdir()) == []
+    # Only the server's environment names it, not the process that started it.
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
