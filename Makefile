@@ -1,31 +1,58 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: install install-test run test lint demo clean bench
+.PHONY: install install-test lock lock-upgrade system-deps run test test-fast lint demo clean bench
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The locked versions, each checked against its hash, then casedesk itself without looking for
+# dependencies (the lock holds them all, the build tools included).
+$(STAMP): requirements.lock pyproject.toml
+	@$(PY) .ci/lock.py check requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e .
-	@touch $(STAMP)
+	@$(PIP_INSTALL) --require-hashes -r requirements.lock
+	@$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	@touch $@
 
 install-test: $(TEST_STAMP)
 
-$(TEST_STAMP): pyproject.toml $(STAMP)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
-	@touch $(TEST_STAMP)
+$(TEST_STAMP): requirements-test.lock $(STAMP)
+	@$(PY) .ci/lock.py check requirements-test.lock
+	@$(PIP_INSTALL) --require-hashes -r requirements-test.lock
+	@touch $@
+
+# After a change to the requirements in pyproject.toml: both lock files again, keeping the
+# versions already locked where they still fit (lock-upgrade: the newest the ranges allow).
+lock:
+	@$(PY) .ci/lock.py lock
+
+lock-upgrade:
+	@$(PY) .ci/lock.py lock --upgrade
+
+# The Debian packages the tests drive (Chromium, Dovecot), installed when missing.
+system-deps:
+	@.ci/system-packages
 
 run: install
 	@$(BIN)/casedesk migrate --no-input -v 0
 	@$(BIN)/casedesk demo --if-empty
 	$(BIN)/casedesk serve --host 127.0.0.1 --port 8000
 
-test: install-test
+# The whole suite, one test at a time (SQLite, or the database of DATABASE_URL).
+test: install-test system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Without the multi-process, server and browser tests, one pytest-xdist worker per core, each
+# with a test database of its own: for a quick check. Each worker first collects the suite and
+# creates its database (about 15 s of CPU), so on a machine whose cores are already busy
+# TEST_FAST_WORKERS=0 (one process) finishes sooner.
+TEST_FAST_WORKERS ?= auto
+test-fast: install-test system-deps
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

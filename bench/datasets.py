@@ -56,9 +56,10 @@ def pg_admin(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]
         return cursor.fetchall() if cursor.description else []
 
 
-def casedesk(env: dict[str, str], *args: str, timeout: float = 600) -> str:
+def casedesk(env: dict[str, str], *args: str, timeout: float = 600, stdin: str = "") -> str:
+    """`casedesk ARGS`, with `stdin` as its standard input (a password, for one)."""
     done = subprocess.run(
-        [CASEDESK, *args], env=env, capture_output=True, text=True, timeout=timeout
+        [CASEDESK, *args], env=env, capture_output=True, text=True, timeout=timeout, input=stdin
     )
     if done.returncode != 0:
         raise RuntimeError(f"casedesk {' '.join(args)} failed: {done.stderr.strip()[-2000:]}")
@@ -116,8 +117,8 @@ def _populate(env: dict[str, str], cases: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     casedesk(env, "migrate", "--no-input", "-v", "0")
     info: dict[str, Any] = {"migrate_seconds": round(time.perf_counter() - t0, 1)}
-    casedesk(env, "user", "add", AGENT, "--password", PASSWORD, "--role", "agent")
-    casedesk(env, "user", "add", ADMIN, "--password", PASSWORD, "--role", "admin")
+    casedesk(env, "user", "add", AGENT, "--password-stdin", "--role", "agent", stdin=PASSWORD)
+    casedesk(env, "user", "add", ADMIN, "--password-stdin", "--role", "admin", stdin=PASSWORD)
     started = time.perf_counter()
     if generator_available():
         done = subprocess.run(

@@ -102,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             return int(cursor.fetchone()[0])
 
     def keyword(word: str) -> None:
-        page = paginate(case_list(CaseFilters(search=word)), order=("-created_at", "-id"))
-        [case_out(c) for c in page.items]
+        found = case_list(CaseFilters(search=word), viewer=None)
+        page = paginate(found, order=("-created_at", "-id"))
+        [case_out(c, None) for c in page.items]
 
     def subject_search(subject_id: Any) -> None:
         page = similar_cases(

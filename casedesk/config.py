@@ -1,4 +1,5 @@
-"""Configuration read from the environment (API.md), shared by settings and the CLI."""
+"""Configuration read from the environment (docs/operations.md#configuration), shared by settings
+and the CLI."""
 
 from __future__ import annotations
 
@@ -117,5 +118,24 @@ def metrics_allow() -> list[str]:
         except ValueError as exc:
             raise RuntimeError(
                 f"CASEDESK_METRICS_ALLOW: {part!r} is not an address or a network"
+            ) from exc
+    return networks
+
+
+def trusted_proxies() -> list[str]:
+    """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
+    or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
+    import ipaddress
+
+    networks = []
+    for raw in os.environ.get("CASEDESK_TRUSTED_PROXIES", "").split(","):
+        value = raw.strip()
+        if not value:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError as exc:
+            raise RuntimeError(
+                f"CASEDESK_TRUSTED_PROXIES must list addresses or networks, not {value!r}"
             ) from exc
     return networks

@@ -1,4 +1,4 @@
-"""Django settings, all from the environment (see API.md, "Configuration")."""
+"""Django settings, all from the environment (docs/operations.md#configuration)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ HTTPS = config.env_flag("CASEDESK_HTTPS")
 SECRET_KEY = config.ensure_secret_key()
 ALLOWED_HOSTS = config.allowed_hosts()
 RATE_LIMIT = config.rate_limit()
+# Only a connection from one of these may name the client in X-Forwarded-For (core/proxies.py).
+TRUSTED_PROXIES = config.trusted_proxies()
 # Observability (docs/operations.md): the log format, who may read /metrics, and whether
 # /readyz requires a live background worker.
 LOG_FORMAT = config.log_format()
@@ -57,6 +59,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "casedesk.web.middleware.RequestTooLargeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "casedesk.web.middleware.UserLanguageMiddleware",
@@ -65,6 +68,11 @@ MIDDLEWARE = [
     "casedesk.web.middleware.ContentSecurityPolicyMiddleware",
     "casedesk.web.middleware.DomainErrorPageMiddleware",
 ]
+
+# The largest request body read into memory (a form's fields, a JSON body): room for an import
+# of 1,000 cases with long descriptions. Over it the API answers 413 `too_large` and the web UI
+# a page saying so (docs/api.md).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 ROOT_URLCONF = "casedesk.urls"
 WSGI_APPLICATION = "casedesk.wsgi.application"
@@ -132,6 +140,12 @@ def _database() -> dict[str, Any]:
     }:
         db["ENGINE"] = "django.db.backends.postgresql"
         db["CONN_MAX_AGE"] = 0
+        # The pool checks a connection as it lends it (psycopg_pool's check_connection, an
+        # empty query) and replaces one the server has closed (a restart, a fail-over,
+        # pg_terminate_backend), so that no request gets a dead connection. Django passes the
+        # check to the pool when health checks are on: a `check` in the pool's options would
+        # be given twice.
+        db["CONN_HEALTH_CHECKS"] = True
         options.setdefault(
             "pool",
             {
@@ -145,6 +159,12 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+# On SQLite (docs/operations.md, "Processes"): the lock file that hands the write lock from one
+# writer to the next (casedesk/core/sqlite/base.py), and the thread in each server worker that
+# checkpoints the write-ahead log (casedesk/core/sqlite/checkpoint.py). Both on unless set to 0;
+# without them SQLite's own busy handler and checkpoints do the work.
+SQLITE_WRITE_LOCK = config.env_flag("CASEDESK_SQLITE_WRITE_LOCK", default=True)
+SQLITE_CHECKPOINT_THREAD = config.env_flag("CASEDESK_SQLITE_CHECKPOINT_THREAD", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,6 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "casedesk.directory.passwords.RepeatedCharacterValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -167,9 +188,14 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Files are served straight from the apps' static folders: no collectstatic step is needed
-# before `casedesk serve`.
-WHITENOISE_USE_FINDERS = True
+# Pages link static files by names that carry a hash of their content, which WhiteNoise serves
+# with a year's cache and compressed; `casedesk serve` collects them into STATIC_ROOT before it
+# starts (casedesk/cli/static.py). With debug on, the apps' folders are served as they are.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
@@ -193,14 +219,17 @@ if HTTPS:
 LOGGING = logs.logging_config(LOG_FORMAT)
 logs.configure_structlog()
 
-# Failed logins and token requests: per user name and per client address, in a sliding window.
-# After `lockout_failures` failures within `lockout_seconds` the user name is locked out.
+# Failed sign-ins and token requests (docs/security.md): after `free_per_user` failures for a
+# user name or `free_per_address` for a client address, the next attempt waits
+# `first_delay_seconds`, twice as long after each further failure, at most `max_delay_seconds`.
+# A count is forgotten after `forget_after_seconds` without a failure; a success clears the
+# user name's count.
 LOGIN_THROTTLE = {
-    "window_seconds": 900,
-    "per_user": 5,
-    "per_address": 20,
-    "lockout_seconds": 86400,
-    "lockout_failures": 20,
+    "free_per_user": 5,
+    "free_per_address": 20,
+    "first_delay_seconds": 5,
+    "max_delay_seconds": 300,
+    "forget_after_seconds": 3600,
 }
 # API tokens issued by POST /auth/token expire after this many days (0: never).
 TOKEN_TTL_DAYS = int(os.environ.get("CASEDESK_TOKEN_TTL_DAYS", "0") or 0)

@@ -3,11 +3,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, settings
+
+# Every test that did not run is counted, by reason, in the summary; a skip for a reason other
+# than the database engine or an explicit opt-out fails the run (tests/support/skips.py).
+pytest_plugins = ["tests.support.skips", "pytester"]
 
 settings.register_profile(
     "ci",
@@ -19,6 +24,25 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist, a test database per worker, as pytest-django names it, but with an
+    SQLite file's extension kept last (test_casedesk_gw0.sqlite3)."""
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if not worker:
+        return
+    from django.conf import settings as django_settings
+
+    for db in django_settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        name = str(test.get("NAME") or f"test_{db['NAME']}")
+        path = Path(name)
+        if path.suffix == ".sqlite3":
+            test["NAME"] = str(path.with_name(f"{path.stem}_{worker}{path.suffix}"))
+        else:
+            test["NAME"] = f"{name}_{worker}"
 
 
 class Api:
@@ -149,3 +173,28 @@ def admin_api(make_api: Callable[..., Api], admin: Any) -> Api:
 @pytest.fixture
 def anon_api() -> Api:
     return Api(Client())
+
+
+class FakeClock:
+    """The injected clock (casedesk/core/clock.py) held still, moved on by the test."""
+
+    def __init__(self, start: Any) -> None:
+        self.at = start
+
+    def now(self) -> Any:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.at += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """`clock.now()` answers a time that moves only when the test calls `advance`."""
+    from casedesk.core import clock
+
+    fake = FakeClock(clock.now())
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake

@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from casedesk.core.errors import DomainError, RateLimited, Unavailable
+from casedesk.core.errors import (
+    DomainError,
+    RateLimited,
+    TooLarge,
+    Unavailable,
+    database_unavailable,
+)
 
 logger = logging.getLogger("casedesk.api")
-
-RETRY_AFTER_UNAVAILABLE = 5
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -23,7 +29,7 @@ _STATUS_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     412: "version_mismatch",
-    413: "bad_request",
+    413: "too_large",
     415: "bad_request",
     422: "validation_error",
     429: "rate_limited",
@@ -44,10 +50,8 @@ def error_response(
 
 def domain_error_response(exc: DomainError) -> JsonResponse:
     response = JsonResponse(exc.as_dict(), status=exc.status)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         response["Retry-After"] = str(exc.retry_after)
-    elif isinstance(exc, Unavailable):
-        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
     return response
 
 
@@ -56,38 +60,27 @@ def unavailable_response() -> JsonResponse:
 
 
 def is_unavailable(exc: BaseException) -> bool:
-    """A database that cannot be reached or whose pool is exhausted, not a query bug."""
-    try:
-        from psycopg_pool import PoolTimeout
-    except ImportError:  # pragma: no cover - psycopg is a dependency
-        PoolTimeout = ()  # type: ignore[assignment,misc]
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, InterfaceError):
-        return True
-    if isinstance(exc, OperationalError):
-        text = str(exc).lower()
-        return any(
-            marker in text
-            for marker in (
-                "database is locked",
-                "connection",
-                "could not connect",
-                "server closed",
-                "terminating",
-                "timeout",
-                "too many clients",
-                "unable to open database",
-            )
-        )
-    return False
+    """A database that cannot be reached, is saturated or broke a deadlock: not a defect."""
+    return database_unavailable(exc)
+
+
+def too_large_response() -> JsonResponse:
+    limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return domain_error_response(
+        TooLarge(f"The request body is over {limit} bytes.", details={"max_bytes": limit})
+    )
+
+
+# pydantic's error types for a value that should have been an object (a body or a nested one).
+_NOT_AN_OBJECT = {"model_type", "model_attributes_type", "dict_type"}
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc[1:]]
-    # ninja puts the parameter's own name first in the body location: drop it.
-    if len(loc) > 0 and loc[0] == "body" and len(parts) > 1:
-        parts = parts[1:]
+    if len(loc) > 0 and loc[0] == "body":
+        # ninja puts the parameter's own name first in the body location: the body itself
+        # is `body`, a field of it its own name.
+        return ".".join(parts[1:]) or "body"
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
@@ -102,6 +95,8 @@ def validation_response(exc: ValidationError) -> JsonResponse:
         message = str(err.get("msg", "invalid"))
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+        if err.get("type") in _NOT_AN_OBJECT:
+            message = "must be a JSON object"
         fields.setdefault(name, message)
     if "query" in locations:
         return error_response(
@@ -132,6 +127,17 @@ def install(api: Any) -> None:
         if status == 400 or (status == 422 and "parse" in message.lower()):
             return error_response(400, "bad_request", "The body is not valid JSON.")
         return error_response(status, None, message)
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        logger.info("request body over the limit: %s %s", request.method, request.path)
+        return too_large_response()
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Too many form fields or files, a malformed multipart body: the request, not us.
+        logger.info("refused request: %s", exc)
+        return error_response(400, "bad_request", "The request is malformed.")
 
     @api.exception_handler(Http404)
     def _404(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -7,13 +7,13 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 
-from casedesk.core.concurrency import etag, parse_if_match
+from casedesk.core.concurrency import ExpectedVersion, etag, parse_if_match
 from casedesk.core.pagination import Page
 
 T = TypeVar("T")
 
 
-def if_match(request: HttpRequest) -> int | None:
+def if_match(request: HttpRequest) -> ExpectedVersion:
     return parse_if_match(request.headers.get("If-Match"))
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from casedesk.api.errors import error_response, is_unavailable, unavailable_response
+from casedesk.api.errors import (
+    error_response,
+    is_unavailable,
+    too_large_response,
+    unavailable_response,
+)
 
 API_PREFIX = "/api/v1/"
 
@@ -54,4 +60,6 @@ class ApiErrorMiddleware:
             return None
         if is_unavailable(exception):
             return unavailable_response()
+        if isinstance(exception, RequestDataTooBig):
+            return too_large_response()
         return error_response(500, "internal_error", _MESSAGES[500])

@@ -1,10 +1,10 @@
-"""Schemas shared by every router: the error shape and list pages."""
+"""Schemas shared by every router: request bodies, the error shape and list pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ninja import Schema
+from ninja import Body, Schema
 from pydantic import BaseModel, ConfigDict
 
 from casedesk.core.types import Cursor, Limit
@@ -18,6 +18,27 @@ class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class In(BaseModel):
+    """A request body, or an object inside one: a JSON object with the declared fields and no
+    others. Anything else (another field, an array, a string, `null` where an object is
+    required) is 422 (docs/api.md).
+
+    Plain pydantic, not ninja's Schema: ninja's reads any value by attribute, so `42` or
+    `[null]` would pass as an object whose fields all take their defaults. Declare numbers and
+    flags with the types of casedesk.core.types, which are strict.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoBody(In):
+    """The body of an action without options: absent, `null` or `{}`."""
+
+
+# An optional body: absent, empty, `null` or `{}` all mean "no options".
+OPTIONAL_BODY = Body(None)
+
+
 class ErrorDetail(Out):
     code: str
     message: str
@@ -29,7 +50,8 @@ class ErrorOut(Out):
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """The error answers an operation declares, always with 400, 401, 404 and 503."""
+    """The error answers an operation declares, always with 400, 401, 404 and 503; an
+    operation that reads a body adds 413 and 422."""
     codes = {400, 401, 404, 503, *statuses}
     return dict.fromkeys(sorted(codes), ErrorOut)
 

@@ -1,4 +1,5 @@
-"""Invariants of the case lifecycle that `casedesk check` verifies (SPEC §3–§7)."""
+"""Invariants of the case lifecycle that `casedesk check` verifies (docs/cases.md,
+docs/architecture.md#data-integrity)."""
 
 from __future__ import annotations
 

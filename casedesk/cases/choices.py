@@ -46,7 +46,8 @@ class Status(models.TextChoices):
     MERGED = "merged", _("Merged")
 
 
-# The status reasons of each state; the first is the state's default (SPEC §3).
+# The status reasons of each state; the first is the state's default
+# (docs/cases.md#states-and-status-reasons).
 STATUSES_BY_STATE: dict[str, tuple[str, ...]] = {
     State.ACTIVE: (
         Status.IN_PROGRESS,

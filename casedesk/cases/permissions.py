@@ -1,4 +1,5 @@
-"""Who may change a case (SPEC §11). Reading is open to every authenticated user."""
+"""Who may change a case (docs/security.md#who-may-see-and-change-what). Reading is open to every
+authenticated user."""
 
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import Team, User, display_name_sql
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem
+from casedesk.routing.selectors import VisibleQueues
 from casedesk.search.selectors import Narrowing, case_search_filter
 
 CASE_RELATED = ("customer_account", "customer_contact", "owner_user", "owner_team")
@@ -117,8 +118,9 @@ def case_rows_of(keys: QuerySet[Any, Any]) -> QuerySet[Case, dict[str, Any]]:
     return _rows_base().filter(pk__in=keys)
 
 
-def case_row(case: Case) -> dict[str, Any]:
-    """A case already in memory (read with `case_queryset`) as the same row."""
+def case_row(case: Case, *, viewer: User | None) -> dict[str, Any]:
+    """A case already in memory (read with `case_queryset`) as the same row, as `viewer` may
+    see it (`case_rows_seen`)."""
     row: dict[str, Any] = {}
     for name in CASE_ROW_FIELDS:
         value: Any = case
@@ -127,7 +129,25 @@ def case_row(case: Case) -> dict[str, Any]:
         row[name] = value
     owner = case.owner_user or case.owner_team
     row["owner_name"] = owner.display_name if isinstance(owner, User) else owner and owner.name
-    return row
+    return case_rows_seen([row], viewer=viewer)[0]
+
+
+def case_rows_seen(rows: list[dict[str, Any]], *, viewer: User | None) -> list[dict[str, Any]]:
+    """The rows (`CASE_ROW_FIELDS`) as `viewer` may see them: a case in a private queue the
+    viewer may not see shows no queue (the private-queue rule, `VisibleQueues`). The rows are
+    changed in place; `None` is the system, which sees every queue."""
+    queues = VisibleQueues(viewer)
+    for row in rows:
+        row["current_queue_id"] = queues.shown(row["current_queue_id"])
+    return rows
+
+
+def case_seen(case: Case, *, viewer: User | None) -> Case:
+    """The case (read with `case_queryset`) as `viewer` may see it: no current queue when the
+    viewer may not see that queue. The case is changed in memory; never save it."""
+    queue_id = getattr(case, "current_queue_id", None)
+    case.current_queue_id = VisibleQueues(viewer).shown(queue_id)  # type: ignore[attr-defined]
+    return case
 
 
 def case_get(*, case_id: uuid.UUID) -> Case:
@@ -139,12 +159,13 @@ def case_get(*, case_id: uuid.UUID) -> Case:
     return found[0]
 
 
-def case_get_row(*, case_id: uuid.UUID) -> dict[str, Any]:
-    """`case_get` as a row of `CASE_ROW_FIELDS` (answers that only show the case)."""
+def case_get_row(*, case_id: uuid.UUID, viewer: User | None) -> dict[str, Any]:
+    """`case_get` as a row of `CASE_ROW_FIELDS` (answers that only show the case), as
+    `viewer` may see it (`case_rows_seen`)."""
     found = list(_rows_base().filter(id=case_id)[:1])
     if not found:
         raise NotFound("No such case.")
-    return found[0]
+    return case_rows_seen(found, viewer=viewer)[0]
 
 
 def case_identity(*, case_id: uuid.UUID) -> Case:
@@ -185,9 +206,14 @@ def _owner_type(owner_id: uuid.UUID) -> str | None:
     return None
 
 
-def case_list(filters: CaseFilters) -> QuerySet[Case]:
-    """Cases matching every filter given (a filter not given does not apply)."""
+def case_list(filters: CaseFilters, *, viewer: User | None) -> QuerySet[Case]:
+    """Cases matching every filter given (a filter not given does not apply), as `viewer`
+    may list them: filtered by a private queue the viewer may not see, none (as for a queue
+    that does not exist). `None` is the system, which sees every queue. The rows still show
+    every case's queue: pass them through `case_rows_seen`."""
     qs = case_queryset()
+    if filters.queue_id and not VisibleQueues(viewer).shows(filters.queue_id):
+        return qs.none()
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.status:
@@ -262,10 +288,10 @@ class CustomerRecent:
 
 
 def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
-    """The customer's most recent cases and activities (the seed: shown when selected)."""
-    cases = list(
-        case_list(CaseFilters(customer_id=customer.pk)).order_by("-created_at", "-id")[:RECENT]
-    )
+    """The customer's most recent cases and activities (the seed: shown when selected). The
+    cases show every queue: show them through `case_row` or `case_seen` with their viewer."""
+    by_customer = case_list(CaseFilters(customer_id=customer.pk), viewer=None)
+    cases = list(by_customer.order_by("-created_at", "-id")[:RECENT])
     if isinstance(customer, Account):
         on_customer = Q(case__customer_account_id=customer.pk)
     else:
@@ -279,8 +305,23 @@ def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
 
 
 def case_audit_list(*, case_id: uuid.UUID) -> QuerySet[AuditEntry]:
-    """The case's audit entries with their actors (page them oldest first, by id)."""
+    """The case's audit entries with their actors (page them oldest first, by id). Show them
+    through `case_audit_seen`."""
     return AuditEntry.objects.filter(entity_type="case", entity_id=case_id).select_related("actor")
+
+
+def case_audit_seen(entries: list[AuditEntry], *, viewer: User | None) -> list[AuditEntry]:
+    """The entries as `viewer` may see them: a private queue the viewer may not see is named
+    as no queue (`None`) in their changes and details. The entries are changed in memory only;
+    never save them."""
+    queues = VisibleQueues(viewer)
+    for entry in entries:
+        queue_change = entry.changes.get("queue_id") if isinstance(entry.changes, dict) else None
+        if isinstance(queue_change, list):
+            entry.changes = {**entry.changes, "queue_id": [queues.shown(v) for v in queue_change]}
+        if isinstance(entry.details, dict) and entry.details.get("queue_id") is not None:
+            entry.details = {**entry.details, "queue_id": queues.shown(entry.details["queue_id"])}
+    return entries
 
 
 def active_case_counts(*, by: Literal["status", "priority"]) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Reads of activities, notes, posts and the case timeline (SPEC §4)."""
+"""Reads of activities, notes, posts and the case timeline (docs/cases.md#the-timeline)."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def reactivation_status() -> str:
     return Status.IN_PROGRESS
 
 
-# --- Lifecycle actions (SPEC §3, §5, §6) -------------------------------------------------------
+# --- Lifecycle actions (docs/cases.md#status-model) ----------------------------------------
 
 RESOLVE = "resolve"
 CANCEL = "cancel"
@@ -100,7 +100,7 @@ MERGE = "merge"
 REACTIVATE = "reactivate"
 LIFECYCLE_ACTIONS = (RESOLVE, CANCEL, MERGE, REACTIVATE)
 
-# Refusal codes (API.md); services turn them into the DomainErrors of the same code.
+# Refusal codes (docs/api.md); services turn them into the DomainErrors of the same code.
 CASE_NOT_ACTIVE = "case_not_active"
 CASE_NOT_CLOSED = "case_not_closed"
 CASE_MERGED = "case_merged"
@@ -147,7 +147,7 @@ def stage_after(action: str, current: str) -> str:
     return current
 
 
-# --- Activities and time (SPEC §4, §5) ---------------------------------------------------------
+# --- Activities and time (docs/cases.md#total-time) -----------------------------------------
 
 # Phone calls and e-mails have a direction; the other types have none.
 DIRECTED_TYPES = (ActivityType.PHONE_CALL, ActivityType.EMAIL)
@@ -211,7 +211,7 @@ def resolution_minutes(
     return ResolutionMinutes(total=total, billable=billable, billed_ids=[a.id for a in counted])
 
 
-# --- Parent and child cases (SPEC §6, §7) ------------------------------------------------------
+# --- Parent and child cases (docs/cases.md#parent-and-child-cases) ------------------------------
 
 SELF = "self"
 DEPTH = "depth"

@@ -1,65 +1,85 @@
 """Set-wise inserts: many rows of one model in one statement, at the engine's own pace.
 
 `executemany` on SQLite, `COPY ... FROM STDIN` on PostgreSQL. Values are turned into what the
-engine stores once per field kind (UUIDs as hex text and datetimes as UTC text on SQLite,
-JSON as text on both), not through a model instance and `get_db_prep_save` per value: for a
-bulk import that conversion costs more than the insert itself. Values every row shares are
-given once and converted once. Model `save()`, signals and per-row validation do not run: the
-caller validated the rows. Used inside the caller's transaction.
+engine stores by `db_value_converter`, chosen once per field (UUIDs as hex text and datetimes
+as UTC text on SQLite, JSON as text on both), not through a model instance and
+`get_db_prep_save` per value: for a bulk import that conversion costs more than the insert
+itself. `casedesk.routing.rows` converts its set-wise updates with the same function. Values
+every row shares are given once and converted once. Model `save()`, signals and per-row
+validation do not run: the caller validated the rows. Used inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 Convert = Callable[[Any], Any]
 
-
-def _uuid_hex(value: Any) -> Any:
-    return None if value is None else value.hex
-
-
-def _json_text(value: Any) -> str:
-    return json.dumps(value)  # what Django's JSONField stores (its encoder is the default)
-
-
-def _utc_text(value: Any) -> Any:
-    # Django's SQLite backend stores aware datetimes as naive UTC `str(datetime)`, which is
-    # `isoformat(" ")`; for a UTC time that is its own `isoformat(" ")` without "+00:00".
-    if value is None:
-        return None
-    if value.tzinfo is dt.UTC:
-        return value.isoformat(" ")[:-6]
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return str(value)
+# Field kinds whose values of one exact Python type (or None) both drivers take unchanged, as
+# Django's `get_db_prep_save` gives them.
+_INTEGERS = (
+    "IntegerField",
+    "SmallIntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "PositiveBigIntegerField",
+    "AutoField",
+    "SmallAutoField",
+    "BigAutoField",
+)
+_PLAIN_TYPE = {"BooleanField": bool, **dict.fromkeys(_INTEGERS, int)}
+# Text kinds: Django saves any `str`, a choice's member too, as it is.
+_TEXT = frozenset({"CharField", "TextField"})
 
 
-def _kind(field: Field[Any, Any]) -> str:
-    target = getattr(field, "target_field", None)
-    return str((target if field.is_relation and target is not None else field).get_internal_type())
+def db_value_converter(field: Field[Any, Any], db: BaseDatabaseWrapper) -> Convert:
+    """How a Python value of `field` becomes the parameter the driver of `db` is given in raw
+    SQL: what Django's `get_db_prep_save` gives, with the common kinds done directly, since for
+    many rows Django's own path costs more than the statement. Plain text, numbers and booleans
+    as they are; on SQLite UUIDs as 32 hex digits and aware datetimes as naive UTC text (what
+    Django's SQLite backend writes), on PostgreSQL both as they are (psycopg sends them); JSON
+    as text by the default encoder on both (a None too: JSON `null`). Any other value, and any
+    other kind of field, goes through `get_db_prep_save`."""
+    target = getattr(field, "target_field", None) if field.is_relation else field
+    kind = (target or field).get_internal_type()
+    sqlite = db.vendor == "sqlite"
 
+    def prepare(value: Any) -> Any:
+        return field.get_db_prep_save(value, db)
 
-def _converter(field: Field[Any, Any]) -> Convert | None:
-    kind = _kind(field)
-    if kind == "JSONField":
-        return _json_text
-    if connection.vendor != "sqlite":
-        return None  # psycopg sends UUIDs, aware datetimes and booleans as they are
+    if kind in _TEXT:
+        return lambda v: v if v is None or isinstance(v, str) else prepare(v)
+    plain = _PLAIN_TYPE.get(kind)
+    if plain is not None:
+        return lambda v: v if v is None or type(v) is plain else prepare(v)
     if kind == "UUIDField":
-        return _uuid_hex
-    if kind == "DateTimeField":
-        if connection.timezone_name != "UTC":  # pragma: no cover - casedesk runs in UTC
-            ops = connection.ops
-            return lambda v: ops.adapt_datetimefield_value(v)
-        return _utc_text
-    return None
+        if sqlite:
+            return lambda v: None if v is None else v.hex if type(v) is uuid.UUID else prepare(v)
+        return lambda v: v if v is None or type(v) is uuid.UUID else prepare(v)
+    if kind == "DateTimeField" and db.timezone_name == "UTC":
+
+        def utc(value: Any) -> Any:
+            if type(value) is not dt.datetime or value.tzinfo is None:
+                return None if value is None else prepare(value)
+            if not sqlite:
+                return value
+            if value.tzinfo is dt.UTC:  # `str(datetime)` without its "+00:00"
+                return value.isoformat(" ")[:-6]
+            return str(value.astimezone(dt.UTC).replace(tzinfo=None))
+
+        return utc
+    if kind == "JSONField" and getattr(field, "encoder", None) is None:
+        return json.dumps  # what Django's JSONField stores by the default encoder
+    return prepare
 
 
 def _is_auto(field: Field[Any, Any]) -> bool:
@@ -94,26 +114,21 @@ class BulkInsert:
                 self.dynamic.append(field)
             else:
                 fixed.append((field, field.get_default()))
-        self.tail = tuple(
-            value if (conv := _converter(field)) is None else conv(value) for field, value in fixed
-        )
+        convert = [db_value_converter(f, connection) for f in self.fields]
+        self.tail = tuple(db_value_converter(f, connection)(value) for f, value in fixed)
         ordered = self.fields + [f for f, _ in fixed] + self.dynamic
         self.width = len(ordered)
         self.table = connection.ops.quote_name(meta.db_table)
         self.columns = ", ".join(connection.ops.quote_name(f.column) for f in ordered)
-        self.conversions = [
-            (i, conv) for i, conv in enumerate(map(_converter, self.fields)) if conv is not None
-        ]
         first_dynamic = len(self.fields) + len(fixed)
-        self.dynamic_conversions = [
-            (first_dynamic + i, conv)
-            for i, conv in enumerate(map(_converter, self.dynamic))
-            if conv is not None
+        self.conversions = list(enumerate(convert)) + [
+            (first_dynamic + i, db_value_converter(f, connection))
+            for i, f in enumerate(self.dynamic)
         ]
 
     def prepare(self, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
         """The rows as the engine takes them, one at a time."""
-        conversions = self.conversions + self.dynamic_conversions
+        conversions = self.conversions
         tail, dynamic = self.tail, self.dynamic
         for row in rows:
             values = (

@@ -1,4 +1,4 @@
-"""The catalogue of domain errors. Each has a stable code and an HTTP status (API.md)."""
+"""The catalogue of domain errors. Each has a stable code and an HTTP status (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -138,6 +138,14 @@ class VersionMismatch(DomainError):
     default_message = "The record has changed since you read it."
 
 
+class TooLarge(DomainError):
+    """The request body is over the size the server reads (`details.max_bytes`)."""
+
+    status = 413
+    code = "too_large"
+    default_message = "The request body is too large."
+
+
 class ValidationFailed(DomainError):
     """Valid JSON, invalid values. `fields` maps a field name to a message."""
 
@@ -177,3 +185,42 @@ class Unavailable(DomainError):
     status = 503
     code = "unavailable"
     default_message = "The service is temporarily unavailable."
+    # Seconds the answer (API or page) asks the client to wait before sending it again.
+    retry_after: ClassVar[int] = 5
+
+
+# PostgreSQL's SQLSTATEs of a failure that the same request, sent again, would likely not meet:
+# a transaction chosen to break a deadlock or a serialization conflict, a lost or refused
+# connection, a server shutting down or out of connections.
+_RETRYABLE_SQLSTATES = ("40001", "40P01", "08", "57P01", "57P02", "57P03", "53300")
+# The same, from engines and drivers that give no SQLSTATE (SQLite, a connection that failed
+# before the server answered).
+_RETRYABLE_MESSAGES = (
+    "database is locked",
+    "connection",
+    "could not connect",
+    "server closed",
+    "terminating",
+    "timeout",
+    "too many clients",
+    "unable to open database",
+    "deadlock detected",
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` is the database being unreachable, saturated or busy breaking a
+    deadlock (answer 503 with Retry-After: the client may send the request again), rather
+    than a defect."""
+    from django.db import InterfaceError, OperationalError
+    from psycopg_pool import PoolTimeout
+
+    if isinstance(exc, PoolTimeout | InterfaceError):
+        return True
+    sqlstate = getattr(exc, "sqlstate", None) or getattr(exc.__cause__, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_RETRYABLE_SQLSTATES):
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(exc).lower()
+        return any(marker in text for marker in _RETRYABLE_MESSAGES)
+    return False

@@ -10,7 +10,7 @@ from django.db import transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.core.text import digits, fold
 from casedesk.customers.models import Account, Contact
@@ -72,7 +72,7 @@ def account_update(
     actor: User,
     account_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Account:
     """Apply a merge patch of `name`, `email`, `phone`. Unknown id → `not_found`."""
@@ -140,7 +140,7 @@ def contact_update(
     actor: User,
     contact_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Contact:
     """Apply a merge patch of the contact's fields; `account_id: null` detaches it."""

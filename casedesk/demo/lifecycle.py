@@ -218,9 +218,12 @@ def load(users: dict[str, User]) -> dict[str, int]:
         case_type="problem",
     )
     demo.post("manager", outage, "Guasto sulla dorsale confermato dal fornitore.")
-    spa = demo.case("agent", "Nessuna connessione nel centro benessere", hotel_ref,
-                    parent_id=outage.pk)  # fmt: skip
-    kitchen = demo.case("agent", "POS della cucina offline", hotel_ref, parent_id=outage.pk)
+    # Children are attached by who may change the parent (the manager), for the agent.
+    to_agent = Ref("user", agent.pk)
+    spa = demo.case("manager", "Nessuna connessione nel centro benessere", hotel_ref,
+                    parent_id=outage.pk, owner=to_agent)  # fmt: skip
+    kitchen = demo.case("manager", "POS della cucina offline", hotel_ref, parent_id=outage.pk,
+                        owner=to_agent)  # fmt: skip
     demo.activity("agent", kitchen, "phone_call", "Attivata connessione di backup 4G", 10)
     lifecycle.case_resolve(
         actor=agent,

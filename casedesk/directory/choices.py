@@ -10,7 +10,8 @@ class Role(models.TextChoices):
 
 class TokenState(models.TextChoices):
     """What an API token is now, from its dates and its user: it authenticates only while
-    active (a deactivated user's live tokens are suspended until the user is reactivated)."""
+    active. Deactivating a user revokes their tokens for good; a live token of a user who is
+    inactive otherwise (a database edited by hand) shows as suspended."""
 
     ACTIVE = "active", _("Active")
     EXPIRED = "expired", _("Expired")

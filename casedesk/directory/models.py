@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
+from django.utils.crypto import salted_hmac
 
 from casedesk.directory.choices import Role
 
@@ -29,6 +33,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
     language = models.CharField(max_length=8, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
+    # When the user was last deactivated: the sessions and API tokens issued before it stay
+    # dead after a reactivation (`get_session_auth_hash`, `token_authenticate`).
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -48,6 +55,26 @@ class User(AbstractUser):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    # Django keeps a hash of the password in each signed-in session and ends the session when
+    # the hash no longer matches (a new password). The last deactivation is part of it too, so
+    # a session begun before a deactivation ends, on every session engine, and stays ended
+    # after a reactivation. A user never deactivated has Django's own hash.
+    def _session_auth_hash(self, secret: str | bytes | None = None) -> str:
+        value = self.password
+        if self.deactivated_at is not None:
+            value += "|deactivated:" + self.deactivated_at.astimezone(dt.UTC).isoformat()
+        return salted_hmac(_SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_auth_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=fallback_secret)
+
+
+_SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class Team(models.Model):
@@ -77,19 +104,18 @@ class ApiToken(models.Model):
         return f"token {self.id} of {self.user_id}"
 
 
-class LoginFailure(models.Model):
-    """A failed login or token request, kept for throttling across workers."""
+class LoginThrottle(models.Model):
+    """The recent failed sign-ins of one user name (`user:NAME`) or client address
+    (`address:ADDR`), and until when its next attempt waits. Kept in the database so that
+    every worker and app server counts the same failures."""
 
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField()
-    username = models.CharField(max_length=150)
-    address = models.CharField(max_length=64)
+    key = models.CharField(max_length=200, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    wait_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["username", "at"], name="loginfail_user_idx"),
-            models.Index(fields=["address", "at"], name="loginfail_addr_idx"),
-        ]
+        indexes = [models.Index(fields=["last_failure_at"], name="loginthrottle_last_idx")]
 
     def __str__(self) -> str:
-        return f"failed login of {self.username} from {self.address}"
+        return f"{self.failures} failed sign-ins of {self.key}"

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Case, CharField, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import Case, CharField, F, QuerySet, Value, When
 
 from casedesk.core import clock
 from casedesk.core.errors import Forbidden, NotFound
+from casedesk.directory import throttle
 from casedesk.directory.choices import TokenState
-from casedesk.directory.models import ApiToken, Team, User
+from casedesk.directory.models import ApiToken, LoginThrottle, Team, User
 
 
 def user_list(*, include_inactive: bool = False) -> QuerySet[User]:
@@ -40,9 +42,9 @@ def team_ids_of(user: User) -> list[uuid.UUID]:
 
 def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[ApiToken]:
     """The API tokens of `actor`, or (administrators) of the user `user_id`, newest first,
-    each with its `state` now: revoked, else expired once `expires_at` has passed (as
-    `token_authenticate` counts it), else suspended while its user is deactivated, else
-    active.
+    each with its `state` now: revoked (also when issued before the user's last deactivation,
+    which revokes every live token), else expired once `expires_at` has passed (as
+    `token_authenticate` counts it), else suspended while its user is inactive, else active.
 
     Refuse with `forbidden` another user's tokens unless `actor` is an administrator, and
     with `not_found` an unknown user.
@@ -60,6 +62,11 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
         .annotate(
             state=Case(
                 When(revoked_at__isnull=False, then=Value(TokenState.REVOKED.value)),
+                # Issued before the user's last deactivation: as revoked, and as dead.
+                When(
+                    created_at__lte=F("user__deactivated_at"),
+                    then=Value(TokenState.REVOKED.value),
+                ),
                 When(expires_at__lte=clock.now(), then=Value(TokenState.EXPIRED.value)),
                 When(user__is_active=False, then=Value(TokenState.SUSPENDED.value)),
                 default=Value(TokenState.ACTIVE.value),
@@ -68,3 +75,13 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
         )
         .order_by("-created_at", "-id")
     )
+
+
+def login_throttle_of(*, user: User) -> LoginThrottle | None:
+    """The live count of failed sign-ins of `user`'s name (its `failures` and until when the
+    next attempt waits, `wait_until`), or None."""
+    conf = dict(settings.LOGIN_THROTTLE)
+    return LoginThrottle.objects.filter(
+        key=throttle.user_key(user.username),
+        last_failure_at__gt=throttle.forgotten_before(clock.now(), conf),
+    ).first()

@@ -1,5 +1,5 @@
-"""Invariants of the term ledger for `casedesk check` (SPEC §8): the stored counters are a
-cache of the ledger, and every case holds exactly its target."""
+"""Invariants of the term ledger for `casedesk check` (docs/entitlements.md#the-rule): the stored
+counters are a cache of the ledger, and every case holds exactly its target."""
 
 from __future__ import annotations
 

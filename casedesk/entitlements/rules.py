@@ -1,4 +1,5 @@
-"""Term arithmetic (SPEC §8), in plain Python: units, shown states, target debits, ledger moves.
+"""Term arithmetic (docs/entitlements.md#the-rule), in plain Python: units, shown states, target
+debits, ledger moves.
 
 Terms are kept as integers in the entitlement's unit: whole cases, or minutes for hours.
 """

@@ -3,66 +3,24 @@
 Routing a chunk of cases changes the same few columns of many rows (the cases' version and
 modification time, the moved queue items). Django's `bulk_update` builds a CASE expression per
 row and field; this takes the values in memory, converts them as Django's `get_db_prep_save`
-would (the common kinds directly: plain text, numbers and booleans as they are; on SQLite
-UUIDs as hex and aware datetimes as naive UTC text) and writes them on SQLite with one
-`executemany` (one compiled statement, stepped per row), on PostgreSQL, where psycopg binds on
-the client and each statement is parsed and planned, with one `UPDATE ... FROM (VALUES ...)`
-per batch. Inserts go through `casedesk.core.bulk`. Used inside the caller's transaction.
+would (`casedesk.core.bulk.db_value_converter`, which inserts use too) and writes them on
+SQLite with one `executemany` (one compiled statement, stepped per row), on PostgreSQL, where
+psycopg binds on the client and each statement is parsed and planned, with one
+`UPDATE ... FROM (VALUES ...)` per batch. Inserts go through `casedesk.core.bulk`. Used inside
+the caller's transaction.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-Convert = Callable[[Any], Any]
-# Field kinds whose plain Python values (str, int, bool, None) the drivers take unchanged.
-_PLAIN_KINDS = {
-    "CharField",
-    "TextField",
-    "IntegerField",
-    "PositiveIntegerField",
-    "BigIntegerField",
-    "BooleanField",
-}
-_PLAIN_TYPES = (str, int, bool)
+from casedesk.core.bulk import db_value_converter
+
 _BATCH = 500  # rows per statement on PostgreSQL
-
-
-def _converter(field: models.Field[Any, Any], db: BaseDatabaseWrapper) -> Convert:
-    """What the driver is given for a value of `field` (see the module's docstring)."""
-    target = getattr(field, "target_field", None) if field.is_relation else field
-    kind = (target or field).get_internal_type()
-    sqlite = db.vendor == "sqlite"
-
-    def prepare(value: Any) -> Any:
-        return field.get_db_prep_save(value, db)
-
-    if kind in _PLAIN_KINDS:
-        return lambda v: v if v is None or type(v) in _PLAIN_TYPES else prepare(v)
-    if kind == "UUIDField":
-        if sqlite:  # stored as 32 hex digits
-            return lambda v: v.hex if type(v) is uuid.UUID else prepare(v)
-        return lambda v: v if v is None or type(v) is uuid.UUID else prepare(v)
-    if kind == "DateTimeField" and db.timezone_name == "UTC":
-
-        def utc(value: Any) -> Any:
-            if type(value) is not dt.datetime or value.tzinfo is None:
-                return prepare(value)
-            if sqlite:  # naive UTC text, as Django's SQLite backend writes it
-                return str(value.astimezone(dt.UTC).replace(tzinfo=None))
-            return value
-
-        return utc
-    if kind == "JSONField" and sqlite and getattr(field, "encoder", None) is None:
-        return json.dumps  # what the field stores: JSON text by the default encoder
-    return prepare
 
 
 def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field[Any, Any]]:
@@ -74,7 +32,7 @@ def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Fiel
 
 
 def _prepared(db: BaseDatabaseWrapper, fields: Any, rows: Sequence[Any]) -> list[list[Any]]:
-    convert = [_converter(f, db) for f in fields]
+    convert = [db_value_converter(f, db) for f in fields]
     return [[c(v) for c, v in zip(convert, row, strict=True)] for row in rows]
 
 

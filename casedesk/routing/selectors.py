@@ -1,10 +1,12 @@
-"""Reads of queues, queue items and routing rule sets, with who may see what (SPEC §11)."""
+"""Reads of queues, queue items and routing rule sets, with who may see what
+(docs/security.md#private-queues)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -13,6 +15,16 @@ from casedesk.core.errors import Forbidden, NotFound
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import Queue, QueueItem, RoutingRuleSet, RuleItem
+
+T = TypeVar("T")
+
+
+# The private-queue rule (docs/security.md, "Who may see and change what"): a public queue and
+# its items are seen by everyone; a private queue and its items — which cases sit in it — by
+# its members, managers and administrators only. `queue_visible` (one queue),
+# `_visible_queues_q` (queries of queues) and `VisibleQueues` (the queue ids shown with cases,
+# their lists and their audit) are that one rule; every read of queues or of a case's queue
+# goes through them.
 
 
 def queue_visible(user: User, queue: Queue) -> bool:
@@ -26,6 +38,36 @@ def _visible_queues_q(user: User, prefix: str = "") -> Q:
     if user.is_manager:
         return Q()
     return Q(**{f"{prefix}type": QueueType.PUBLIC}) | Q(**{f"{prefix}members": user})
+
+
+class VisibleQueues:
+    """The queues `user` may see, for reads that name a case's queue by its id: a case record,
+    a page of them, a list filter, audit entries. `None` is the system, which sees every queue.
+
+    The private queues hidden from the user are read once, on the first id that needs them
+    (managers and administrators need none), so a page of cases costs at most one query more.
+    """
+
+    def __init__(self, user: User | None) -> None:
+        self.user = user
+        self._hidden: frozenset[str] | None = None
+
+    def _hidden_ids(self) -> frozenset[str]:
+        if self._hidden is None:
+            assert self.user is not None
+            private = Queue.objects.filter(type=QueueType.PRIVATE).exclude(members=self.user)
+            self._hidden = frozenset(str(i) for i in private.values_list("id", flat=True))
+        return self._hidden
+
+    def shows(self, queue_id: object) -> bool:
+        """Whether the user may see the queue `queue_id` (a UUID or its text; None: no queue)."""
+        if queue_id is None or self.user is None or self.user.is_manager:
+            return True
+        return str(queue_id) not in self._hidden_ids()
+
+    def shown(self, queue_id: T) -> T | None:
+        """`queue_id` when the user may see that queue, else None (as if in no queue)."""
+        return queue_id if self.shows(queue_id) else None
 
 
 def queue_list(*, user: User) -> QuerySet[Queue]:

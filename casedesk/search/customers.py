@@ -1,4 +1,5 @@
-"""The customer lookup's indexes and match conditions (SPEC §1), the same rule on both engines.
+"""The customer lookup's indexes and match conditions (docs/customers.md#the-customer-lookup), the
+same rule on both engines.
 
 Rule: every word must match; a word of 3+ characters matches anywhere in the folded name
 (contacts: also in the folded e-mail, and its digits in the phone digits when the word is a

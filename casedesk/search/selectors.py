@@ -24,8 +24,8 @@ from casedesk.cases.models import Case
 from casedesk.search.documents import state_tag, status_tag, subject_tag
 from casedesk.search.text import query_terms, ticket_query
 
-# Column weights, title > resolution > description (SPEC §9): BM25 on SQLite (title,
-# resolution, description) and ts_rank on PostgreSQL ({D, C, B, A}).
+# Column weights, title > resolution > description (docs/search.md#similar-cases): BM25 on SQLite
+# (title, resolution, description) and ts_rank on PostgreSQL ({D, C, B, A}).
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
 BM25_AVERAGE_LENGTHS = (6.0, 15.0, 25.0)
 BM25_K1 = 1.2

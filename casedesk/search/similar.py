@@ -1,4 +1,5 @@
-"""Similar cases (SPEC §9): candidates for a case, by subject (and sub-subjects), words and state.
+"""Similar cases (docs/search.md#similar-cases): candidates for a case, by subject (and
+sub-subjects), words and state.
 
 Filters combine with AND; a filter not given does not apply, except the state, which defaults
 to resolved. Never the case itself, never a merged case. With words, candidates are ranked

@@ -44,6 +44,7 @@ CODE_MESSAGES: dict[str, Any] = {
     "validation_error": _("Some values are not valid."),
     "rate_limited": _("Too many requests; try again in a moment."),
     "unavailable": _("The service is busy; try again in a moment."),
+    "too_large": _("What you sent is too large: shorten the text and try again."),
 }
 
 # The services' field messages, in the user's language.
@@ -77,6 +78,11 @@ FIELD_MESSAGES: dict[str, Any] = {
         "Only phone calls and e-mails have a direction."
     ),
     "this user name is taken": _("This user name is taken."),
+    "must not contain control or invisible characters": _(
+        "Use visible characters only: no line breaks, tabs, invisible or direction-changing"
+        " characters."
+    ),
+    "must not begin or end with a space": _("Remove the spaces at the beginning and end."),
     "a team with this name exists": _("A team with this name exists."),
     "is not a valid e-mail address": _("Enter a valid e-mail address."),
     "names a team that does not exist": _("A chosen team does not exist."),

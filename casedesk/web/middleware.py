@@ -1,12 +1,19 @@
-"""Web middleware: the user's chosen language, and a strict Content-Security-Policy."""
+"""Web middleware: the user's chosen language, a strict Content-Security-Policy, and pages
+for what a view did not handle (a refusal, a busy database, a form over the size limit)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+from casedesk.core.errors import DomainError, TooLarge, Unavailable, database_unavailable
+
+logger = logging.getLogger("casedesk.web")
 
 # Everything comes from this origin; no inline script or style, no plug-ins, no framing.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -64,9 +71,51 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class RequestTooLargeMiddleware:
+    """A form over the size limit (DATA_UPLOAD_MAX_MEMORY_SIZE) answers a 413 page instead of
+    a bare 400 (the API answers its own JSON 413).
+
+    Listed before CsrfViewMiddleware, whose check is the first to read a form: its
+    `process_view` runs after the session, the language and the user are known.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        from django.core.exceptions import RequestDataTooBig
+
+        if request.method != "POST" or request.path.startswith("/api/"):
+            return None
+        try:
+            request.POST  # noqa: B018 - parsing the form is what may be refused
+        except RequestDataTooBig:
+            return _error_page(request, TooLarge())
+        return None
+
+
+def _error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
+    from django.shortcuts import render
+
+    from casedesk.web.errors import error_message
+
+    return render(
+        request,
+        "web/error.html",
+        {"message": error_message(exception), "code": exception.code},
+        status=exception.status,
+    )
+
+
 class DomainErrorPageMiddleware:
     """A refusal that a page did not handle itself is shown as a page with its status, never
-    as a server error (the API maps its own)."""
+    as a server error (the API maps its own); so is a database that is unreachable, saturated
+    or broke a deadlock (503, try again)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,16 +124,14 @@ class DomainErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.shortcuts import render
-
-        from casedesk.core.errors import DomainError
-        from casedesk.web.errors import error_message
-
-        if request.path.startswith("/api/") or not isinstance(exception, DomainError):
+        if request.path.startswith("/api/"):
             return None
-        return render(
-            request,
-            "web/error.html",
-            {"message": error_message(exception), "code": exception.code},
-            status=exception.status,
-        )
+        if isinstance(exception, DomainError):
+            return _error_page(request, exception)
+        if database_unavailable(exception):
+            logger.warning("database unavailable: %s", exception)
+            busy = Unavailable()
+            response = _error_page(request, busy)
+            response["Retry-After"] = str(busy.retry_after)
+            return response
+        return None

@@ -5,19 +5,25 @@ that `casedesk check` finds clean afterwards."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import io
 import json
 import subprocess
+import sys
+import types
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from casedesk.api.routers.cases import CaseIn
 from casedesk.cases.models import Activity, Case, CaseNumber
 from casedesk.cases.services import imports
 from casedesk.cases.services.common import case_snapshot
 from casedesk.core.audit import diff
+from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, ValidationFailed
 from casedesk.core.invariants import run_all
 from casedesk.core.models import AuditEntry
@@ -120,9 +126,9 @@ def test_a_bad_row_refuses_the_import_naming_row_and_field_when_not_skipping(
     before = counts()
     rows = [row(acme, title="Primo"), row(acme, title="Secondo"), row(acme, **fields)]
     error = refusal(admin, rows)
-    assert error.details["row"] == 2
-    assert f"rows.2.{field}" in error.details["fields"], error.details
-    assert error.message.startswith("Row 2: ")
+    assert error.details["row"] == 3  # rows count from 1
+    assert f"rows.3.{field}" in error.details["fields"], error.details
+    assert error.message.startswith("Row 3: ")
     assert counts() == before
 
 
@@ -131,7 +137,7 @@ def test_a_contact_outside_the_customer_is_refused(admin: Any, acme: Any) -> Non
     stranger = contact_create(actor=admin, last_name="Rossi", account_id=other.pk)
     error = refusal(admin, [row(acme, contact_id=str(stranger.pk))])
     assert error.details["fields"] == {
-        "rows.0.contact_id": "the contact does not belong to the customer"
+        "rows.1.contact_id": "the contact does not belong to the customer"
     }
 
 
@@ -140,7 +146,7 @@ def test_an_inactive_owner_is_refused(admin: Any, acme: Any, make_user: Any) -> 
     gone.is_active = False
     gone.save()
     error = refusal(admin, [row(acme, owner={"type": "user", "id": str(gone.pk)})])
-    assert error.details["fields"] == {"rows.0.owner": "no such user"}
+    assert error.details["fields"] == {"rows.1.owner": "no such user"}
 
 
 def test_a_bad_row_in_a_later_batch_writes_nothing_of_earlier_batches(
@@ -149,7 +155,7 @@ def test_a_bad_row_in_a_later_batch_writes_nothing_of_earlier_batches(
     before = counts()
     rows = [row(acme, title=f"Caso {i}") for i in range(7)] + [row(acme, title="")]
     error = refusal(admin, rows, batch_size=2)
-    assert error.details["row"] == 7
+    assert error.details["row"] == 8
     assert counts() == before
 
 
@@ -159,7 +165,7 @@ def test_the_lowest_bad_row_is_named_when_several_are_bad(admin: Any, acme: Any)
         row(acme, subject_id=str(uuid.uuid4())),  # found by the reference check
         row(acme, title=""),  # found by the row check
     ]
-    assert refusal(admin, rows).details["row"] == 1
+    assert refusal(admin, rows).details["row"] == 2
 
 
 def test_skipping_invalid_rows_imports_the_others_and_reports_each(admin: Any, acme: Any) -> None:
@@ -170,10 +176,10 @@ def test_skipping_invalid_rows_imports_the_others_and_reports_each(admin: Any, a
         row(acme, title="Anche buono"),
     ]
     result = imports.cases_import(actor=admin, rows=rows, channel="cli", skip_invalid=True)
-    assert [c.row for c in result.cases] == [0, 3]
+    assert [c.row for c in result.cases] == [1, 4]
     assert [(p.row, list(p.fields)) for p in result.skipped] == [
-        (1, ["title"]),
-        (2, ["subject_id"]),
+        (2, ["title"]),
+        (3, ["subject_id"]),
     ]
     assert set(Case.objects.values_list("title", flat=True)) == {"Buono", "Anche buono"}
 
@@ -315,15 +321,50 @@ def test_a_ticket_number_already_taken_is_refused(admin: Any, acme: Any) -> None
     imports.cases_import(actor=admin, rows=[row(acme, ticket_number="HD-1")], channel="cli")
     before = counts()
     error = refusal(admin, [row(acme, ticket_number="HD-2"), row(acme, ticket_number="HD-1")])
-    assert error.details["fields"] == {"rows.1.ticket_number": "is already taken"}
+    assert error.details["fields"] == {"rows.2.ticket_number": "is already taken"}
     assert counts() == before
 
 
 def test_a_ticket_number_twice_in_the_input_is_refused(admin: Any, acme: Any) -> None:
     rows = [row(acme, ticket_number="HD-7"), row(acme), row(acme, ticket_number="HD-7")]
     error = refusal(admin, rows, batch_size=1)
-    assert error.details["fields"] == {"rows.2.ticket_number": "is also in row 0"}
+    assert error.details["fields"] == {"rows.3.ticket_number": "is also in row 1"}
     assert Case.objects.count() == 0
+
+
+def test_rows_are_named_by_their_line_numbers_when_given_as_lines(admin: Any, acme: Any) -> None:
+    lines = [
+        imports.Line(1, row(acme, ticket_number="HD-7")),
+        imports.Line(4, row(acme)),
+        imports.Line(6, row(acme, ticket_number="HD-7")),
+    ]
+    error = refusal(admin, lines)
+    assert error.details["row"] == 6
+    assert error.details["fields"] == {"rows.6.ticket_number": "is also on line 1"}
+    assert error.message == "Line 6: ticket_number: is also on line 1"
+
+
+def test_an_unreadable_line_is_skipped_and_reported_when_skipping(admin: Any, acme: Any) -> None:
+    lines = [
+        imports.Line(1, row(acme, title="Buono")),
+        imports.Line(2, unreadable="not valid JSON"),
+        imports.Line(3, [1, 2]),
+    ]
+    result = imports.cases_import(actor=admin, rows=lines, channel="cli", skip_invalid=True)
+    assert [c.row for c in result.cases] == [1]
+    assert [(p.row, p.fields) for p in result.skipped] == [
+        (2, {"": "not valid JSON"}),
+        (3, {"": "a case must be a JSON object"}),
+    ]
+
+
+def test_an_unreadable_line_refuses_the_import_when_not_skipping(admin: Any, acme: Any) -> None:
+    before = counts()
+    error = refusal(admin, [imports.Line(1, row(acme)), imports.Line(2, unreadable="not JSON")])
+    assert error.details["row"] == 2
+    assert error.details["fields"] == {"rows.2": "not JSON"}
+    assert error.message == "Line 2: not JSON"
+    assert counts() == before
 
 
 def test_a_ticket_number_taken_while_writing_keeps_earlier_batches_only(
@@ -334,7 +375,7 @@ def test_a_ticket_number_taken_while_writing_keeps_earlier_batches_only(
     error = refusal(
         admin, [row(acme, title="Prima"), row(acme, ticket_number="HD-9")], batch_size=1
     )
-    assert error.details["row"] == 1 and error.details["imported"] == 1
+    assert error.details["row"] == 2 and error.details["imported"] == 1
     assert Case.objects.filter(title="Prima").count() == 1
     assert Case.objects.filter(ticket_number="HD-9").count() == 1
 
@@ -418,6 +459,59 @@ def test_check_is_clean_after_an_import_of_every_kind_of_row(
     assert list(run_all()) == []
 
 
+# --- the cycle collector -------------------------------------------------------------------
+
+
+class CollectorWatch:
+    """Input rows that note, as each is read, whether the cycle collector is on."""
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.collecting: list[bool] = []
+
+    def __iter__(self) -> Any:
+        for item in self.rows:
+            self.collecting.append(gc.isenabled())
+            yield item
+
+
+def test_an_import_leaves_the_cycle_collector_on_when_a_request_runs_it(
+    admin: Any, acme: Any
+) -> None:
+    # A server process serves other requests meanwhile (other threads on PostgreSQL): the
+    # collector is the whole process's, so a request must not switch it off.
+    rows = CollectorWatch([row(acme, title=f"Caso {i}") for i in range(3)])
+    imports.cases_import(actor=admin, rows=rows, channel=Channel.API)
+    assert rows.collecting == [True, True, True]
+    assert gc.isenabled()
+
+
+def _stdin_lines(rows: list[Any]) -> CollectorWatch:
+    return CollectorWatch([json.dumps(r).encode() + b"\n" for r in rows])
+
+
+def test_the_command_line_import_pauses_the_cycle_collector_while_it_runs(
+    admin: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _stdin_lines([row(acme, title=f"Caso {i}") for i in range(3)])
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=lines))
+    call_command("import", "cases", "-", "--as", admin.username, stdout=io.StringIO())
+    assert lines.collecting == [False, False, False]
+    assert gc.isenabled()
+    assert Case.objects.filter(title__startswith="Caso ").count() == 3
+
+
+def test_the_command_line_import_turns_the_cycle_collector_back_on_when_it_fails(
+    admin: Any, acme: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = _stdin_lines([row(acme), {"title": ""}])
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=lines))
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("import", "cases", "-", "--as", admin.username)
+    assert lines.collecting == [False, False]
+    assert gc.isenabled()
+
+
 # --- the API -------------------------------------------------------------------------------
 
 
@@ -431,7 +525,7 @@ def test_api_import_answers_201_with_ids_and_ticket_numbers(
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["imported"] == 2
-    assert [c["row"] for c in body["cases"]] == [0, 1]
+    assert [c["row"] for c in body["cases"]] == [1, 2]
     assert body["cases"][0]["ticket_number"] == "WEB-1"
     stored = Case.objects.get(pk=body["cases"][1]["id"])
     assert stored.ticket_number == body["cases"][1]["ticket_number"]
@@ -458,6 +552,24 @@ def test_api_import_refuses_a_bad_case_naming_its_index(
     assert Case.objects.count() == 0
 
 
+def test_api_import_counts_cases_from_1_in_row_and_message_and_from_0_in_field_paths(
+    admin_api: Api, acme: Any
+) -> None:
+    cases = [row(acme, ticket_number="WEB-7"), row(acme), row(acme, ticket_number="WEB-7")]
+    response = admin_api.post("/api/v1/cases/import", {"cases": cases})
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["details"]["row"] == 3
+    assert error["details"]["fields"] == {"cases.2.ticket_number": "is also in row 1"}
+    assert error["message"] == "Row 3: ticket_number: is also in row 1"
+
+
+def test_api_import_refuses_a_deeply_nested_body_with_400(admin_api: Api) -> None:
+    response = admin_api.post("/api/v1/cases/import", raw='{"cases": ' + "[" * 100_000)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "bad_request"
+
+
 def test_api_import_takes_at_most_a_thousand_cases(admin_api: Api, acme: Any) -> None:
     response = admin_api.post("/api/v1/cases/import", {"cases": [row(acme)] * 1001})
     assert response.status_code == 422
@@ -472,8 +584,17 @@ def test_api_import_takes_at_most_a_thousand_cases(admin_api: Api, acme: Any) ->
 def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     with fresh_database_env(tmp_path_factory.mktemp("import")) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "ops", "--password", "a-long-enough-pass-1", "--role", "manager")
-        run(env, "user", "add", "anna", "--password", "a-long-enough-pass-1")
+        run(
+            env,
+            "user",
+            "add",
+            "ops",
+            "--password-stdin",
+            "--role",
+            "manager",
+            input="a-long-enough-pass-1",
+        )
+        run(env, "user", "add", "anna", "--password-stdin", input="a-long-enough-pass-1")
         out = run(
             env,
             "shell",
@@ -550,6 +671,7 @@ def test_cli_reads_standard_input(cli_env: dict[str, str]) -> None:
         ('GOOD\n{"title": "x"}\n', [], "line 2: customer: Field required"),
         ("GOOD\n\nnot json\n", [], "line 3: not valid JSON"),
         ("GOOD\n[1, 2]\n", [], "line 2: a case must be a JSON object"),
+        ("GOOD\n" + "[" * 100_000 + "\n", [], "line 2: not valid JSON (nested too deeply)"),
         ('GOOD\nGOOD\n{"title": ""}\n', [], "line 3: title:"),
         ("GOOD\n", ["--batch", "0"], "--batch must be 1 to"),
         ("GOOD\n", ["--as", "nobody"], "nobody"),
@@ -591,3 +713,43 @@ def test_cli_skips_invalid_lines_when_asked_and_reports_each(
     assert out.stderr.strip().splitlines() == [
         "skipped line 2: title: String should have at least 1 character"
     ]
+
+
+@pytest.mark.slow
+def test_cli_skips_lines_it_cannot_read_when_asked_and_reports_each_by_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    good = json.dumps(_cli_row(cli_env, title="Letto")).encode()
+    content = b"\n".join(
+        [good, b"not json", b"", b"[1, 2]", b"[" * 100_000, b'{"title": "\xff"}', good]
+    )
+    path = tmp_path / "messy.jsonl"
+    path.write_bytes(content + b"\n")
+    out = run(cli_env, "import", "cases", str(path), "--as", "ops", "--skip-invalid")
+    assert out.stdout.startswith("imported 2 cases in "), out.stdout
+    assert out.stdout.strip().endswith("; skipped 4 invalid lines")
+    skipped = out.stderr.strip().splitlines()
+    assert [line.split(":", 1)[0] for line in skipped] == [
+        "skipped line 2",
+        "skipped line 4",
+        "skipped line 5",
+        "skipped line 6",
+    ], out.stderr
+    assert skipped[0].startswith("skipped line 2: not valid JSON (")
+    assert skipped[1] == "skipped line 4: a case must be a JSON object"
+    assert skipped[2] == "skipped line 5: not valid JSON (nested too deeply)"
+    assert skipped[3] == "skipped line 6: not valid UTF-8"
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_cli_names_a_repeated_ticket_number_by_the_line_of_its_first_use(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = [_cli_row(cli_env, ticket_number="DUP-1"), _cli_row(cli_env, ticket_number="DUP-1")]
+    path = _jsonl(tmp_path / "dup.jsonl", rows, blank_after=1)
+    out = run(cli_env, "import", "cases", str(path), "--as", "ops", check=False)
+    assert out.returncode == 1
+    assert out.stderr.strip() == (
+        "casedesk import: line 3: ticket_number: is also on line 1 (nothing imported)"
+    )

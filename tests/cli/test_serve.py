@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 
@@ -17,7 +18,16 @@ pytestmark = pytest.mark.slow
 def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "smoke", "--password", "a-long-enough-pass-1", "--role", "admin")
+        run(
+            env,
+            "user",
+            "add",
+            "smoke",
+            "--password-stdin",
+            "--role",
+            "admin",
+            input="a-long-enough-pass-1",
+        )
         with running_server(env, workers=2) as (base, proc):
             children = psutil.Process(proc.pid).children()
             assert len(children) == 2
@@ -41,6 +51,25 @@ def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path:
             assert proc.wait(timeout=30) == 0
             for child in children:
                 assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+
+
+def test_serve_links_static_files_by_hashed_names_cached_for_a_year_when_started(
+    tmp_path: Path,
+) -> None:
+    with fresh_database_env(tmp_path) as env:
+        run(env, "migrate", "--no-input", "-v", "0")
+        with (
+            running_server(env, workers=1) as (base, _proc),
+            httpx.Client(base_url=base, timeout=10) as http,
+        ):
+            linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', http.get("/login/").text)
+            assert linked, "the sign-in page links no static file"
+            for path in linked:
+                assert re.search(r"\.[0-9a-f]{12}\.[a-z]+$", path), path
+                answer = http.get(path)
+                assert answer.status_code == 200, path
+                cache = answer.headers["Cache-Control"]
+                assert "max-age=315360000" in cache and "immutable" in cache, (path, cache)
 
 
 def _gunicorn_argv(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:

@@ -9,11 +9,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.support import skips
+
 
 @pytest.mark.django_db
 def test_sqlite_connection_uses_wal_normal_sync_and_foreign_keys_when_on_sqlite() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite pragmas")
+    skips.engine_only("sqlite", "the connection's pragmas")
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
@@ -30,8 +31,7 @@ def test_sqlite_connection_uses_wal_normal_sync_and_foreign_keys_when_on_sqlite(
 
 @pytest.mark.django_db(transaction=True)  # autocommit, as a server thread between requests
 def test_sqlite_connection_outlives_a_request_with_a_bounded_page_cache() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite connections")
+    skips.engine_only("sqlite", "persistent connections with a page cache")
     from django.core.signals import request_finished, request_started
 
     db = settings.DATABASES["default"]
@@ -50,8 +50,7 @@ def test_sqlite_connection_outlives_a_request_with_a_bounded_page_cache() -> Non
 
 def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("PostgreSQL pool")
+    skips.engine_only("postgresql", "the connection pool")
     pool = db["OPTIONS"]["pool"]
     assert pool["min_size"] == 1
     assert 1 <= pool["max_size"] <= 32
@@ -60,8 +59,7 @@ def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
 
 def test_sqlite_test_database_is_a_file_so_other_processes_see_it() -> None:
     db = settings.DATABASES["default"]
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
+    skips.engine_only("sqlite", "the test database file")
     assert db["TEST"]["NAME"].endswith(".sqlite3")
     assert Path(db["NAME"]).is_absolute()
 

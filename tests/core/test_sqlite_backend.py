@@ -13,14 +13,14 @@ from django.db import OperationalError, connection, transaction
 
 from casedesk.core import clock
 from casedesk.customers.models import Account
+from tests.support import skips
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
 def _sqlite_only() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite backend")
+    skips.engine_only("sqlite", "the SQLite backend's write lock")
 
 
 @contextmanager

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from casedesk.core import clock
+from casedesk.core import clock, inuse
 from casedesk.core.sqlite import checkpoint
 from casedesk.customers.models import Account
+from tests.support import skips
 
 
 def test_the_thread_copies_the_log_into_the_database(tmp_path: Path) -> None:
@@ -60,8 +61,7 @@ def test_a_missing_database_does_not_stop_the_thread(tmp_path: Path) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_server_worker_leaves_checkpoints_to_its_thread() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite")
+    skips.engine_only("sqlite", "the write-ahead log checkpoint thread")
     connection.close()
     started = checkpoint.start(str(connection.settings_dict["NAME"]))
     try:
@@ -121,3 +121,4 @@ def test_a_gunicorn_worker_starts_the_thread_after_loading_the_app_on_sqlite_onl
         if found is not None:
             found.stop()
             found.join(5)
+        inuse.release_database()  # the hook also marked the database as in use

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from casedesk.directory import services
-from casedesk.directory.models import ApiToken
+from casedesk.directory.models import ApiToken, User
 from tests.conftest import Api, assert_error
 
 pytestmark = pytest.mark.django_db
@@ -164,10 +164,19 @@ def test_a_tokens_last_use_is_recorded_at_most_every_quarter_of_an_hour(
         assert token.last_used_at == recorded
 
 
-def test_a_deactivated_users_live_tokens_are_suspended(agent: Any, admin_api: Api) -> None:
+def test_a_deactivated_users_live_tokens_are_revoked(agent: Any, admin_api: Api) -> None:
     from casedesk.directory.services import users
 
     services.token_create(user=agent, name="Script")
     users.user_update(actor=None, user_id=agent.pk, changes={"is_active": False})
+    listed = admin_api.get(f"/api/v1/auth/tokens?user_id={agent.pk}").json()["items"]
+    assert {i["state"] for i in listed} == {"revoked"}
+
+
+def test_a_live_token_shows_as_suspended_when_its_user_is_inactive_without_a_deactivation(
+    agent: Any, admin_api: Api
+) -> None:
+    services.token_create(user=agent, name="Script")
+    User.objects.filter(pk=agent.pk).update(is_active=False)  # not through the service
     listed = admin_api.get(f"/api/v1/auth/tokens?user_id={agent.pk}").json()["items"]
     assert {i["state"] for i in listed} == {"suspended"}

@@ -170,7 +170,7 @@ def test_team_ids_replace_the_users_teams_and_step_each_team_changed(
 # --- deactivation -----------------------------------------------------------------------------
 
 
-def test_a_deactivated_user_cannot_sign_in_nor_use_a_token_until_reactivated(
+def test_a_deactivated_user_signs_in_again_when_reactivated_but_old_tokens_stay_dead(
     admin: User, agent: User
 ) -> None:
     _token, secret = services.token_create(user=agent)
@@ -181,7 +181,9 @@ def test_a_deactivated_user_cannot_sign_in_nor_use_a_token_until_reactivated(
 
     services.user_update(actor=admin, user_id=agent.pk, changes={"is_active": True})
     assert services.login_verify(username=agent.username, password=PASSWORD, address="test")
-    assert services.token_authenticate(secret) == agent
+    assert services.token_authenticate(secret) is None
+    _new, fresh = services.token_create(user=agent)
+    assert services.token_authenticate(fresh) == agent
 
 
 def test_a_deactivated_user_keeps_the_cases_they_own(admin: User, agent: User) -> None:

@@ -47,7 +47,7 @@ def _token(http: httpx.Client) -> str:
 def test_acknowledged_writes_survive_killed_workers_and_a_killed_server(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         run(env, "migrate", "--no-input", "-v", "0")
-        run(env, "user", "add", "crash", "--password", PASSWORD, "--role", "manager")
+        run(env, "user", "add", "crash", "--password-stdin", "--role", "manager", input=PASSWORD)
         go, stop = tmp_path / "go", tmp_path / "stop"
         outs = [tmp_path / f"driver{i}.json" for i in range(DRIVERS)]
         with running_server(env, workers=2) as (base, proc):

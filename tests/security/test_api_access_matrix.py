@@ -54,8 +54,9 @@ def _token_owner(w: dict[str, Any], variant: str) -> dict[str, str]:
     return {} if variant == "agent_own" else {"user_id": str(w["users"]["agent_b"].id)}
 
 
-def _customer(w: dict[str, Any], _v: str) -> dict[str, Any]:
-    return {"title": "Matrix", "customer": {"type": "account", "id": w["account"]}}
+def _child(w: dict[str, Any], v: str) -> dict[str, Any]:
+    parent = w["case_other" if v == "agent_other" else "case_own"]
+    return {"title": "Matrix child", "parent_id": parent}
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -78,6 +79,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/password"): Rule(
         ADMIN, lambda w, v: {"password": "matrix-password-456"}
     ),
+    ("POST", "/users/{user_id}/unlock"): Rule(ADMIN),
     ("GET", "/teams"): Rule(READ),
     ("POST", "/teams"): Rule(ADMIN, lambda w, v: {"name": f"T{uuid.uuid4().hex[:8]}"}),
     ("GET", "/teams/{team_id}"): Rule(READ),
@@ -97,7 +99,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/products"): Rule(READ),
     ("POST", "/products"): Rule(MANAGER, lambda w, v: {"name": "P"}),
     ("GET", "/cases"): Rule(READ),
-    ("POST", "/cases"): Rule(READ, _customer),
+    # Everyone opens cases; a child case (here: the agent's own case or another's as its
+    # parent) needs the right to change its parent.
+    ("POST", "/cases"): Rule(CASE_WRITE, _child),
     ("GET", "/cases/{case_id}"): Rule(READ),
     ("PATCH", "/cases/{case_id}"): Rule(CASE_WRITE, lambda w, v: {"priority": "high"}),
     ("GET", "/cases/{case_id}/children"): Rule(READ),

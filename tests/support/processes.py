@@ -55,10 +55,21 @@ def fresh_database_env(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def run(
-    env: dict[str, str], *args: str, check: bool = True, timeout: float = 120
+    env: dict[str, str],
+    *args: str,
+    check: bool = True,
+    timeout: float = 120,
+    input: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """`casedesk ARGS`; `input` is its standard input (else it reads nothing: not a terminal)."""
     return subprocess.run(
-        [CASEDESK, *args], env=env, capture_output=True, text=True, check=check, timeout=timeout
+        [CASEDESK, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+        input=input if input is not None else "",
     )
 
 

@@ -280,3 +280,22 @@ def test_rule_set_items_are_reordered_by_their_position(
     assert response.status_code == 302
     names = [i.name for i in RoutingRuleSet.objects.get(name="Standard").items.order_by("position")]
     assert names == ["Everything else", "Urgent"]
+
+
+def test_web_form_shows_the_refusal_on_the_user_name_when_it_holds_a_bidi_override(
+    web: Callable[..., Client], admin: Any
+) -> None:
+    response = web(admin).post(
+        "/admin/users/",
+        {
+            "kind": "user",
+            "user-username": "\u202enimda",
+            "user-role": "agent",
+            "user-password": "a-long-enough-pass-1",
+        },
+    )
+    from casedesk.directory.models import User
+
+    assert response.status_code == 422
+    assert "username" in response.context["user_form"].errors
+    assert not User.objects.filter(username="\u202enimda").exists()

@@ -273,3 +273,49 @@ def test_a_taken_team_name_is_refused_on_the_name_field(
     )
     assert response.status_code == 422
     assert response.context["form"].errors["name"] == ["A team with this name exists."]
+
+
+# --- sign-in delays ---------------------------------------------------------------------------
+
+
+def _wait_five_minutes(user: User, clock: Any) -> None:
+    for _ in range(15):
+        clock.advance(300)
+        Client().post("/login/", {"username": user.username, "password": "wrong-wrong-wrong"})
+
+
+def test_user_page_shows_the_failures_and_an_unlock_button_when_the_user_must_wait(
+    web: Callable[..., Client], admin: User, agent: User, fake_clock: Any
+) -> None:
+    _wait_five_minutes(agent, fake_clock)
+    page = web(admin).get(f"/admin/users/{agent.pk}/").content.decode()
+    assert 'name="kind" value="unlock"' in page
+    assert "15 failed sign-ins" in page
+
+
+def test_unlock_button_lets_the_user_sign_in_at_once_when_an_administrator_presses_it(
+    web: Callable[..., Client], admin: User, agent: User, fake_clock: Any
+) -> None:
+    _wait_five_minutes(agent, fake_clock)
+    response = web(admin).post(f"/admin/users/{agent.pk}/", {"kind": "unlock"})
+    assert response.status_code == 302
+    signed_in = Client().post("/login/", {"username": agent.username, "password": PASSWORD})
+    assert signed_in.status_code == 302
+
+
+def test_unlock_button_is_refused_when_a_manager_posts_it(
+    web: Callable[..., Client], manager: User, agent: User, fake_clock: Any
+) -> None:
+    _wait_five_minutes(agent, fake_clock)
+    assert web(manager).post(f"/admin/users/{agent.pk}/", {"kind": "unlock"}).status_code == 403
+    refused = Client().post("/login/", {"username": agent.username, "password": PASSWORD})
+    assert refused.status_code == 429
+
+
+def test_user_page_tells_the_failures_in_italian_when_the_administrator_reads_italian(
+    web: Callable[..., Client], admin: User, agent: User, fake_clock: Any
+) -> None:
+    _wait_five_minutes(agent, fake_clock)
+    page = web(admin, language="it").get(f"/admin/users/{agent.pk}/").content.decode()
+    assert "15 accessi non riusciti dall'ultimo accesso riuscito." in page
+    assert "Sblocca" in page

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.schemas import IdName, ListParams, Out, errors
+from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
 from casedesk.cases import timeline
 from casedesk.cases.choices import ActivityState, ActivityType, Direction
 from casedesk.cases.models import Activity, Note, Post
 from casedesk.cases.selectors import case_get
 from casedesk.cases.services import activities as services
 from casedesk.core.pagination import paginate
-from casedesk.core.types import LongText, MessageText, Minutes, Title
+from casedesk.core.types import LongText, MessageText, Minutes, Title, When
 
 router = Router(tags=["activities"])
 
@@ -146,36 +145,32 @@ class TimelinePage(Out):
     next: str | None
 
 
-class ActivityIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ActivityIn(In):
     type: UserActivityType
     subject: Title
     description: LongText = ""
-    due: dt.datetime | None = None
-    scheduled_start: dt.datetime | None = None
-    scheduled_end: dt.datetime | None = None
+    due: When | None = None
+    scheduled_start: When | None = None
+    scheduled_end: When | None = None
     direction: Direction | None = None
     duration_minutes: Minutes | None = None
 
 
-class ActivityPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ActivityPatch(In):
     subject: Title | None = None
     description: LongText | None = None
-    due: dt.datetime | None = None
-    scheduled_start: dt.datetime | None = None
-    scheduled_end: dt.datetime | None = None
+    due: When | None = None
+    scheduled_start: When | None = None
+    scheduled_end: When | None = None
     direction: Direction | None = None
     duration_minutes: Minutes | None = None
 
 
-class CompleteIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CompleteIn(In):
     duration_minutes: Minutes | None = None
 
 
-class MessageIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class MessageIn(In):
     text: MessageText
 
 
@@ -205,7 +200,9 @@ def activity_list(
     return page_body(page, activity_out)
 
 
-@router.post("/cases/{case_id}/activities", response={201: ActivityOut, **errors(403, 409, 422)})
+@router.post(
+    "/cases/{case_id}/activities", response={201: ActivityOut, **errors(403, 409, 413, 422)}
+)
 def activity_create(
     request: HttpRequest, case_id: uuid.UUID, payload: ActivityIn, response: HttpResponse
 ) -> Status:
@@ -231,7 +228,7 @@ def activity_get(request: HttpRequest, activity_id: uuid.UUID, response: HttpRes
 
 
 @router.patch(
-    "/activities/{activity_id}", response={200: ActivityOut, **errors(403, 409, 412, 422)}
+    "/activities/{activity_id}", response={200: ActivityOut, **errors(403, 409, 412, 413, 422)}
 )
 def activity_update(
     request: HttpRequest, activity_id: uuid.UUID, payload: ActivityPatch, response: HttpResponse
@@ -240,7 +237,7 @@ def activity_update(
     activity = services.activity_update(
         actor=actor(request),
         activity_id=activity_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     return activity_response(response, activity)
@@ -248,7 +245,7 @@ def activity_update(
 
 @router.post(
     "/activities/{activity_id}/complete",
-    response={200: ActivityOut, **errors(403, 409, 412, 422)},
+    response={200: ActivityOut, **errors(403, 409, 412, 413, 422)},
 )
 def activity_complete(
     request: HttpRequest,
@@ -267,9 +264,15 @@ def activity_complete(
 
 
 @router.post(
-    "/activities/{activity_id}/cancel", response={200: ActivityOut, **errors(403, 409, 412)}
+    "/activities/{activity_id}/cancel",
+    response={200: ActivityOut, **errors(403, 409, 412, 413, 422)},
 )
-def activity_cancel(request: HttpRequest, activity_id: uuid.UUID, response: HttpResponse) -> Any:
+def activity_cancel(
+    request: HttpRequest,
+    activity_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
+) -> Any:
     """Cancel an open activity: it closes without time."""
     activity = services.activity_cancel(
         actor=actor(request), activity_id=activity_id, expected_version=if_match(request)
@@ -291,7 +294,7 @@ def note_list(request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams
     return page_body(page, message_out)
 
 
-@router.post("/cases/{case_id}/notes", response={201: NoteOut, **errors(403, 409, 422)})
+@router.post("/cases/{case_id}/notes", response={201: NoteOut, **errors(403, 409, 413, 422)})
 def note_create(
     request: HttpRequest, case_id: uuid.UUID, payload: MessageIn, response: HttpResponse
 ) -> Status:
@@ -314,7 +317,7 @@ def post_list(request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams
     return page_body(page, message_out)
 
 
-@router.post("/cases/{case_id}/posts", response={201: PostOut, **errors(403, 409, 422)})
+@router.post("/cases/{case_id}/posts", response={201: PostOut, **errors(403, 409, 413, 422)})
 def post_create(
     request: HttpRequest, case_id: uuid.UUID, payload: MessageIn, response: HttpResponse
 ) -> Status:

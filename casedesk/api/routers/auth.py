@@ -1,28 +1,28 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Password, TokenName, Username
+from casedesk.core.proxies import client_address
+from casedesk.core.types import Days, Password, TokenName, Username
 from casedesk.directory import selectors, services
 from casedesk.directory.models import ApiToken
 
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     username: Username
     password: Password
     name: TokenName = ""
-    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    expires_in_days: Days | None = None
 
 
 class TokenOut(Out):
@@ -35,9 +35,9 @@ class TokenInfo(Out):
     revoked: bool
 
 
-class TokenCreateIn(Schema):
+class TokenCreateIn(In):
     name: TokenName = ""
-    expires_in_days: Annotated[int, Field(ge=1, le=3650)] | None = None
+    expires_in_days: Days | None = None
     user_id: uuid.UUID | None = None
 
 
@@ -82,13 +82,10 @@ def token_item(token: ApiToken) -> dict[str, Any]:
     }
 
 
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
-@router.post("/token", auth=None, response={201: TokenOut, **errors(422, 429)})
+@router.post("/token", auth=None, response={201: TokenOut, **errors(413, 422, 429)})
 def token_issue(request: HttpRequest, payload: TokenIn) -> Status:
-    """Exchange a user name and password for a bearer token (throttled on failures)."""
+    """Exchange a user name and password for a bearer token. After repeated failures for the
+    user name or the client address the next attempt waits (429 with `Retry-After`)."""
     token, secret = services.token_issue(
         username=payload.username,
         password=payload.password,
@@ -122,7 +119,7 @@ def token_list(request: HttpRequest, params: Query[TokenListParams]) -> dict[str
     return page_body(page, token_item)
 
 
-@router.post("/tokens", response={201: TokenOut, **errors(403, 422)})
+@router.post("/tokens", response={201: TokenOut, **errors(403, 413, 422)})
 def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status:
     """Create a named API token for yourself, or for another active user (administrators),
     expiring after `expires_in_days`; the secret is in this answer only."""

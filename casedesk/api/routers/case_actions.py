@@ -6,38 +6,34 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
-from pydantic import ConfigDict
+from ninja import Router
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match
 from casedesk.api.routers.cases import CaseOut, case_response
-from casedesk.api.schemas import errors
+from casedesk.api.schemas import OPTIONAL_BODY, In, NoBody, errors
 from casedesk.cases.services import lifecycle, merge
-from casedesk.core.types import Minutes, ResolutionText
+from casedesk.core.types import Flag, Minutes, ResolutionText
 
 router = Router(tags=["cases"])
 
 
-class ResolveIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ResolveIn(In):
     resolution_type: Literal["problem_solved", "information_provided"] = "problem_solved"
     resolution: ResolutionText
     billable_minutes: Minutes | None = None
-    cancel_open_activities: bool = False
+    cancel_open_activities: Flag = False
 
 
-class CancelIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    cancel_open_activities: bool = False
+class CancelIn(In):
+    cancel_open_activities: Flag = False
 
 
-class MergeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class MergeIn(In):
     into: uuid.UUID
 
 
-@router.post("/cases/{case_id}/resolve", response={200: CaseOut, **errors(403, 409, 412, 422)})
+@router.post("/cases/{case_id}/resolve", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
 def case_resolve(
     request: HttpRequest, case_id: uuid.UUID, payload: ResolveIn, response: HttpResponse
 ) -> Any:
@@ -53,10 +49,10 @@ def case_resolve(
         cancel_open_activities=payload.cancel_open_activities,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
-@router.post("/cases/{case_id}/cancel", response={200: CaseOut, **errors(403, 409, 412, 422)})
+@router.post("/cases/{case_id}/cancel", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
 def case_cancel(
     request: HttpRequest,
     case_id: uuid.UUID,
@@ -70,10 +66,10 @@ def case_cancel(
         cancel_open_activities=payload.cancel_open_activities if payload else False,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
-@router.post("/cases/{case_id}/merge", response={200: CaseOut, **errors(403, 409, 412, 422)})
+@router.post("/cases/{case_id}/merge", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
 def case_merge(
     request: HttpRequest, case_id: uuid.UUID, payload: MergeIn, response: HttpResponse
 ) -> Any:
@@ -85,13 +81,20 @@ def case_merge(
         into_id=payload.into,
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))
 
 
-@router.post("/cases/{case_id}/reactivate", response={200: CaseOut, **errors(403, 409, 412)})
-def case_reactivate(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -> Any:
+@router.post(
+    "/cases/{case_id}/reactivate", response={200: CaseOut, **errors(403, 409, 412, 413, 422)}
+)
+def case_reactivate(
+    request: HttpRequest,
+    case_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
+) -> Any:
     """Return a resolved, or cancelled but not merged, case to active/in_progress."""
     case = lifecycle.case_reactivate(
         actor=actor(request), case_id=case_id, expected_version=if_match(request)
     )
-    return case_response(response, case)
+    return case_response(response, case, actor(request))

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.activities import activity_out
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.cases import selectors
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State
 from casedesk.cases.choices import Status as CaseStatus
@@ -19,19 +18,20 @@ from casedesk.cases.services import records
 from casedesk.cases.services.common import Ref
 from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
-from casedesk.core.types import LongText, SearchText, Title
+from casedesk.core.types import Flag, LongText, SearchText, Title
+from casedesk.directory.models import User
 
 __all__ = ["activity_out", "case_out", "case_row_out", "router"]
 
 router = Router(tags=["cases"])
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     type: Literal["account", "contact"]
     id: uuid.UUID
 
 
-class OwnerIn(Schema):
+class OwnerIn(In):
     type: Literal["user", "team"]
     id: uuid.UUID
 
@@ -78,8 +78,7 @@ class CasePage(Out):
     next: str | None
 
 
-class CaseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CaseIn(In):
     title: Title | None = None
     customer: CustomerIn | None = None
     description: LongText = ""
@@ -91,16 +90,15 @@ class CaseIn(Schema):
     priority: Priority | None = None
     stage: Stage = Stage.IDENTIFY
     status: CaseStatus = CaseStatus.IN_PROGRESS
-    route: bool = False
+    route: Flag = False
     owner: OwnerIn | None = None
     parent_id: uuid.UUID | None = None
     entitlement_id: uuid.UUID | None = None
     contract_line_id: uuid.UUID | None = None
-    decrement_entitlement_terms: bool = True
+    decrement_entitlement_terms: Flag = True
 
 
-class CasePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CasePatch(In):
     title: Title | None = None
     customer: CustomerIn | None = None
     description: LongText | None = None
@@ -113,7 +111,7 @@ class CasePatch(Schema):
     stage: Stage | None = None
     status: CaseStatus | None = None
     parent_id: uuid.UUID | None = None
-    decrement_entitlement_terms: bool | None = None
+    decrement_entitlement_terms: Flag | None = None
     entitlement_id: uuid.UUID | None = None
     contract_line_id: uuid.UUID | None = None
 
@@ -152,8 +150,9 @@ def _id(value: Any) -> str | None:
     return str(value) if value is not None else None
 
 
-def case_out(case: Case) -> dict[str, Any]:
-    return case_row_out(selectors.case_row(case))
+def case_out(case: Case, viewer: User | None) -> dict[str, Any]:
+    """The answer for a case, as `viewer` may see it (a private queue it may not see: none)."""
+    return case_row_out(selectors.case_row(case, viewer=viewer))
 
 
 def _iso(value: Any) -> str | None:
@@ -214,9 +213,9 @@ def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def case_response(response: HttpResponse, case: Case) -> dict[str, Any]:
+def case_response(response: HttpResponse, case: Case, viewer: User) -> dict[str, Any]:
     set_etag(response, case.version)
-    return case_out(case)
+    return case_out(case, viewer)
 
 
 def audit_out(entry: AuditEntry) -> dict[str, Any]:
@@ -233,6 +232,9 @@ def audit_out(entry: AuditEntry) -> dict[str, Any]:
 
 @router.get("/cases", response={200: CasePage, **errors()})
 def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, Any]:
+    """Cases, newest first, matching every filter given. A private queue's cases are listed
+    (`queue_id`) and shown in it only to its members, managers and administrators: for anyone
+    else the filter lists nothing and a case in it shows `queue_id` null."""
     me = actor(request)
     filters = selectors.CaseFilters(
         state=params.state,
@@ -247,23 +249,25 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
     )
     scope = "cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     page = paginate(
-        selectors.case_list(filters),
+        selectors.case_list(filters, viewer=me),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=scope,
         read=selectors.case_rows_of,
     )
+    selectors.case_rows_seen(cast(list[dict[str, Any]], page.items), viewer=me)  # rows: `read`
     return page_body(page, case_row_out)
 
 
-@router.post("/cases", response={201: CaseOut, **errors(403, 409, 422)})
+@router.post("/cases", response={201: CaseOut, **errors(403, 409, 413, 422)})
 def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -> Status:
     """Open a case. A child (`parent_id`) inherits title, customer, contact, subject, product
     and priority when they are not given."""
-    data = payload.dict(exclude_unset=True)
+    data = payload.model_dump(exclude_unset=True)
+    me = actor(request)
     case = records.case_create(
-        actor=actor(request),
+        actor=me,
         title=payload.title,
         customer=Ref(payload.customer.type, payload.customer.id) if payload.customer else None,
         description=payload.description,
@@ -287,36 +291,37 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
         case = selectors.case_get(case_id=case.id)
     # Otherwise the service's case carries every related record the answer shows: reading
     # it back would cost about a fifth of the CPU of a create (docs/performance.md).
-    return Status(201, case_response(response, case))
+    return Status(201, case_response(response, case, me))
 
 
 @router.get("/cases/{case_id}", response={200: CaseOut, **errors()})
 def case_get(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -> Any:
-    row = selectors.case_get_row(case_id=case_id)
+    row = selectors.case_get_row(case_id=case_id, viewer=actor(request))
     set_etag(response, row["version"])
     return case_row_out(row)
 
 
-def patch_changes(payload: Schema) -> dict[str, Any]:
+def patch_changes(payload: In) -> dict[str, Any]:
     """The merge patch as the services take it: customer references become `Ref`s."""
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     if changes.get("customer") is not None:
         changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
     return changes
 
 
-@router.patch("/cases/{case_id}", response={200: CaseOut, **errors(403, 409, 412, 422)})
+@router.patch("/cases/{case_id}", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
 def case_update(
     request: HttpRequest, case_id: uuid.UUID, payload: CasePatch, response: HttpResponse
 ) -> Any:
     """Merge-patch the writable fields (absent: unchanged; null: cleared)."""
+    me = actor(request)
     case = records.case_update(
-        actor=actor(request),
+        actor=me,
         case_id=case_id,
         changes=patch_changes(payload),
         expected_version=if_match(request),
     )
-    return case_response(response, case)
+    return case_response(response, case, me)
 
 
 @router.get("/cases/{case_id}/children", response={200: CasePage, **errors()})
@@ -324,14 +329,16 @@ def case_children(
     request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams]
 ) -> dict[str, Any]:
     selectors.case_get(case_id=case_id)
+    me = actor(request)
     page = paginate(
-        selectors.case_list(selectors.CaseFilters(parent_id=case_id)),
+        selectors.case_list(selectors.CaseFilters(parent_id=case_id), viewer=me),
         order=("-created_at", "-id"),
         limit=params.limit,
         cursor=params.cursor,
         scope=f"children:{case_id}",
         read=selectors.case_rows_of,
     )
+    selectors.case_rows_seen(cast(list[dict[str, Any]], page.items), viewer=me)  # rows: `read`
     return page_body(page, case_row_out)
 
 
@@ -339,7 +346,8 @@ def case_children(
 def case_audit(
     request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams]
 ) -> dict[str, Any]:
-    """Field-level history of the case, oldest first."""
+    """Field-level history of the case, oldest first. A private queue the caller may not see
+    is named as null."""
     selectors.case_get(case_id=case_id)
     page = paginate(
         selectors.case_audit_list(case_id=case_id),
@@ -348,4 +356,5 @@ def case_audit(
         cursor=params.cursor,
         scope=f"audit:{case_id}",
     )
+    selectors.case_audit_seen(page.items, viewer=actor(request))
     return page_body(page, audit_out)

@@ -4,11 +4,11 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.catalog import selectors, services
 from casedesk.catalog.models import Product, Subject
 from casedesk.core.pagination import paginate
@@ -29,7 +29,7 @@ class SubjectPage(Out):
     next: str | None
 
 
-class SubjectIn(Schema):
+class SubjectIn(In):
     name: Name
     parent_id: uuid.UUID | None = None
 
@@ -46,7 +46,7 @@ class ProductPage(Out):
     next: str | None
 
 
-class ProductIn(Schema):
+class ProductIn(In):
     name: Name
     code: Code = ""
 
@@ -77,7 +77,7 @@ def subject_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, A
     return page_body(page, subject_out)
 
 
-@router.post("/subjects", response={201: SubjectOut, **errors(403, 422)})
+@router.post("/subjects", response={201: SubjectOut, **errors(403, 413, 422)})
 def subject_create(request: HttpRequest, payload: SubjectIn, response: HttpResponse) -> Status:
     subject = services.subject_create(
         actor=actor(request), name=payload.name, parent_id=payload.parent_id
@@ -94,7 +94,7 @@ def product_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, A
     return page_body(page, product_out)
 
 
-@router.post("/products", response={201: ProductOut, **errors(403, 422)})
+@router.post("/products", response={201: ProductOut, **errors(403, 413, 422)})
 def product_create(request: HttpRequest, payload: ProductIn, response: HttpResponse) -> Status:
     product = services.product_create(actor=actor(request), name=payload.name, code=payload.code)
     set_etag(response, product.version)

@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
-from pydantic import ConfigDict
+from ninja import Router
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, set_etag
-from casedesk.api.schemas import Out, errors
+from casedesk.api.schemas import In, Out, errors
 from casedesk.cases.choices import ParentClosePolicy
 from casedesk.cases.models import ServiceSettings
 from casedesk.cases.selectors import service_settings
 from casedesk.cases.services import config as services
-from casedesk.core.types import Code, Count
+from casedesk.core.types import Code, Count, Flag
 
 router = Router(tags=["configuration"])
 
@@ -30,13 +29,12 @@ class ServiceOut(Out):
     modified_at: str | None
 
 
-class ServicePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ServicePatch(In):
     parent_close_policy: ParentClosePolicy | None = None
     max_child_cases: Count | None = None
-    allow_closed_updates: bool | None = None
-    apply_default_entitlement_on_create: bool | None = None
-    apply_default_entitlement_on_update: bool | None = None
+    allow_closed_updates: Flag | None = None
+    apply_default_entitlement_on_create: Flag | None = None
+    apply_default_entitlement_on_update: Flag | None = None
 
 
 class TransitionsOut(Out):
@@ -44,9 +42,8 @@ class TransitionsOut(Out):
     allowed: dict[str, list[str]]
 
 
-class TransitionsIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    enforced: bool
+class TransitionsIn(In):
+    enforced: Flag
     allowed: dict[Code, list[Code]] = {}
 
 
@@ -73,12 +70,12 @@ def service_get(request: HttpRequest, response: HttpResponse) -> Any:
     return service_out(response, service_settings())
 
 
-@router.patch("/config/service", response={200: ServiceOut, **errors(403, 412, 422)})
+@router.patch("/config/service", response={200: ServiceOut, **errors(403, 412, 413, 422)})
 def service_update(request: HttpRequest, payload: ServicePatch, response: HttpResponse) -> Any:
     """Managers change the service settings (a merge patch)."""
     config = services.service_settings_update(
         actor=actor(request),
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     return service_out(response, config)
@@ -89,7 +86,9 @@ def transitions_get(request: HttpRequest, response: HttpResponse) -> Any:
     return transitions_out(response, service_settings())
 
 
-@router.put("/config/status-transitions", response={200: TransitionsOut, **errors(403, 412, 422)})
+@router.put(
+    "/config/status-transitions", response={200: TransitionsOut, **errors(403, 412, 413, 422)}
+)
 def transitions_set(request: HttpRequest, payload: TransitionsIn, response: HttpResponse) -> Any:
     """Managers replace the status reason transitions. When `enforced`, every active status must
     reach a resolved or cancelled status (422 otherwise)."""

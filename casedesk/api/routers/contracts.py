@@ -3,23 +3,21 @@ created, changed and (lines) removed by managers."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CustomerIn
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.cases.services.common import Ref
 from casedesk.core.errors import NotFound
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Count, Name
+from casedesk.core.types import Count, Day, Name
 from casedesk.entitlements import selectors
 from casedesk.entitlements.choices import AllotmentType
 from casedesk.entitlements.models import Contract, ContractLine
@@ -71,38 +69,34 @@ class ContractPage(Out):
     next: str | None
 
 
-class ContractIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ContractIn(In):
     name: Name
     customer: CustomerIn
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
 
 
-class ContractLineIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ContractLineIn(In):
     name: Name
     allotment_type: AllotmentType
     total: Count = 0
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     product_id: uuid.UUID | None = None
 
 
-class ContractPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ContractPatch(In):
     name: Name | None = None
     customer: CustomerIn | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
 
 
-class ContractLinePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ContractLinePatch(In):
     name: Name | None = None
     total: Count | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     product_id: uuid.UUID | None = None
 
 
@@ -171,7 +165,7 @@ def contract_list(request: HttpRequest, params: Query[ContractListParams]) -> di
     return page_body(page, contract_out)
 
 
-@router.post("/contracts", response={201: ContractOut, **errors(403, 422)})
+@router.post("/contracts", response={201: ContractOut, **errors(403, 413, 422)})
 def contract_create(request: HttpRequest, payload: ContractIn, response: HttpResponse) -> Status:
     """Create a contract for a customer (managers)."""
     contract = services.contract_create(
@@ -199,13 +193,15 @@ def contract_get(
     return _respond(response, contract_id)
 
 
-@router.patch("/contracts/{contract_id}", response={200: ContractOut, **errors(403, 409, 412, 422)})
+@router.patch(
+    "/contracts/{contract_id}", response={200: ContractOut, **errors(403, 409, 412, 413, 422)}
+)
 def contract_update(
     request: HttpRequest, contract_id: uuid.UUID, payload: ContractPatch, response: HttpResponse
 ) -> dict[str, Any]:
     """Merge-patch a contract (managers): name, customer, dates. Its period must hold its
     lines; the customer is fixed once cases bill to its lines (409 `contract_in_use`)."""
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     if changes.get("customer") is not None:
         changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
     services.contract_update(
@@ -232,7 +228,9 @@ def contract_line_list(
     return page_body(page, contract_line_out)
 
 
-@router.post("/contracts/{contract_id}/lines", response={201: ContractLineOut, **errors(403, 422)})
+@router.post(
+    "/contracts/{contract_id}/lines", response={201: ContractLineOut, **errors(403, 413, 422)}
+)
 def contract_line_create(
     request: HttpRequest, contract_id: uuid.UUID, payload: ContractLineIn, response: HttpResponse
 ) -> Status:
@@ -262,7 +260,7 @@ def contract_line_get(
 
 @router.patch(
     "/contracts/{contract_id}/lines/{line_id}",
-    response={200: ContractLineOut, **errors(403, 412, 422)},
+    response={200: ContractLineOut, **errors(403, 412, 413, 422)},
 )
 def contract_line_update(
     request: HttpRequest,
@@ -277,7 +275,7 @@ def contract_line_update(
         actor=actor(request),
         contract_id=contract_id,
         line_id=line_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     set_etag(response, line.version)

@@ -4,13 +4,13 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import activity_out, case_out
 from casedesk.api.routers.entitlements import entitlement_out
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Email, Name, PersonName, Phone, SearchText
@@ -36,14 +36,13 @@ class AccountPage(Out):
     next: str | None
 
 
-class AccountIn(Schema):
+class AccountIn(In):
     name: Name
     email: Email = ""
     phone: Phone = ""
 
 
-class AccountPatch(Schema):
-    model_config = {"extra": "forbid"}
+class AccountPatch(In):
     name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
@@ -67,7 +66,7 @@ class ContactPage(Out):
     next: str | None
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     first_name: PersonName = ""
     last_name: PersonName
     email: Email = ""
@@ -75,8 +74,7 @@ class ContactIn(Schema):
     account_id: uuid.UUID | None = None
 
 
-class ContactPatch(Schema):
-    model_config = {"extra": "forbid"}
+class ContactPatch(In):
     first_name: PersonName | None = None
     last_name: PersonName | None = None
     email: Email | None = None
@@ -146,9 +144,9 @@ def account_list(request: HttpRequest, params: Query[SearchParams]) -> dict[str,
     return page_body(page, account_out)
 
 
-@router.post("/accounts", response={201: AccountOut, **errors(422)})
+@router.post("/accounts", response={201: AccountOut, **errors(413, 422)})
 def account_create(request: HttpRequest, payload: AccountIn, response: HttpResponse) -> Status:
-    account = services.account_create(actor=actor(request), **payload.dict())
+    account = services.account_create(actor=actor(request), **payload.model_dump())
     set_etag(response, account.version)
     return Status(201, account_out(account))
 
@@ -160,14 +158,14 @@ def account_get(request: HttpRequest, account_id: uuid.UUID, response: HttpRespo
     return account_out(account)
 
 
-@router.patch("/accounts/{account_id}", response={200: AccountOut, **errors(412, 422)})
+@router.patch("/accounts/{account_id}", response={200: AccountOut, **errors(412, 413, 422)})
 def account_update(
     request: HttpRequest, account_id: uuid.UUID, payload: AccountPatch, response: HttpResponse
 ) -> Any:
     account = services.account_update(
         actor=actor(request),
         account_id=account_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     set_etag(response, account.version)
@@ -187,9 +185,9 @@ def contact_list(request: HttpRequest, params: Query[ContactParams]) -> dict[str
     return page_body(page, contact_out)
 
 
-@router.post("/contacts", response={201: ContactOut, **errors(422)})
+@router.post("/contacts", response={201: ContactOut, **errors(413, 422)})
 def contact_create(request: HttpRequest, payload: ContactIn, response: HttpResponse) -> Status:
-    contact = services.contact_create(actor=actor(request), **payload.dict())
+    contact = services.contact_create(actor=actor(request), **payload.model_dump())
     set_etag(response, contact.version)
     return Status(201, contact_out(contact))
 
@@ -201,14 +199,14 @@ def contact_get(request: HttpRequest, contact_id: uuid.UUID, response: HttpRespo
     return contact_out(contact)
 
 
-@router.patch("/contacts/{contact_id}", response={200: ContactOut, **errors(412, 422)})
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **errors(412, 413, 422)})
 def contact_update(
     request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch, response: HttpResponse
 ) -> Any:
     contact = services.contact_update(
         actor=actor(request),
         contact_id=contact_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     set_etag(response, contact.version)
@@ -235,7 +233,8 @@ def customer_get(
     body = account_out(customer) if isinstance(customer, Account) else contact_out(customer)
     body["type"] = customer_type
     recent = case_selectors.customer_recent(customer=customer)
-    body["recent_cases"] = [case_out(case) for case in recent.cases]
+    me = actor(request)
+    body["recent_cases"] = [case_out(case, me) for case in recent.cases]
     body["recent_activities"] = [activity_out(activity) for activity in recent.activities]
     active = entitlement_selectors.customer_active_entitlements(customer=customer)
     body["entitlements"] = [entitlement_out(entitlement) for entitlement in active]

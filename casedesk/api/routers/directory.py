@@ -4,13 +4,13 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import OPTIONAL_BODY, In, ListParams, NoBody, Out, errors
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Code, Email, Name, Password, ShortText, Username
+from casedesk.core.types import Code, Email, Flag, Name, Password, ShortText, Username
 from casedesk.directory import selectors, services
 from casedesk.directory.choices import Role
 from casedesk.directory.models import Team, User
@@ -41,7 +41,7 @@ class UserListParams(ListParams):
     include_inactive: bool = False
 
 
-class UserIn(Schema):
+class UserIn(In):
     username: Username
     password: Password
     full_name: ShortText = ""
@@ -50,17 +50,16 @@ class UserIn(Schema):
     team_ids: list[uuid.UUID] = []
 
 
-class UserPatch(Schema):
-    model_config = {"extra": "forbid"}
+class UserPatch(In):
     full_name: ShortText | None = None
     email: Email | None = None
     role: Role | None = None
     language: Code | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
     team_ids: list[uuid.UUID] | None = None
 
 
-class PasswordIn(Schema):
+class PasswordIn(In):
     password: Password
 
 
@@ -76,13 +75,12 @@ class TeamPage(Out):
     next: str | None
 
 
-class TeamIn(Schema):
+class TeamIn(In):
     name: Name
     member_ids: list[uuid.UUID] = []
 
 
-class TeamPatch(Schema):
-    model_config = {"extra": "forbid"}
+class TeamPatch(In):
     name: Name | None = None
     member_ids: list[uuid.UUID] | None = None
 
@@ -123,7 +121,7 @@ def user_list(request: HttpRequest, params: Query[UserListParams]) -> dict[str, 
     return page_body(page, user_out)
 
 
-@router.post("/users", response={201: UserOut, **errors(403, 422)})
+@router.post("/users", response={201: UserOut, **errors(403, 413, 422)})
 def user_create(request: HttpRequest, payload: UserIn, response: HttpResponse) -> Status:
     user = services.user_create(
         actor=actor(request),
@@ -146,7 +144,7 @@ def user_get(request: HttpRequest, user_id: uuid.UUID, response: HttpResponse) -
     return user_out(user)
 
 
-@router.patch("/users/{user_id}", response={200: UserOut, **errors(403, 412, 422)})
+@router.patch("/users/{user_id}", response={200: UserOut, **errors(403, 412, 413, 422)})
 def user_update(
     request: HttpRequest, user_id: uuid.UUID, payload: UserPatch, response: HttpResponse
 ) -> Any:
@@ -156,13 +154,13 @@ def user_update(
     services.user_update(
         actor=actor(request),
         user_id=user_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     return user_get(request, user_id, response)
 
 
-@router.post("/users/{user_id}/password", response={200: UserOut, **errors(403, 412, 422)})
+@router.post("/users/{user_id}/password", response={200: UserOut, **errors(403, 412, 413, 422)})
 def user_set_password(
     request: HttpRequest, user_id: uuid.UUID, payload: PasswordIn, response: HttpResponse
 ) -> Any:
@@ -176,6 +174,19 @@ def user_set_password(
     return user_get(request, user_id, response)
 
 
+@router.post("/users/{user_id}/unlock", response={200: UserOut, **errors(403, 413, 422)})
+def user_unlock(
+    request: HttpRequest,
+    user_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
+) -> Any:
+    """Let a user sign in again at once (administrators): forget the failed sign-ins of their
+    user name and lift its wait."""
+    services.login_unlock(actor=actor(request), user_id=user_id)
+    return user_get(request, user_id, response)
+
+
 @router.get("/teams", response={200: TeamPage, **errors()})
 def team_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
     page = paginate(
@@ -184,7 +195,7 @@ def team_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]
     return page_body(page, team_out)
 
 
-@router.post("/teams", response={201: TeamOut, **errors(403, 422)})
+@router.post("/teams", response={201: TeamOut, **errors(403, 413, 422)})
 def team_create(request: HttpRequest, payload: TeamIn, response: HttpResponse) -> Status:
     team = services.team_create(
         actor=actor(request), name=payload.name, member_ids=payload.member_ids
@@ -201,7 +212,7 @@ def team_get(request: HttpRequest, team_id: uuid.UUID, response: HttpResponse) -
     return team_out(team)
 
 
-@router.patch("/teams/{team_id}", response={200: TeamOut, **errors(403, 412, 422)})
+@router.patch("/teams/{team_id}", response={200: TeamOut, **errors(403, 412, 413, 422)})
 def team_update(
     request: HttpRequest, team_id: uuid.UUID, payload: TeamPatch, response: HttpResponse
 ) -> Any:
@@ -209,7 +220,7 @@ def team_update(
     services.team_update(
         actor=actor(request),
         team_id=team_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     return team_get(request, team_id, response)

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CustomerIn
-from casedesk.api.schemas import ListParams, Out, errors
+from casedesk.api.schemas import OPTIONAL_BODY, In, ListParams, NoBody, Out, errors
 from casedesk.cases.choices import Origin
 from casedesk.cases.services.common import Ref
 from casedesk.core import clock
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Name, Terms
+from casedesk.core.types import Day, Flag, Name, Terms
 from casedesk.entitlements import rules, selectors
 from casedesk.entitlements.choices import AllocationType, DecreaseOn, ShownState
 from casedesk.entitlements.models import Entitlement, TermLedger
@@ -30,8 +29,7 @@ MAX_IDS = 500
 IdList = Annotated[list[uuid.UUID], Field(max_length=MAX_IDS)]
 
 
-class ChannelIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ChannelIn(In):
     channel: Origin
     terms: Terms
 
@@ -77,36 +75,34 @@ class EntitlementPage(Out):
     next: str | None
 
 
-class EntitlementIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class EntitlementIn(In):
     name: Name
     customer: CustomerIn
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     allocation_type: AllocationType
     total_terms: Terms
     contact_ids: IdList = []
     product_ids: IdList = []
     channels: ChannelList = []
     decrease_on: DecreaseOn = DecreaseOn.RESOLUTION
-    restrict_case_creation: bool = False
-    is_default: bool = False
+    restrict_case_creation: Flag = False
+    is_default: Flag = False
 
 
-class EntitlementPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class EntitlementPatch(In):
     name: Name | None = None
     customer: CustomerIn | None = None
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: Day | None = None
+    end_date: Day | None = None
     allocation_type: AllocationType | None = None
     total_terms: Terms | None = None
     contact_ids: IdList | None = None
     product_ids: IdList | None = None
     channels: ChannelList | None = None
     decrease_on: DecreaseOn | None = None
-    restrict_case_creation: bool | None = None
-    is_default: bool | None = None
+    restrict_case_creation: Flag | None = None
+    is_default: Flag | None = None
 
 
 class EntitlementListParams(ListParams):
@@ -176,7 +172,7 @@ def _respond(response: HttpResponse, entitlement_id: uuid.UUID) -> dict[str, Any
 
 
 def _changes(payload: EntitlementPatch) -> dict[str, Any]:
-    changes = payload.dict(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True)
     if changes.get("customer") is not None:
         changes["customer"] = Ref(changes["customer"]["type"], changes["customer"]["id"])
     if changes.get("channels") is not None:
@@ -201,7 +197,7 @@ def entitlement_list(request: HttpRequest, params: Query[EntitlementListParams])
     return page_body(page, entitlement_out)
 
 
-@router.post("/entitlements", response={201: EntitlementOut, **errors(403, 422)})
+@router.post("/entitlements", response={201: EntitlementOut, **errors(403, 413, 422)})
 def entitlement_create(
     request: HttpRequest, payload: EntitlementIn, response: HttpResponse
 ) -> Status:
@@ -233,7 +229,7 @@ def entitlement_get(
 
 @router.patch(
     "/entitlements/{entitlement_id}",
-    response={200: EntitlementOut, **errors(403, 409, 412, 422)},
+    response={200: EntitlementOut, **errors(403, 409, 412, 413, 422)},
 )
 def entitlement_update(
     request: HttpRequest,
@@ -253,10 +249,13 @@ def entitlement_update(
 
 @router.post(
     "/entitlements/{entitlement_id}/activate",
-    response={200: EntitlementOut, **errors(403, 409, 412)},
+    response={200: EntitlementOut, **errors(403, 409, 412, 413, 422)},
 )
 def entitlement_activate(
-    request: HttpRequest, entitlement_id: uuid.UUID, response: HttpResponse
+    request: HttpRequest,
+    entitlement_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
 ) -> dict[str, Any]:
     """Draft → active (shown as waiting or expired outside its dates)."""
     services.entitlement_activate(
@@ -267,10 +266,13 @@ def entitlement_activate(
 
 @router.post(
     "/entitlements/{entitlement_id}/deactivate",
-    response={200: EntitlementOut, **errors(403, 409, 412)},
+    response={200: EntitlementOut, **errors(403, 409, 412, 413, 422)},
 )
 def entitlement_deactivate(
-    request: HttpRequest, entitlement_id: uuid.UUID, response: HttpResponse
+    request: HttpRequest,
+    entitlement_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
 ) -> dict[str, Any]:
     """Active → draft."""
     services.entitlement_deactivate(
@@ -281,10 +283,13 @@ def entitlement_deactivate(
 
 @router.post(
     "/entitlements/{entitlement_id}/cancel",
-    response={200: EntitlementOut, **errors(403, 409, 412)},
+    response={200: EntitlementOut, **errors(403, 409, 412, 413, 422)},
 )
 def entitlement_cancel(
-    request: HttpRequest, entitlement_id: uuid.UUID, response: HttpResponse
+    request: HttpRequest,
+    entitlement_id: uuid.UUID,
+    response: HttpResponse,
+    payload: NoBody | None = OPTIONAL_BODY,
 ) -> dict[str, Any]:
     """Active → cancelled, for good; cases keep it."""
     services.entitlement_cancel(

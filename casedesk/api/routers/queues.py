@@ -6,23 +6,20 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Body, Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CaseOut, case_out
-from casedesk.api.schemas import IdName, ListParams, Out, errors
+from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Name
+from casedesk.core.types import Flag, Name
 from casedesk.routing import selectors
 from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import Queue, QueueItem
 from casedesk.routing.services import items, queues
-
-# An optional body: absent, empty or `{}` all mean "no options".
-OPTIONAL_BODY = Body(None)
 
 router = Router(tags=["queues"])
 
@@ -44,15 +41,13 @@ class QueuePage(Out):
     next: str | None
 
 
-class QueueIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class QueueIn(In):
     name: Name
     type: QueueType = QueueType.PUBLIC
     member_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_MEMBERS)
 
 
-class QueuePatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class QueuePatch(In):
     name: Name | None = None
     type: QueueType | None = None
     member_ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_MEMBERS)
@@ -85,8 +80,7 @@ class QueueItemsParams(QueueItemListParams):
     queue_id: uuid.UUID | None = None
 
 
-class CaseQueueIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CaseQueueIn(In):
     queue_id: uuid.UUID
 
 
@@ -94,13 +88,8 @@ class CaseQueuedOut(CaseOut):
     queue_item: QueueItemOut
 
 
-class PickIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-    remove: bool = False
-
-
-class NoBody(Schema):
-    model_config = ConfigDict(extra="forbid")
+class PickIn(In):
+    remove: Flag = False
 
 
 def queue_out(queue: Queue) -> dict[str, Any]:
@@ -160,7 +149,7 @@ def queue_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any
     return page_body(page, queue_out)
 
 
-@router.post("/queues", response={201: QueueOut, **errors(403, 422)})
+@router.post("/queues", response={201: QueueOut, **errors(403, 413, 422)})
 def queue_create(request: HttpRequest, payload: QueueIn, response: HttpResponse) -> Status:
     """Create a queue (managers)."""
     user = actor(request)
@@ -175,7 +164,7 @@ def queue_get(request: HttpRequest, queue_id: uuid.UUID, response: HttpResponse)
     return _queue_response(response, queue_id, actor(request))
 
 
-@router.patch("/queues/{queue_id}", response={200: QueueOut, **errors(403, 412, 422)})
+@router.patch("/queues/{queue_id}", response={200: QueueOut, **errors(403, 412, 413, 422)})
 def queue_update(
     request: HttpRequest, queue_id: uuid.UUID, payload: QueuePatch, response: HttpResponse
 ) -> Any:
@@ -184,7 +173,7 @@ def queue_update(
     queues.queue_update(
         actor=user,
         queue_id=queue_id,
-        changes=payload.dict(exclude_unset=True),
+        changes=payload.model_dump(exclude_unset=True),
         expected_version=if_match(request),
     )
     return _queue_response(response, queue_id, user)
@@ -238,7 +227,7 @@ def queue_item_get(request: HttpRequest, item_id: uuid.UUID, response: HttpRespo
 
 
 @router.post(
-    "/queue-items/{item_id}/pick", response={200: QueueItemOut, **errors(403, 409, 412, 422)}
+    "/queue-items/{item_id}/pick", response={200: QueueItemOut, **errors(403, 409, 412, 413, 422)}
 )
 def queue_item_pick(
     request: HttpRequest,
@@ -259,7 +248,8 @@ def queue_item_pick(
 
 
 @router.post(
-    "/queue-items/{item_id}/release", response={200: QueueItemOut, **errors(403, 409, 412, 422)}
+    "/queue-items/{item_id}/release",
+    response={200: QueueItemOut, **errors(403, 409, 412, 413, 422)},
 )
 def queue_item_release(
     request: HttpRequest,
@@ -274,7 +264,7 @@ def queue_item_release(
 
 
 @router.post(
-    "/queue-items/{item_id}/remove", response={200: QueueItemOut, **errors(403, 409, 412, 422)}
+    "/queue-items/{item_id}/remove", response={200: QueueItemOut, **errors(403, 409, 412, 413, 422)}
 )
 def queue_item_remove(
     request: HttpRequest,
@@ -288,7 +278,9 @@ def queue_item_remove(
     return _item_response(response, item)
 
 
-@router.post("/cases/{case_id}/queue", response={200: CaseQueuedOut, **errors(403, 409, 412, 422)})
+@router.post(
+    "/cases/{case_id}/queue", response={200: CaseQueuedOut, **errors(403, 409, 412, 413, 422)}
+)
 def case_queue(
     request: HttpRequest, case_id: uuid.UUID, payload: CaseQueueIn, response: HttpResponse
 ) -> Any:
@@ -301,4 +293,4 @@ def case_queue(
     case = case_selectors.case_get(case_id=case_id)
     set_etag(response, case.version)
     item = QueueItem.objects.select_related(*selectors.ITEM_RELATED).get(id=placement.item.pk)
-    return {**case_out(case), "queue_item": queue_item_out(item)}
+    return {**case_out(case, user), "queue_item": queue_item_out(item)}

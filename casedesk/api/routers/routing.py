@@ -7,13 +7,13 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Body, Query, Router, Schema, Status
-from pydantic import ConfigDict, Field
+from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.cases import CaseOut, CasePatch, OwnerIn, case_out, patch_changes
-from casedesk.api.schemas import ListParams, Out, Ref, errors
+from casedesk.api.schemas import OPTIONAL_BODY, In, ListParams, NoBody, Out, Ref, errors
 from casedesk.cases.services import assignment
 from casedesk.cases.services.common import Ref as OwnerRef
 from casedesk.core.errors import DomainError
@@ -25,61 +25,47 @@ from casedesk.routing.models import RoutingRuleSet, RuleItem
 from casedesk.routing.services import rule_sets
 from casedesk.routing.services.routing import MAX_BULK, RouteResult, case_route, cases_route
 
-# An optional body: absent, empty or `{}` all mean "no options".
-OPTIONAL_BODY = Body(None)
-
 router = Router(tags=["routing"])
 
 MAX_ITEMS = rule_sets.MAX_ITEMS
 MAX_CONDITIONS = rule_sets.MAX_CONDITIONS
 
 
-class NoBody(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-class AssignIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class AssignIn(In):
     owner: OwnerIn
 
 
-class ConditionIn(Schema):
+class ConditionIn(In):
     """`field` and `op` are checked when the set is saved (422 naming the condition)."""
 
-    model_config = ConfigDict(extra="forbid")
     field: ShortText
     op: ShortText
     value: Any = None
 
 
-class RouteOwnerIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RouteOwnerIn(In):
     type: Literal["user", "team"]
     id: uuid.UUID
     name: ShortText | None = None  # accepted (as answered) and ignored
 
 
-class RouteToIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RouteToIn(In):
     queue_id: uuid.UUID | None = None
     owner: RouteOwnerIn | None = None
 
 
-class RuleItemIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RuleItemIn(In):
     name: Name
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=MAX_CONDITIONS)
     route_to: RouteToIn
 
 
-class RuleSetIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RuleSetIn(In):
     name: Name
     items: list[RuleItemIn] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
-class RuleSetPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
+class RuleSetPatch(In):
     name: Name | None = None
     items: list[RuleItemIn] | None = Field(default=None, max_length=MAX_ITEMS)
 
@@ -120,8 +106,7 @@ class RouteOut(Out):
     owner: Ref | None
 
 
-class BulkRouteIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class BulkRouteIn(In):
     case_ids: list[uuid.UUID] = Field(max_length=MAX_BULK)
 
 
@@ -188,7 +173,7 @@ def _item_specs(items: list[RuleItemIn]) -> list[rule_sets.RuleItemSpec]:
     return [
         rule_sets.RuleItemSpec(
             name=item.name,
-            conditions=[c.dict(exclude_unset=True) for c in item.conditions],
+            conditions=[c.model_dump(exclude_unset=True) for c in item.conditions],
             queue_id=item.route_to.queue_id,
             owner=(
                 OwnerRef(item.route_to.owner.type, item.route_to.owner.id)
@@ -200,13 +185,15 @@ def _item_specs(items: list[RuleItemIn]) -> list[rule_sets.RuleItemSpec]:
     ]
 
 
-def _decision(result: RouteResult) -> dict[str, Any]:
+def _decision(result: RouteResult, queues: selectors.VisibleQueues) -> dict[str, Any]:
+    """The routing decision; a private queue the caller may not see is named as null."""
+    queue_id = queues.shown(result.queue_id)
     return {
         "routed": result.routed,
         "reason": result.reason,
         "rule_set_id": str(result.rule_set.pk) if result.rule_set else None,
         "rule_item": result.rule_item.name if result.rule_item else None,
-        "queue_id": str(result.queue_id) if result.queue_id else None,
+        "queue_id": str(queue_id) if queue_id else None,
         "owner": _owner_out(result.owner),
     }
 
@@ -215,15 +202,17 @@ def _error_out(exc: DomainError) -> dict[str, Any]:
     return {"status": exc.status, "code": exc.code, "message": exc.message, "details": exc.details}
 
 
-@router.post("/cases/route", response={200: BulkRouteOut, **errors(422)})
+@router.post("/cases/route", response={200: BulkRouteOut, **errors(413, 422)})
 def cases_route_bulk(request: HttpRequest, payload: BulkRouteIn) -> dict[str, Any]:
     """Route up to 1,000 cases, each in its own transaction; a refusal goes into that case's
     `error` and does not stop the others."""
     results = []
-    for entry in cases_route(actor=actor(request), case_ids=payload.case_ids):
+    me = actor(request)
+    queues = selectors.VisibleQueues(me)
+    for entry in cases_route(actor=me, case_ids=payload.case_ids):
         if entry.result is not None:
             results.append(
-                {"case_id": str(entry.case_id), **_decision(entry.result), "error": None}
+                {"case_id": str(entry.case_id), **_decision(entry.result, queues), "error": None}
             )
         else:
             assert entry.error is not None
@@ -242,22 +231,23 @@ def cases_route_bulk(request: HttpRequest, payload: BulkRouteIn) -> dict[str, An
     return {"results": results}
 
 
-@router.post("/cases/{case_id}/assign", response={200: CaseOut, **errors(403, 409, 412, 422)})
+@router.post("/cases/{case_id}/assign", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
 def case_assign(
     request: HttpRequest, case_id: uuid.UUID, payload: AssignIn, response: HttpResponse
 ) -> Any:
     """Make a user or a team the owner (agents: cases they may change; managers: any)."""
+    me = actor(request)
     case = assignment.case_assign(
-        actor=actor(request),
+        actor=me,
         case_id=case_id,
         owner=OwnerRef(payload.owner.type, payload.owner.id),
         expected_version=if_match(request),
     )
     set_etag(response, case.version)
-    return case_out(case)
+    return case_out(case, me)
 
 
-@router.post("/cases/{case_id}/route", response={200: RouteOut, **errors(403, 409, 412, 422)})
+@router.post("/cases/{case_id}/route", response={200: RouteOut, **errors(403, 409, 412, 413, 422)})
 def case_route_one(
     request: HttpRequest,
     case_id: uuid.UUID,
@@ -266,14 +256,15 @@ def case_route_one(
 ) -> Any:
     """Save and route: the optional PATCH fields are saved, then the active rule set routes the
     case, in one transaction."""
+    me = actor(request)
     result = case_route(
-        actor=actor(request),
+        actor=me,
         case_id=case_id,
         changes=patch_changes(payload) if payload is not None else None,
         expected_version=if_match(request),
     )
     set_etag(response, result.case.version)
-    return {"case": case_out(result.case), **_decision(result)}
+    return {"case": case_out(result.case, me), **_decision(result, selectors.VisibleQueues(me))}
 
 
 @router.get("/routing-rule-sets", response={200: RuleSetPage, **errors()})
@@ -288,7 +279,7 @@ def rule_set_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, 
     return page_body(page, rule_set_out)
 
 
-@router.post("/routing-rule-sets", response={201: RuleSetOut, **errors(403, 422)})
+@router.post("/routing-rule-sets", response={201: RuleSetOut, **errors(403, 413, 422)})
 def rule_set_create(request: HttpRequest, payload: RuleSetIn, response: HttpResponse) -> Status:
     """Create an inactive rule set (managers); every item and condition is checked."""
     rule_set = rule_sets.rule_set_create(
@@ -303,7 +294,8 @@ def rule_set_get(request: HttpRequest, rule_set_id: uuid.UUID, response: HttpRes
 
 
 @router.patch(
-    "/routing-rule-sets/{rule_set_id}", response={200: RuleSetOut, **errors(403, 409, 412, 422)}
+    "/routing-rule-sets/{rule_set_id}",
+    response={200: RuleSetOut, **errors(403, 409, 412, 413, 422)},
 )
 def rule_set_update(
     request: HttpRequest, rule_set_id: uuid.UUID, payload: RuleSetPatch, response: HttpResponse
@@ -311,7 +303,7 @@ def rule_set_update(
     """Change an inactive set's name or items (`items` replaces the list); an active set is
     read-only (409 `rule_set_active`)."""
     changes: dict[str, Any] = {}
-    given = payload.dict(exclude_unset=True)
+    given = payload.model_dump(exclude_unset=True)
     if "name" in given:
         changes["name"] = payload.name
     if "items" in given:
@@ -327,7 +319,7 @@ def rule_set_update(
 
 @router.post(
     "/routing-rule-sets/{rule_set_id}/activate",
-    response={200: RuleSetOut, **errors(403, 412, 422)},
+    response={200: RuleSetOut, **errors(403, 412, 413, 422)},
 )
 def rule_set_activate(
     request: HttpRequest,
@@ -344,7 +336,7 @@ def rule_set_activate(
 
 @router.post(
     "/routing-rule-sets/{rule_set_id}/deactivate",
-    response={200: RuleSetOut, **errors(403, 412, 422)},
+    response={200: RuleSetOut, **errors(403, 412, 413, 422)},
 )
 def rule_set_deactivate(
     request: HttpRequest,

@@ -6,16 +6,15 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict
+from ninja import Query, Router, Status
 
 from casedesk.api.auth import actor
 from casedesk.api.http import set_etag
-from casedesk.api.schemas import ListParams, Out, Ref, errors
+from casedesk.api.schemas import In, ListParams, Out, Ref, errors
 from casedesk.cases.models import Case, Connection
 from casedesk.cases.services.connections import connection_create
 from casedesk.core.pagination import paginate
-from casedesk.core.types import Limit, SearchText
+from casedesk.core.types import Flag, Limit, SearchText
 from casedesk.search import similar
 
 router = Router(tags=["similar cases"])
@@ -48,10 +47,9 @@ class CandidatePage(Out):
     next: str | None
 
 
-class ConnectionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class ConnectionIn(In):
     case_id: uuid.UUID
-    solution_found: bool = False
+    solution_found: Flag = False
 
 
 class ConnectionOut(Out):
@@ -178,14 +176,14 @@ def connection_list(
 
 @router.post(
     "/cases/{case_id}/similar-cases",
-    response={200: ConnectionOut, 201: ConnectionOut, **errors(403, 422)},
+    response={200: ConnectionOut, 201: ConnectionOut, **errors(403, 409, 413, 422)},
 )
 def connection_add(
     request: HttpRequest, case_id: uuid.UUID, payload: ConnectionIn, response: HttpResponse
 ) -> Any:
     """Connect a similar case ("add connection"); `solution_found: true` marks it as this
     case's solution ("solution found"). 201 for a new connection, 200 when the pair was
-    already connected."""
+    already connected. A merged case, on either side, is refused with 409 `case_not_active`."""
     connection, created = connection_create(
         actor=actor(request),
         case_id=case_id,

@@ -30,7 +30,7 @@ from casedesk.cases.services.common import case_audit, case_snapshot, case_touch
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import (
     ActivityClosed,
     CaseNotActive,
@@ -256,7 +256,7 @@ def activity_update(
     actor: User,
     activity_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Activity:
     """Apply a merge patch to an open activity (absent: unchanged; null: cleared).
@@ -299,7 +299,7 @@ def _close(
     activity_id: uuid.UUID,
     state: str,
     duration_minutes: int | None,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     channel: str,
 ) -> Activity:
     case, activity = _lock_activity(activity_id)
@@ -335,7 +335,7 @@ def activity_complete(
     actor: User,
     activity_id: uuid.UUID,
     duration_minutes: int | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Activity:
     """Complete an open activity, recording its actual duration (`duration_minutes`; omitted:
@@ -359,7 +359,7 @@ def activity_cancel(
     *,
     actor: User,
     activity_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Activity:
     """Cancel an open activity: it closes without counting time.

@@ -20,7 +20,7 @@ from casedesk.cases.services.common import (
     system_post,
 )
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive
 from casedesk.directory.models import Team, User
 
@@ -67,7 +67,7 @@ def case_assign(
     actor: User,
     case_id: uuid.UUID,
     owner: Ref,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Make a user or a team the owner of an active case.

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from casedesk.cases import workflow
+from casedesk.cases.choices import Status
 from casedesk.cases.models import Case, CaseNumber, Post, ServiceSettings
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
-from casedesk.core.errors import TransitionNotAllowed, ValidationFailed
+from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import Team, User
 
@@ -162,8 +163,26 @@ def case_audit(
     )
 
 
+def require_not_merged(case: Case) -> None:
+    """A merged case owns nothing: its records moved to its master. Refuse with
+    `case_not_active` anything that would give `case` an activity, note, post, connection,
+    child or queue item."""
+    if case.status == Status.MERGED:
+        raise CaseNotActive(
+            "A merged case takes nothing new: use the case it was merged into.",
+            details={
+                "case_id": str(case.pk),
+                "state": case.state,
+                "status": case.status,
+                "merged_into_id": str(case.merged_into_id) if case.merged_into_id else None,
+            },
+        )
+
+
 def system_post(case: Case, event: str, text: str) -> Post:
-    """A post written by the system for a lifecycle event (created, resolved, routed, ...)."""
+    """A post written by the system for a lifecycle event (created, resolved, routed, ...).
+    Refuse with `case_not_active` on a merged case, which owns nothing."""
+    require_not_merged(case)
     return Post.objects.create(
         case=case, text=text, author=None, event=event, created_at=clock.now()
     )

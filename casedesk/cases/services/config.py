@@ -16,7 +16,7 @@ from casedesk.cases.selectors import service_settings
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, ValidationFailed
 from casedesk.directory.models import User
 
@@ -68,7 +68,7 @@ def service_settings_update(
     *,
     actor: User | None,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> ServiceSettings:
     """Apply a merge patch to the service settings: `parent_close_policy`, `max_child_cases`,
@@ -112,7 +112,7 @@ def status_transitions_set(
     actor: User | None,
     enforced: bool,
     allowed: Mapping[str, Sequence[str]],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> ServiceSettings:
     """Replace the status reason transitions map and whether it is enforced.

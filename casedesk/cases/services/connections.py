@@ -10,10 +10,9 @@ import uuid
 
 from django.db import transaction
 
-from casedesk.cases.choices import Status
 from casedesk.cases.models import Case, Connection
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.services.common import system_post
+from casedesk.cases.services.common import require_not_merged, system_post
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
@@ -35,8 +34,10 @@ def connection_create(
     keeps the one connection and only adds the solution mark (a solution found in a case that
     connected this one first gets a connection of its own). Answer `(connection, created)`.
 
-    Refuse with `not_found` (no such case), `forbidden` (the actor may not change the case),
-    `validation_error` on `case_id` (no such case, the case itself, a merged case).
+    A merged case owns nothing, so neither side may be one. Refuse with `not_found` (no such
+    case), `forbidden` (the actor may not change the case), `case_not_active` (either case is
+    merged; `details.merged_into_id` names its master), `validation_error` on `case_id` (no
+    such case, the case itself).
     """
     locked = {
         c.pk: c
@@ -46,13 +47,13 @@ def connection_create(
     if case is None:
         raise NotFound("No such case.")
     require_case_change(actor, case)
+    require_not_merged(case)
     other = locked.get(other_id)
     if other is None:
         raise ValidationFailed({"case_id": "no such case"})
     if other.pk == case.pk:
         raise ValidationFailed({"case_id": "a case cannot be connected to itself"})
-    if other.status == Status.MERGED:
-        raise ValidationFailed({"case_id": "a merged case cannot be connected; use its master"})
+    require_not_merged(other)
     own = Connection.objects.filter(case=case, other=other).first()
     if own is not None:
         if solution_found and not own.solution_found:

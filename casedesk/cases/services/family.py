@@ -1,5 +1,9 @@
 """Parent and child cases (SPEC §7): one level, at most `max_child_cases` children.
 
+Attaching a child to a case, or detaching one, changes the parent (its children decide whether
+it may close, and count against its limit): it needs the right to change the parent, whoever
+asks — the API, the web UI or any other caller of these services.
+
 The rules themselves are pure (`workflow.parent_link_refusal`, `merge_hierarchy_refusal`,
 `close_policy_decision`); this module reads and locks the records they need.
 """
@@ -15,8 +19,10 @@ from django.db.models import QuerySet
 from casedesk.cases import workflow
 from casedesk.cases.choices import State
 from casedesk.cases.models import Case
+from casedesk.cases.permissions import case_change_allowed
 from casedesk.cases.selectors import service_settings
-from casedesk.core.errors import CaseHierarchy, CaseNotActive, ValidationFailed
+from casedesk.core.errors import CaseHierarchy, CaseNotActive, Forbidden, ValidationFailed
+from casedesk.directory.models import User
 
 _MESSAGES = {
     workflow.SELF: "A case cannot be its own parent.",
@@ -48,10 +54,21 @@ def family_facts(case: Case, children: int | None = None) -> workflow.FamilyFact
     )
 
 
-def _lock_parent(parent_id: uuid.UUID, field: str = "parent_id") -> Case:
+def require_parent_change(actor: User | None, parent: Case) -> None:
+    """Refuse with `forbidden` unless `actor` may change `parent` (`None` is the system)."""
+    if actor is not None and not case_change_allowed(actor, parent):
+        raise Forbidden(
+            "You may not change the parent case, so you may not attach children to it or "
+            "detach them from it.",
+            details={"case_id": str(parent.pk)},
+        )
+
+
+def _lock_parent(actor: User | None, parent_id: uuid.UUID, field: str = "parent_id") -> Case:
     parent = Case.objects.select_for_update().filter(id=parent_id).first()
     if parent is None:
         raise ValidationFailed({field: "no such case"})
+    require_parent_change(actor, parent)
     if parent.state != State.ACTIVE:
         raise CaseNotActive(
             "Child cases can only be added to an active case.",
@@ -71,26 +88,30 @@ def _link(child: workflow.FamilyFacts, parent: Case) -> None:
         raise hierarchy_error(reason, case_id=subject, parent_id=str(parent.pk), **extra)
 
 
-def parent_for_new_child(parent_id: uuid.UUID) -> Case:
+def parent_for_new_child(*, actor: User | None, parent_id: uuid.UUID) -> Case:
     """The locked parent for a new child case. Refuse with `validation_error` (no such case),
-    `case_not_active` (a closed parent) or `case_hierarchy` (a child as parent, too many)."""
-    parent = _lock_parent(parent_id)
+    `forbidden` (`actor` may not change the parent), `case_not_active` (a closed parent) or
+    `case_hierarchy` (a child as parent, too many)."""
+    parent = _lock_parent(actor, parent_id)
     _link(workflow.FamilyFacts(id=None, parent_id=None, child_count=0), parent)
     return parent
 
 
-def set_parent(case: Case, parent_id: uuid.UUID | None) -> None:
-    """Give `case` a parent (or none). A parent cannot become a child; no second level; at most
-    `max_child_cases` children (`case_hierarchy`); the parent must be active."""
-    if parent_id is None:
-        case.parent = None
-        return
-    if parent_id == case.pk:
+def set_parent(case: Case, parent_id: uuid.UUID | None, *, actor: User | None) -> None:
+    """Give `case` a parent (or none). `actor` must be allowed to change the parent it gets
+    and the one it leaves (`forbidden`); a parent cannot become a child; no second level; at
+    most `max_child_cases` children (`case_hierarchy`); the parent must be active."""
+    if parent_id is not None and parent_id == case.pk:
         raise hierarchy_error(workflow.SELF, case_id=case.pk)
     if case.parent_id == parent_id:
         return
-    parent = _lock_parent(parent_id)
-    _link(family_facts(case), parent)
+    parent = _lock_parent(actor, parent_id) if parent_id is not None else None
+    if case.parent_id is not None:
+        previous = case.parent
+        assert previous is not None
+        require_parent_change(actor, previous)
+    if parent is not None:
+        _link(family_facts(case), parent)
     case.parent = parent
 
 

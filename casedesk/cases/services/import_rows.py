@@ -25,7 +25,7 @@ from casedesk.cases.choices import (
 from casedesk.cases.models import Case
 from casedesk.catalog.models import Product, Subject
 from casedesk.core.errors import ValidationFailed
-from casedesk.core.types import LongText, Minutes, ResolutionText, TicketNumber, Title
+from casedesk.core.types import LongText, Minutes, ResolutionText, TicketNumber, Title, When
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import Team, User
 
@@ -66,26 +66,44 @@ class CaseImportRow(BaseModel):
     state: State | None = None
     status: Status | None = None
     owner: OwnerKey | None = None
-    created_at: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
+    created_at: When | None = None
+    resolved_at: When | None = None
     resolution: ResolutionText | None = None
     billable_minutes: Minutes | None = None
     ticket_number: TicketNumber | None = None
 
 
 @dataclass(frozen=True, slots=True)
+class Line:
+    """A row as a file holds it: its line number (from 1), and the value read from the line
+    or, when it could not be read (not UTF-8, not JSON), why not. Rows given as lines are
+    named by their line numbers."""
+
+    number: int
+    value: Any = None
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why row `row` (0-based, in input order) cannot be imported: field → message."""
+    """Why a row cannot be imported: field → message (`""`: the row as a whole). `row` is
+    its number: its place in the input counting from 1, or its line number when the row came
+    as a `Line` (`kind` "line")."""
 
     row: int
     fields: dict[str, str]
+    kind: str = "row"
+
+    def where(self) -> str:
+        return f"{self.kind} {self.row}"
 
 
 @dataclass(slots=True)
 class CheckedRow:
-    """A checked row, as the case record will hold it."""
+    """A checked row, as the case record will hold it (`row`, `kind`: as in RowProblem)."""
 
-    index: int
+    row: int
+    kind: str
     title: str
     description: str
     customer_type: str
@@ -111,12 +129,12 @@ class CheckedRow:
 def _pydantic_problems(exc: PydanticValidationError) -> dict[str, str]:
     problems: dict[str, str] = {}
     for err in exc.errors():
-        name = ".".join(str(part) for part in err.get("loc", ())) or "row"
+        name = ".".join(str(part) for part in err.get("loc", ()))
         message = str(err.get("msg", "is invalid"))
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         if err.get("type") == "model_type":
-            message = "a case must be an object"
+            message = "a case must be a JSON object" if not name else "must be a JSON object"
         problems.setdefault(name, message)
     return problems
 
@@ -134,12 +152,14 @@ def _utc(value: dt.datetime, name: str, problems: dict[str, str]) -> dt.datetime
         return None
 
 
-def check_row(index: int, raw: Any, now: dt.datetime) -> CheckedRow | RowProblem:
-    """The rules of one row on its own (no database)."""
+def check_row(
+    number: int, raw: Any, now: dt.datetime, kind: str = "row"
+) -> CheckedRow | RowProblem:
+    """The rules of one row on its own (no database); `number` and `kind` name it."""
     try:
         row = raw if isinstance(raw, CaseImportRow) else CaseImportRow.model_validate(raw)
     except PydanticValidationError as exc:
-        return RowProblem(index, _pydantic_problems(exc))
+        return RowProblem(number, _pydantic_problems(exc), kind)
     problems: dict[str, str] = {}
     status: str = row.status or ""
     state: str = row.state or (workflow.state_of(status) if status else State.ACTIVE)
@@ -170,11 +190,12 @@ def check_row(index: int, raw: Any, now: dt.datetime) -> CheckedRow | RowProblem
     if ticket is not None and ticket.upper().startswith(RESERVED_PREFIX):
         problems["ticket_number"] = f"the {RESERVED_PREFIX} form is kept for new ticket numbers"
     if problems:
-        return RowProblem(index, problems)
+        return RowProblem(number, problems, kind)
     assert created is not None
     owner = row.owner
     return CheckedRow(
-        index=index,
+        row=number,
+        kind=kind,
         title=row.title,
         description=row.description,
         customer_type=row.customer.type,
@@ -249,7 +270,7 @@ def check_references(rows: list[CheckedRow]) -> list[RowProblem]:
         if r.ticket_number in taken:
             problems["ticket_number"] = "is already taken"
         if problems:
-            out.append(RowProblem(r.index, problems))
+            out.append(RowProblem(r.row, problems, r.kind))
     return out
 
 
@@ -265,10 +286,16 @@ def _contact_belongs(row: CheckedRow, contact_account: uuid.UUID | None) -> bool
     return contact_account == row.customer_id
 
 
+def row_field(row: int, name: str = "") -> str:
+    """The name of a row's field in a refusal: `rows.<row>.<name>`, `rows.<row>` for the row."""
+    return f"rows.{row}.{name}" if name else f"rows.{row}"
+
+
 def refusal(problem: RowProblem) -> ValidationFailed:
     name, message = next(iter(problem.fields.items()))
+    where = problem.where()
     return ValidationFailed(
-        {f"rows.{problem.row}.{k}": v for k, v in problem.fields.items()},
-        f"Row {problem.row}: {name}: {message}",
+        {row_field(problem.row, k): v for k, v in problem.fields.items()},
+        f"{where[0].upper()}{where[1:]}: {name + ': ' if name else ''}{message}",
         details={"row": problem.row},
     )

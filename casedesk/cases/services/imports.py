@@ -9,7 +9,6 @@ batch. Imported cases consume no entitlement terms and get no system posts
 
 from __future__ import annotations
 
-import gc
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,10 +24,12 @@ from casedesk.cases.services.common import FIRST_NUMBER, TICKET_ALPHABET
 from casedesk.cases.services.import_rows import (
     CaseImportRow,
     CheckedRow,
+    Line,
     RowProblem,
     check_references,
     check_row,
     refusal,
+    row_field,
 )
 from casedesk.cases.services.lifecycle import SUBJECT_MAX
 from casedesk.core import clock
@@ -45,6 +46,7 @@ __all__ = [
     "CaseImportRow",
     "CasesImported",
     "ImportedCase",
+    "Line",
     "RowProblem",
     "cases_import",
 ]
@@ -245,12 +247,10 @@ def _write(
         )
         for r in rows:
             if r.ticket_number in taken:
-                raise refusal(RowProblem(r.index, {"ticket_number": "is already taken"}))
+                raise refusal(RowProblem(r.row, {"ticket_number": "is already taken"}, r.kind))
     numbers = _reserve_numbers(len(rows))
     out = [
-        ImportedCase(
-            row=r.index, id=uuid.uuid4(), number=number, ticket_number=r.ticket_number or t
-        )
+        ImportedCase(row=r.row, id=uuid.uuid4(), number=number, ticket_number=r.ticket_number or t)
         for r, number, t in zip(rows, numbers, _tickets(numbers), strict=True)
     ]
     pairs = [(r, case, _owner(r, actor.pk)) for r, case in zip(rows, out, strict=True)]
@@ -327,7 +327,7 @@ def _write(
 def cases_import(
     *,
     actor: User,
-    rows: Iterable[Mapping[str, Any] | CaseImportRow],
+    rows: Iterable[Mapping[str, Any] | CaseImportRow | Line],
     channel: str = Channel.API,
     batch_size: int = DEFAULT_BATCH,
     skip_invalid: bool = False,
@@ -338,10 +338,12 @@ def cases_import(
     its statuses (not `merged`); `resolution` and `resolved_at` exactly for resolved cases;
     times from 1900 up to now (without an offset: UTC), resolved not before created; customer,
     contact, subject, product and owner that exist (an active user), a contact of the
-    customer; a ticket number not in the `CAS-` form, used nowhere else. Without
-    `skip_invalid` the first bad row refuses the whole import with `validation_error`
-    (`details.row`, fields `rows.<row>.<field>`) and nothing is written; with it, bad rows
-    are left out and reported in `skipped`. Then write `batch_size` cases a transaction:
+    customer; a ticket number not in the `CAS-` form, used nowhere else. Rows are numbered
+    from 1 in input order; rows given as `Line`s by their line numbers, and a `Line` that
+    could not be read is a bad row. Without `skip_invalid` the first bad row refuses the
+    whole import with `validation_error` (`details.row`: its number, fields
+    `rows.<row>.<field>`) and nothing is written; with it, bad rows are left out and
+    reported in `skipped`. Then write `batch_size` cases a transaction:
     numbers after the last case, a ticket number unless given, the case (owner: the actor
     unless given; created by the actor), a completed resolution activity at `resolved_at` for
     a resolved case, an audit entry (`create`, details `imported`) and the search document.
@@ -353,27 +355,15 @@ def cases_import(
     _require_importer(actor, channel)
     if not 1 <= batch_size <= MAX_BATCH:
         raise ValidationFailed({"batch_size": f"must be 1 to {MAX_BATCH}"})
-    # The import allocates millions of small objects that form no cycles; the cycle collector
-    # would otherwise walk every live row again and again (about a tenth of the time).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _import(
-            actor=actor,
-            rows=rows,
-            channel=channel,
-            batch_size=batch_size,
-            skip_invalid=skip_invalid,
-        )
-    finally:
-        if collecting:
-            gc.enable()
+    return _import(
+        actor=actor, rows=rows, channel=channel, batch_size=batch_size, skip_invalid=skip_invalid
+    )
 
 
 def _import(
     *,
     actor: User,
-    rows: Iterable[Mapping[str, Any] | CaseImportRow],
+    rows: Iterable[Mapping[str, Any] | CaseImportRow | Line],
     channel: str,
     batch_size: int,
     skip_invalid: bool,
@@ -391,19 +381,27 @@ def _import(
         if problems and not skip_invalid:
             raise refusal(min(problems, key=lambda p: p.row))
         bad = {p.row for p in found}
-        checked.extend(r for r in batch if r.index not in bad)
+        checked.extend(r for r in batch if r.row not in bad)
         batch.clear()
 
-    for index, raw in enumerate(rows):
-        row = check_row(index, raw, now)
+    for place, given in enumerate(rows, start=1):
+        if isinstance(given, Line):
+            number, kind, raw = given.number, "line", given.value
+            if given.unreadable is not None:
+                problems.append(RowProblem(number, {"": given.unreadable}, kind))
+                continue
+        else:
+            number, kind, raw = place, "row", given
+        row = check_row(number, raw, now, kind)
         if isinstance(row, RowProblem):
             problems.append(row)
         elif row.ticket_number is not None and row.ticket_number in tickets:
             first = tickets[row.ticket_number]
-            problems.append(RowProblem(index, {"ticket_number": f"is also in row {first}"}))
+            where = f"on line {first}" if kind == "line" else f"in row {first}"
+            problems.append(RowProblem(number, {"ticket_number": f"is also {where}"}, kind))
         else:
             if row.ticket_number is not None:
-                tickets[row.ticket_number] = index
+                tickets[row.ticket_number] = number
             batch.append(row)
         if len(batch) >= batch_size:
             close_batch()
@@ -446,9 +444,10 @@ def _write_batch(
         exc.details["imported"] = len(result.cases)
         raise
     except IntegrityError as exc:  # a record the rows name changed since the check
+        first, last, kind = chunk[0].row, chunk[-1].row, chunk[0].kind
         raise ValidationFailed(
-            {f"rows.{chunk[0].index}": "conflicts with a change made while importing"},
-            f"Rows {chunk[0].index} to {chunk[-1].index} conflict with a change made"
-            " while importing; the rows before them were imported.",
-            details={"row": chunk[0].index, "imported": len(result.cases)},
+            {row_field(first): "conflicts with a change made while importing"},
+            f"{kind.capitalize()}s {first} to {last} conflict with a change made while"
+            f" importing; the {kind}s before them were imported.",
+            details={"row": first, "imported": len(result.cases)},
         ) from exc

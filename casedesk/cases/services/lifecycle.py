@@ -34,7 +34,7 @@ from casedesk.cases.services.common import (
 )
 from casedesk.core import clock
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import (
     CaseMerged,
     CaseNotActive,
@@ -185,7 +185,7 @@ def _close(
     case_id: uuid.UUID,
     closing: Closing,
     billable_minutes: int | None,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     channel: str,
 ) -> Case:
     case = case_lock(case_id=case_id)
@@ -243,7 +243,7 @@ def case_resolve(
     resolution_type: str = Status.PROBLEM_SOLVED,
     billable_minutes: int | None = None,
     cancel_open_activities: bool = False,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Resolve an active case with a resolution type (a resolved status), a resolution text and
@@ -290,7 +290,7 @@ def case_cancel(
     actor: User | None,
     case_id: uuid.UUID,
     cancel_open_activities: bool = False,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Cancel an active case: status `cancelled`; the owner is kept; it leaves its queue. Open
@@ -315,7 +315,7 @@ def case_reactivate(
     *,
     actor: User | None,
     case_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Return a resolved case, or a cancelled one that was not merged, to active/in_progress

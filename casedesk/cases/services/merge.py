@@ -22,7 +22,7 @@ from casedesk.cases.services.common import (
 )
 from casedesk.cases.services.lifecycle import state_refusal
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.entitlements.services.terms import case_terms_sync
@@ -41,7 +41,7 @@ def case_merge(
     actor: User | None,
     case_id: uuid.UUID,
     into_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Merge the subordinate case `case_id` into the master `into_id`.

@@ -31,7 +31,7 @@ from casedesk.cases.services.common import (
 from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
 from casedesk.directory.models import User
@@ -123,12 +123,14 @@ def case_create(
     A child (`parent_id`) takes title, customer, contact, subject, product and priority from
     its parent unless they are in `given`. Refuse with `validation_error` for a missing title or
     customer, an unknown record, a contact outside the customer, or a non-active status; with
-    `case_hierarchy` for a parent that cannot take this child.
+    `forbidden` for a parent the actor may not change (attaching a child changes the parent);
+    with `case_not_active` for a closed parent and `case_hierarchy` for a parent that cannot
+    take this child.
     """
     now = clock.now()
     parent = None
     if parent_id is not None:
-        parent = family.parent_for_new_child(parent_id)
+        parent = family.parent_for_new_child(actor=actor, parent_id=parent_id)
     case = Case(created_at=now, modified_at=now, created_by=actor, description=description)
     # Inherit first; explicit values below win.
     if parent is not None:
@@ -190,7 +192,7 @@ def case_update(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
     """Apply a merge patch to a case (absent: unchanged; null: cleared).
@@ -199,7 +201,8 @@ def case_update(
     correct title, description, subject, product, priority and case type of a closed one
     (`case_not_active` otherwise). `status` moves only within the active state and, when
     transitions are enforced, along an allowed transition. Changing the customer clears a
-    contact that no longer belongs. Refuse with `version_mismatch`, `forbidden`,
+    contact that no longer belongs. A new `parent_id` needs the right to change the parent the
+    case gets and the one it leaves. Refuse with `version_mismatch`, `forbidden`,
     `validation_error` (unknown or read-only field, unknown record), `case_hierarchy`.
     """
     case = case_lock(case_id=case_id)
@@ -214,7 +217,7 @@ def case_update(
         if not allowed or set(changes) - CLOSED_CORRECTABLE:
             raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
     before = case_snapshot(case)
-    _apply_changes(case, changes)
+    _apply_changes(case, changes, actor=actor)
     after = case_snapshot(case)
     if after == before:
         return case_get(case_id=case.pk)
@@ -226,7 +229,7 @@ def case_update(
     return case_get(case_id=case.pk)
 
 
-def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
+def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
     previous = case_customer_key(case)
     if "title" in changes:
         title = changes["title"]
@@ -277,7 +280,7 @@ def _apply_changes(case: Case, changes: dict[str, Any]) -> None:
             raise ValidationFailed({"decrement_entitlement_terms": "may not be cleared"})
         case.decrement_entitlement_terms = bool(value)
     if "parent_id" in changes:
-        family.set_parent(case, changes["parent_id"])
+        family.set_parent(case, changes["parent_id"], actor=actor)
     if "contract_line_id" in changes:
         case_contract_line_set(case=case, contract_line_id=changes["contract_line_id"])
     case_entitlement_on_update(case=case, changes=changes, previous=previous)

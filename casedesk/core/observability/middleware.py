@@ -16,6 +16,7 @@ from django.utils.functional import LazyObject
 from casedesk.core.observability import metrics
 from casedesk.core.observability.database import count_queries
 from casedesk.core.observability.logs import REQUEST_ID_HEADER, request_id_from
+from casedesk.core.proxies import client_address
 
 log = structlog.get_logger("casedesk.request")
 
@@ -79,8 +80,8 @@ class RequestObservabilityMiddleware:
                     db_queries=queries.count,
                     user_id=user_id,
                     username=username,
-                    # The address the connection came from; behind a proxy, the proxy's.
-                    client=request.META.get("REMOTE_ADDR"),
+                    # Behind proxies listed in CASEDESK_TRUSTED_PROXIES, the client they name.
+                    client=client_address(request),
                 )
             return response
         finally:

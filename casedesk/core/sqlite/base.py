@@ -12,6 +12,12 @@ a millisecond of the lock's release. The wait is bounded by the connection's `ti
 which the transaction is refused as SQLite refuses it ("database is locked", a 503 for the
 API). Programs outside this backend (the sqlite3 shell, a backup tool) still meet SQLite's own
 lock and busy handler, so correctness never depends on the file lock.
+
+`CASEDESK_SQLITE_WRITE_LOCK=0` (the setting `SQLITE_WRITE_LOCK`) leaves the lock file alone:
+transactions then begin straight away and wait, if they must, in SQLite's busy handler.
+
+The methods overridden here are Django's internals, which may change in any release:
+tests/core/test_sqlite_django_internals.py pins each original and says what to re-check.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import os
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
@@ -59,6 +66,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return self._lock_fd
 
     def _write_lock_acquire(self) -> None:
+        if not getattr(settings, "SQLITE_WRITE_LOCK", True):
+            return
         fd = self._lock_file()
         if fd is None or self._lock_held:
             return

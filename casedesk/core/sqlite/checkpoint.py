@@ -10,7 +10,9 @@ In a server worker a thread does it instead: every `INTERVAL` seconds a PASSIVE 
 which copies what no reader still needs and never blocks readers or writers, on its own
 connection. The request connections keep a much higher `wal_autocheckpoint`
 (`SAFETY_PAGES`), so should this thread fall behind (or stop), commits checkpoint again as
-SQLite's default does.
+SQLite's default does. `CASEDESK_SQLITE_CHECKPOINT_THREAD=0` (the setting
+`SQLITE_CHECKPOINT_THREAD`) keeps server workers from starting the thread: commits then
+checkpoint as SQLite's default does.
 """
 
 from __future__ import annotations

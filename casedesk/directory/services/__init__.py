@@ -1,12 +1,16 @@
-"""Every write of the directory: users and teams (`users`, `teams`), signing in and API tokens
-(`tokens`). The interfaces call them by these names: `services.user_update(...)`."""
+"""Every write of the directory: users and teams (`users`, `teams`), signing in and its delays
+(`signin`) and API tokens (`tokens`). The interfaces call them by these names:
+`services.user_update(...)`."""
 
+from casedesk.directory.services.signin import (
+    login_failure_record,
+    login_throttle_check,
+    login_unlock,
+    login_verify,
+)
 from casedesk.directory.services.teams import team_create, team_update
 from casedesk.directory.services.tokens import (
     TOKEN_PREFIX,
-    login_failure_record,
-    login_throttle_check,
-    login_verify,
     token_authenticate,
     token_create,
     token_create_for,
@@ -27,6 +31,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "login_failure_record",
     "login_throttle_check",
+    "login_unlock",
     "login_verify",
     "team_create",
     "team_update",

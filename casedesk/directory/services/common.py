@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +31,8 @@ def directory_lock() -> None:
 
 
 def validate_password(password: str, user: User) -> None:
-    """Refuse with `validation_error` a password that fails the policy of SPEC §11."""
+    """Refuse with `validation_error` a password that fails the password policy
+    (docs/security.md#passwords)."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
@@ -45,6 +47,32 @@ def text_problem(value: Any, max_length: int) -> str | None:
         return f"must be at most {max_length} characters"
     if "\x00" in value:
         return "must not contain NUL characters"
+    return None
+
+
+USERNAME_MAX = 150
+# Unicode categories a user name may not hold: controls (newlines, tabs, escapes), format
+# characters (bidi overrides and isolates, zero-width spaces and joiners, the byte-order
+# mark), surrogates, private-use and unassigned code points, line and paragraph separators.
+_USERNAME_REFUSED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def username_problem(value: Any) -> str | None:
+    """Why `value` cannot be a user name, or None: the one rule of every path that creates or
+    renames a user. A name is shown in lists, logs and the command line's output, so it must
+    print as what it is: no control or invisible characters, no space but the plain one, and
+    none at either end."""
+    problem = text_problem(value, USERNAME_MAX)
+    if problem:
+        return problem
+    if not value:
+        return "must not be empty"
+    if value != value.strip(" "):
+        return "must not begin or end with a space"
+    for char in value:
+        category = unicodedata.category(char)
+        if category in _USERNAME_REFUSED or (category == "Zs" and char != " "):
+            return "must not contain control or invisible characters"
     return None
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.directory.services.common import (
@@ -81,7 +81,7 @@ def team_update(
     actor: User | None,
     team_id: uuid.UUID,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Team:
     """Rename a team or set its members (a merge patch; `member_ids` replaces the list and may

@@ -1,4 +1,4 @@
-"""Signing in and API tokens: throttled credential checks, token issue, revocation and lookup."""
+"""API tokens: issue (after the sign-in check of `signin`), revocation and lookup."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import secrets
 import uuid
 from typing import Any
 
-import structlog
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
@@ -18,93 +16,18 @@ from django.utils.dateparse import parse_datetime
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.errors import (
-    Forbidden,
-    NotFound,
-    RateLimited,
-    Unauthenticated,
-    ValidationFailed,
-)
-from casedesk.directory.models import ApiToken, LoginFailure, User
+from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
+from casedesk.directory.models import ApiToken, User
 from casedesk.directory.services.common import text_problem
+from casedesk.directory.services.signin import login_verify
 
 TOKEN_PREFIX = "cd_"
 TOKEN_NAME_MAX = 100
 TOKEN_DAYS_MAX = 3650
 
-# Sign-in refusals, one structured record each (docs/operations.md, "Logs").
-security_log = structlog.get_logger("casedesk.security")
-
 
 def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _throttle_settings() -> dict[str, int]:
-    return dict(settings.LOGIN_THROTTLE)
-
-
-def login_throttle_check(*, username: str, address: str) -> None:
-    """Refuse with `rate_limited` while too many recent failures name this user or address,
-    or while the user name is locked out after many failures."""
-    conf = _throttle_settings()
-    now = clock.now()
-    window = dt.timedelta(seconds=conf["window_seconds"])
-    lockout = dt.timedelta(seconds=conf["lockout_seconds"])
-    user_failures = LoginFailure.objects.filter(username=username.lower())
-    checks = [
-        (user_failures.filter(at__gte=now - window), conf["per_user"], window),
-        (
-            LoginFailure.objects.filter(address=address, at__gte=now - window),
-            conf["per_address"],
-            window,
-        ),
-        (user_failures.filter(at__gte=now - lockout), conf["lockout_failures"], lockout),
-    ]
-    for failures, allowed, span in checks:
-        times = list(failures.order_by("-at").values_list("at", flat=True)[:allowed])
-        if len(times) >= allowed:
-            retry = (times[-1] + span) - now
-            raise RateLimited(
-                int(retry.total_seconds()) + 1, "Too many failed sign-ins; try again later."
-            )
-
-
-def login_failure_record(*, username: str, address: str) -> None:
-    with transaction.atomic():
-        LoginFailure.objects.create(
-            at=clock.now(), username=username.lower()[:150], address=address[:64]
-        )
-
-
-def login_verify(*, username: str, password: str, address: str) -> User:
-    """Return the active user with these credentials; throttle and record failures.
-
-    Refuse with `rate_limited` while throttled and `unauthenticated` on bad credentials.
-    """
-    try:
-        login_throttle_check(username=username, address=address)
-    except RateLimited as exc:
-        security_log.warning(
-            "sign_in_failed",
-            reason="throttled",
-            username=username[:150],
-            client=address,
-            retry_after=exc.retry_after,
-        )
-        raise
-    user = authenticate(username=username, password=password)
-    if user is None or not user.is_active:
-        login_failure_record(username=username, address=address)
-        security_log.warning(
-            "sign_in_failed", reason="bad_credentials", username=username[:150], client=address
-        )
-        raise Unauthenticated("The user name or password is wrong.")
-    assert isinstance(user, User)
-    if LoginFailure.objects.filter(username=username.lower()).exists():
-        with transaction.atomic():
-            LoginFailure.objects.filter(username=username.lower()).delete()
-    return user
 
 
 def _new_secret() -> str:
@@ -247,6 +170,10 @@ def _token_user_sql() -> str:
         f" WHERE t.{qn('digest')} = %s AND t.{qn('revoked_at')} IS NULL"
         f" AND (t.{qn('expires_at')} IS NULL OR t.{qn('expires_at')} > %s)"
         f" AND u.{qn('is_active')} = %s"
+        # A token issued before the user's last deactivation stays dead (it was revoked then;
+        # this also holds for one whose issue raced the deactivation).
+        f" AND (u.{qn('deactivated_at')} IS NULL"
+        f" OR t.{qn('created_at')} > u.{qn('deactivated_at')})"
     )
 
 
@@ -259,7 +186,8 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=15)
 
 
 def token_authenticate(secret: str) -> User | None:
-    """The active user a live token belongs to, or None. One indexed query, no hashing cost;
+    """The active user a live token belongs to, or None (a token issued before the user's last
+    deactivation is not live). One indexed query, no hashing cost;
     the token's `last_used_at` is brought up to date when older than LAST_USED_RESOLUTION."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None

@@ -9,18 +9,20 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.choices import Role
-from casedesk.directory.models import Team, User
+from casedesk.directory.models import ApiToken, Team, User
 from casedesk.directory.services.common import (
     directory_lock,
     email_problem,
     require_admin,
     text_problem,
     touch_teams,
+    username_problem,
     validate_password,
 )
 
@@ -51,10 +53,14 @@ def user_create(
     """Create a user with `role`, joining the named teams (created when missing by name).
 
     Refuse with `forbidden` unless the actor is an administrator (`actor=None` is the command
-    line's operator), and with `validation_error` for a taken name, an unknown role or team, an
-    e-mail that is not an address, or a password that fails the policy of SPEC §11.
+    line's operator), and with `validation_error` for a name that is taken or holds control or
+    invisible characters (`username_problem`), an unknown role or team, an e-mail that is not
+    an address, or a password that fails the password policy (docs/security.md).
     """
     require_admin(actor)
+    problem = username_problem(username)
+    if problem:
+        raise ValidationFailed({"username": problem})
     directory_lock()
     if role not in Role.values:
         raise ValidationFailed({"role": f"must be one of {', '.join(Role.values)}"})
@@ -172,15 +178,16 @@ def user_update(
     actor: User | None,
     user_id: uuid.UUID,
     changes: Mapping[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Change a user's `full_name`, `email`, `role`, `language` ("" follows the browser),
     `is_active` and teams (`team_ids` replaces the list): a merge patch, where `null` clears a
     text field.
 
-    A deactivated user cannot sign in, their sessions end and their API tokens stop working
-    until they are reactivated; the cases they own stay theirs.
+    A deactivated user cannot sign in; their web sessions end and their API tokens are revoked,
+    for good: a reactivated user signs in again and needs new tokens (the sessions and tokens
+    issued before the deactivation stay dead). The cases they own stay theirs.
 
     Administrators only (`actor=None` is the command line's operator). Refuse with `forbidden`,
     `not_found`, `version_mismatch`, and `validation_error` for an unknown or cleared field, a
@@ -213,9 +220,42 @@ def user_update(
     if not changed:
         return user
     user.version += 1
-    user.save(update_fields=["full_name", "email", "role", "language", "is_active", "version"])
+    deactivated = bool(before["is_active"]) and not user.is_active
+    if deactivated:
+        user.deactivated_at = clock.now()
+    user.save(
+        update_fields=[
+            "full_name",
+            "email",
+            "role",
+            "language",
+            "is_active",
+            "deactivated_at",
+            "version",
+        ]
+    )
     audit_record(actor=actor, action="update", channel=channel, entity=user, changes=changed)
+    if deactivated:
+        _tokens_revoke_all(actor=actor, user=user, channel=channel)
     return user
+
+
+def _tokens_revoke_all(*, actor: User | None, user: User, channel: str) -> None:
+    """Revoke the user's live API tokens (a deactivation): a later reactivation does not bring
+    them back. Each revocation is audited as `token_revoke`."""
+    now = user.deactivated_at or clock.now()
+    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=now)
+    for token in live:
+        audit_record(
+            actor=actor,
+            action="token_revoke",
+            channel=channel,
+            entity=token,
+            entity_type="api_token",
+            changes={"revoked_at": [None, now]},
+            details={"reason": "user_deactivated"},
+        )
 
 
 @transaction.atomic
@@ -224,13 +264,13 @@ def user_set_password(
     actor: User | None,
     user_id: uuid.UUID,
     password: str,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> User:
     """Give a user a new password. Their signed-in sessions end; their API tokens stay valid.
 
     Administrators only. Refuse with `forbidden`, `not_found`, `version_mismatch`, and
-    `validation_error` for a password that fails the policy of SPEC §11.
+    `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
     require_admin(actor)
     user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()

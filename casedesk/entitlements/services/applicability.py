@@ -1,4 +1,5 @@
-"""Which entitlement and contract line a case uses (SPEC §8), set by the case services.
+"""Which entitlement and contract line a case uses
+(docs/entitlements.md#applicability-and-the-default-entitlement), set by the case services.
 
 These functions change the case in memory before it is saved; the terms themselves move
 afterwards, in `case_terms_sync`.

@@ -1,4 +1,5 @@
-"""Contracts and their lines (SPEC §8, legacy billing): managers write; agents read.
+"""Contracts and their lines (docs/entitlements.md#records, legacy billing): managers write; agents
+read.
 
 A line's allotment is `cases`, `minutes` or `coverage_dates`; resolved cases naming the line use
 1 case or their billable minutes (written by `case_terms_sync`), reactivation gives them back.
@@ -21,7 +22,7 @@ from casedesk.catalog.models import Product
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import ContractInUse, Forbidden, NotFound, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import User
@@ -213,7 +214,7 @@ def contract_update(
     actor: User | None,
     contract_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Contract:
     """Apply a merge patch to a contract: `name`, `customer`, `start_date`, `end_date`.
@@ -271,7 +272,7 @@ def contract_line_update(
     contract_id: uuid.UUID,
     line_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> ContractLine:
     """Apply a merge patch to a contract line: `name`, `total`, `start_date`, `end_date`,
@@ -321,7 +322,7 @@ def contract_line_delete(
     actor: User | None,
     contract_id: uuid.UUID,
     line_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Contract:
     """Remove a line that no case names and none has used (a line added by mistake); return

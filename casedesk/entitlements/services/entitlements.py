@@ -1,4 +1,5 @@
-"""Entitlements: create, edit and their lifecycle (SPEC §8). Managers write; agents read."""
+"""Entitlements: create, edit and their lifecycle (docs/entitlements.md#lifecycle-and-editing).
+Managers write; agents read."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from casedesk.catalog.models import Product
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import EntitlementState, Forbidden, NotFound, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.models import User
@@ -310,7 +311,7 @@ def entitlement_update(
     actor: User | None,
     entitlement_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Entitlement:
     """Apply a merge patch. A draft is editable; an active (also waiting or expired) one only
@@ -448,7 +449,7 @@ def _transition(
     *,
     actor: User | None,
     entitlement_id: uuid.UUID,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     allowed_from: tuple[str, ...],
     target: str,
     action: str,
@@ -478,7 +479,7 @@ def entitlement_activate(
     *,
     actor: User | None,
     entitlement_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Entitlement:
     """Activate a draft: it becomes applicable to cases from its start date to its end date
@@ -499,7 +500,7 @@ def entitlement_deactivate(
     *,
     actor: User | None,
     entitlement_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Entitlement:
     """Return an active (also waiting or expired) entitlement to draft, where it can be edited;
@@ -520,7 +521,7 @@ def entitlement_cancel(
     *,
     actor: User | None,
     entitlement_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Entitlement:
     """Cancel an active (also waiting or expired) entitlement for good: it applies to no new

@@ -1,4 +1,4 @@
-"""The term ledger's rule, applied after every write to a case (SPEC §8).
+"""The term ledger's rule, applied after every write to a case (docs/entitlements.md#the-rule).
 
 For each case there is a target: what it should have consumed, where. After every write the
 ledger gets only the difference between that target and what it already holds for the case, as

@@ -1,4 +1,4 @@
-"""Queue items (SPEC §10): add or move a case to a queue, pick, release, remove.
+"""Queue items (docs/routing.md#queue-items): add or move a case to a queue, pick, release, remove.
 
 A case has at most one open item; the partial unique index `one_open_queue_item_per_case`
 enforces it. Every write here locks the case first (case before item, the house lock order),
@@ -26,7 +26,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
@@ -107,9 +107,10 @@ def queue_place_many(
     placements: Sequence[tuple[Case, Queue]],
     open_items: Mapping[uuid.UUID, QueueItem] | None = None,
 ) -> list[Placed]:
-    """Put each locked case in its queue, with a few statements for all of them: an open item
-    in another queue moves (new `entered_on`, nobody working on it), a case in no queue gets a
-    new item, a case already in that queue changes nothing. `open_items`: the cases' open items,
+    """Put each locked, active case in its queue (`case_not_active` otherwise), with a few
+    statements for all of them: an open item in another queue moves (new `entered_on`, nobody
+    working on it), a case in no queue gets a new item, a case already in that queue changes
+    nothing. `open_items`: the cases' open items,
     when the caller has read them (locked) in this transaction. Writes no audit row. The cases
     placed enter their queues in the order given (strictly increasing `entered_on`), so that a
     queue lists them in that order.
@@ -119,6 +120,8 @@ def queue_place_many(
     items are read again and placed again, moving what appeared.
     """
     assert len({case.pk for case, _ in placements}) == len(placements), "each case once"
+    for case, _queue in placements:  # only an active case sits in a queue (never a merged one)
+        require_active(case)
     if open_items is None:
         open_items = _open_items_of([case for case, _ in placements])
     done: dict[uuid.UUID, Placed] = {}
@@ -220,7 +223,7 @@ def queue_item_add(
     actor: User,
     case_id: uuid.UUID,
     queue_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Placement:
     """Add an active case to a queue, or move it there from the queue it is in (its item gets a
@@ -283,7 +286,7 @@ def queue_item_pick(
     actor: User,
     item_id: uuid.UUID,
     remove: bool = False,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Work on an open item: `worked_by` becomes the caller (who may then change the case).
@@ -337,7 +340,7 @@ def queue_item_release(
     *,
     actor: User,
     item_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Stop working on an open item: `worked_by` is cleared.
@@ -366,7 +369,7 @@ def queue_item_remove(
     *,
     actor: User,
     item_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> QueueItem:
     """Take a case out of its queue: the item is closed and stays as history.

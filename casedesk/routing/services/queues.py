@@ -1,4 +1,5 @@
-"""Queues (SPEC §10): managers create and edit them; public or private, with members."""
+"""Queues (docs/routing.md#queues): managers create and edit them; public or private, with
+members."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueType
@@ -84,7 +85,7 @@ def queue_update(
     actor: User | None,
     queue_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Queue:
     """Change a queue's name, type or members (a merge patch; `member_ids` replaces the list).

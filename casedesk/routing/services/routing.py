@@ -1,4 +1,5 @@
-"""Routing a case by the active rule set, "save and route", and bulk routing (SPEC §10).
+"""Routing a case by the active rule set, "save and route", and bulk routing
+(docs/routing.md#what-routing-does).
 
 The first item of the active set whose conditions all hold routes the case: to a queue (add or
 move) or to an owner (assign, whatever the caller's own assign rights). No match, or no active
@@ -34,11 +35,11 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
-from casedesk.routing.choices import QueueItemState
+from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import QueueItem, RoutingRuleSet, RuleItem
 from casedesk.routing.rows import rows_update
 from casedesk.routing.selectors import cases_lock, rule_set_active
@@ -215,7 +216,11 @@ def _apply(
             result = RouteResult(
                 case=case, routed=True, rule_set=rule_set, rule_item=item, queue_id=queue.pk
             )
-            records.append(_Record(result, changes, f'{prefix}{verb} queue "{queue.name}".'))
+            # Everyone who reads the case reads its timeline: a private queue is not named.
+            where = (
+                "a private queue" if queue.type == QueueType.PRIVATE else f'queue "{queue.name}"'
+            )
+            records.append(_Record(result, changes, f"{prefix}{verb} {where}."))
             continue
         owner: User | Team | None = item.route_owner_user or item.route_owner_team
         assert owner is not None  # the "exactly one destination" constraint
@@ -327,7 +332,7 @@ def _route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
     if changes:
@@ -351,7 +356,7 @@ def case_route(
     actor: User,
     case_id: uuid.UUID,
     changes: dict[str, Any] | None = None,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:
     """Save and route: apply the optional edits (as PATCH does), then route the case by the

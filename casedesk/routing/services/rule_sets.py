@@ -1,4 +1,5 @@
-"""Routing rule sets (SPEC §10): ordered items, validated on save; at most one active.
+"""Routing rule sets (docs/routing.md#routing-rule-sets): ordered items, validated on save; at most
+one active.
 
 Managers create, edit, activate and deactivate them. An active set is read-only. Activating a
 set deactivates every other one in the same transaction; the partial unique index
@@ -18,7 +19,7 @@ from casedesk.cases.services.common import Ref, resolve_owner
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import check_version
+from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, RuleSetActive, ValidationFailed
 from casedesk.directory.models import User
 from casedesk.routing import matching
@@ -161,7 +162,7 @@ def rule_set_update(
     actor: User | None,
     rule_set_id: uuid.UUID,
     changes: dict[str, Any],
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RoutingRuleSet:
     """Change an inactive set's name and/or items (`items` replaces the whole list).
@@ -229,7 +230,7 @@ class _ActivationRace(DomainError):
 
 @transaction.atomic
 def _activate_once(
-    *, actor: User | None, rule_set_id: uuid.UUID, expected_version: int | None, channel: str
+    *, actor: User | None, rule_set_id: uuid.UUID, expected_version: ExpectedVersion, channel: str
 ) -> RoutingRuleSet:
     # Lock every set in id order: two activations then serialise instead of deadlocking.
     sets = list(RoutingRuleSet.objects.select_for_update().order_by("id"))
@@ -254,7 +255,7 @@ def rule_set_activate(
     *,
     actor: User | None,
     rule_set_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RoutingRuleSet:
     """Make this set the active one; every other set is deactivated in the same transaction.
@@ -283,7 +284,7 @@ def rule_set_deactivate(
     *,
     actor: User | None,
     rule_set_id: uuid.UUID,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RoutingRuleSet:
     """Deactivate a set (routing then finds no active set). An inactive set stays as it is.

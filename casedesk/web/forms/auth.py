@@ -7,12 +7,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.core.errors import RateLimited, Unauthenticated
+from casedesk.core.proxies import UNKNOWN, client_address
 from casedesk.directory import services
 from casedesk.web.forms.base import WebForm, set_choices
 
 
 class LoginForm(AuthenticationForm):
-    """The sign-in form, throttled like token requests (SPEC §11)."""
+    """The sign-in form, delayed after failures like token requests (docs/security.md);
+    `retry_after` says how long a refused attempt must wait."""
+
+    retry_after: int | None = None
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -24,16 +28,13 @@ class LoginForm(AuthenticationForm):
         username = self.cleaned_data.get("username") or ""
         password = self.cleaned_data.get("password") or ""
         if username and password:
-            address = (
-                str(self.request.META.get("REMOTE_ADDR") or "unknown")
-                if self.request
-                else "unknown"
-            )
+            address = client_address(self.request) if self.request else UNKNOWN
             try:
                 self.user_cache = services.login_verify(
                     username=username, password=password, address=address
                 )
             except RateLimited as exc:
+                self.retry_after = exc.retry_after
                 raise forms.ValidationError(
                     self.error_messages["throttled"],
                     code="throttled",

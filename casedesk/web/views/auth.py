@@ -35,6 +35,15 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """A refused attempt that must wait answers 429 with `Retry-After`, as the API does."""
+        response = super().form_invalid(form)
+        retry_after = getattr(form, "retry_after", None)
+        if retry_after:
+            response.status_code = 429
+            response["Retry-After"] = str(retry_after)
+        return response
+
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.services import assignment, lifecycle, merge, records
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, OpenActivities
+from casedesk.routing.selectors import VisibleQueues
 from casedesk.routing.services import items as queue_items
 from casedesk.routing.services import routing
 from casedesk.routing.services.routing import RouteResult
@@ -103,7 +104,8 @@ def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Cancel the case, or merge it into the chosen master (the seed's "Annulla caso")."""
     case = _case(case_id)
-    form = CancelForm(request.POST, masters=merge_masters(case), auto_id="cancel_%s")
+    masters = merge_masters(case, actor(request))
+    form = CancelForm(request.POST, masters=masters, auto_id="cancel_%s")
     if not form.is_valid():
         return _refused(request, case, "cancel", form)
     data = form.cleaned_data
@@ -200,8 +202,9 @@ def case_queue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     return _back(case)
 
 
-def route_message(result: RouteResult) -> str:
-    """Where the case went and why, in the user's words."""
+def route_message(result: RouteResult, user: Any) -> str:
+    """Where the case went and why, in the user's words (a private queue the user may not see
+    is not named)."""
     if not result.routed:
         if result.reason == routing.NO_ACTIVE_RULE_SET:
             return _("No routing rule set is active: the case stays where it is.")
@@ -213,6 +216,10 @@ def route_message(result: RouteResult) -> str:
         "set": result.rule_set.name if result.rule_set else "",
     }
     if result.queue_id is not None:
+        if not VisibleQueues(user).shows(result.queue_id):
+            return (
+                _("The case was routed to a private queue by the rule %(item)s of %(set)s.") % rule
+            )
         queue = result.rule_item.route_queue if result.rule_item else None
         return _("The case was routed to the queue %(queue)s by the rule %(item)s of %(set)s.") % {
             **rule,
@@ -245,7 +252,9 @@ def case_route(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         form_add_domain_error(form, exc, FIELD_OF_API_NAME)
         return case_page(request, _case(case.pk), form=form, status=exc.status)
-    (messages.success if result.routed else messages.info)(request, route_message(result))
+    (messages.success if result.routed else messages.info)(
+        request, route_message(result, actor(request))
+    )
     return _back(case)
 
 

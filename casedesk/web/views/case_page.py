@@ -51,11 +51,11 @@ def resolution_types(case: Case) -> list[str]:
     ]
 
 
-def merge_masters(case: Case) -> list[tuple[str, str]]:
+def merge_masters(case: Case, viewer: Any) -> list[tuple[str, str]]:
     """Active cases of the same customer that this case could be merged into."""
     customer = customer_of(case)
     candidates = selectors.case_list(
-        selectors.CaseFilters(state=State.ACTIVE, customer_id=customer.pk)
+        selectors.CaseFilters(state=State.ACTIVE, customer_id=customer.pk), viewer=viewer
     ).order_by("-created_at", "-id")[:MERGE_CANDIDATES]
     return [(str(c.pk), f"{c.ticket_number} {c.title}") for c in candidates if c.pk != case.pk]
 
@@ -148,7 +148,9 @@ def dialog_forms(request: HttpRequest, case: Case, *, editable: bool) -> dict[st
             resolution_types=resolution_types(case),
             auto_id="resolve_%s",
         ),
-        "cancel": CancelForm(initial=version, masters=merge_masters(case), auto_id="cancel_%s"),
+        "cancel": CancelForm(
+            initial=version, masters=merge_masters(case, actor(request)), auto_id="cancel_%s"
+        ),
         "assign": AssignForm(
             initial={**version, "owner": owner}, owners=owner_choices(), auto_id="assign_%s"
         ),
@@ -161,6 +163,7 @@ def dialog_forms(request: HttpRequest, case: Case, *, editable: bool) -> dict[st
 
 
 def _current_queue(request: HttpRequest, case: Case) -> Any:
+    """The case's queue, if the user may see it (`case` has been through `case_seen`)."""
     queue_id = getattr(case, "current_queue_id", None)
     if queue_id is None:
         return None
@@ -179,6 +182,7 @@ def case_page(
 ) -> HttpResponse:
     """Render the case page; a refused action passes its bound form and the dialog to reopen."""
     user = actor(request)
+    case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     if form is None:
         form = edit_form(case)
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
@@ -205,7 +209,9 @@ def case_page(
     ]
     solution = similar.case_solution(case_id=case.pk)
     children = list(
-        selectors.case_list(selectors.CaseFilters(parent_id=case.pk)).order_by("-created_at")[:100]
+        selectors.case_list(selectors.CaseFilters(parent_id=case.pk), viewer=user).order_by(
+            "-created_at"
+        )[:100]
     )
     return render(
         request,

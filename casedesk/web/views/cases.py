@@ -83,7 +83,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     cases, next_cursor, status = page_of(
         request,
-        selectors.case_list(filters),
+        selectors.case_list(filters, viewer=actor(request)),
         order=SORTS[sort][1],
         limit=PAGE_SIZE,
         cursor=cleaned.get("cursor") or "",

@@ -115,6 +115,7 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         limit=100,
         scope=f"web-audit:{case.pk}",
     )
+    selectors.case_audit_seen(rows, viewer=actor(request))  # no private queue it may not see
     return render(
         request,
         "web/cases/history.html",

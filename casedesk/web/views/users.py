@@ -132,7 +132,8 @@ def _after_own_change(request: HttpRequest, user: User) -> HttpResponse | None:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
     """One user: full name, e-mail, role, language, active or not, teams; a new password;
-    their API tokens, each revocable."""
+    their failed sign-ins, with an Unlock button while there are any; their API tokens, each
+    revocable."""
     user = found(directory.user_get, user_id=user_id)
     kind = request.POST.get("kind") if request.method == "POST" else None
     initial = {
@@ -148,6 +149,12 @@ def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
     )
     password_form = PasswordSetForm(request.POST if kind == "password" else None)
     status = 200
+    if kind == "unlock":
+        directory_services.login_unlock(actor=actor(request), user_id=user.pk, channel=Channel.UI)
+        messages.success(
+            request, _("%(name)s can sign in again at once.") % {"name": user.username}
+        )
+        return redirect("web:admin_user", user_id=user.pk)
     bound = form if kind == "details" else password_form if kind == "password" else None
     if bound is not None:
         if bound.is_valid():
@@ -186,6 +193,7 @@ def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "password_form": password_form,
             "edited_user": user,
+            "throttle": directory.login_throttle_of(user=user),
             "tokens": tokens,
             "next_cursor": next_cursor,
             # A refused form keeps the version it was read at: saving again after someone

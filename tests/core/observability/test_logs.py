@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from casedesk import config
@@ -41,13 +42,13 @@ def test_request_line_is_one_json_object_on_stderr_when_the_format_is_json(
 ) -> None:
     env = dict(os.environ, CASEDESK_DATA_DIR=str(tmp_path), CASEDESK_LOG_FORMAT="json")
     env.pop("DATABASE_URL", None)
-    status, _body, stderr = request_in_process(env, "/login/")
-    assert status == 200
+    status, _body, stderr = request_in_process(env, "/api/v1/users")
+    assert status == 401
     lines = [json.loads(line) for line in stderr.splitlines()]
     (line,) = [line for line in lines if line["event"] == "request"]
     assert set(line) == REQUEST_FIELDS
     assert line["level"] == "info" and line["logger"] == "casedesk.request"
-    assert (line["method"], line["route"], line["status"]) == ("GET", "/login/", 200)
+    assert (line["method"], line["route"], line["status"]) == ("GET", "/api/v1/users", 401)
     assert line["client"] == "127.0.0.1"
 
 
@@ -55,10 +56,10 @@ def test_request_line_is_readable_text_when_no_format_is_set(tmp_path: Path) -> 
     env = dict(os.environ, CASEDESK_DATA_DIR=str(tmp_path))
     env.pop("DATABASE_URL", None)
     env.pop("CASEDESK_LOG_FORMAT", None)
-    _status, _body, stderr = request_in_process(env, "/login/")
-    (line,) = [line for line in stderr.splitlines() if "route=/login/" in line]
+    _status, _body, stderr = request_in_process(env, "/api/v1/users")
+    (line,) = [line for line in stderr.splitlines() if "route=/api/v1/users" in line]
     assert not line.startswith("{")
-    assert "request" in line and "status=200" in line
+    assert "request" in line and "status=401" in line
 
 
 def test_log_format_refuses_a_value_other_than_text_or_json(
@@ -92,6 +93,13 @@ def test_request_line_counts_each_query_the_request_ran(
         agent_api.get(f"/api/v1/users/{agent.id}")
     (line,) = log_lines(event="request")
     assert line["db_queries"] == len(captured.captured_queries)
+
+
+@override_settings(TRUSTED_PROXIES=["127.0.0.1/32"])
+def test_request_line_names_the_client_a_trusted_proxy_forwards_for(log_lines: LogLines) -> None:
+    Client().get("/api/v1/openapi.json", headers={"X-Forwarded-For": "203.0.113.9"})
+    (line,) = log_lines(event="request")
+    assert line["client"] == "203.0.113.9"
 
 
 def test_request_line_names_no_user_for_an_anonymous_request(log_lines: LogLines) -> None:
@@ -128,26 +136,38 @@ def test_sign_in_failure_is_a_structured_security_record_when_the_password_is_wr
         headers={"X-Request-ID": "signin-1"},
     )
     assert response.status_code == 200
-    (record,) = log_lines(logger="casedesk.security")
-    assert record["event"] == "sign_in_failed"
-    assert record["level"] == "warning"
+    (record,) = log_lines(logger="casedesk.security", event="signin_failed")
+    assert record["level"] == "info"
     assert record["reason"] == "bad_credentials"
     assert record["username"] == agent.username
-    assert record["client"] == "127.0.0.1"
+    assert record["client_address"] == "127.0.0.1"
     # Bound to the request it happened in.
     assert record["request_id"] == "signin-1"
 
 
 @pytest.mark.django_db
-def test_sign_in_failure_is_a_structured_security_record_when_throttled(
+def test_sign_in_failure_is_a_structured_security_record_when_the_user_name_waits(
     agent: User, anon_api: Api, log_lines: LogLines
 ) -> None:
-    for _ in range(6):
+    free = settings.LOGIN_THROTTLE["free_per_user"]
+    for _ in range(free + 1):
         anon_api.post("/api/v1/auth/token", {"username": agent.username, "password": "wrong"})
-    throttled = log_lines(logger="casedesk.security", reason="throttled")
-    assert len(throttled) == 1
-    assert throttled[0]["username"] == agent.username
-    assert throttled[0]["retry_after"] > 0
+    (waiting,) = log_lines(logger="casedesk.security", reason="waiting")
+    assert waiting["event"] == "signin_failed"
+    assert waiting["username"] == agent.username
+    assert waiting["retry_after"] > 0
+
+
+@pytest.mark.django_db
+def test_sign_in_delay_record_of_the_security_log_is_structured_too(
+    agent: User, anon_api: Api, log_lines: LogLines
+) -> None:
+    for _ in range(settings.LOGIN_THROTTLE["free_per_user"]):
+        anon_api.post("/api/v1/auth/token", {"username": agent.username, "password": "wrong"})
+    (delayed,) = log_lines(logger="casedesk.security", event="signin_delayed")
+    assert delayed["level"] == "warning"
+    assert (delayed["username"], delayed["client_address"]) == (agent.username, "127.0.0.1")
+    assert delayed["delay_seconds"] > 0
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import skips
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,8 +47,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
+    skips.require_program("browser", CHROMIUM, "chromium")
     from playwright.sync_api import expect, sync_playwright
 
     # A cold first page (templates compiled, connections opened) on a busy CI machine may take

@@ -14,16 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
-        parser.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="overwrite PATH if it exists (never the live database)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = Path(options["path"]).expanduser().resolve()
-        if target.exists() and not options["force"]:
-            raise CommandError(f"{target} exists (use --force to overwrite)")
-        if not target.parent.is_dir():
-            raise CommandError(f"the folder {target.parent} does not exist")
+        target = Path(options["path"]).expanduser().absolute()
         try:
-            size = backups.backup(target)
+            size = backups.backup(target, overwrite=options["force"])
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"backup written to {target} ({size} bytes)")
+        self.stdout.write(f"backup written to {target.resolve()} ({size} bytes)")

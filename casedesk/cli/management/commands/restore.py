@@ -10,17 +10,29 @@ from casedesk.core import backups
 
 
 class Command(BaseCommand):
-    help = "Replace the database with a backup made by 'casedesk backup'."
+    help = (
+        "Replace the database with a backup made by 'casedesk backup'. Refused while a server"
+        " or worker uses the database; a database with users or cases needs --force."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="replace a database that holds users or cases",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = Path(options["path"]).expanduser().resolve()
-        if not source.is_file():
-            raise CommandError(f"no backup file at {source}")
+        source = Path(options["path"]).expanduser().absolute()
         try:
-            backups.restore(source)
+            restored = backups.restore(source, force=options["force"])
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"database restored from {source}")
+        if restored.pending:
+            self.stdout.write(
+                f"database restored from {source.resolve()}; it lacks {restored.pending}"
+                " migration(s) of this version: run 'casedesk migrate', then 'casedesk check'"
+            )
+        else:
+            self.stdout.write(f"database restored from {source.resolve()}; run 'casedesk check'")

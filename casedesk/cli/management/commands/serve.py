@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from casedesk import config
+from casedesk.cli import static
 from casedesk.cli.base import Command as BaseCommand
 
 
@@ -58,6 +59,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._require_migrated()
+        try:
+            static.ensure_collected()
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot collect the static files: {exc}".splitlines()[0]) from exc
         # The key must exist before the workers fork: each would otherwise make its own.
         config.ensure_secret_key()
         hosts = [h for h in os.environ.get("CASEDESK_ALLOWED_HOSTS", "").split(",") if h]

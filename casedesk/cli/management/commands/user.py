@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import getpass
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -15,18 +17,42 @@ from casedesk.directory.models import User
 UPDATE_FIELDS = ("full_name", "email", "role", "language")
 
 
+def _printable(name: str) -> str:
+    """A name as one line of visible text: a character that is not (one a name made before
+    user names were checked may hold) is written as its escape, `\\n`, `\\u202e`."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in name)
+
+
+def _password_options(parser: CommandParser) -> None:
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    given.add_argument(
+        "--password",
+        help="the password itself (visible to other users of the machine: prefer "
+        "--password-stdin, or leave both out to be asked in the terminal)",
+    )
+
+
 class Command(BaseCommand):
     help = (
-        "Manage users: 'user add NAME --password PW [--role R] [--team T]...', 'user list', "
+        "Manage users: 'user add NAME [--password-stdin] [--role R] [--team T]...', 'user list', "
         "'user update NAME [--full-name F] [--email E] [--role R] [--language L]', "
-        "'user password NAME --password PW', 'user deactivate NAME', 'user reactivate NAME'."
+        "'user password NAME [--password-stdin]', 'user deactivate NAME', "
+        "'user reactivate NAME', 'user unlock NAME'. Without --password-stdin the password is "
+        "asked twice in the terminal."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         add = sub.add_parser("add", help="create a user")
         add.add_argument("name")
-        add.add_argument("--password", required=True)
+        _password_options(add)
         add.add_argument("--role", choices=Role.values, default=Role.AGENT)
         add.add_argument("--team", action="append", default=[], dest="teams")
         add.add_argument("--full-name", default="")
@@ -44,10 +70,11 @@ class Command(BaseCommand):
         )
         password = sub.add_parser("password", help="set a user's password")
         password.add_argument("name")
-        password.add_argument("--password", required=True)
+        _password_options(password)
         for action, text in (
             ("deactivate", "stop a user signing in and using API tokens"),
             ("reactivate", "let a deactivated user sign in again"),
+            ("unlock", "forget a user's failed sign-ins: they can sign in again at once"),
         ):
             sub.add_parser(action, help=text).add_argument("name")
 
@@ -58,15 +85,22 @@ class Command(BaseCommand):
         elif action == "list":
             for user in User.objects.order_by("username"):
                 state = "" if user.is_active else "\tinactive"
-                self.stdout.write(f"{user.username}\t{user.role}\t{user.id}{state}")
+                self.stdout.write(f"{_printable(user.username)}\t{user.role}\t{user.id}{state}")
         elif action == "password":
+            user_id = services.user_for_cli(options["name"]).pk
             user = services.user_set_password(
                 actor=None,
-                user_id=services.user_for_cli(options["name"]).pk,
-                password=options["password"],
+                user_id=user_id,
+                password=self._password(options),
                 channel=Channel.CLI,
             )
             self.stdout.write(f"set the password of {user.username}")
+            self._warn_if_on_command_line(options)
+        elif action == "unlock":
+            user = services.login_unlock(
+                actor=None, user_id=services.user_for_cli(options["name"]).pk, channel=Channel.CLI
+            )
+            self.stdout.write(f"unlocked user {user.username}: they can sign in again at once")
         else:
             self._update(action, options)
 
@@ -80,7 +114,7 @@ class Command(BaseCommand):
         user = services.user_create(
             actor=None,
             username=name,
-            password=options["password"],
+            password=self._password(options),
             role=options["role"],
             full_name=options["full_name"],
             email=options["email"],
@@ -88,6 +122,43 @@ class Command(BaseCommand):
             channel=Channel.CLI,
         )
         self.stdout.write(f"created user {user.username} ({user.role}) {user.id}")
+        self._warn_if_on_command_line(options)
+
+    def _password(self, options: dict[str, Any]) -> str:
+        """The new password: from `--password` (kept for old scripts), one line of standard
+        input (`--password-stdin`), or typed twice at a prompt that does not echo it."""
+        if options["password"] is not None:
+            return str(options["password"])
+        if options["password_stdin"]:
+            line = sys.stdin.readline()
+            password = line[:-1] if line.endswith("\n") else line
+            password = password.removesuffix("\r")
+            if not password:
+                raise CommandError("no password on standard input")
+            return password
+        if not sys.stdin.isatty():
+            raise CommandError(
+                "no password given: use --password-stdin, or run the command in a terminal "
+                "to be asked for it"
+            )
+        try:
+            first = getpass.getpass("Password: ")
+            second = getpass.getpass("Password (again): ")
+        except (EOFError, KeyboardInterrupt) as exc:
+            raise CommandError("no password given") from exc
+        if first != second:
+            raise CommandError("the two passwords differ")
+        if not first:
+            raise CommandError("the password is empty")
+        return first
+
+    def _warn_if_on_command_line(self, options: dict[str, Any]) -> None:
+        # After the command succeeded: a refusal stays a single line on stderr.
+        if options["password"] is not None:
+            self.stderr.write(
+                "warning: --password exposes the password to other users of this machine "
+                "(process list, shell history); use --password-stdin instead"
+            )
 
     def _update(self, action: str, options: dict[str, Any]) -> None:
         if action == "update":
