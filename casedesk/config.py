@@ -81,6 +81,47 @@ def rate_limit() -> float:
     return value
 
 
+LOG_FORMATS = ("text", "json")
+
+
+def log_format() -> str:
+    """`CASEDESK_LOG_FORMAT`: `text` (the default, for a terminal) or `json` (one object a
+    line, for a log collector)."""
+    raw = os.environ.get("CASEDESK_LOG_FORMAT", "").strip().lower() or "text"
+    if raw not in LOG_FORMATS:
+        raise RuntimeError(f"CASEDESK_LOG_FORMAT must be 'text' or 'json', not {raw!r}")
+    return raw
+
+
+def metrics_dir() -> Path:
+    """Where the workers of `casedesk serve` keep their metrics for `/metrics` to add up."""
+    return data_dir() / "metrics"
+
+
+def metrics_allow() -> list[str]:
+    """`CASEDESK_METRICS_ALLOW`: the networks (CIDRs, comma-separated) whose direct requests
+    may read /metrics without the token; `none` for none. Default: loopback only."""
+    import ipaddress
+
+    raw = os.environ.get("CASEDESK_METRICS_ALLOW", "").strip()
+    if not raw:
+        return ["127.0.0.0/8", "::1/128"]
+    if raw.lower() == "none":
+        return []
+    networks = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError as exc:
+            raise RuntimeError(
+                f"CASEDESK_METRICS_ALLOW: {part!r} is not an address or a network"
+            ) from exc
+    return networks
+
+
 def trusted_proxies() -> list[str]:
     """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
     or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""

@@ -9,6 +9,7 @@ from typing import Any
 import dj_database_url
 
 from casedesk import config
+from casedesk.core.observability import logs
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = config.data_dir()
@@ -20,6 +21,12 @@ ALLOWED_HOSTS = config.allowed_hosts()
 RATE_LIMIT = config.rate_limit()
 # Only a connection from one of these may name the client in X-Forwarded-For (core/proxies.py).
 TRUSTED_PROXIES = config.trusted_proxies()
+# Observability (docs/operations.md): the log format, who may read /metrics, and whether
+# /readyz requires a live background worker.
+LOG_FORMAT = config.log_format()
+METRICS_TOKEN = os.environ.get("CASEDESK_METRICS_TOKEN", "").strip()
+METRICS_ALLOW = config.metrics_allow()
+REQUIRE_WORKER = config.env_flag("CASEDESK_REQUIRE_WORKER")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -42,7 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id, the log line and the metrics cover every answer.
+    "casedesk.core.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The probes and /metrics, before CommonMiddleware checks the Host header.
+    "casedesk.core.observability.middleware.ProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casedesk.api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +204,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe, and Prometheus scrapes, over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -202,13 +215,9 @@ if HTTPS:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["stderr"], "level": "WARNING"},
-    "loggers": {"casedesk": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
-}
+# One line per record on standard error: text for a terminal, JSON for a log collector.
+LOGGING = logs.logging_config(LOG_FORMAT)
+logs.configure_structlog()
 
 # Failed sign-ins and token requests (docs/security.md): after `free_per_user` failures for a
 # user name or `free_per_address` for a client address, the next attempt waits

@@ -1,9 +1,34 @@
 """gunicorn settings module of `casedesk serve` (passed as `--config python:...`): the hooks
-that run in each worker."""
+that run in each worker, and gunicorn's own log in casedesk's format."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+from gunicorn.glogging import Logger
+
+# gunicorn reads every name of this module that is one of its settings (`config` is one):
+# imports are kept under private names.
+from casedesk import config as _config
+from casedesk.core.observability import logs as _logs
+
+
+class ServerLogger(Logger):
+    """gunicorn's messages (workers booting, timeouts) in casedesk's log format, and no access
+    log: casedesk writes one line per request itself, with more in it."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        formatter = _logs.formatter(_config.log_format())
+        for handler in self.error_log.handlers:
+            handler.setFormatter(formatter)
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        return None
+
+
+logger_class = ServerLogger
 
 
 def post_worker_init(worker: Any) -> None:
@@ -20,3 +45,13 @@ def post_worker_init(worker: Any) -> None:
     hold_database("casedesk serve")
     if getattr(settings, "SQLITE_CHECKPOINT_THREAD", True):
         checkpoint.start_for_default_database()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """In the master, when a worker has exited: its live gauges leave /metrics's sums."""
+    from prometheus_client import multiprocess
+
+    try:
+        multiprocess.mark_process_dead(worker.pid)
+    except Exception:  # never let bookkeeping stop the master from replacing the worker
+        logging.getLogger("gunicorn.error").exception("cannot drop the metrics of a worker")

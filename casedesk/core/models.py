@@ -38,3 +38,13 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class WorkerHeartbeat(models.Model):
+    """When a background worker last said it was alive (`/readyz` with CASEDESK_REQUIRE_WORKER)."""
+
+    worker = models.CharField(max_length=200, primary_key=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -80,10 +80,10 @@ def _gunicorn_argv(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
 
     seen: list[list[str]] = []
 
-    def fake_execv(path: str, argv: list[str]) -> None:
+    def fake_execve(path: str, argv: list[str], env: dict[str, str]) -> None:
         seen.append(list(argv))
 
-    monkeypatch.setattr(os, "execv", fake_execv)
+    monkeypatch.setattr(os, "execve", fake_execve)
     call_command("serve", *args)
     assert len(seen) == 1
     return seen[0]

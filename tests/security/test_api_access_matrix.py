@@ -147,6 +147,7 @@ RULES: dict[tuple[str, str], Rule] = {
             "cases": [{"title": "Imported", "customer": {"type": "account", "id": w["account"]}}]
         },
     ),
+    ("GET", "/cases/{case_id}/merge-candidates"): Rule(READ),
     ("GET", "/cases/{case_id}/similar"): Rule(READ),
     ("GET", "/cases/{case_id}/similar-cases"): Rule(READ),
     ("POST", "/cases/{case_id}/similar-cases"): Rule(

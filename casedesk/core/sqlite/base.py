@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from casedesk.core.observability import metrics
 from casedesk.core.sqlite import checkpoint
 
 # The first wait between tries, and the longest.
@@ -71,7 +72,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if fd is None or self._lock_held:
             return
         timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
         pause = POLL_FIRST
         while True:
             try:
@@ -79,10 +81,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    metrics.sqlite().write_lock_timeouts.inc()
                     raise OperationalError("database is locked") from None
                 time.sleep(pause)
                 pause = min(pause * 2, POLL_MAX)
         self._lock_held = True
+        metrics.sqlite().write_lock_wait.observe(time.monotonic() - started)
 
     def _write_lock_release(self) -> None:
         if self._lock_held and self._lock_fd is not None:

@@ -140,6 +140,23 @@ def _log_delay(row: LoginThrottle, *, username: str, address: str, delay: int) -
     )
 
 
+def _log_failure(reason: str, *, username: str, address: str, **fields: int) -> None:
+    """Every refused sign-in, at INFO: the WARNING of `_log_delay` is the one to alert on."""
+    logger.info(
+        "sign-in refused (%s): user name %r from %s",
+        reason,
+        username,
+        address,
+        extra={
+            "event": "signin_failed",
+            "reason": reason,
+            "username": username,
+            "client_address": address,
+            **fields,
+        },
+    )
+
+
 def login_verify(*, username: str, password: str, address: str) -> User:
     """Return the active user with these credentials, `address` being the client's
     (`core.proxies.client_address`).
@@ -148,10 +165,15 @@ def login_verify(*, username: str, password: str, address: str) -> User:
     `unauthenticated` on bad credentials or a deactivated user (which counts as a failure).
     A success clears the user name's count.
     """
-    login_throttle_check(username=username, address=address)
+    try:
+        login_throttle_check(username=username, address=address)
+    except RateLimited as exc:
+        _log_failure("waiting", username=username, address=address, retry_after=exc.retry_after)
+        raise
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         login_failure_record(username=username, address=address)
+        _log_failure("bad_credentials", username=username, address=address)
         raise Unauthenticated("The user name or password is wrong.")
     assert isinstance(user, User)
     key = user_key(username)

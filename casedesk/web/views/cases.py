@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.cases import selectors
+from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
@@ -184,7 +185,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = found(selectors.case_get, case_id=case_id)
     if request.method == "GET":
         return case_page(request, case)
-    form = edit_form(case, request.POST)
+    allowed = case_allowed(user=actor(request), case=case, merge_candidates=0)
+    form = edit_form(case, request.POST, allowed)
     if not form.is_valid():
         return case_page(request, case, form=form, status=422)
     try:

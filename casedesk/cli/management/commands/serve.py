@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
@@ -69,7 +71,9 @@ class Command(BaseCommand):
             hosts.append(
                 host.strip("[]") if ":" not in host.strip("[]") else f"[{host.strip('[]')}]"
             )
-        os.environ["CASEDESK_ALLOWED_HOSTS"] = ",".join(hosts)
+        # The server's environment; this process's own is left as it was.
+        env = dict(os.environ, CASEDESK_ALLOWED_HOSTS=",".join(hosts))
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(self._reset_metrics_dir())
         bind = f"[{host}]:{options['port']}" if ":" in host else f"{host}:{options['port']}"
         argv = [
             sys.executable,
@@ -105,7 +109,15 @@ class Command(BaseCommand):
         sys.stderr.flush()
         # The server replaces this process: SIGTERM/SIGINT reach gunicorn's arbiter, which
         # stops every worker before exiting.
-        os.execv(sys.executable, argv)
+        os.execve(sys.executable, argv, env)
+
+    def _reset_metrics_dir(self) -> Path:
+        """The workers' metrics folder, emptied: /metrics adds up the files in it, and those
+        of an earlier run would count twice (prometheus_client's multiprocess mode)."""
+        path = config.metrics_dir()
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
 
     def _require_migrated(self) -> None:
         try:
