@@ -1,4 +1,4 @@
-"""The term ledger and its target-debit rule, through the API (SPEC §8).
+"""The term ledger and its target-debit rule, through the API (docs/entitlements.md).
 
 After every write the ledger holds exactly the case's target: 1 case (cases) or its billable
 minutes (hours) when terms are decremented and (creation mode and the case is not cancelled or

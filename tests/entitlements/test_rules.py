@@ -1,4 +1,4 @@
-"""Term arithmetic without a database (SPEC §8)."""
+"""Term arithmetic without a database (docs/entitlements.md)."""
 
 from __future__ import annotations
 
