@@ -1,4 +1,4 @@
-"""Activities, notes and posts on a case (SPEC §4).
+"""Activities, notes and posts on a case (docs/cases.md).
 
 Users add phone calls, tasks, e-mails and appointments; completing one records its actual
 duration, cancelling closes it without time; closed activities are read-only. Activities,
@@ -79,7 +79,7 @@ def activity_facts(activity: Activity) -> workflow.ActivityFacts:
 
 
 def case_total_time(case: Case) -> int:
-    """The total time of `case` now: its completed activities not yet billed (SPEC §4)."""
+    """The total time of `case` now: its completed activities not yet billed (docs/cases.md)."""
     total = (
         Activity.objects.filter(case_id=case.pk, state=ActivityState.COMPLETED, billed=False)
         .exclude(type=ActivityType.CASE_RESOLUTION)

@@ -1,4 +1,4 @@
-"""The service configuration (SPEC §3, §7, §12): `/config/service` and
+"""The service configuration (docs/cases.md, docs/concurrency.md): `/config/service` and
 `/config/status-transitions`. Managers change it; it takes effect on the next request on
 every worker, as every reader loads the row afresh."""
 

@@ -1,4 +1,4 @@
-"""Connections between similar cases (SPEC §9): "add connection" and "solution found".
+"""Connections between similar cases (docs/cases.md): "add connection" and "solution found".
 
 A connection is visible from both cases. Creating it needs the right to change the current
 case only: the other case, often resolved, is not changed.

@@ -1,4 +1,4 @@
-"""Parent and child cases (SPEC §7): one level, at most `max_child_cases` children.
+"""Parent and child cases (docs/cases.md): one level, at most `max_child_cases` children.
 
 Attaching a child to a case, or detaching one, changes the parent (its children decide whether
 it may close, and count against its limit): it needs the right to change the parent, whoever

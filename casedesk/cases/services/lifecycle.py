@@ -1,4 +1,4 @@
-"""Resolve, cancel and reactivate a case (SPEC §3, §5, §6, §7).
+"""Resolve, cancel and reactivate a case (docs/cases.md).
 
 Resolving and cancelling share the open-activities rule and the parent close policy; with the
 `cascade` policy each active child is closed the same way in the same transaction, and the

@@ -1,4 +1,4 @@
-"""Merge a case into another (SPEC §6): all or nothing, both cases locked in id order."""
+"""Merge a case into another (docs/cases.md): all or nothing, both cases locked in id order."""
 
 from __future__ import annotations
 

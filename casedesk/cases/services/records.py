@@ -1,4 +1,4 @@
-"""Create and edit cases (SPEC §2): the case record itself."""
+"""Create and edit cases (docs/cases.md): the case record itself."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ WRITABLE_FIELDS = frozenset(
 CLOSED_CORRECTABLE = frozenset(
     {"title", "description", "subject_id", "product_id", "priority", "case_type"}
 )
-# Inherited by a new child from its parent unless given (SPEC §7).
+# Inherited by a new child from its parent unless given (docs/cases.md).
 INHERITED = ("title", "customer", "contact_id", "subject_id", "product_id", "priority")
 
 

@@ -112,7 +112,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def child_initial(parent_value: str | None) -> dict[str, Any]:
     """A new child case starts with its parent's title, customer, contact, subject, product and
-    priority (SPEC §7)."""
+    priority (docs/cases.md)."""
     parent_id = parse_uuid(parent_value)
     if parent_id is None:
         return {}
