@@ -32,7 +32,6 @@ CASE_CANCELLED = "cancelled"
 # Contract line allotment types.
 ALLOT_CASES = "cases"
 ALLOT_MINUTES = "minutes"
-ALLOT_COVERAGE_DATES = "coverage_dates"
 
 
 # Ledger reasons (casedesk.entitlements.choices.LedgerReason), by the case event behind them.

@@ -65,8 +65,6 @@ WRITABLE_FIELDS = frozenset(
 CLOSED_CORRECTABLE = frozenset(
     {"title", "description", "subject_id", "product_id", "priority", "case_type"}
 )
-# Inherited by a new child from its parent unless given (docs/cases.md).
-INHERITED = ("title", "customer", "contact_id", "subject_id", "product_id", "priority")
 
 
 def _choice(value: Any, choices: Any, field: str) -> str:

@@ -434,9 +434,7 @@ def _route_chunk(
     ]
 
 
-def cases_route(
-    *, actor: User, case_ids: Sequence[uuid.UUID], channel: str = Channel.API
-) -> list[BulkRouteResult]:
+def cases_route(*, actor: User, case_ids: Sequence[uuid.UUID]) -> list[BulkRouteResult]:
     """Route each case by the active rule set (at most 1,000; each id once, in the order
     given), as `case_route` without edits would. A refusal of one case (`not_found`,
     `forbidden`, `case_not_active`) is that case's result: it changes nothing and does not stop
