@@ -153,9 +153,9 @@ def test_similar_answers_404_when_the_case_does_not_exist(agent_api: Api) -> Non
 def test_similar_refuses_when_parameters_are_bad(agent_api: Api, new_case: Any) -> None:
     current = new_case("Caso")
     response = agent_api.get(f"/api/v1/cases/{current['id']}/similar", state="sideways")
-    assert response.status_code in (400, 422)
+    assert_error(response, 400, "bad_request")
     response = agent_api.get(f"/api/v1/cases/{current['id']}/similar", subject_id="nope")
-    assert response.status_code in (400, 422)
+    assert_error(response, 400, "bad_request")
 
 
 def test_similar_needs_authentication(anon_api: Api) -> None:
