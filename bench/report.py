@@ -279,7 +279,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *peer_table(results),
         "",
-        "## Targets (issue #10, SQLite)",
+        "## Targets (SQLite)",
         "",
         "| target | measured | met |",
         "|---|---:|:---:|",
