@@ -289,3 +289,17 @@ def close_policy_decision(policy: str, *, active_children: int) -> str:
     if policy == ParentClosePolicy.CASCADE:
         return CASCADE
     raise ValueError(f"unknown parent close policy {policy!r}")
+
+
+def contact_belongs_to(
+    *,
+    contact_id: object,
+    contact_account_id: object,
+    customer_is_contact: bool,
+    customer_id: object,
+) -> bool:
+    """A case's contact is the customer itself (a contact customer) or a contact of the customer
+    account (docs/cases.md#the-case-record)."""
+    if customer_is_contact:
+        return contact_id == customer_id
+    return contact_account_id == customer_id

@@ -322,3 +322,18 @@ def test_close_policy_decision(policy: str, children: int) -> None:
 def test_close_policy_decision_refuses_unknown_policies() -> None:
     with pytest.raises(ValueError):
         workflow.close_policy_decision("sometimes", active_children=1)
+
+
+def test_contact_belongs_when_it_is_the_contact_customer_or_a_contact_of_the_account() -> None:
+    assert workflow.contact_belongs_to(
+        contact_id=1, contact_account_id=None, customer_is_contact=True, customer_id=1
+    )
+    assert not workflow.contact_belongs_to(
+        contact_id=2, contact_account_id=None, customer_is_contact=True, customer_id=1
+    )
+    assert workflow.contact_belongs_to(
+        contact_id=2, contact_account_id=7, customer_is_contact=False, customer_id=7
+    )
+    assert not workflow.contact_belongs_to(
+        contact_id=2, contact_account_id=8, customer_is_contact=False, customer_id=7
+    )

@@ -99,9 +99,12 @@ def owner_ref(case: Case) -> dict[str, str] | None:
 
 def contact_belongs(contact: Contact, customer: Account | Contact) -> bool:
     """A case's contact is the customer itself or a contact of the customer account."""
-    if isinstance(customer, Contact):
-        return contact.pk == customer.pk
-    return contact.account_id == customer.pk
+    return workflow.contact_belongs_to(
+        contact_id=contact.pk,
+        contact_account_id=contact.account_id,
+        customer_is_contact=isinstance(customer, Contact),
+        customer_id=customer.pk,
+    )
 
 
 def _id(value: Any) -> str | None:

@@ -279,11 +279,13 @@ def _owners(rows: list[CheckedRow], kind: str) -> set[uuid.UUID]:
 
 
 def _contact_belongs(row: CheckedRow, contact_account: uuid.UUID | None) -> bool:
-    """The rule of `common.contact_belongs`: the customer itself, or a contact of the customer
-    account."""
-    if row.customer_type == "contact":
-        return row.contact_id == row.customer_id
-    return contact_account == row.customer_id
+    """The rule of `common.contact_belongs`, on a checked row."""
+    return workflow.contact_belongs_to(
+        contact_id=row.contact_id,
+        contact_account_id=contact_account,
+        customer_is_contact=row.customer_type == "contact",
+        customer_id=row.customer_id,
+    )
 
 
 def row_field(row: int, name: str = "") -> str:
