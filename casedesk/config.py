@@ -98,44 +98,37 @@ def metrics_dir() -> Path:
     return data_dir() / "metrics"
 
 
-def metrics_allow() -> list[str]:
-    """`CASEDESK_METRICS_ALLOW`: the networks (CIDRs, comma-separated) whose direct requests
-    may read /metrics without the token; `none` for none. Default: loopback only."""
+def _networks(variable: str, raw: str) -> list[str]:
+    """The addresses or CIDR networks of a comma-separated setting, each as a network; one that
+    is neither stops start-up with a one-line message naming the variable."""
     import ipaddress
 
-    raw = os.environ.get("CASEDESK_METRICS_ALLOW", "").strip()
-    if not raw:
-        return ["127.0.0.0/8", "::1/128"]
-    if raw.lower() == "none":
-        return []
     networks = []
     for part in raw.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            networks.append(str(ipaddress.ip_network(part, strict=False)))
-        except ValueError as exc:
-            raise RuntimeError(
-                f"CASEDESK_METRICS_ALLOW: {part!r} is not an address or a network"
-            ) from exc
-    return networks
-
-
-def trusted_proxies() -> list[str]:
-    """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
-    or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
-    import ipaddress
-
-    networks = []
-    for raw in os.environ.get("CASEDESK_TRUSTED_PROXIES", "").split(","):
-        value = raw.strip()
+        value = part.strip()
         if not value:
             continue
         try:
             networks.append(str(ipaddress.ip_network(value, strict=False)))
         except ValueError as exc:
             raise RuntimeError(
-                f"CASEDESK_TRUSTED_PROXIES must list addresses or networks, not {value!r}"
+                f"{variable} must list addresses or networks, not {value!r}"
             ) from exc
     return networks
+
+
+def metrics_allow() -> list[str]:
+    """`CASEDESK_METRICS_ALLOW`: the networks (CIDRs, comma-separated) whose direct requests
+    may read /metrics without the token; `none` for none. Default: loopback only."""
+    raw = os.environ.get("CASEDESK_METRICS_ALLOW", "").strip()
+    if not raw:
+        return ["127.0.0.0/8", "::1/128"]
+    if raw.lower() == "none":
+        return []
+    return _networks("CASEDESK_METRICS_ALLOW", raw)
+
+
+def trusted_proxies() -> list[str]:
+    """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
+    or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
+    return _networks("CASEDESK_TRUSTED_PROXIES", os.environ.get("CASEDESK_TRUSTED_PROXIES", ""))

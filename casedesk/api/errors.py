@@ -1,4 +1,4 @@
-"""One mapping from every failure to the error shape of API.md."""
+"""One mapping from every failure to the error shape of docs/api.md."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +23,3 @@ def set_etag(response: HttpResponse, version: int) -> None:
 
 def page_body(page: Page[Any], render: Callable[[Any], T]) -> dict[str, Any]:
     return {"items": [render(item) for item in page.items], "next": page.next}
-
-
-def render_all(items: Iterable[Any], render: Callable[[Any], T]) -> list[T]:
-    return [render(item) for item in items]

@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,3 +106,16 @@ class ParentClosePolicy(models.TextChoices):
     INDEPENDENT = "independent", _("Independent")
     BLOCK = "block", _("Block")
     CASCADE = "cascade", _("Cascade")
+
+
+class CaseAction(StrEnum):
+    """Why a case changed: the `action` of its audit row (never stored on a model field)."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    ASSIGN = "assign"
+    RESOLVE = "resolve"
+    CANCEL = "cancel"
+    REACTIVATE = "reactivate"
+    MERGE = "merge"
+    ACTIVITY_COMPLETE = "activity_complete"

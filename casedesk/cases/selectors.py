@@ -177,14 +177,6 @@ def case_identity(*, case_id: uuid.UUID) -> Case:
     return case
 
 
-def case_lock(*, case_id: uuid.UUID) -> Case:
-    """The case, locked for update until the end of the caller's transaction."""
-    case = Case.objects.select_for_update().filter(id=case_id).first()
-    if case is None:
-        raise NotFound("No such case.")
-    return case
-
-
 @dataclass(frozen=True)
 class CaseFilters:
     state: str | None = None
@@ -265,14 +257,11 @@ def _search(qs: QuerySet[Case], filters: CaseFilters) -> QuerySet[Case]:
     return case_search_filter(qs, filters.search or "", narrowing=narrowing, selective=selective)
 
 
-def service_settings(*, for_update: bool = False) -> ServiceSettings:
+def service_settings() -> ServiceSettings:
     """The service configuration, read fresh on every request (all workers agree)."""
-    found: ServiceSettings | None
-    if for_update:
-        found = ServiceSettings.objects.select_for_update().filter(id=1).first()
-    else:  # read by most writes: the plain statement costs a fifth of the built query
-        table = connection.ops.quote_name(ServiceSettings._meta.db_table)
-        found = next(iter(ServiceSettings.objects.raw(f"SELECT * FROM {table} WHERE id = 1")), None)
+    # Read by most writes: the plain statement costs a fifth of the built query.
+    table = connection.ops.quote_name(ServiceSettings._meta.db_table)
+    found = next(iter(ServiceSettings.objects.raw(f"SELECT * FROM {table} WHERE id = 1")), None)
     if found is None:  # a database created before the row existed
         found, _ = ServiceSettings.objects.get_or_create(id=1)
     return found

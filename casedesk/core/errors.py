@@ -52,10 +52,6 @@ class NotFound(DomainError):
     code = "not_found"
     default_message = "No such record."
 
-
-class MethodNotAllowed(DomainError):
-    status = 405
-    code = "method_not_allowed"
     default_message = "This method is not allowed on this path."
 
 

@@ -36,10 +36,6 @@ def team_get(*, team_id: uuid.UUID) -> Team:
     return team
 
 
-def team_ids_of(user: User) -> list[uuid.UUID]:
-    return list(user.teams.values_list("id", flat=True))
-
-
 def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[ApiToken]:
     """The API tokens of `actor`, or (administrators) of the user `user_id`, newest first,
     each with its `state` now: revoked (also when issued before the user's last deactivation,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -32,7 +32,49 @@ CASE_CANCELLED = "cancelled"
 # Contract line allotment types.
 ALLOT_CASES = "cases"
 ALLOT_MINUTES = "minutes"
-ALLOT_COVERAGE_DATES = "coverage_dates"
+
+
+# Ledger reasons (casedesk.entitlements.choices.LedgerReason), by the case event behind them.
+REASON_CASE_CREATED = "case_created"
+REASON_CASE_UPDATED = "case_updated"
+REASON_CASE_RESOLVED = "case_resolved"
+REASON_CASE_CANCELLED = "case_cancelled"
+REASON_CASE_MERGED = "case_merged"
+REASON_CASE_REACTIVATED = "case_reactivated"
+REASON_ENTITLEMENT_CHANGED = "entitlement_changed"
+REASON_CHANNEL_CHANGED = "channel_changed"
+REASON_DECREMENT_CHANGED = "decrement_changed"
+REASON_CONTRACT_LINE_CHANGED = "contract_line_changed"
+REASON_BILLABLE_CHANGED = "billable_changed"
+
+# The case actions that are their own reason (the audit action of the case write).
+_ACTION_REASONS = {
+    "create": REASON_CASE_CREATED,
+    "resolve": REASON_CASE_RESOLVED,
+    "cancel": REASON_CASE_CANCELLED,
+    "merge": REASON_CASE_MERGED,
+    "reactivate": REASON_CASE_REACTIVATED,
+}
+# For any other write, the first changed field (API name) that explains a new target.
+_CHANGE_REASONS = (
+    ("entitlement_id", REASON_ENTITLEMENT_CHANGED),
+    ("contract_line_id", REASON_CONTRACT_LINE_CHANGED),
+    ("origin", REASON_CHANNEL_CHANGED),
+    ("decrement_entitlement_terms", REASON_DECREMENT_CHANGED),
+    ("billable_minutes", REASON_BILLABLE_CHANGED),
+    ("state", REASON_CASE_UPDATED),
+)
+
+
+def ledger_reason(*, action: str, changed: Collection[str]) -> str:
+    """The reason the ledger records for a case write: the lifecycle event (`action`) if it is
+    one, else the first field in `changed` that moves the target, else `case_updated`."""
+    if action in _ACTION_REASONS:
+        return _ACTION_REASONS[action]
+    for field, reason in _CHANGE_REASONS:
+        if field in changed:
+            return reason
+    return REASON_CASE_UPDATED
 
 
 class TermsError(ValueError):

@@ -178,13 +178,6 @@ def stored_documents(
     return out
 
 
-def index_row_count(connection: BaseDatabaseWrapper) -> int:
-    table = "search_case_fts" if connection.vendor == "sqlite" else "search_case_doc"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table}")
-        return int(cursor.fetchone()[0])
-
-
 def insert_documents(connection: BaseDatabaseWrapper, docs: Iterable[CaseDocument]) -> None:
     """Insert the index rows of new cases, whose numbers have no row yet (a bulk import), in
     the caller's transaction: `write_documents` without its replace, and on PostgreSQL with a

@@ -12,12 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from casedesk.core.text import fold
+import Stemmer
 
-try:  # PyStemmer (C) when installed; snowballstemmer (pure Python) has the same interface
-    import Stemmer as _stemmer_module
-except ImportError:  # pragma: no cover - exercised only without PyStemmer
-    import snowballstemmer as _stemmer_module
+from casedesk.core.text import fold
 
 _WORD = re.compile(r"[^\W_]+")
 _TICKET = re.compile(r"^\s*#?\s*cas-(\d{1,18})(?:-([a-z0-9]{6}))?\s*$", re.IGNORECASE)
@@ -34,16 +31,8 @@ _STOP_TEXT = """
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
-_italian = (
-    _stemmer_module.Stemmer("italian")
-    if hasattr(_stemmer_module, "Stemmer")
-    else _stemmer_module.stemmer("italian")
-)
-_english = (
-    _stemmer_module.Stemmer("english")
-    if hasattr(_stemmer_module, "Stemmer")
-    else _stemmer_module.stemmer("english")
-)
+_italian = Stemmer.Stemmer("italian")
+_english = Stemmer.Stemmer("english")
 
 
 @lru_cache(maxsize=65536)

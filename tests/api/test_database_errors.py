@@ -18,12 +18,14 @@ from django.db import connection
 
 from casedesk.cases.models import Activity, Case
 from tests.conftest import PASSWORD, Api, assert_error
+from tests.support import skips
 from tests.support.processes import fresh_database_env, run, running_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="deadlocks and pooled connections: PostgreSQL"
+    connection.vendor != "postgresql",
+    reason=skips.engine_reason("postgresql", "deadlocks and pooled connections"),
 )
 
 

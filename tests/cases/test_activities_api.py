@@ -1,4 +1,4 @@
-"""Activities, notes, posts and the timeline through the API (SPEC §4, §11)."""
+"""Activities, notes, posts and the timeline through the API (docs/cases.md, docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cancel and merge through the API (SPEC §6, §11)."""
+"""Cancel and merge through the API (docs/cases.md, docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The case record through the API: create, get, list, patch, audit (SPEC §2, §7, §11)."""
+"""The case record through the API: create, get, list, patch, audit (docs/cases.md,
+docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`/config/service` and `/config/status-transitions` and where transitions apply (SPEC §3)."""
+"""`/config/service` and `/config/status-transitions` and where transitions apply
+(docs/cases.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Connections between similar cases (SPEC §9): visible from both sides, through HTTP."""
+"""Connections between similar cases (docs/search.md): visible from both sides, through HTTP."""
 
 from __future__ import annotations
 

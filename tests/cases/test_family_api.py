@@ -1,4 +1,4 @@
-"""Parent and child cases: one level, the limit, inheritance, the close policies (SPEC §7)."""
+"""Parent and child cases: one level, the limit, inheritance, the close policies (docs/cases.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Concurrent lifecycle operations on one database, with real OS processes (SPEC §6, §12): an
+"""Concurrent lifecycle operations on one database, with real OS processes (docs/cases.md,
+docs/concurrency.md): an
 SQLite file, or PostgreSQL with DATABASE_URL.
 
 Opposite merges of the same pair of cases lock both in id order: exactly one wins, the other

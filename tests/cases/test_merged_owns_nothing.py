@@ -1,4 +1,5 @@
-"""A merged case owns nothing (SPEC §6): its activities, notes, posts and children moved to its
+"""A merged case owns nothing (docs/cases.md): its activities, notes, posts and children moved to
+its
 master, and the services refuse to give it new ones — activities, notes, posts, connections,
 children, queue items — so that `casedesk check` (`case_merged_owns_nothing`) never has to find
 them. Every write service that takes a case is tried on a merged one here."""

@@ -1,4 +1,4 @@
-"""Resolve and reactivate through the API (SPEC §5, §11)."""
+"""Resolve and reactivate through the API (docs/cases.md, docs/security.md)."""
 
 from __future__ import annotations
 

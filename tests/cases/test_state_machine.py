@@ -1,5 +1,5 @@
 """Random sequences of lifecycle operations through the services, checking the invariants after
-every step (SPEC §3–§7): a resolved case has exactly one live resolution; a merged case owns no
+every step (docs/cases.md): a resolved case has exactly one live resolution; a merged case owns no
 activities; totals match what was billed; no child has children; a refusal changes nothing."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Applicability, restrict and the default entitlement, through the API (SPEC §8)."""
+"""Applicability, restrict and the default entitlement, through the API (docs/entitlements.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`casedesk check` verifies the stored counters against the ledger (SPEC §8)."""
+"""`casedesk check` verifies the stored counters against the ledger (docs/entitlements.md)."""
 
 from __future__ import annotations
 

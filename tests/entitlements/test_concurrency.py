@@ -1,4 +1,5 @@
-"""Parallel requests never overdraw a restricted entitlement (SPEC §8), proved with real OS
+"""Parallel requests never overdraw a restricted entitlement (docs/entitlements.md), proved with
+real OS
 processes on the configured engine (an SQLite file, or PostgreSQL with DATABASE_URL).
 
 N workers start together behind a barrier against one restricted entitlement with K terms

@@ -1,4 +1,5 @@
-"""Changing contracts and their lines, and removing a line added by mistake (SPEC §8): what a
+"""Changing contracts and their lines, and removing a line added by mistake (docs/entitlements.md):
+what a
 manager needs to keep legacy contracts right, through the API and its services."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Contracts and contract lines, and their use by resolved cases (SPEC §8)."""
+"""Contracts and contract lines, and their use by resolved cases (docs/entitlements.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Entitlements through the API: create, read, edit, lifecycle, permissions (SPEC §8)."""
+"""Entitlements through the API: create, read, edit, lifecycle, permissions
+(docs/entitlements.md)."""
 
 from __future__ import annotations
 

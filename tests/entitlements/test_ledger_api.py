@@ -1,4 +1,4 @@
-"""The term ledger and its target-debit rule, through the API (SPEC §8).
+"""The term ledger and its target-debit rule, through the API (docs/entitlements.md).
 
 After every write the ledger holds exactly the case's target: 1 case (cases) or its billable
 minutes (hours) when terms are decremented and (creation mode and the case is not cancelled or
@@ -323,3 +323,11 @@ def test_the_ledger_list_costs_the_same_queries_for_one_or_many_rows(
     with CaptureQueriesContext(connection) as four:
         manager_api.get(url, limit=4)
     assert len(one) == len(four)
+
+
+def test_creation_debit_says_case_created_when_the_case_is_routed_as_it_is_created(
+    make_entitlement: Make, new_case: Make, ledger: Ledger
+) -> None:
+    eid = make_entitlement(decrease_on="creation")["id"]
+    new_case(entitlement_id=eid, route=True)
+    assert _rows(ledger, eid) == [(-1, "case_created", "phone")]

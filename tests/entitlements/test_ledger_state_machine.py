@@ -1,7 +1,7 @@
 """Random sequences of case operations against entitlements and a contract line, through the
 services, checking after every step that the ledger holds exactly each case's target, that the
 stored counters equal the ledger, that restricted entitlements are never overdrawn, and that a
-refused operation changes nothing (SPEC §8)."""
+refused operation changes nothing (docs/entitlements.md)."""
 
 from __future__ import annotations
 

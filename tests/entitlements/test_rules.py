@@ -1,4 +1,4 @@
-"""Term arithmetic without a database (SPEC §8)."""
+"""Term arithmetic without a database (docs/entitlements.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casedesk.entitlements import rules
+from casedesk.entitlements.choices import LedgerReason
 
 E1 = uuid.UUID(int=1)
 E2 = uuid.UUID(int=2)
@@ -208,3 +209,23 @@ def test_a_limited_entitlement_covers_only_its_contacts_and_products(
 
 def test_nothing_left_means_exhausted_when_restricted() -> None:
     assert rules.exhausted(0) and rules.exhausted(-3) and not rules.exhausted(1)
+
+
+def test_ledger_reason_is_the_lifecycle_event_when_the_write_is_one() -> None:
+    assert rules.ledger_reason(action="merge", changed={"entitlement_id"}) == "case_merged"
+
+
+def test_ledger_reason_is_the_first_explaining_field_when_the_write_is_an_edit() -> None:
+    changed = {"billable_minutes", "origin", "title"}
+    assert rules.ledger_reason(action="update", changed=changed) == "channel_changed"
+
+
+def test_ledger_reason_is_case_updated_when_no_field_explains_the_edit() -> None:
+    assert rules.ledger_reason(action="activity_complete", changed={"total_minutes"}) == (
+        "case_updated"
+    )
+
+
+def test_ledger_reasons_are_all_ledger_reason_choices_when_listed() -> None:
+    reasons = {value for name, value in vars(rules).items() if name.startswith("REASON_")}
+    assert reasons <= set(LedgerReason.values)

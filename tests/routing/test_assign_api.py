@@ -1,4 +1,4 @@
-"""Assign a case to a user or a team (SPEC §10, rights of §11)."""
+"""Assign a case to a user or a team (docs/routing.md, docs/security.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Bulk routing, set-wise in chunks (SPEC §10): each case ends as routing it alone would leave
+"""Bulk routing, set-wise in chunks (docs/routing.md): each case ends as routing it alone would
+leave
 it, or untouched when refused; a chunk is written completely or not at all."""
 
 from __future__ import annotations

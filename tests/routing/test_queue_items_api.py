@@ -1,4 +1,5 @@
-"""Queue items: add/move, lists, pick, release, remove, and the rights they give (SPEC §10, §11)."""
+"""Queue items: add/move, lists, pick, release, remove, and the rights they give (docs/routing.md,
+docs/security.md)."""
 
 from __future__ import annotations
 
@@ -392,7 +393,7 @@ def test_closing_for_a_resolved_case_closes_the_open_item_when_called(
     assert item.state == "closed" and item.closed_at is not None
 
 
-# --- the rights queue items give (SPEC §11) -------------------------------------------------
+# --- the rights queue items give (docs/security.md) ------------
 
 
 def test_queue_member_may_change_a_case_when_it_sits_in_their_queue(

@@ -1,4 +1,5 @@
-"""Queues: managers create and edit them; private queues are seen by members only (SPEC §10)."""
+"""Queues: managers create and edit them; private queues are seen by members only
+(docs/routing.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Save and route, bulk route and `"route": true` on create (SPEC §10)."""
+"""Save and route, bulk route and `"route": true` on create (docs/routing.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Bulk routing racing other writers of the same cases, with real OS processes (SPEC §10, §12):
+"""Bulk routing racing other writers of the same cases, with real OS processes (docs/routing.md,
+docs/concurrency.md):
 an SQLite file, or PostgreSQL with DATABASE_URL.
 
 Two bulk routers go over the same cases in opposite orders, in small chunks, while other

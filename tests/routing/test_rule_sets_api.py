@@ -1,4 +1,5 @@
-"""Routing rule sets: validated on save, exclusive activation, active sets read-only (SPEC §10)."""
+"""Routing rule sets: validated on save, exclusive activation, active sets read-only
+(docs/routing.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`/cases?search=`: full-text search on the engine's index (SPEC §9, API.md), through HTTP."""
+"""`/cases?search=`: full-text search on the engine's index (docs/search.md, docs/api.md), through
+HTTP."""
 
 from __future__ import annotations
 

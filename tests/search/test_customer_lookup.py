@@ -1,4 +1,5 @@
-"""The customer lookup (SPEC §1) on the engine's indexes: same rule as the plain LIKE scan,
+"""The customer lookup (docs/customers.md) on the engine's indexes: same rule as the plain LIKE
+scan,
 and no unindexed scans (EXPLAIN / EXPLAIN QUERY PLAN)."""
 
 from __future__ import annotations

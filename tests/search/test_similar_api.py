@@ -1,4 +1,4 @@
-"""`/cases/{id}/similar`: candidate similar cases (SPEC §9), through HTTP."""
+"""`/cases/{id}/similar`: candidate similar cases (docs/search.md), through HTTP."""
 
 from __future__ import annotations
 

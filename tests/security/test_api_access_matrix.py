@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD, Api
 
 OK, DENIED, UNAUTH, HIDDEN = "ok", 403, 401, 404
 
-# Who may do what (SPEC §11).
+# Who may do what (docs/security.md).
 PUBLIC = {"anon": OK, "agent_own": OK, "agent_other": OK, "manager": OK, "admin": OK}
 READ = {"anon": UNAUTH, "agent_own": OK, "agent_other": OK, "manager": OK, "admin": OK}
 CASE_WRITE = {"anon": UNAUTH, "agent_own": OK, "agent_other": DENIED, "manager": OK, "admin": OK}
@@ -147,6 +147,7 @@ RULES: dict[tuple[str, str], Rule] = {
             "cases": [{"title": "Imported", "customer": {"type": "account", "id": w["account"]}}]
         },
     ),
+    ("GET", "/cases/{case_id}/merge-candidates"): Rule(READ),
     ("GET", "/cases/{case_id}/similar"): Rule(READ),
     ("GET", "/cases/{case_id}/similar-cases"): Rule(READ),
     ("POST", "/cases/{case_id}/similar-cases"): Rule(
@@ -209,7 +210,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/queues/{queue_id}/items"): Rule(READ),
     ("GET", "/queue-items"): Rule(READ),
     ("GET", "/queue-items/{item_id}"): Rule(READ),
-    # Every agent may pick items of a public queue (SPEC §10).
+    # Every agent may pick items of a public queue (docs/routing.md).
     ("POST", "/queue-items/{item_id}/pick"): Rule(READ, lambda w, v: {}),
     ("POST", "/queue-items/{item_id}/release"): Rule(CASE_WRITE, lambda w, v: {}),
     ("POST", "/queue-items/{item_id}/remove"): Rule(CASE_WRITE, lambda w, v: {}),

@@ -1,4 +1,4 @@
-"""Activities, notes, posts and the timeline of a case (SPEC §4)."""
+"""Activities, notes, posts and the timeline of a case (docs/cases.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The lifecycle actions of a case: resolve, cancel, merge, reactivate (SPEC §5, §6)."""
+"""The lifecycle actions of a case: resolve, cancel, merge, reactivate, and the cases it may be
+merged into (docs/cases.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from ninja import Router
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match
-from casedesk.api.routers.cases import CaseOut, case_response
-from casedesk.api.schemas import OPTIONAL_BODY, In, NoBody, errors
+from casedesk.api.routers.cases import CaseOut, CaseRecordOut, case_out, case_response
+from casedesk.api.schemas import OPTIONAL_BODY, In, NoBody, Out, errors
+from casedesk.cases import selectors
+from casedesk.cases.allowed import case_allowed
 from casedesk.cases.services import lifecycle, merge
 from casedesk.core.types import Flag, Minutes, ResolutionText
 
@@ -33,7 +36,9 @@ class MergeIn(In):
     into: uuid.UUID
 
 
-@router.post("/cases/{case_id}/resolve", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
+@router.post(
+    "/cases/{case_id}/resolve", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)}
+)
 def case_resolve(
     request: HttpRequest, case_id: uuid.UUID, payload: ResolveIn, response: HttpResponse
 ) -> Any:
@@ -52,7 +57,9 @@ def case_resolve(
     return case_response(response, case, actor(request))
 
 
-@router.post("/cases/{case_id}/cancel", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
+@router.post(
+    "/cases/{case_id}/cancel", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)}
+)
 def case_cancel(
     request: HttpRequest,
     case_id: uuid.UUID,
@@ -69,7 +76,9 @@ def case_cancel(
     return case_response(response, case, actor(request))
 
 
-@router.post("/cases/{case_id}/merge", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
+@router.post(
+    "/cases/{case_id}/merge", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)}
+)
 def case_merge(
     request: HttpRequest, case_id: uuid.UUID, payload: MergeIn, response: HttpResponse
 ) -> Any:
@@ -85,7 +94,7 @@ def case_merge(
 
 
 @router.post(
-    "/cases/{case_id}/reactivate", response={200: CaseOut, **errors(403, 409, 412, 413, 422)}
+    "/cases/{case_id}/reactivate", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)}
 )
 def case_reactivate(
     request: HttpRequest,
@@ -98,3 +107,18 @@ def case_reactivate(
         actor=actor(request), case_id=case_id, expected_version=if_match(request)
     )
     return case_response(response, case, actor(request))
+
+
+class MergeCandidatesOut(Out):
+    items: list[CaseOut]
+
+
+@router.get("/cases/{case_id}/merge-candidates", response={200: MergeCandidatesOut, **errors()})
+def case_merge_candidates(request: HttpRequest, case_id: uuid.UUID) -> Any:
+    """The cases the caller may merge this case into now, newest first: at most 50 active
+    cases of the same customer that the caller may change and that the parent and child rules
+    let take it. Empty when the caller may not merge this case (`merge` is then missing from
+    its `allowed_actions`); the web UI's merge dialog offers the same cases."""
+    me = actor(request)
+    allowed = case_allowed(user=me, case=selectors.case_get(case_id=case_id))
+    return {"items": [case_out(case, me) for case in allowed.merge_candidates]}

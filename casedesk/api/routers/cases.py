@@ -5,12 +5,14 @@ from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Status
+from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.routers.activities import activity_out
 from casedesk.api.schemas import In, ListParams, Out, errors
-from casedesk.cases import selectors
+from casedesk.cases import actions, selectors
+from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State
 from casedesk.cases.choices import Status as CaseStatus
 from casedesk.cases.models import Case
@@ -20,8 +22,9 @@ from casedesk.core.models import AuditEntry
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Flag, LongText, SearchText, Title
 from casedesk.directory.models import User
+from casedesk.routing.services import routing
 
-__all__ = ["activity_out", "case_out", "case_row_out", "router"]
+__all__ = ["activity_out", "case_out", "case_record_out", "case_row_out", "router"]
 
 router = Router(tags=["cases"])
 
@@ -71,6 +74,25 @@ class CaseOut(Out):
     created_at: str
     modified_at: str
     resolved_at: str | None
+
+
+ALLOWED_ACTIONS_HELP = (
+    "What the caller may do now on this case, each a name of: "
+    + ", ".join(actions.ACTIONS)
+    + ". Derived from the same rules the operations enforce (the caller's rights, the case's "
+    "state and status, the status transitions and service settings, its parent and children), "
+    "so an action listed here is not refused for those reasons; an action not listed would be. "
+    "`edit` is PATCH of every writable field; `correct` is PATCH of title, description, "
+    "subject_id, product_id, priority and case_type (also on a closed case, for managers, "
+    "when the service settings allow closed updates). See docs/cases.md, "
+    "'What a user may do now'."
+)
+
+
+class CaseRecordOut(CaseOut):
+    """One case as an operation on it answers: the record and what the caller may do now."""
+
+    allowed_actions: list[str] = Field(description=ALLOWED_ACTIONS_HELP)
 
 
 class CasePage(Out):
@@ -213,9 +235,17 @@ def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def case_record_out(case: Case, viewer: User) -> dict[str, Any]:
+    """The answer for one case with `allowed_actions`, what `viewer` may do now."""
+    return {
+        **case_out(case, viewer),
+        "allowed_actions": case_allowed(user=viewer, case=case, merge_candidates=0).listed,
+    }
+
+
 def case_response(response: HttpResponse, case: Case, viewer: User) -> dict[str, Any]:
     set_etag(response, case.version)
-    return case_out(case, viewer)
+    return case_record_out(case, viewer)
 
 
 def audit_out(entry: AuditEntry) -> dict[str, Any]:
@@ -260,13 +290,13 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
     return page_body(page, case_row_out)
 
 
-@router.post("/cases", response={201: CaseOut, **errors(403, 409, 413, 422)})
+@router.post("/cases", response={201: CaseRecordOut, **errors(403, 409, 413, 422)})
 def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -> Status:
     """Open a case. A child (`parent_id`) inherits title, customer, contact, subject, product
     and priority when they are not given."""
     data = payload.model_dump(exclude_unset=True)
     me = actor(request)
-    case = records.case_create(
+    case = routing.case_create_and_route(
         actor=me,
         title=payload.title,
         customer=Ref(payload.customer.type, payload.customer.id) if payload.customer else None,
@@ -294,11 +324,11 @@ def case_create(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
     return Status(201, case_response(response, case, me))
 
 
-@router.get("/cases/{case_id}", response={200: CaseOut, **errors()})
+@router.get("/cases/{case_id}", response={200: CaseRecordOut, **errors()})
 def case_get(request: HttpRequest, case_id: uuid.UUID, response: HttpResponse) -> Any:
-    row = selectors.case_get_row(case_id=case_id, viewer=actor(request))
-    set_etag(response, row["version"])
-    return case_row_out(row)
+    """The case, with `allowed_actions`: what the caller may do on it now."""
+    case = selectors.case_get(case_id=case_id)
+    return case_response(response, case, actor(request))
 
 
 def patch_changes(payload: In) -> dict[str, Any]:
@@ -309,7 +339,7 @@ def patch_changes(payload: In) -> dict[str, Any]:
     return changes
 
 
-@router.patch("/cases/{case_id}", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
+@router.patch("/cases/{case_id}", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)})
 def case_update(
     request: HttpRequest, case_id: uuid.UUID, payload: CasePatch, response: HttpResponse
 ) -> Any:

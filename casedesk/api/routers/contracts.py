@@ -1,4 +1,5 @@
-"""Contracts and contract lines (SPEC §8, legacy billing by contract): read by everyone,
+"""Contracts and contract lines (docs/entitlements.md, legacy billing by contract): read by
+everyone,
 created, changed and (lines) removed by managers."""
 
 from __future__ import annotations

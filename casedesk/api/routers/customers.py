@@ -215,7 +215,7 @@ def contact_update(
 
 @router.get("/customers", response={200: CustomerResults, **errors()})
 def customer_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
-    """Accounts and contacts together, best match first (SPEC §1)."""
+    """Accounts and contacts together, best match first (docs/customers.md)."""
     items = selectors.customer_search(text=params.search or "", limit=params.limit)
     return {"items": items, "next": None}
 

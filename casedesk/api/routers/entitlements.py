@@ -1,4 +1,4 @@
-"""Entitlements, their lifecycle and their ledger (SPEC §8)."""
+"""Entitlements, their lifecycle and their ledger (docs/entitlements.md)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.routers.cases import CaseOut, case_out
+from casedesk.api.routers.cases import CaseRecordOut, case_record_out
 from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
 from casedesk.cases import selectors as case_selectors
 from casedesk.core.pagination import paginate
@@ -84,7 +84,7 @@ class CaseQueueIn(In):
     queue_id: uuid.UUID
 
 
-class CaseQueuedOut(CaseOut):
+class CaseQueuedOut(CaseRecordOut):
     queue_item: QueueItemOut
 
 
@@ -293,4 +293,4 @@ def case_queue(
     case = case_selectors.case_get(case_id=case_id)
     set_etag(response, case.version)
     item = QueueItem.objects.select_related(*selectors.ITEM_RELATED).get(id=placement.item.pk)
-    return {**case_out(case, user), "queue_item": queue_item_out(item)}
+    return {**case_record_out(case, user), "queue_item": queue_item_out(item)}

@@ -12,7 +12,13 @@ from pydantic import Field
 
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
-from casedesk.api.routers.cases import CaseOut, CasePatch, OwnerIn, case_out, patch_changes
+from casedesk.api.routers.cases import (
+    CasePatch,
+    CaseRecordOut,
+    OwnerIn,
+    case_record_out,
+    patch_changes,
+)
 from casedesk.api.schemas import OPTIONAL_BODY, In, ListParams, NoBody, Out, Ref, errors
 from casedesk.cases.services import assignment
 from casedesk.cases.services.common import Ref as OwnerRef
@@ -97,7 +103,7 @@ class RuleSetPage(Out):
 
 
 class RouteOut(Out):
-    case: CaseOut
+    case: CaseRecordOut
     routed: bool
     reason: str | None
     rule_set_id: str | None
@@ -231,7 +237,9 @@ def cases_route_bulk(request: HttpRequest, payload: BulkRouteIn) -> dict[str, An
     return {"results": results}
 
 
-@router.post("/cases/{case_id}/assign", response={200: CaseOut, **errors(403, 409, 412, 413, 422)})
+@router.post(
+    "/cases/{case_id}/assign", response={200: CaseRecordOut, **errors(403, 409, 412, 413, 422)}
+)
 def case_assign(
     request: HttpRequest, case_id: uuid.UUID, payload: AssignIn, response: HttpResponse
 ) -> Any:
@@ -244,7 +252,7 @@ def case_assign(
         expected_version=if_match(request),
     )
     set_etag(response, case.version)
-    return case_out(case, me)
+    return case_record_out(case, me)
 
 
 @router.post("/cases/{case_id}/route", response={200: RouteOut, **errors(403, 409, 412, 413, 422)})
@@ -264,7 +272,10 @@ def case_route_one(
         expected_version=if_match(request),
     )
     set_etag(response, result.case.version)
-    return {"case": case_out(result.case, me), **_decision(result, selectors.VisibleQueues(me))}
+    return {
+        "case": case_record_out(result.case, me),
+        **_decision(result, selectors.VisibleQueues(me)),
+    }
 
 
 @router.get("/routing-rule-sets", response={200: RuleSetPage, **errors()})

@@ -1,4 +1,5 @@
-"""Similar cases and connections (SPEC §9): `/cases/{id}/similar`, `/cases/{id}/similar-cases`."""
+"""Similar cases and connections (docs/cases.md): `/cases/{id}/similar`,
+`/cases/{id}/similar-cases`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Activities, notes and posts on a case (SPEC §4).
+"""Activities, notes and posts on a case (docs/cases.md).
 
 Users add phone calls, tasks, e-mails and appointments; completing one records its actual
 duration, cancelling closes it without time; closed activities are read-only. Activities,
@@ -20,13 +20,15 @@ from casedesk.cases.choices import (
     USER_ACTIVITY_TYPES,
     ActivityState,
     ActivityType,
+    CaseAction,
     Direction,
     State,
 )
+from casedesk.cases.locks import activity_lock, case_lock
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_activity_change, require_case_change
-from casedesk.cases.selectors import case_lock
-from casedesk.cases.services.common import case_audit, case_snapshot, case_touch
+from casedesk.cases.services.common import case_snapshot
+from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
@@ -34,12 +36,9 @@ from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import (
     ActivityClosed,
     CaseNotActive,
-    NotFound,
     ValidationFailed,
 )
 from casedesk.directory.models import User
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.search.indexing import case_index_write
 
 # Fields of an open activity that a PATCH may change, under their API names.
 ACTIVITY_WRITABLE = frozenset(
@@ -80,7 +79,7 @@ def activity_facts(activity: Activity) -> workflow.ActivityFacts:
 
 
 def case_total_time(case: Case) -> int:
-    """The total time of `case` now: its completed activities not yet billed (SPEC §4)."""
+    """The total time of `case` now: its completed activities not yet billed (docs/cases.md)."""
     total = (
         Activity.objects.filter(case_id=case.pk, state=ActivityState.COMPLETED, billed=False)
         .exclude(type=ActivityType.CASE_RESOLUTION)
@@ -90,7 +89,7 @@ def case_total_time(case: Case) -> int:
 
 
 def case_total_refresh(
-    *, actor: User | None, case: Case, channel: str, action: str, details: dict[str, Any]
+    *, actor: User | None, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
 ) -> bool:
     """Bring an active case's `total_minutes` in step with its activities (the case is locked
     by the caller). A resolved or cancelled case keeps the totals of its resolution."""
@@ -101,13 +100,12 @@ def case_total_refresh(
         return False
     before = case_snapshot(case)
     case.total_minutes = total
-    case_touch(case)
-    case.save()
-    case_audit(
-        actor=actor, case=case, action=action, channel=channel, before=before, details=details
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(action=action, before=before, details=details),
     )
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
     return True
 
 
@@ -136,27 +134,6 @@ def _lock_case_for_additions(*, actor: User | None, case_id: uuid.UUID) -> Case:
             details={"case_id": str(case.pk), "state": case.state, "status": case.status},
         )
     return case
-
-
-def _lock_activity(activity_id: uuid.UUID) -> tuple[Case, Activity]:
-    """The activity and its case, locked case first (the order every case write uses). A merge
-    may move the activity between reading its case and locking it: then look again."""
-    for _attempt in range(3):
-        case_id = Activity.objects.filter(id=activity_id).values_list("case_id", flat=True).first()
-        if case_id is None:
-            raise NotFound("No such activity.")
-        case = case_lock(case_id=case_id)
-        activity = (
-            Activity.objects.select_for_update(of=("self",))
-            .select_related("owner")
-            .filter(id=activity_id)
-            .first()
-        )
-        if activity is None:
-            raise NotFound("No such activity.")
-        if activity.case_id == case.pk:
-            return case, activity
-    raise NotFound("No such activity.")  # pragma: no cover - moved three times in a row
 
 
 def activity_snapshot(activity: Activity) -> dict[str, Any]:
@@ -264,7 +241,7 @@ def activity_update(
     Refuse with `not_found`, `version_mismatch`, `forbidden` (neither its owner nor allowed to
     change its case), `activity_closed` (completed or cancelled) or `validation_error`.
     """
-    case, activity = _lock_activity(activity_id)
+    case, activity = activity_lock(activity_id)
     check_version(expected_version, activity.version)
     require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):
@@ -302,7 +279,7 @@ def _close(
     expected_version: ExpectedVersion,
     channel: str,
 ) -> Activity:
-    case, activity = _lock_activity(activity_id)
+    case, activity = activity_lock(activity_id)
     check_version(expected_version, activity.version)
     require_activity_change(actor, case, activity)
     if workflow.activity_is_closed(activity.state):
@@ -323,7 +300,7 @@ def _close(
             actor=actor,
             case=case,
             channel=channel,
-            action="activity_complete",
+            action=CaseAction.ACTIVITY_COMPLETE,
             details={"activity_id": str(activity.pk)},
         )
     return activity

@@ -1,4 +1,4 @@
-"""Assign a case to a user or a team (SPEC §10)."""
+"""Assign a case to a user or a team (docs/routing.md)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import uuid
 
 from django.db import transaction
 
-from casedesk.cases.choices import State
+from casedesk.cases.choices import CaseAction, State
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock
+from casedesk.cases.selectors import case_get
 from casedesk.cases.services.common import (
     Ref,
-    case_audit,
     case_snapshot,
     case_touch,
     resolve_owner,
     set_owner,
-    system_post,
 )
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_finish
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive
@@ -32,14 +32,18 @@ def owner_name(owner: User | Team) -> str:
 OWNER_FIELDS = ("owner_user", "owner_team", "version", "modified_at")
 
 
+def case_owns(case: Case, owner: User | Team) -> bool:
+    """Whether `owner` already owns `case`."""
+    if isinstance(owner, User):
+        return case.owner_user_id == owner.pk
+    return case.owner_team_id == owner.pk
+
+
 def case_owner_set(case: Case, owner: User | Team) -> bool:
     """Make `owner` the owner of the locked, active `case` in memory only; the version and
     modification time move. Return False (and change nothing) when it already owns the case.
     The caller saves `OWNER_FIELDS` (one case or many at once), checks rights and audits."""
-    if isinstance(owner, User):
-        if case.owner_user_id == owner.pk:
-            return False
-    elif case.owner_team_id == owner.pk:
+    if case_owns(case, owner):
         return False
     set_owner(case, owner)
     case_touch(case)
@@ -82,7 +86,18 @@ def case_assign(
     require_active(case)
     target = resolve_owner(owner)
     before = case_snapshot(case)
-    if case_owner_apply(case, target):
-        case_audit(actor=actor, case=case, action="assign", channel=channel, before=before)
-        system_post(case, "assigned", f"Assigned to {owner_name(target)}.")
+    if case_owns(case, target):
+        return case_get(case_id=case.pk)
+    set_owner(case, target)
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction.ASSIGN,
+            before=before,
+            post=SystemPost("assigned", f"Assigned to {owner_name(target)}."),
+            save_fields=OWNER_FIELDS,
+        ),
+    )
     return case_get(case_id=case.pk)

@@ -1,4 +1,4 @@
-"""The service configuration (SPEC §3, §7, §12): `/config/service` and
+"""The service configuration (docs/cases.md, docs/concurrency.md): `/config/service` and
 `/config/status-transitions`. Managers change it; it takes effect on the next request on
 every worker, as every reader loads the row afresh."""
 
@@ -11,8 +11,8 @@ from django.db import transaction
 
 from casedesk.cases import workflow
 from casedesk.cases.choices import ParentClosePolicy
+from casedesk.cases.locks import service_settings_lock
 from casedesk.cases.models import ServiceSettings
-from casedesk.cases.selectors import service_settings
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
@@ -77,7 +77,7 @@ def service_settings_update(
     Refuse with `version_mismatch`, `forbidden` (not a manager) or `validation_error` (an
     unknown field, a cleared field, a bad value).
     """
-    config = service_settings(for_update=True)
+    config = service_settings_lock()
     check_version(expected_version, config.version)
     _require_manager(actor)
     problems: dict[str, str] = {}
@@ -123,7 +123,7 @@ def status_transitions_set(
     Refuse with `version_mismatch`, `forbidden` (not a manager) or `validation_error` (naming
     `allowed.<status>`).
     """
-    config = service_settings(for_update=True)
+    config = service_settings_lock()
     check_version(expected_version, config.version)
     _require_manager(actor)
     problems = workflow.transitions_map_problems(allowed, enforced=enforced)

@@ -1,4 +1,4 @@
-"""Connections between similar cases (SPEC §9): "add connection" and "solution found".
+"""Connections between similar cases (docs/cases.md): "add connection" and "solution found".
 
 A connection is visible from both cases. Creating it needs the right to change the current
 case only: the other case, often resolved, is not changed.
@@ -10,7 +10,8 @@ import uuid
 
 from django.db import transaction
 
-from casedesk.cases.models import Case, Connection
+from casedesk.cases.locks import cases_lock_in_id_order
+from casedesk.cases.models import Connection
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.services.common import require_not_merged, system_post
 from casedesk.core import clock
@@ -39,10 +40,7 @@ def connection_create(
     merged; `details.merged_into_id` names its master), `validation_error` on `case_id` (no
     such case, the case itself).
     """
-    locked = {
-        c.pk: c
-        for c in Case.objects.select_for_update().filter(pk__in=[case_id, other_id]).order_by("pk")
-    }
+    locked = cases_lock_in_id_order(case_ids=[case_id, other_id])
     case = locked.get(case_id)
     if case is None:
         raise NotFound("No such case.")

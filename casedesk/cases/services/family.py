@@ -1,4 +1,4 @@
-"""Parent and child cases (SPEC §7): one level, at most `max_child_cases` children.
+"""Parent and child cases (docs/cases.md): one level, at most `max_child_cases` children.
 
 Attaching a child to a case, or detaching one, changes the parent (its children decide whether
 it may close, and count against its limit): it needs the right to change the parent, whoever
@@ -13,11 +13,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import connection
-from django.db.models import QuerySet
-
 from casedesk.cases import workflow
 from casedesk.cases.choices import State
+from casedesk.cases.locks import case_children_lock, case_parent_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import case_change_allowed
 from casedesk.cases.selectors import service_settings
@@ -65,7 +63,7 @@ def require_parent_change(actor: User | None, parent: Case) -> None:
 
 
 def _lock_parent(actor: User | None, parent_id: uuid.UUID, field: str = "parent_id") -> Case:
-    parent = Case.objects.select_for_update().filter(id=parent_id).first()
+    parent = case_parent_lock(parent_id=parent_id)
     if parent is None:
         raise ValidationFailed({field: "no such case"})
     require_parent_change(actor, parent)
@@ -115,24 +113,12 @@ def set_parent(case: Case, parent_id: uuid.UUID | None, *, actor: User | None) -
     case.parent = parent
 
 
-def _locked_in_id_order(queryset: QuerySet[Case]) -> list[Case]:
-    """Lock the rows in id order. PostgreSQL takes row locks in scan order, so the database
-    sorts. SQLite has no row locks (its transaction holds the write lock) and, with statistics
-    showing `parent_id` mostly NULL, would answer `ORDER BY id` by walking the whole table in
-    key order: there the few rows are sorted here instead."""
-    if connection.vendor == "sqlite":
-        return sorted(queryset, key=lambda case: case.pk)
-    return list(queryset.order_by("id"))
-
-
 def active_children_locked(case: Case) -> list[Case]:
     """The case's active children, locked in id order (after the parent, which the caller
     holds)."""
-    return _locked_in_id_order(
-        Case.objects.select_for_update().filter(parent_id=case.pk, state=State.ACTIVE)
-    )
+    return case_children_lock(case, active_only=True)
 
 
 def children_locked(case: Case) -> list[Case]:
     """Every child of the case, locked in id order."""
-    return _locked_in_id_order(Case.objects.select_for_update().filter(parent_id=case.pk))
+    return case_children_lock(case)

@@ -1,4 +1,4 @@
-"""Resolve, cancel and reactivate a case (SPEC §3, §5, §6, §7).
+"""Resolve, cancel and reactivate a case (docs/cases.md).
 
 Resolving and cancelling share the open-activities rule and the parent close policy; with the
 `cascade` policy each active child is closed the same way in the same transaction, and the
@@ -15,23 +15,19 @@ from django.db import transaction
 from django.db.models import F
 
 from casedesk.cases import workflow
-from casedesk.cases.choices import ActivityState, ActivityType, Status
+from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Status
+from casedesk.cases.locks import activities_open_lock, activities_unbilled_lock, case_lock
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock, service_settings
+from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.activities import (
     activities_cancel_open,
     activity_facts,
     case_total_time,
 )
-from casedesk.cases.services.common import (
-    case_audit,
-    case_snapshot,
-    case_touch,
-    system_post,
-    transition_check,
-)
+from casedesk.cases.services.common import case_snapshot, transition_check
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_finish
 from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
@@ -45,9 +41,6 @@ from casedesk.core.errors import (
     ValidationFailed,
 )
 from casedesk.directory.models import User
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.routing.services.items import queue_item_close_for_case
-from casedesk.search.indexing import case_index_write
 
 RESOLUTION_MAX = 2000
 SUBJECT_MAX = 200
@@ -89,11 +82,7 @@ def _check(
     require_case_change(actor, case)
     state_refusal(closing.action, case)
     transition_check(case, closing.target[1], config)
-    open_activities = list(
-        Activity.objects.select_for_update()
-        .filter(case_id=case.pk, state=ActivityState.OPEN)
-        .order_by("created_at", "id")
-    )
+    open_activities = activities_open_lock(case)
     if open_activities and not closing.cancel_open_activities:
         raise OpenActivities(
             details={
@@ -127,12 +116,7 @@ def _apply(
     )
     state, status = closing.target
     if closing.action == workflow.RESOLVE:
-        counted = list(
-            Activity.objects.select_for_update()
-            .filter(case_id=case.pk, state=ActivityState.COMPLETED, billed=False)
-            .exclude(type=ActivityType.CASE_RESOLUTION)
-            .order_by("id")
-        )
+        counted = activities_unbilled_lock(case)
         minutes = workflow.resolution_minutes(
             [activity_facts(a) for a in counted], billable_minutes
         )
@@ -160,23 +144,22 @@ def _apply(
         details["billed_activity_ids"] = [str(i) for i in minutes.billed_ids]
     case.state, case.status = state, status
     case.stage = workflow.stage_after(closing.action, case.stage)
-    case_touch(case)
-    case.save()
-    queue_item_close_for_case(case=case)
-    case_audit(
-        actor=actor,
-        case=case,
-        action=closing.action,
-        channel=channel,
-        before=before,
-        details=details,
-    )
     if closing.action == workflow.RESOLVE:
-        system_post(case, "resolved", f"Case resolved ({status}).")
+        post = SystemPost("resolved", f"Case resolved ({status}).")
     else:
-        system_post(case, "cancelled", "Case cancelled.")
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
+        post = SystemPost("cancelled", "Case cancelled.")
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction(closing.action),
+            before=before,
+            details=details,
+            post=post,
+            leaves_queue=True,
+        ),
+    )
 
 
 def _close(
@@ -343,17 +326,15 @@ def case_reactivate(
     case.resolved_at = None
     case.total_minutes = case_total_time(case)
     case.billable_minutes = 0
-    case_touch(case)
-    case.save()
-    case_audit(
-        actor=actor,
+    case_write_finish(
         case=case,
-        action="reactivate",
+        actor=actor,
         channel=channel,
-        before=before,
-        details={"superseded_activity_ids": [str(i) for i in superseded]},
+        write=CaseWrite(
+            action=CaseAction.REACTIVATE,
+            before=before,
+            details={"superseded_activity_ids": [str(i) for i in superseded]},
+            post=SystemPost("reactivated", "Case reactivated."),
+        ),
     )
-    system_post(case, "reactivated", "Case reactivated.")
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
     return case_get(case_id=case.pk)

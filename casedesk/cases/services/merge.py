@@ -1,4 +1,4 @@
-"""Merge a case into another (SPEC §6): all or nothing, both cases locked in id order."""
+"""Merge a case into another (docs/cases.md): all or nothing, both cases locked in id order."""
 
 from __future__ import annotations
 
@@ -8,31 +8,20 @@ from django.db import transaction
 from django.db.models import F
 
 from casedesk.cases import workflow
+from casedesk.cases.choices import CaseAction
+from casedesk.cases.locks import cases_lock_in_id_order
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.activities import case_total_time
-from casedesk.cases.services.common import (
-    case_audit,
-    case_snapshot,
-    case_touch,
-    system_post,
-    transition_check,
-)
+from casedesk.cases.services.common import case_snapshot, transition_check
 from casedesk.cases.services.lifecycle import state_refusal
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_finish
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.models import User
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.routing.services.items import queue_item_close_for_case
-from casedesk.search.indexing import case_index_write
-
-
-def _finish(case: Case, actor: User | None, channel: str) -> None:
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
 
 
 @transaction.atomic
@@ -58,12 +47,7 @@ def case_merge(
     """
     if case_id == into_id:
         raise ValidationFailed({"into": "a case cannot be merged into itself"})
-    locked = {
-        case.pk: case
-        for case in Case.objects.select_for_update()
-        .filter(id__in=[case_id, into_id])
-        .order_by("id")
-    }
+    locked = cases_lock_in_id_order(case_ids=[case_id, into_id])
     subordinate = locked.get(case_id)
     if subordinate is None:
         raise NotFound("No such case.")
@@ -103,50 +87,45 @@ def case_merge(
     for child in children:
         child_before = case_snapshot(child)
         child.parent = master
-        case_touch(child)
-        child.save()
-        case_audit(
-            actor=actor,
+        case_write_finish(
             case=child,
-            action="update",
+            actor=actor,
             channel=Channel.MERGE,
-            before=child_before,
-            details={"merged_case_id": str(subordinate.pk)},
+            write=CaseWrite(
+                action=CaseAction.UPDATE,
+                before=child_before,
+                details={"merged_case_id": str(subordinate.pk)},
+            ),
         )
-        _finish(child, actor, Channel.MERGE)
 
     subordinate.state, subordinate.status = state, status
     subordinate.merged_into = master
     subordinate.total_minutes = 0
     subordinate.billable_minutes = 0
-    case_touch(subordinate)
-    subordinate.save()
-    queue_item_close_for_case(case=subordinate)
-    case_audit(
-        actor=actor,
+    case_write_finish(
         case=subordinate,
-        action="merge",
+        actor=actor,
         channel=channel,
-        before=sub_before,
-        details={"into": str(master.pk), "moved": moved},
+        write=CaseWrite(
+            action=CaseAction.MERGE,
+            before=sub_before,
+            details={"into": str(master.pk), "moved": moved},
+            leaves_queue=True,
+        ),
     )
-    _finish(subordinate, actor, channel)
 
     master.total_minutes = case_total_time(master)
-    case_touch(master)
-    master.save()
-    case_audit(
-        actor=actor,
+    case_write_finish(
         case=master,
-        action="merge",
+        actor=actor,
         channel=Channel.MERGE,
-        before=master_before,
-        details={"merged_case_id": str(subordinate.pk), "moved": moved},
+        write=CaseWrite(
+            action=CaseAction.MERGE,
+            before=master_before,
+            details={"merged_case_id": str(subordinate.pk), "moved": moved},
+            post=SystemPost(
+                "merged", f"Case {subordinate.ticket_number} was merged into this case."
+            ),
+        ),
     )
-    system_post(
-        master,
-        "merged",
-        f"Case {subordinate.ticket_number} was merged into this case.",
-    )
-    _finish(master, actor, Channel.MERGE)
     return case_get(case_id=subordinate.pk)

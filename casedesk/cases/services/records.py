@@ -1,4 +1,4 @@
-"""Create and edit cases (SPEC §2): the case record itself."""
+"""Create and edit cases (docs/cases.md): the case record itself."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.cases import workflow
-from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases.choices import CaseAction, CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock, service_settings
+from casedesk.cases.selectors import case_get, service_settings
 from casedesk.cases.services import family
 from casedesk.cases.services.common import (
     Ref,
-    case_audit,
     case_snapshot,
-    case_touch,
     contact_belongs,
     customer_of,
     next_ticket,
@@ -25,9 +24,9 @@ from casedesk.cases.services.common import (
     resolve_owner,
     set_customer,
     set_owner,
-    system_post,
     transition_check,
 )
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_finish
 from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.choices import Channel
@@ -41,8 +40,6 @@ from casedesk.entitlements.services.applicability import (
     case_entitlement_on_create,
     case_entitlement_on_update,
 )
-from casedesk.entitlements.services.terms import case_terms_sync
-from casedesk.search.indexing import case_index_write
 
 # Fields a PATCH may change, under their API names.
 WRITABLE_FIELDS = frozenset(
@@ -68,8 +65,6 @@ WRITABLE_FIELDS = frozenset(
 CLOSED_CORRECTABLE = frozenset(
     {"title", "description", "subject_id", "product_id", "priority", "case_type"}
 )
-# Inherited by a new child from its parent unless given (SPEC §7).
-INHERITED = ("title", "customer", "contact_id", "subject_id", "product_id", "priority")
 
 
 def _choice(value: Any, choices: Any, field: str) -> str:
@@ -94,8 +89,7 @@ def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
     case.contact = contact
 
 
-@transaction.atomic
-def case_create(
+def case_create_step(
     *,
     actor: User,
     title: str | None = None,
@@ -114,7 +108,6 @@ def case_create(
     entitlement_id: uuid.UUID | None = None,
     contract_line_id: uuid.UUID | None = None,
     decrement_entitlement_terms: bool = True,
-    route: bool = False,
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
 ) -> Case:
@@ -174,20 +167,20 @@ def case_create(
     )
     case_contract_line_set(case=case, contract_line_id=contract_line_id)
     case.number, case.ticket_number = next_ticket()
-    case.save()
-    case_audit(actor=actor, case=case, action="create", channel=channel, before=None)
-    system_post(case, "created", f"Case {case.ticket_number} created.")
-    if route:  # routed by the active rule set in its creating transaction
-        from casedesk.routing.services.routing import routing_apply  # routing builds on cases
-
-        routing_apply(case=case, actor=actor)
-    case_terms_sync(case=case, actor=actor, channel=channel, created=True)
-    case_index_write(case, created=True)
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction.CREATE,
+            before=None,
+            post=SystemPost("created", f"Case {case.ticket_number} created."),
+        ),
+    )
     return case
 
 
-@transaction.atomic
-def case_update(
+def case_update_step(
     *,
     actor: User,
     case_id: uuid.UUID,
@@ -204,6 +197,8 @@ def case_update(
     contact that no longer belongs. A new `parent_id` needs the right to change the parent the
     case gets and the one it leaves. Refuse with `version_mismatch`, `forbidden`,
     `validation_error` (unknown or read-only field, unknown record), `case_hierarchy`.
+
+    A step: it runs in the caller's transaction. `case_update` is the public service.
     """
     case = case_lock(case_id=case_id)
     check_version(expected_version, case.version)
@@ -221,12 +216,18 @@ def case_update(
     after = case_snapshot(case)
     if after == before:
         return case_get(case_id=case.pk)
-    case_touch(case)
-    case.save()
-    case_audit(actor=actor, case=case, action="update", channel=channel, before=before)
-    case_terms_sync(case=case, actor=actor, channel=channel)
-    case_index_write(case)
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(action=CaseAction.UPDATE, before=before),
+    )
     return case_get(case_id=case.pk)
+
+
+# The public services: each is the one transaction of its request (docs/concurrency.md).
+case_create = transaction.atomic(case_create_step)
+case_update = transaction.atomic(case_update_step)
 
 
 def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:

@@ -11,7 +11,7 @@ condition on PostgreSQL, a serialised writer on SQLite, so parallel requests nev
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import F, Q, Sum
@@ -19,7 +19,6 @@ from django.db.models import F, Q, Sum
 from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import EntitlementExhausted
-from casedesk.core.models import AuditEntry
 from casedesk.directory.models import User
 from casedesk.entitlements import rules
 from casedesk.entitlements.choices import LedgerReason
@@ -31,30 +30,18 @@ from casedesk.entitlements.models import (
     TermLedger,
 )
 
-# The case event behind a change of target, from the action the case service audited.
-_ACTION_REASONS = {
-    "create": LedgerReason.CASE_CREATED,
-    "resolve": LedgerReason.CASE_RESOLVED,
-    "cancel": LedgerReason.CASE_CANCELLED,
-    "merge": LedgerReason.CASE_MERGED,
-    "reactivate": LedgerReason.CASE_REACTIVATED,
-}
-# For edits, the first changed field that explains it.
-_CHANGE_REASONS = (
-    ("entitlement_id", LedgerReason.ENTITLEMENT_CHANGED),
-    ("contract_line_id", LedgerReason.CONTRACT_LINE_CHANGED),
-    ("origin", LedgerReason.CHANNEL_CHANGED),
-    ("decrement_entitlement_terms", LedgerReason.DECREMENT_CHANGED),
-    ("billable_minutes", LedgerReason.BILLABLE_CHANGED),
-    ("state", LedgerReason.CASE_UPDATED),
-)
 _NO_CHANNEL = ""
 
 
-def case_terms_sync(*, case: Case, actor: User | None, channel: str, created: bool = False) -> None:
+def case_terms_sync(
+    *, case: Case, actor: User | None, channel: str, reason: str, created: bool = False
+) -> None:
     """Write to the ledger the difference between the case's target debit and what the ledger
     holds for it, on its entitlement and matching channel, and likewise on its contract line.
-    Every case service calls it last, inside its transaction.
+    The case-write pipeline (`cases/services/pipeline.py`) calls it after every case write,
+    inside the write's transaction; `reason` is the case event behind the change
+    (`rules.ledger_reason`), recorded on the rows that are not a move between entitlements,
+    channels or contract lines.
 
     Refuse with `entitlement_exhausted` (nothing written: the caller's transaction rolls back)
     when a debit would take a restricted entitlement, or its channel, below zero.
@@ -62,41 +49,8 @@ def case_terms_sync(*, case: Case, actor: User | None, channel: str, created: bo
     `created`: the case is new in this transaction, so the ledger holds nothing for it yet
     (the holdings are not read).
     """
-    reason = _Reason(case)
     _sync_entitlement(case, actor, reason, created)
     _sync_contract_line(case, actor, reason, created)
-
-
-class _Reason:
-    """The event behind the rows, read from the case's latest audit entry only when needed."""
-
-    def __init__(self, case: Case) -> None:
-        self.case = case
-        self._event: str | None = None
-
-    def event(self) -> str:
-        if self._event is None:
-            entry = (
-                AuditEntry.objects.filter(entity_type="case", entity_id=self.case.pk)
-                .order_by("-id")
-                .values("action", "changes")
-                .first()
-            )
-            self._event = _event_reason(entry)
-        return self._event
-
-
-def _event_reason(entry: Mapping[str, Any] | None) -> str:
-    if entry is None:
-        return LedgerReason.ADJUSTMENT
-    action = entry["action"]
-    if action in _ACTION_REASONS:
-        return _ACTION_REASONS[action]
-    changes = entry["changes"] or {}
-    for field, reason in _CHANGE_REASONS:
-        if field in changes:
-            return reason
-    return LedgerReason.CASE_UPDATED
 
 
 def _held(case: Case) -> dict[tuple[uuid.UUID, str], int]:
@@ -119,7 +73,7 @@ def _terms_of(case: Case) -> tuple[str, str]:
     return cached.allocation_type, cached.decrease_on
 
 
-def _sync_entitlement(case: Case, actor: User | None, reason: _Reason, created: bool) -> None:
+def _sync_entitlement(case: Case, actor: User | None, reason: str, created: bool) -> None:
     held = {} if created else _held(case)
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
@@ -160,14 +114,14 @@ def _row_reason(
     move: rules.Move,
     target: tuple[uuid.UUID, str] | None,
     moves: Sequence[rules.Move],
-    reason: _Reason,
+    reason: str,
 ) -> str:
     """A move between entitlements or channels says so; anything else is the case's event."""
     moved = [m for m in moves if (m.entitlement_id, m.channel) != target]
     if not moved:
-        return reason.event()
+        return reason
     if target is None:
-        return reason.event()
+        return reason
     if any(m.entitlement_id != target[0] for m in moved):
         return LedgerReason.ENTITLEMENT_CHANGED
     return LedgerReason.CHANNEL_CHANGED
@@ -216,7 +170,7 @@ def _apply(case: Case, move: rules.Move) -> None:
         raise _exhausted(case, move, channel=True)
 
 
-def _sync_contract_line(case: Case, actor: User | None, reason: _Reason, created: bool) -> None:
+def _sync_contract_line(case: Case, actor: User | None, reason: str, created: bool) -> None:
     held: dict[tuple[uuid.UUID, str], int] = {}
     if not created:
         rows = (
@@ -254,7 +208,7 @@ def _sync_contract_line(case: Case, actor: User | None, reason: _Reason, created
                 contract_line_id=move.entitlement_id,
                 case_id=case.pk,
                 amount=move.amount,
-                reason=LedgerReason.CONTRACT_LINE_CHANGED if moved else reason.event(),
+                reason=LedgerReason.CONTRACT_LINE_CHANGED if moved else reason,
                 actor=actor,
                 at=now,
             )

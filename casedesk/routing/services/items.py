@@ -17,11 +17,12 @@ from typing import Any, NamedTuple
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import case_change_allowed, require_case_change
-from casedesk.cases.selectors import case_lock
 from casedesk.cases.services.assignment import case_owner_apply, require_active
 from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
+from casedesk.cases.services.pipeline import CaseChange
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.bulk import BulkInsert
@@ -55,6 +56,13 @@ def queue_item_close_for_case(*, case: Case) -> int:
     return QueueItem.objects.filter(case_id=case.pk, state=QueueItemState.OPEN).update(
         state=QueueItemState.CLOSED, closed_at=clock.now(), version=F("version") + 1
     )
+
+
+def queue_item_close_on_case_write(case: Case, change: CaseChange) -> None:
+    """The case-write pipeline's step for queues: a case that leaves service (resolved,
+    cancelled, merged) leaves its queue. Registered by `RoutingConfig.ready()`."""
+    if change.leaves_queue:
+        queue_item_close_for_case(case=case)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 
+from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case, Post
 from casedesk.cases.permissions import require_case_change
-from casedesk.cases.selectors import case_get, case_lock
+from casedesk.cases.selectors import case_get
 from casedesk.cases.services.assignment import (
     OWNER_FIELDS,
     case_owner_set,
@@ -30,7 +31,7 @@ from casedesk.cases.services.assignment import (
     require_active,
 )
 from casedesk.cases.services.common import case_touch, owner_ref
-from casedesk.cases.services.records import case_update
+from casedesk.cases.services.records import case_create_step, case_update_step
 from casedesk.core import clock
 from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
@@ -327,6 +328,19 @@ def routing_apply(
 
 
 @transaction.atomic
+def case_create_and_route(
+    *, actor: User, route: bool, channel: str = Channel.API, **fields: Any
+) -> Case:
+    """Open a case as `case_create` does with `fields` and, with `route`, route it by the
+    active rule set in the same transaction (no match or no active set: it stays where it is,
+    and the timeline says why). Refuse as `case_create` does."""
+    case = case_create_step(actor=actor, channel=channel, **fields)
+    if route:
+        routing_apply(case=case, actor=actor)
+    return case
+
+
+@transaction.atomic
 def _route(
     *,
     actor: User,
@@ -336,7 +350,7 @@ def _route(
     channel: str,
 ) -> RouteResult:
     if changes:
-        case_update(
+        case_update_step(
             actor=actor,
             case_id=case_id,
             changes=changes,
@@ -420,9 +434,7 @@ def _route_chunk(
     ]
 
 
-def cases_route(
-    *, actor: User, case_ids: Sequence[uuid.UUID], channel: str = Channel.API
-) -> list[BulkRouteResult]:
+def cases_route(*, actor: User, case_ids: Sequence[uuid.UUID]) -> list[BulkRouteResult]:
     """Route each case by the active rule set (at most 1,000; each id once, in the order
     given), as `case_route` without edits would. A refusal of one case (`not_found`,
     `forbidden`, `case_not_active`) is that case's result: it changes nothing and does not stop

@@ -4,6 +4,7 @@ assign, add to queue, activities, notes, posts and similar cases."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -12,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from casedesk.cases.choices import ActivityType, Direction, Status
 from casedesk.cases.services.common import Ref
+from casedesk.cases.workflow import RESOLVED_STATUSES
 from casedesk.core.types import LongText, MessageText, Minutes, ResolutionText, SearchText, Title
 from casedesk.web.fields import TypedCharField, TypedIntegerField
 from casedesk.web.forms.base import WebForm, set_choices
@@ -36,8 +38,14 @@ class ResolveForm(VersionForm):
     )
     cancel_open_activities = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, resolution_types: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, resolution_types: Sequence[str] = RESOLVED_STATUSES, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.offer(resolution_types)
+
+    def offer(self, resolution_types: Sequence[str]) -> None:
+        """Offer these resolution types (a save reads any; the service decides)."""
         set_choices(
             self.fields["resolution_type"], [(s, Status(s).label) for s in resolution_types]
         )
@@ -52,12 +60,17 @@ class CancelForm(VersionForm):
         widget=forms.RadioSelect,
         initial="cancelled",
     )
-    into = forms.ChoiceField(label=_("Merge into the case"), required=False)
+    # Any case id: the dialog offers the merge candidates, and the service checks the master.
+    into = forms.CharField(label=_("Merge into the case"), required=False, widget=forms.Select)
     cancel_open_activities = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, masters: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        set_choices(self.fields["into"], [("", "—"), *masters])
+    def offer(self, *, statuses: Sequence[str], masters: list[tuple[str, str]]) -> None:
+        """Offer only these of `cancelled` and `merged`, and these cases to merge into."""
+        field = self.fields["status"]
+        set_choices(field, [(s, Status(s).label) for s in statuses])
+        if statuses and self.initial.get("status", field.initial) not in statuses:
+            self.initial["status"] = statuses[0]
+        self.fields["into"].widget.choices = [("", "—"), *masters]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -67,7 +80,12 @@ class CancelForm(VersionForm):
 
     def clean_into(self) -> uuid.UUID | None:
         value = self.cleaned_data.get("into")
-        return uuid.UUID(value) if value else None
+        if not value:
+            return None
+        try:
+            return uuid.UUID(value)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Choose the case to merge into.")) from exc
 
 
 def parse_owner(value: str) -> Ref | None:

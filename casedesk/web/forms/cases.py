@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -133,10 +134,12 @@ class CaseEditForm(CaseForm):
         *args: Any,
         entitlement_choices: list[tuple[str, str]] | None = None,
         contract_line_choices: list[tuple[str, str]] | None = None,
+        statuses: Sequence[str] = ACTIVE_STATUSES,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self.fields["status"], [(s, Status(s).label) for s in ACTIVE_STATUSES])
+        statuses = list(dict.fromkeys(statuses))
+        set_choices(self.fields["status"], [(s, Status(s).label) for s in statuses])
         set_choices(self.fields["entitlement"], [("", "—"), *(entitlement_choices or [])])
         lines = contract_line_choices or []
         set_choices(self.fields["contract_line"], [("", "—"), *lines])

@@ -56,7 +56,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
     refused: list[str] = []
     done = 0
     if action == "route":
-        for result in routing.cases_route(actor=user, case_ids=ids, channel=Channel.UI):
+        for result in routing.cases_route(actor=user, case_ids=ids):
             if result.error is not None:
                 refused.append(f"{result.case_id}: {error_message(result.error)}")
             else:

@@ -30,10 +30,8 @@ from casedesk.web.forms.cases import FIELD_OF_API_NAME
 from casedesk.web.views.case_page import (
     case_page,
     edit_form,
-    merge_masters,
     owner_choices,
     queue_choices,
-    resolution_types,
 )
 from casedesk.web.views.common import actor, found
 
@@ -76,7 +74,7 @@ def _refused(
 @require_POST
 def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = _case(case_id)
-    form = ResolveForm(request.POST, resolution_types=resolution_types(case), auto_id="resolve_%s")
+    form = ResolveForm(request.POST, auto_id="resolve_%s")
     if not form.is_valid():
         return _refused(request, case, "resolve", form)
     data = form.cleaned_data
@@ -104,8 +102,7 @@ def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Cancel the case, or merge it into the chosen master (the seed's "Annulla caso")."""
     case = _case(case_id)
-    masters = merge_masters(case, actor(request))
-    form = CancelForm(request.POST, masters=masters, auto_id="cancel_%s")
+    form = CancelForm(request.POST, auto_id="cancel_%s")
     if not form.is_valid():
         return _refused(request, case, "cancel", form)
     data = form.cleaned_data

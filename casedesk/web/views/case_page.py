@@ -9,10 +9,11 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from casedesk.cases import selectors, timeline, workflow
-from casedesk.cases.choices import ActivityState, Stage, State
+from casedesk.cases import actions, selectors, timeline, workflow
+from casedesk.cases.allowed import CaseAllowed, case_allowed
+from casedesk.cases.choices import ActivityState, Stage, Status
 from casedesk.cases.models import Activity, Case
-from casedesk.cases.permissions import activity_change_allowed, case_change_allowed
+from casedesk.cases.permissions import activity_change_allowed
 from casedesk.cases.services.common import customer_of
 from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
@@ -28,36 +29,17 @@ from casedesk.web.forms.actions import (
     QueueForm,
     ResolveForm,
 )
-from casedesk.web.forms.cases import CaseEditForm
+from casedesk.web.forms.base import set_choices
+from casedesk.web.forms.cases import API_NAMES, CaseEditForm
 from casedesk.web.views.common import actor
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
-MERGE_CANDIDATES = 50
 
 
-def resolution_types(case: Case) -> list[str]:
-    """The resolved statuses this case may move to (status reason transitions, SPEC §3)."""
-    config = selectors.service_settings()
-    return [
-        status
-        for status in workflow.RESOLVED_STATUSES
-        if workflow.transition_allowed(
-            enforced=config.transitions_enforced,
-            allowed=config.transitions_allowed,
-            current=case.status,
-            target=status,
-        )
-    ]
-
-
-def merge_masters(case: Case, viewer: Any) -> list[tuple[str, str]]:
-    """Active cases of the same customer that this case could be merged into."""
-    customer = customer_of(case)
-    candidates = selectors.case_list(
-        selectors.CaseFilters(state=State.ACTIVE, customer_id=customer.pk), viewer=viewer
-    ).order_by("-created_at", "-id")[:MERGE_CANDIDATES]
-    return [(str(c.pk), f"{c.ticket_number} {c.title}") for c in candidates if c.pk != case.pk]
+def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
+    """The cases this case may be merged into, as the cancel dialog offers them."""
+    return [(str(c.pk), f"{c.ticket_number} {c.title}") for c in allowed.merge_candidates]
 
 
 def owner_choices() -> list[tuple[str, Any]]:
@@ -73,7 +55,12 @@ def queue_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def entitlement_choices(case: Case) -> list[tuple[str, str]]:
-    found = entitlement_selectors.customer_active_entitlements(customer=customer_of(case))
+    """The customer's active entitlements, and the one the case names (even past its end)."""
+    found = list(entitlement_selectors.customer_active_entitlements(customer=customer_of(case)))
+    if case.entitlement_id and all(e.pk != case.entitlement_id for e in found):
+        current = case.entitlement
+        if current is not None:
+            found.insert(0, current)
     return [(str(e.pk), e.name) for e in found]
 
 
@@ -115,10 +102,13 @@ def edit_initial(case: Case) -> dict[str, Any]:
     }
 
 
-def edit_form(case: Case, data: Any = None) -> CaseEditForm:
+def edit_form(case: Case, data: Any = None, allowed: CaseAllowed | None = None) -> CaseEditForm:
+    """The case form as a save reads it: every status reason an edit might name (the service
+    decides which the case may take), and the case's own. When `allowed` says the user may
+    only correct the case, the other fields are closed and keep their values."""
     initial = edit_initial(case)
     customer_value = (data or {}).get("customer") or initial["customer"]
-    return CaseEditForm(
+    form = CaseEditForm(
         data,
         initial=initial,
         # The case's contact stays offered even past the first contacts of a large account.
@@ -127,39 +117,65 @@ def edit_form(case: Case, data: Any = None) -> CaseEditForm:
         ),
         entitlement_choices=entitlement_choices(case),
         contract_line_choices=contract_line_choices(case),
+        statuses=[*workflow.ACTIVE_STATUSES, case.status],
     )
+    if allowed is not None and actions.CORRECT in allowed and actions.EDIT not in allowed:
+        for name, field in form.fields.items():
+            if name in API_NAMES and API_NAMES[name] not in actions.CLOSED_CORRECTABLE:
+                field.disabled = True
+    return form
 
 
-def dialog_forms(request: HttpRequest, case: Case, *, editable: bool) -> dict[str, forms.Form]:
-    """The forms of the page's dialogs; the commands of a case the user may not edit have none."""
-    additions: dict[str, forms.Form] = {
+def offer(form: CaseEditForm, case: Case, allowed: CaseAllowed) -> CaseEditForm:
+    """The case form as the page shows it: the status reasons the case may move to now (its
+    own alone when it may not be edited)."""
+    statuses = allowed.statuses if actions.EDIT in allowed else [case.status]
+    set_choices(form.fields["status"], [(s, Status(s).label) for s in statuses])
+    return form
+
+
+def dialog_forms(request: HttpRequest, case: Case, allowed: CaseAllowed) -> dict[str, forms.Form]:
+    """The forms of the page's dialogs, each with the choices the user may take now; an action
+    the user may not take has none."""
+    found: dict[str, forms.Form] = {
         "activity": ActivityForm(auto_id="activity_%s"),
         "note": MessageForm(auto_id="note_%s"),
         "post": MessageForm(auto_id="post_%s"),
     }
-    if not editable:
-        return additions
     version = {"version": case.version}
-    owner = f"user:{case.owner_user_id}" if case.owner_user_id else f"team:{case.owner_team_id}"
-    return {
-        **additions,
-        "resolve": ResolveForm(
+    if actions.RESOLVE in allowed:
+        found["resolve"] = ResolveForm(
             initial={**version, "billable_minutes": case.total_minutes},
-            resolution_types=resolution_types(case),
+            resolution_types=allowed.resolution_types,
             auto_id="resolve_%s",
-        ),
-        "cancel": CancelForm(
-            initial=version, masters=merge_masters(case, actor(request)), auto_id="cancel_%s"
-        ),
-        "assign": AssignForm(
+        )
+    if actions.CANCEL in allowed or actions.MERGE in allowed:
+        found["cancel"] = CancelForm(initial=version, auto_id="cancel_%s")
+    if actions.ASSIGN in allowed:
+        owner = f"user:{case.owner_user_id}" if case.owner_user_id else f"team:{case.owner_team_id}"
+        found["assign"] = AssignForm(
             initial={**version, "owner": owner}, owners=owner_choices(), auto_id="assign_%s"
-        ),
-        "queue": QueueForm(
+        )
+    if actions.ADD_TO_QUEUE in allowed:
+        found["queue"] = QueueForm(
             initial={**version, "queue": str(getattr(case, "current_queue_id", "") or "")},
             queues=queue_choices(request),
             auto_id="queue_%s",
-        ),
-    }
+        )
+    return found
+
+
+def offer_dialogs(dialogs: dict[str, forms.Form], allowed: CaseAllowed) -> None:
+    """Narrow the choices of the dialogs (fresh, or bound to a refused input) to what the user
+    may take now."""
+    resolve = dialogs.get("resolve")
+    if isinstance(resolve, ResolveForm):
+        resolve.offer(allowed.resolution_types)
+    cancel = dialogs.get("cancel")
+    if isinstance(cancel, CancelForm):
+        choices = ((Status.CANCELLED, actions.CANCEL), (Status.MERGED, actions.MERGE))
+        statuses = [status for status, action in choices if action in allowed]
+        cancel.offer(statuses=statuses, masters=merge_masters(allowed))
 
 
 def _current_queue(request: HttpRequest, case: Case) -> Any:
@@ -183,13 +199,16 @@ def case_page(
     """Render the case page; a refused action passes its bound form and the dialog to reopen."""
     user = actor(request)
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
+    allowed = case_allowed(user=user, case=case)
     if form is None:
-        form = edit_form(case)
+        form = edit_form(case, allowed=allowed)
+    offer(form, case, allowed)
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
-    can_change = case_change_allowed(user, case)
-    editable = can_change and case.state == State.ACTIVE
-    all_dialogs = dialog_forms(request, case, editable=editable)
+    can_change = allowed.may_change
+    editable = actions.EDIT in allowed
+    all_dialogs = dialog_forms(request, case, allowed)
     all_dialogs.update(dialogs or {})
+    offer_dialogs(all_dialogs, allowed)
     page = timeline.case_timeline(
         case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
     )
@@ -221,7 +240,9 @@ def case_page(
             "form": form,
             **customer_context(customer_value),
             "can_change": can_change,
+            "can": dict.fromkeys(allowed.actions, True),
             "editable": editable,
+            "correctable": actions.CORRECT in allowed and not editable,
             "disabled": not editable,
             "stages": Stage.choices,
             "stage_index": [s for s, _label in Stage.choices].index(case.stage),

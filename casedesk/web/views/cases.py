@@ -15,10 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casedesk.cases import selectors
+from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
+from casedesk.routing.services import routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
     FIELD_OF_API_NAME,
@@ -110,7 +112,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def child_initial(parent_value: str | None) -> dict[str, Any]:
     """A new child case starts with its parent's title, customer, contact, subject, product and
-    priority (SPEC §7)."""
+    priority (docs/cases.md)."""
     parent_id = parse_uuid(parent_value)
     if parent_id is None:
         return {}
@@ -137,7 +139,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                case = records.case_create(
+                case = routing.case_create_and_route(
                     actor=actor(request),
                     title=data["title"],
                     customer=data["customer"],
@@ -183,7 +185,8 @@ def case_detail(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = found(selectors.case_get, case_id=case_id)
     if request.method == "GET":
         return case_page(request, case)
-    form = edit_form(case, request.POST)
+    allowed = case_allowed(user=actor(request), case=case, merge_candidates=0)
+    form = edit_form(case, request.POST, allowed)
     if not form.is_valid():
         return case_page(request, case, form=form, status=422)
     try:

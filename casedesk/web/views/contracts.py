@@ -1,4 +1,5 @@
-"""Service › Contracts (SPEC §8, legacy billing by contract): the list, a contract with its lines,
+"""Service › Contracts (docs/entitlements.md, legacy billing by contract): the list, a contract
+with its lines,
 their totals and what cases used; managers create and edit contracts and add, edit and remove
 lines."""
 

@@ -62,7 +62,7 @@ def _customer_json(customer: Account | Contact) -> dict[str, Any]:
 @session_json
 @require_GET
 def customer_lookup(request: HttpRequest) -> HttpResponse:
-    """Accounts and contacts matching what the user typed (SPEC §1 matching rules); with
+    """Accounts and contacts matching what the user typed (docs/customers.md matching rules); with
     `type=account` or `type=contact`, only those."""
     kind = request.GET.get("type")
     types = (kind,) if kind in CUSTOMER_TYPES else CUSTOMER_TYPES

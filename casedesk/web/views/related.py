@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from casedesk.cases import selectors
-from casedesk.cases.permissions import case_change_allowed
+from casedesk.cases import actions, selectors
+from casedesk.cases.allowed import case_allowed
 from casedesk.cases.services import connections
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
@@ -65,7 +65,8 @@ def similar_cases(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "candidates": candidates,
             "connected": connected,
-            "can_change": case_change_allowed(actor(request), case),
+            "can_change": actions.CONNECT
+            in case_allowed(user=actor(request), case=case, merge_candidates=0),
             "nav": "cases",
         },
         status=status,

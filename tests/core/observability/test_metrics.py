@@ -17,6 +17,7 @@ from casedesk.core.observability.database import pool_sample
 from casedesk.directory.models import User
 from tests.conftest import Api
 from tests.core.observability.conftest import scrape
+from tests.support import skips
 
 REQUESTS = "casedesk_http_requests_total"
 
@@ -127,8 +128,7 @@ def test_metrics_answer_without_a_family_whose_reading_at_scrape_fails(
 
 @pytest.mark.django_db(transaction=True)
 def test_sqlite_write_lock_wait_is_observed_when_a_transaction_writes(admin_api: Api) -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("the write lock is SQLite's; PostgreSQL has the pool's figures")
+    skips.engine_only("sqlite", "the write lock is SQLite's; PostgreSQL has the pool's figures")
     key = ("casedesk_sqlite_write_lock_wait_seconds_count", frozenset())
     before = scrape().get(key, 0.0)
     assert admin_api.post("/api/v1/teams", {"name": "Lock watchers"}).status_code == 201
@@ -137,8 +137,7 @@ def test_sqlite_write_lock_wait_is_observed_when_a_transaction_writes(admin_api:
 
 @pytest.mark.django_db(transaction=True)
 def test_pool_metrics_count_the_connections_asked_of_the_pool_on_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no connection pool")
+    skips.engine_only("postgresql", "SQLite has no connection pool")
     pool_sample()
     key = ("casedesk_db_pool_requests_total", frozenset())
     before = scrape().get(key, 0.0)

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from tests.core.observability.conftest import parse_metrics
+from tests.support import skips
 from tests.support.processes import fresh_database_env, run, running_server
 
 
@@ -91,7 +92,7 @@ def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
 def test_serve_drops_the_live_gauges_of_a_worker_that_exited(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         if "DATABASE_URL" not in env:
-            pytest.skip("the live gauges are the PostgreSQL pool's")
+            pytest.skip(skips.engine_reason("postgresql", "the live gauges are the pool's"))
         env["CASEDESK_LOG_FORMAT"] = "json"
         run(env, "migrate", "--no-input", "-v", "0")
         with running_server(env, workers=2) as (base, proc):
