@@ -102,6 +102,7 @@ def login_failure_record(*, username: str, address: str) -> None:
     now = clock.now()
     keys = _keys(username, address)
     live = _live(now)
+    delayed: list[tuple[LoginThrottle, int]] = []
     with transaction.atomic():
         # Rows are created and locked in key order, the same in every transaction: no deadlock.
         LoginThrottle.objects.bulk_create(
@@ -116,8 +117,12 @@ def login_failure_record(*, username: str, address: str) -> None:
             row.wait_until = now + dt.timedelta(seconds=delay) if delay else None
             row.save(update_fields=["failures", "last_failure_at", "wait_until"])
             if delay:
-                _log_delay(row, username=username, address=address, delay=delay)
+                delayed.append((row, delay))
         LoginThrottle.objects.filter(last_failure_at__lte=live).delete()
+    # Logged after the commit: a slow log destination must not hold the rows' locks (and on
+    # SQLite the database's write lock).
+    for row, delay in delayed:
+        _log_delay(row, username=username, address=address, delay=delay)
 
 
 def _log_delay(row: LoginThrottle, *, username: str, address: str, delay: int) -> None:

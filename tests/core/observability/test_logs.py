@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -208,3 +209,26 @@ def test_job_logging_logs_a_failed_job_with_its_traceback_and_lets_the_error_go_
     (record,) = log_lines(event="job")
     assert (record["level"], record["outcome"]) == ("error", "failed")
     assert "ValueError: refused by the receiver" in record["exception"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_delay_is_logged_after_the_transaction_that_counts_it(agent: User) -> None:
+    """A slow log destination must not hold the counts' row locks (on SQLite, the database's
+    write lock) while the record is written."""
+    from casedesk.directory.services import login_failure_record
+
+    seen: list[bool] = []
+
+    class InTransaction(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if getattr(record, "event", None) == "signin_delayed":
+                seen.append(connection.in_atomic_block)
+
+    handler = InTransaction()
+    logging.getLogger("casedesk.security").addHandler(handler)
+    try:
+        for _ in range(settings.LOGIN_THROTTLE["free_per_user"]):
+            login_failure_record(username=agent.username, address="192.0.2.1")
+    finally:
+        logging.getLogger("casedesk.security").removeHandler(handler)
+    assert seen == [False]

@@ -61,6 +61,7 @@ def test_readyz_is_503_naming_the_database_when_it_is_unreachable(
     assert "readiness_check_failed" in stderr
 
 
+@pytest.mark.slow
 def test_readyz_is_503_naming_migrations_when_one_is_unapplied(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         run(env, "migrate", "--no-input", "-v", "0")

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +25,28 @@ def _log(proc: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
 
 
-def _spread(base: str, proc: Any, workers: set[int], prefix: str) -> int:
-    """Send requests (`GET /api/v1/users`, 401) from four threads, each on a new connection,
-    until every worker in `workers` has answered some; return how many were sent."""
-
-    def ask(n: int) -> int:
-        headers = {"X-Request-ID": f"{prefix}-{n}"}
-        return httpx.get(f"{base}/api/v1/users", headers=headers, timeout=30).status_code
-
+def _spread(base: str, proc: Any, workers: set[int], prefix: str, each: int = 10) -> int:
+    """Have every worker in `workers` answer `each` requests (`GET /api/v1/users`, 401): the
+    others are stopped meanwhile (SIGSTOP), so the one left accepts them all. Return how many
+    were sent."""
     sent = 0
-    served_by: set[int] = set()
-    with ThreadPoolExecutor(4) as pool:
-        for _round in range(30):
-            assert list(pool.map(ask, range(sent, sent + 20))) == [401] * 20
-            sent += 20
-            lines = [r for r in _log(proc) if r.get("event") == "request"]
-            served_by = {r["pid"] for r in lines if r["request_id"].startswith(f"{prefix}-")}
-            if workers <= served_by:
-                return sent
-    raise AssertionError(f"only {served_by} of {workers} answered")
+    for worker in sorted(workers):
+        others = [psutil.Process(pid) for pid in workers if pid != worker]
+        for other in others:
+            other.suspend()
+        try:
+            for _ in range(each):
+                headers = {"X-Request-ID": f"{prefix}-{sent}"}
+                answer = httpx.get(f"{base}/api/v1/users", headers=headers, timeout=30)
+                assert answer.status_code == 401
+                sent += 1
+        finally:
+            for other in others:
+                other.resume()
+    lines = [r for r in _log(proc) if r.get("event") == "request"]
+    served_by = {r["pid"] for r in lines if r["request_id"].startswith(f"{prefix}-")}
+    assert served_by == workers, served_by
+    return sent
 
 
 def _scrape(base: str) -> dict[tuple[str, frozenset[Any]], float]:
