@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.cases import workflow
+from casedesk.cases.actions import CLOSED_CORRECTABLE
 from casedesk.cases.choices import CaseAction, CaseType, Origin, Priority, Stage, State, Status
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
@@ -60,10 +61,6 @@ WRITABLE_FIELDS = frozenset(
         "entitlement_id",
         "contract_line_id",
     }
-)
-# What a manager may still correct on a closed case when `allow_closed_updates` is on.
-CLOSED_CORRECTABLE = frozenset(
-    {"title", "description", "subject_id", "product_id", "priority", "case_type"}
 )
 
 
