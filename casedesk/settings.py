@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "casedesk.core",
     "casedesk.directory",
     "casedesk.customers",
@@ -47,6 +49,15 @@ INSTALLED_APPS = [
     "casedesk.web",
     "casedesk.cli",
 ]
+
+# Background work (docs/architecture.md, "Background work"): jobs are rows of the database,
+# run by `casedesk worker` (and the worker `casedesk serve` starts).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 MIDDLEWARE = [
     # Outermost: the request id, the log line and the metrics cover every answer.
