@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "casedesk.core",
+    "casedesk.jobs",
     "casedesk.directory",
     "casedesk.customers",
     "casedesk.catalog",

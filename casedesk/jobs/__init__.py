@@ -1,0 +1,2 @@
+"""Background work: the job queue, the worker and periodic jobs (docs/architecture.md,
+"Background work")."""
