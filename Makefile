@@ -52,7 +52,7 @@ test: install-test system-deps
 # TEST_FAST_WORKERS=0 (one process) finishes sooner.
 TEST_FAST_WORKERS ?= auto
 test-fast: install-test system-deps
-	$(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -102,6 +102,7 @@ def test_etag_carries_the_record_version(agent_api: Api, agent: Any) -> None:
     assert response["ETag"] == f'"{response.json()["version"]}"'
 
 
+@pytest.mark.slow
 def test_unreachable_database_is_503_with_retry_after(tmp_path: Any) -> None:
     """A real process whose database server does not answer."""
     code = """
