@@ -4,6 +4,9 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Compiled modules (and pytest's rewritten test modules) are kept between runs even where the
+# environment asks Python not to write them: each process would otherwise compile them again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install install-test lock lock-upgrade system-deps run test test-fast lint demo clean bench
 
