@@ -33,3 +33,13 @@ def attachment_open(attachment: Attachment) -> IO[bytes]:
 def case_attachments(*, case_id: uuid.UUID) -> QuerySet[Attachment]:
     """Every file on the case, its e-mails and notes, oldest first."""
     return Attachment.objects.filter(case_id=case_id).order_by("created_at", "id")
+
+
+def activity_attachment_ids(*, activity_id: uuid.UUID) -> list[str]:
+    """The ids of the files of one activity (an e-mail), oldest first."""
+    return [
+        str(i)
+        for i in Attachment.objects.filter(activity_id=activity_id)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    ]

@@ -8,6 +8,11 @@ import pytest
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _own_storage(isolated_storage: object) -> None:
+    """Every test here may write files: each in its own folder."""
+
+
 def corpus(name: str) -> bytes:
     return (CORPUS / name).read_bytes()
 

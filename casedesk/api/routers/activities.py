@@ -12,6 +12,7 @@ from pydantic import Field
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
+from casedesk.attachments.selectors import activity_attachment_ids
 from casedesk.cases import timeline
 from casedesk.cases.choices import ActivityState, ActivityType, Direction
 from casedesk.cases.models import Activity, Note, Post
@@ -52,6 +53,30 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "billable_minutes": activity.billable_minutes,
         "superseded": activity.superseded,
         "version": activity.version,
+        **email_fields(activity),
+    }
+
+
+def email_fields(activity: Activity) -> dict[str, Any]:
+    """`email` and `attachment_ids` of an activity: set for the e-mails of the mail channel
+    (docs/email.md), null and empty for every other activity (no query)."""
+    if activity.email_status is None:
+        return {"email": None, "attachment_ids": []}
+    return {
+        "email": {
+            "message_id": activity.email_message_id,
+            "from": activity.email_from,
+            "to": activity.email_to or [],
+            "cc": activity.email_cc or [],
+            "subject": activity.subject,
+            "text": activity.description,
+            "html": activity.email_html or "",
+            "in_reply_to": activity.email_in_reply_to,
+            "status": activity.email_status,
+            "error": activity.email_error,
+            "sent_at": _iso(activity.email_sent_at),
+        },
+        "attachment_ids": activity_attachment_ids(activity_id=activity.pk),
     }
 
 
@@ -68,6 +93,9 @@ def message_out(record: Note | Post) -> dict[str, Any]:
     if isinstance(record, Post):
         body["event"] = record.event or None
     return body
+
+
+EmailOut = dict[str, Any]
 
 
 class ActivityOut(Out):
@@ -91,6 +119,8 @@ class ActivityOut(Out):
     billable_minutes: int | None
     superseded: bool
     version: int
+    email: EmailOut | None = None
+    attachment_ids: list[str] = Field(default_factory=list)
 
 
 class ActivityPage(Out):
