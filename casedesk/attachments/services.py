@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from casedesk.attachments.locks import attachments_lock
 from casedesk.attachments.models import Attachment, storage_name
 from casedesk.cases.choices import CaseAction, State
 from casedesk.cases.locks import case_lock
@@ -234,7 +235,7 @@ def attachments_claim(
     Refuse with `validation_error` on `field`.
     """
     ids = list(dict.fromkeys(attachment_ids))
-    found = {a.pk: a for a in Attachment.objects.select_for_update().filter(id__in=ids)}
+    found = attachments_lock(ids=ids)
     for attachment_id in ids:
         attachment = found.get(attachment_id)
         if attachment is None:

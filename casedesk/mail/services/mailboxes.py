@@ -20,6 +20,7 @@ from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.models import Team, User
 from casedesk.directory.services.common import require_admin
 from casedesk.mail.choices import Security
+from casedesk.mail.locks import mailbox_lock
 from casedesk.mail.models import Mailbox
 from casedesk.mail.secrets import secret_seal
 from casedesk.routing.models import Queue
@@ -236,7 +237,7 @@ def mailbox_update(
     Refuse with `forbidden`, `not_found`, `version_mismatch`, `validation_error`.
     """
     require_admin(actor)
-    mailbox = Mailbox.objects.select_for_update().filter(id=mailbox_id).first()
+    mailbox = mailbox_lock(mailbox_id=mailbox_id)
     if mailbox is None:
         raise NotFound("No such mailbox.")
     check_version(expected_version, mailbox.version)
