@@ -1,8 +1,8 @@
 """A worker process for the two-pollers test; run as a script with a JSON argument.
 
-    python poll_race_worker.py '{"do": "setup", "imap": {...}}'   a mailbox polling the server
-    python poll_race_worker.py '{"do": "poll", ...}'               polls once GO exists
-    python poll_race_worker.py '{"do": "state"}'                   prints what the test checks
+python poll_race_worker.py '{"do": "setup", "imap": {...}}'   a mailbox polling the server
+python poll_race_worker.py '{"do": "poll", ...}'               polls once GO exists
+python poll_race_worker.py '{"do": "state"}'                   prints what the test checks
 """
 
 from __future__ import annotations

@@ -42,7 +42,9 @@ def test_three_pollers_of_one_mailbox_take_each_message_once(
         )
     )
     settings = {"host": imap.host, "port": imap.port, "username": imap.username}
-    setup = ask_worker(WORKER, env, {"do": "setup", "imap": {**settings, "password": imap.password}})
+    setup = ask_worker(
+        WORKER, env, {"do": "setup", "imap": {**settings, "password": imap.password}}
+    )
     results = race(tmp_path, env, WORKER, [{"do": "poll", "mailbox": setup["mailbox"]}] * 3)
     lines = Counter(
         "ignored: duplicate" if line == "ignored: duplicate" else line.split()[1]
