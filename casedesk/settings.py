@@ -217,6 +217,8 @@ STORAGES = {
 # The largest attachment, in megabytes (docs/email.md): a bigger upload is refused with 413
 # `too_large`, a bigger file in an incoming e-mail is left out of the case and listed on it.
 MAX_UPLOAD_MB = config.max_upload_mb()
+# The desk's own sender address besides the mailboxes' (docs/email.md#loops-and-junk).
+MAIL_FROM = os.environ.get("CASEDESK_MAIL_FROM", "").strip()
 # Uploads over this size stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = DEBUG

@@ -27,6 +27,7 @@ from casedesk.cases.choices import CaseAction, State
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Activity, Case, Note
 from casedesk.cases.permissions import require_case_change
+from casedesk.cases.services.activities import note_create
 from casedesk.cases.services.pipeline import CaseChange
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
@@ -255,6 +256,24 @@ def attachments_claim(
         attachment.version += 1
         attachment.save(update_fields=["case", "activity", "note", "version"])
     return [found[i] for i in ids]
+
+
+@transaction.atomic
+def note_create_with_files(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    text: str,
+    attachment_ids: Sequence[uuid.UUID] = (),
+    channel: str = Channel.API,
+) -> Note:
+    """Add a note to a case, with files uploaded before (`attachment_ids`), in one
+    transaction. Refuse as `note_create` does, and with `validation_error` on
+    `attachment_ids` as `attachments_claim` does."""
+    note = note_create(actor=actor, case_id=case_id, text=text, channel=channel)
+    if attachment_ids:
+        attachments_claim(actor=actor, attachment_ids=attachment_ids, case=note.case, note=note)
+    return note
 
 
 def attachments_follow_merge(case: Case, change: CaseChange) -> None:

@@ -120,3 +120,27 @@ def test_check_reports_a_file_without_record_and_a_record_without_file(
     assert any(attachment["id"] in line and "missing" in line for line in found), found
     assert any("attachments/ab/stray has no attachment record" in line for line in found), found
     default_storage.delete("attachments/ab/stray")
+
+
+def test_a_note_takes_files_uploaded_before(agent_api: Api, case: dict[str, Any]) -> None:
+    attachment = upload(agent_api, b"photo", "photo.jpg").json()
+    response = agent_api.post(
+        f"/api/v1/cases/{case['id']}/notes",
+        {"text": "See the photo.", "attachment_ids": [attachment["id"]]},
+    )
+    assert response.status_code == 201, response.content
+    record = agent_api.get(f"/api/v1/attachments/{attachment['id']}").json()
+    assert (record["case_id"], record["note_id"]) == (case["id"], response.json()["id"])
+
+
+def test_a_note_cannot_take_another_users_upload(
+    agent_api: Api, make_api: Any, make_user: Any, case: dict[str, Any]
+) -> None:
+    other = make_api(make_user("agent"))
+    attachment = upload(other, b"theirs").json()
+    response = agent_api.post(
+        f"/api/v1/cases/{case['id']}/notes",
+        {"text": "Mine now?", "attachment_ids": [attachment["id"]]},
+    )
+    assert "attachment_ids" in assert_error(response, 422, "validation_error")["details"]["fields"]
+    assert agent_api.get(f"/api/v1/cases/{case['id']}/notes").json()["items"] == []

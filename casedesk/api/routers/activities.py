@@ -13,6 +13,7 @@ from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
 from casedesk.attachments.selectors import activity_attachment_ids
+from casedesk.attachments.services import note_create_with_files
 from casedesk.cases import timeline
 from casedesk.cases.choices import ActivityState, ActivityType, Direction
 from casedesk.cases.models import Activity, Note, Post
@@ -22,6 +23,8 @@ from casedesk.core.pagination import paginate
 from casedesk.core.types import LongText, MessageText, Minutes, Title, When
 
 router = Router(tags=["activities"])
+
+MAX_NOTE_FILES = 50
 
 UserActivityType = Literal["phone_call", "task", "email", "appointment"]
 
@@ -204,6 +207,10 @@ class MessageIn(In):
     text: MessageText
 
 
+class NoteIn(MessageIn):
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_NOTE_FILES)
+
+
 class ActivityListParams(ListParams):
     state: ActivityState | None = None
     type: ActivityType | None = None
@@ -326,9 +333,16 @@ def note_list(request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams
 
 @router.post("/cases/{case_id}/notes", response={201: NoteOut, **errors(403, 409, 413, 422)})
 def note_create(
-    request: HttpRequest, case_id: uuid.UUID, payload: MessageIn, response: HttpResponse
+    request: HttpRequest, case_id: uuid.UUID, payload: NoteIn, response: HttpResponse
 ) -> Status:
-    note = services.note_create(actor=actor(request), case_id=case_id, text=payload.text)
+    """Add a note; `attachment_ids` (files uploaded by the caller, or already on the case) are
+    attached to it."""
+    note = note_create_with_files(
+        actor=actor(request),
+        case_id=case_id,
+        text=payload.text,
+        attachment_ids=payload.attachment_ids,
+    )
     set_etag(response, note.version)
     return Status(201, message_out(note))
 
