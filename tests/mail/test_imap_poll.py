@@ -125,3 +125,15 @@ def test_the_mail_poll_command_prints_what_it_took(
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("support@desk.example: CAS-") and lines[0].endswith(" new")
     assert lines[1] == "support@desk.example: 1 message(s) taken"
+
+
+def test_the_periodic_job_polls_the_mailboxes_that_are_due(polled: Any, inbox: ImapServer) -> None:
+    from casedesk.jobs.schedule import periodic_all
+    from casedesk.mail.tasks import mail_poll_due
+
+    assert "mail.poll" in {job.name for job in periodic_all()}
+    inbox.deliver(message(subject="Periodic"))
+    assert mail_poll_due.call() == 1
+    inbox.deliver(message(subject="Too soon", message_id="soon@customer.example"))
+    assert mail_poll_due.call() == 0, "polled less than poll_seconds ago: not due"
+    assert inbox.unseen() != []

@@ -230,3 +230,20 @@ def test_a_file_over_the_limit_is_left_out_and_named_on_the_case(mailbox: Any) -
     )
     assert files == ["small.txt"]
     assert "huge.zip" in Activity.objects.get(id=received.activity_id).description
+
+
+def test_the_api_shows_the_email_with_its_fields_and_files(mailbox: Any, agent_api: Any) -> None:
+    received = mail_receive(mailbox=mailbox, raw=corpus("gmail_alternative_attachment.eml"))
+    response = agent_api.get(f"/api/v1/activities/{received.activity_id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["type"], body["direction"], body["state"]) == ("email", "incoming", "completed")
+    email = body["email"]
+    assert email["from"] == "giulia.bianchi@gmail.com" and email["to"] == ["support@desk.example"]
+    assert email["status"] == "received" and email["message_id"].endswith("@mail.gmail.com")
+    assert email["subject"] == "Il router non si connette" and "<div>" in email["html"]
+    files = agent_api.get(f"/api/v1/cases/{received.case_id}/attachments").json()["items"]
+    assert body["attachment_ids"] == [f["id"] for f in files] and len(files) == 1
+    audit = agent_api.get(f"/api/v1/cases/{received.case_id}/audit").json()["items"]
+    assert [a["action"] for a in audit] == ["create", "email"]
+    assert {a["channel"] for a in audit} == {"system"}
