@@ -109,3 +109,21 @@ def test_a_stale_if_match_is_412(admin_api: Api) -> None:
 def test_polling_a_pipe_mailbox_is_422(admin_api: Api) -> None:
     body = admin_api.post("/api/v1/mailboxes", {"name": "S", "address": "s@desk.example"}).json()
     assert_error(admin_api.post(f"/api/v1/mailboxes/{body['id']}/poll"), 422, "validation_error")
+
+
+def test_the_messages_of_a_mailbox_show_what_became_of_each(
+    admin_api: Api, agent_api: Api, admin: Any
+) -> None:
+    from casedesk.mail.services.receive import mail_receive
+    from tests.mail.conftest import message
+
+    body = admin_api.post("/api/v1/mailboxes", {"name": "S", "address": "s@desk.example"}).json()
+    mailbox = Mailbox.objects.get(id=body["id"])
+    new = mail_receive(mailbox=mailbox, raw=message())
+    mail_receive(mailbox=mailbox, raw=message(sender="s@desk.example", message_id="loop@x"))
+    items = admin_api.get(f"/api/v1/mailboxes/{body['id']}/messages").json()["items"]
+    assert [(m["outcome"], m["reason"], m["ticket_number"]) for m in items] == [
+        ("ignored", "loop", None),
+        ("new", "", new.ticket_number),
+    ]
+    assert_error(agent_api.get(f"/api/v1/mailboxes/{body['id']}/messages"), 403, "forbidden")

@@ -17,7 +17,7 @@ from casedesk.core.errors import Unavailable
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Count, Email, Flag, Name, ShortText, Text
 from casedesk.mail import selectors
-from casedesk.mail.models import Mailbox
+from casedesk.mail.models import InboundMessage, Mailbox
 from casedesk.mail.services import mailboxes as services
 from casedesk.mail.services.poll import PollFailed, mailbox_poll
 
@@ -249,3 +249,53 @@ def mailbox_poll_now(
         "ignored": result.ignored,
         "results": result.lines,
     }
+
+
+class InboundMessageOut(Out):
+    id: str
+    message_id: str
+    sender: str
+    subject: str
+    outcome: str
+    reason: str
+    case_id: str | None
+    ticket_number: str | None
+    source_attachment_id: str | None
+    received_at: str
+
+
+class InboundMessagePage(Out):
+    items: list[InboundMessageOut]
+    next: str | None
+
+
+def inbound_out(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "id": str(message.id),
+        "message_id": message.message_id,
+        "sender": message.sender,
+        "subject": message.subject,
+        "outcome": message.outcome,
+        "reason": message.reason,
+        "case_id": str(message.case_id) if message.case_id else None,
+        "ticket_number": message.case.ticket_number if message.case else None,
+        "source_attachment_id": str(message.source_id) if message.source_id else None,
+        "received_at": message.received_at.isoformat(),
+    }
+
+
+@router.get("/mailboxes/{mailbox_id}/messages", response={200: InboundMessagePage, **errors(403)})
+def mailbox_messages(
+    request: HttpRequest, mailbox_id: uuid.UUID, params: Query[ListParams]
+) -> dict[str, Any]:
+    """What the mailbox received, newest first (administrators): the case each message went
+    to, or why it was ignored; a message held over the sender limit names the attachment that
+    keeps it whole (`source_attachment_id`, readable at `/attachments/{id}/content`)."""
+    page = paginate(
+        selectors.mailbox_messages(user=actor(request), mailbox_id=mailbox_id),
+        order=("-received_at", "-id"),
+        limit=params.limit,
+        cursor=params.cursor,
+        scope=f"mailbox-messages:{mailbox_id}",
+    )
+    return page_body(page, inbound_out)

@@ -224,6 +224,8 @@ def _receive(
             )
         return _record(mailbox, message, Outcome.IGNORED, refused, imap_uid=imap_uid)
     found = _thread_case(message)
+    if found is not None:  # decide on the case as it is once locked
+        found = case_lock(case_id=found.pk)
     now = clock.now()
     facts = threads.CaseFacts(state=found.state, resolved_at=found.resolved_at) if found else None
     fate = threads.fate(facts, now=now, reopen_days=mailbox.reopen_days)
