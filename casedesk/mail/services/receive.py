@@ -165,7 +165,7 @@ def _hold(
     *, mailbox: Mailbox, message: ParsedMessage, source: StagedFile, imap_uid: int | None
 ) -> Received:
     attachment = attachments_record(files=[source], actor=SYSTEM, case=None, channel=CHANNEL)[0]
-    _record(
+    inbound_record(
         mailbox,
         message,
         Outcome.HELD,
@@ -222,7 +222,7 @@ def _receive(
                 message_ids=message.reported_message_ids,
                 error=message.report_text or message.subject or "delivery failed",
             )
-        return _record(mailbox, message, Outcome.IGNORED, refused, imap_uid=imap_uid)
+        return inbound_record(mailbox, message, Outcome.IGNORED, refused, imap_uid=imap_uid)
     found = _thread_case(message)
     if found is not None:  # decide on the case as it is once locked
         found = case_lock(case_id=found.pk)
@@ -248,7 +248,7 @@ def _receive(
         case = case_lock(case_id=found.pk)
     activity = email_incoming_step(case=case, email=_incoming(mailbox, message), channel=CHANNEL)
     attachments_record(files=staged, actor=SYSTEM, case=case, activity=activity, channel=CHANNEL)
-    _record(mailbox, message, outcome, "", imap_uid=imap_uid, case=case, activity=activity)
+    inbound_record(mailbox, message, outcome, "", imap_uid=imap_uid, case=case, activity=activity)
     return Received(
         outcome=outcome,
         message_id=message.message_id,
@@ -361,7 +361,7 @@ def _incoming(mailbox: Mailbox, message: ParsedMessage) -> IncomingEmail:
     )
 
 
-def _record(
+def inbound_record(
     mailbox: Mailbox,
     message: ParsedMessage,
     outcome: str,
