@@ -200,3 +200,18 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(clock.now())
     monkeypatch.setattr(clock, "now", fake.now)
     return fake
+
+
+@pytest.fixture
+def isolated_storage(tmp_path: Path, settings: Any) -> Path:
+    """The default file storage (attachments) in a folder of the test's own, so that files of
+    a rolled-back test do not outlive it."""
+    location = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
