@@ -10,11 +10,18 @@ from typing import Any
 import pydantic
 import pytest
 
-from casedesk.api.routers.cases import ALLOWED_ACTIONS_HELP, CaseIn, CaseOut, CasePatch
+from casedesk.api.routers.cases import (
+    ALLOWED_ACTIONS_HELP,
+    CaseIn,
+    CaseOut,
+    CasePatch,
+    case_out,
+)
 from casedesk.cases import actions, fields, selectors
 from casedesk.cases.fields import FIELDS, FIELDS_IN_ORDER, CaseChanges, Ref
 from casedesk.cases.models import Case
 from casedesk.cases.selectors import CASE_ROW_FIELDS
+from casedesk.cases.services import records
 from casedesk.cases.services.common import case_snapshot
 from casedesk.cases.services.import_rows import CaseImportRow
 from casedesk.routing import matching
@@ -78,6 +85,12 @@ def test_api_help_of_allowed_actions_names_every_correctable_field_when_document
     assert set(correct.replace(" and ", ", ").split(", ")) == actions.CLOSED_CORRECTABLE
 
 
+def test_update_service_applies_every_writable_field_when_given() -> None:
+    # A field with no rule of its own is set as given, once its value is checked.
+    assert set(fields.WRITABLE) >= records._OWN_RULES
+    assert set(fields.WRITABLE) - records._OWN_RULES == records._PLAIN
+
+
 def test_patch_tells_a_field_not_given_from_one_cleared_when_built() -> None:
     cleared = CaseChanges(case_type=None)
     untouched = CaseChanges()
@@ -133,6 +146,10 @@ def test_case_rows_read_every_column_field_when_listed() -> None:
             assert f"current_{field.name}" in CASE_ROW_FIELDS
         else:
             assert field.attribute in CASE_ROW_FIELDS
+
+
+def test_case_answer_holds_every_field_in_the_registry_order_when_written(case: Case) -> None:
+    assert list(case_out(case, None)) == [f.name for f in FIELDS_IN_ORDER]
 
 
 def test_case_form_names_the_fields_that_have_a_form_name_when_built() -> None:

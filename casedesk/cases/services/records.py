@@ -211,20 +211,37 @@ case_create = transaction.atomic(case_create_step)
 case_update = transaction.atomic(case_update_step)
 
 
-# The choice fields an edit sets as they are: the status moves by its own rule.
-_PLAIN_CHOICES = frozenset(
-    name for name in WRITABLE if FIELDS[name].kind == CHOICE and name != "status"
+# The writable fields with a rule of their own in `_apply_changes`; an edit sets every other
+# writable field as it is given, once `_set_plain` has checked the value.
+_OWN_RULES = frozenset(
+    {
+        "title",
+        "description",
+        "customer",
+        "contact_id",
+        "subject_id",
+        "product_id",
+        "status",
+        "parent_id",
+        "contract_line_id",
+        "entitlement_id",  # case_entitlement_on_update
+    }
 )
+_PLAIN = frozenset(WRITABLE) - _OWN_RULES
 
 
-def _set_choice(case: Case, field: CaseField, value: Any) -> None:
-    """One of the field's values, or none (also for empty text) when it may be cleared."""
-    if value is None or (field.nullable and not value):
+def _set_plain(case: Case, field: CaseField, value: Any) -> None:
+    """The value as given, one of the choices for a choice field; cleared (`None`, or empty
+    text for a choice) only when the field may be null."""
+    attribute = field.attribute or field.name
+    if value is None or (field.kind == CHOICE and field.nullable and not value):
         if not field.nullable:
             raise ValidationFailed({field.name: "may not be cleared"})
-        setattr(case, field.attribute or field.name, None)
+        setattr(case, attribute, None)
+    elif field.kind == CHOICE:
+        setattr(case, attribute, _choice(value, field.choices, field.name))
     else:
-        setattr(case, field.attribute or field.name, _choice(value, field.choices, field.name))
+        setattr(case, attribute, value)
 
 
 def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
@@ -255,8 +272,8 @@ def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
     if "product_id" in changes:
         case.product = _lookup(Product, changes["product_id"], "product_id")
     for name, value in changes.items():
-        if name in _PLAIN_CHOICES:
-            _set_choice(case, FIELDS[name], value)
+        if name in _PLAIN:
+            _set_plain(case, FIELDS[name], value)
     if "status" in changes:
         target = changes["status"]
         if target not in workflow.ACTIVE_STATUSES:
@@ -268,11 +285,6 @@ def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
             )
         transition_check(case, target, service_settings())
         case.status = target
-    if "decrement_entitlement_terms" in changes:
-        value = changes["decrement_entitlement_terms"]
-        if value is None:
-            raise ValidationFailed({"decrement_entitlement_terms": "may not be cleared"})
-        case.decrement_entitlement_terms = bool(value)
     if "parent_id" in changes:
         family.set_parent(case, changes["parent_id"], actor=actor)
     if "contract_line_id" in changes:
