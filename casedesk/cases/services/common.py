@@ -15,6 +15,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Account, Contact
+from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 
 TICKET_ALPHABET = string.ascii_uppercase + string.digits
@@ -146,7 +147,7 @@ def case_touch(case: Case) -> None:
 
 def case_audit(
     *,
-    actor: User | None,
+    actor: Actor,
     case: Case,
     action: str,
     channel: str,

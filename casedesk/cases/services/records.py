@@ -34,6 +34,8 @@ from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.entitlements.services.applicability import (
     case_contract_line_set,
@@ -205,7 +207,7 @@ def case_update_step(
         raise ValidationFailed({name: "is not a writable field" for name in sorted(unknown)})
     if case.state != State.ACTIVE:
         config = service_settings()
-        allowed = config.allow_closed_updates and actor.is_manager
+        allowed = config.allow_closed_updates and has_role(actor, Role.MANAGER)
         if not allowed or set(changes) - CLOSED_CORRECTABLE:
             raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
     before = case_snapshot(case)
