@@ -325,3 +325,24 @@ def test_user_create_by_system_is_audited_with_no_user_and_the_channel_given() -
     user = directory.user_create(actor=SYSTEM, username="da-riga", password=PASSWORD, channel="cli")
     entry = AuditEntry.objects.get(entity_id=user.pk, action="create")
     assert (entry.actor_id, entry.channel) == (None, "cli")
+
+
+def test_case_services_let_system_change_a_case_no_agent_may_change(
+    make_user: Callable[..., Any],
+) -> None:
+    from casedesk.cases.services import lifecycle, records
+
+    owner = make_user("agent")
+    stranger = make_user("agent")
+    account = customers.account_create(actor=owner, name="Acme")
+    case = records.case_create(actor=owner, title="Stampante", customer=Ref("account", account.pk))
+    with pytest.raises(Forbidden):
+        lifecycle.case_cancel(actor=stranger, case_id=case.pk)
+    with pytest.raises(TypeError, match="actor"):
+        lifecycle.case_cancel(actor=None, case_id=case.pk)  # type: ignore[arg-type]
+
+    cancelled = lifecycle.case_cancel(actor=SYSTEM, case_id=case.pk, channel="system")
+
+    assert cancelled.state == "cancelled"
+    entry = AuditEntry.objects.get(entity_id=case.pk, action="cancel")
+    assert (entry.actor_id, entry.channel) == (None, "system")
