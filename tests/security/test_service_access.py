@@ -346,3 +346,33 @@ def test_case_services_let_system_change_a_case_no_agent_may_change(
     assert cancelled.state == "cancelled"
     entry = AuditEntry.objects.get(entity_id=case.pk, action="cancel")
     assert (entry.actor_id, entry.channel) == (None, "system")
+
+
+@pytest.mark.parametrize(
+    ("channel", "refused", "allowed", "message"),
+    [
+        ("cli", "agent", "manager", "Only managers and administrators import cases."),
+        ("api", "manager", "admin", "Only administrators import cases through the API."),
+    ],
+)
+def test_import_needs_the_role_of_its_channel(
+    make_user: Callable[..., Any], channel: str, refused: str, allowed: str, message: str
+) -> None:
+    from casedesk.cases.services import imports
+
+    with pytest.raises(Forbidden) as refusal:
+        imports.cases_import(actor=make_user(refused), rows=[], channel=channel)
+    assert (refusal.value.code, refusal.value.message) == ("forbidden", message)
+    assert imports.cases_import(actor=make_user(allowed), rows=[], channel=channel).cases == []
+
+
+def test_tokens_of_another_user_need_an_administrator(make_user: Callable[..., Any]) -> None:
+    from casedesk.directory import selectors
+
+    owner, manager, admin = make_user("agent"), make_user("manager"), make_user("admin")
+    with pytest.raises(Forbidden, match=r"^Only administrators see other users' tokens\.$"):
+        selectors.token_list(actor=manager, user_id=owner.pk)
+    with pytest.raises(Forbidden, match=r"^Only administrators create tokens for other users\.$"):
+        directory.token_create_for(actor=manager, user_id=owner.pk)
+    directory.token_create_for(actor=admin, user_id=owner.pk)
+    assert selectors.token_list(actor=admin, user_id=owner.pk).count() == 1
