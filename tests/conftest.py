@@ -113,6 +113,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 @pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     from casedesk.directory import services
+    from casedesk.directory.access import SYSTEM
 
     counter = {"n": 0}
 
@@ -125,7 +126,12 @@ def make_user(db: None) -> Callable[..., Any]:
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         return services.user_create(
-            actor=None, username=name, password=PASSWORD, role=role, team_names=teams or [], **extra
+            actor=SYSTEM,
+            username=name,
+            password=PASSWORD,
+            role=role,
+            team_names=teams or [],
+            **extra,
         )
 
     return make

@@ -10,6 +10,8 @@ from django.db.models import QuerySet
 
 from casedesk.attachments.models import Attachment
 from casedesk.core.errors import NotFound
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 
 
@@ -20,7 +22,9 @@ def attachment_get(*, user: User, attachment_id: uuid.UUID) -> Attachment:
     attachment = Attachment.objects.filter(id=attachment_id).first()
     if attachment is None:
         raise NotFound("No such attachment.")
-    if attachment.case_id is None and not (user.is_admin or attachment.created_by_id == user.pk):
+    if attachment.case_id is None and not (
+        has_role(user, Role.ADMIN) or attachment.created_by_id == user.pk
+    ):
         raise NotFound("No such attachment.")
     return attachment
 

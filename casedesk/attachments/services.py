@@ -33,6 +33,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import CaseNotActive, TooLarge, ValidationFailed
+from casedesk.directory.access import Actor, actor_user, actor_user_id, is_system
 from casedesk.directory.models import User
 
 FILENAME_MAX = 255
@@ -142,7 +143,7 @@ def files_discard(files: Iterable[StagedFile]) -> None:
 def attachments_record(
     *,
     files: Sequence[StagedFile],
-    actor: User | None,
+    actor: Actor,
     case: Case | None,
     activity: Activity | None = None,
     note: Note | None = None,
@@ -163,7 +164,7 @@ def attachments_record(
             sha256=staged.sha256,
             content_id=staged.content_id,
             inline=staged.inline,
-            created_by=actor,
+            created_by=actor_user(actor),
             created_at=now,
         )
         for staged in files
@@ -182,7 +183,7 @@ def attachments_record(
     return rows
 
 
-def _case_for_files(*, actor: User | None, case_id: uuid.UUID) -> Case:
+def _case_for_files(*, actor: Actor, case_id: uuid.UUID) -> Case:
     case = case_lock(case_id=case_id)
     require_case_change(actor, case)
     if case.state == State.CANCELLED:
@@ -195,7 +196,7 @@ def _case_for_files(*, actor: User | None, case_id: uuid.UUID) -> Case:
 
 def attachment_upload(
     *,
-    actor: User,
+    actor: Actor,
     source: bytes | IO[bytes],
     filename: str | None,
     content_type: str | None,
@@ -222,7 +223,7 @@ def attachment_upload(
 
 def attachments_claim(
     *,
-    actor: User | None,
+    actor: Actor,
     attachment_ids: Sequence[uuid.UUID],
     case: Case,
     activity: Activity | None = None,
@@ -246,9 +247,9 @@ def attachments_claim(
         if attachment.activity_id or attachment.note_id:
             raise ValidationFailed({field: f"attachment {attachment_id} is already attached"})
         if (
-            actor is not None
+            not is_system(actor)
             and attachment.case_id is None
-            and attachment.created_by_id != actor.pk
+            and attachment.created_by_id != actor_user_id(actor)
         ):
             raise ValidationFailed({field: f"attachment {attachment_id} is not yours"})
     for attachment in found.values():

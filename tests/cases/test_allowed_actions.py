@@ -21,6 +21,7 @@ from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import activities, config, lifecycle, merge, records
 from casedesk.cases.services.common import Ref
 from casedesk.core.errors import DomainError
+from casedesk.directory.access import SYSTEM
 
 # Every active status reaches a closed one; problem_solved cannot be reactivated, cancelled can;
 # in_progress may only be resolved, on_hold only cancelled or merged.
@@ -81,23 +82,23 @@ def _case(world: dict[str, Any], owner: Any, state: str) -> Any:
     case = records.case_create(actor=owner, title="Router down", customer=customer, status=status)
     if state in ("problem_solved", "information_provided"):
         lifecycle.case_resolve(
-            actor=None, case_id=case.pk, resolution="Replaced it.", resolution_type=state
+            actor=SYSTEM, case_id=case.pk, resolution="Replaced it.", resolution_type=state
         )
     elif state == "cancelled":
-        lifecycle.case_cancel(actor=None, case_id=case.pk)
+        lifecycle.case_cancel(actor=SYSTEM, case_id=case.pk)
     elif state == "merged":
         into = records.case_create(actor=owner, title="Master", customer=customer)
-        merge.case_merge(actor=None, case_id=case.pk, into_id=into.pk)
+        merge.case_merge(actor=SYSTEM, case_id=case.pk, into_id=into.pk)
     return selectors.case_get(case_id=case.pk)
 
 
 def _configure(settings: str) -> None:
     enforced = "enforced" in settings
     config.status_transitions_set(
-        actor=None, enforced=enforced, allowed=ENFORCED_MAP if enforced else {}
+        actor=SYSTEM, enforced=enforced, allowed=ENFORCED_MAP if enforced else {}
     )
     config.service_settings_update(
-        actor=None, changes={"allow_closed_updates": "closed_updates" in settings}
+        actor=SYSTEM, changes={"allow_closed_updates": "closed_updates" in settings}
     )
 
 
@@ -187,7 +188,7 @@ def test_resolve_is_not_offered_when_the_block_policy_meets_an_active_child(
 ) -> None:
     parent = _case(world, world["owner"], "in_progress")
     records.case_create(actor=world["owner"], title="Child", parent_id=parent.pk)
-    config.service_settings_update(actor=None, changes={"parent_close_policy": "block"})
+    config.service_settings_update(actor=SYSTEM, changes={"parent_close_policy": "block"})
     allowed = case_allowed(user=world["owner"], case=parent)
     assert actions.RESOLVE not in allowed and actions.CANCEL not in allowed
     refusal = attempt(lambda: lifecycle.case_cancel(actor=world["owner"], case_id=parent.pk))

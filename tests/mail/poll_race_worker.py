@@ -17,10 +17,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
 
 
 def _setup(job: dict[str, Any]) -> dict[str, Any]:
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
     from casedesk.mail.services.mailboxes import ImapSettings, mailbox_create
 
-    admin = user_create(actor=None, username="boss", password="a-long-enough-pass-1", role="admin")
+    admin = user_create(
+        actor=SYSTEM, username="boss", password="a-long-enough-pass-1", role="admin"
+    )
     mailbox = mailbox_create(
         actor=admin,
         name="Support",

@@ -16,9 +16,10 @@ from tests.support.processes import CASEDESK, fresh_database_env, run
 pytestmark = pytest.mark.slow
 
 SETUP = """
+from casedesk.directory.access import SYSTEM
 from casedesk.directory.services import user_create
 from casedesk.mail.services.mailboxes import mailbox_create
-admin = user_create(actor=None, username="ops", password="a-long-enough-pass-1", role="admin")
+admin = user_create(actor=SYSTEM, username="ops", password="a-long-enough-pass-1", role="admin")
 mailbox_create(actor=admin, name="Support", address="support@desk.example")
 """
 

@@ -14,6 +14,7 @@ from casedesk.cases.models import Activity, Case, Connection
 from casedesk.cases.services.lifecycle import case_cancel, case_resolve
 from casedesk.cases.services.merge import case_merge
 from casedesk.customers.models import Contact
+from casedesk.directory.access import SYSTEM
 from casedesk.mail.models import InboundMessage
 from casedesk.mail.services.receive import mail_receive
 from tests.mail.conftest import corpus, message
@@ -104,7 +105,7 @@ def test_a_message_without_message_id_is_taken_once(mailbox: Any) -> None:
 
 
 def _resolve(case_id: Any) -> None:
-    case_resolve(actor=None, case_id=case_id, resolution="Fixed.")
+    case_resolve(actor=SYSTEM, case_id=case_id, resolution="Fixed.")
 
 
 def test_a_reply_to_a_recently_resolved_case_reopens_it(mailbox: Any) -> None:
@@ -136,7 +137,7 @@ def test_a_reply_to_a_case_resolved_long_ago_opens_a_connected_case(mailbox: Any
 
 def test_a_reply_to_a_cancelled_case_opens_a_new_case(mailbox: Any) -> None:
     first = mail_receive(mailbox=mailbox, raw=message())
-    case_cancel(actor=None, case_id=first.case_id)
+    case_cancel(actor=SYSTEM, case_id=first.case_id)
     reply = message(
         message_id="m2@customer.example", headers={"In-Reply-To": "<m1@customer.example>"}
     )
@@ -147,7 +148,7 @@ def test_a_reply_to_a_cancelled_case_opens_a_new_case(mailbox: Any) -> None:
 def test_mail_for_a_merged_case_goes_to_its_master(mailbox: Any) -> None:
     first = mail_receive(mailbox=mailbox, raw=message())
     master = mail_receive(mailbox=mailbox, raw=message(message_id="other@customer.example"))
-    case_merge(actor=None, case_id=first.case_id, into_id=master.case_id)
+    case_merge(actor=SYSTEM, case_id=first.case_id, into_id=master.case_id)
     reply = message(
         message_id="m2@customer.example", headers={"In-Reply-To": "<m1@customer.example>"}
     )

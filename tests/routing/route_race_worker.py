@@ -29,6 +29,7 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.services import records
     from casedesk.cases.services.common import Ref
     from casedesk.customers.services import account_create
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
     from casedesk.routing.services.queues import queue_create
     from casedesk.routing.services.rule_sets import (
@@ -38,7 +39,7 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     )
 
     manager = user_create(
-        actor=None, username="router", password="a-long-enough-pass-1", role="manager"
+        actor=SYSTEM, username="router", password="a-long-enough-pass-1", role="manager"
     )
     customer = Ref("account", account_create(actor=manager, name="Racing Srl").pk)
     home, other = (queue_create(actor=manager, name=name).pk for name in ("Home", "Other"))

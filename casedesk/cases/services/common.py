@@ -14,6 +14,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Account, Contact
+from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 
 TICKET_ALPHABET = string.ascii_uppercase + string.digits
@@ -132,7 +133,7 @@ def case_touch(case: Case) -> None:
 
 def case_audit(
     *,
-    actor: User | None,
+    actor: Actor,
     case: Case,
     action: str,
     channel: str,

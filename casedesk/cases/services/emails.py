@@ -18,6 +18,7 @@ from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
+from casedesk.directory.access import SYSTEM
 
 NO_SUBJECT = "(no subject)"
 
@@ -71,7 +72,7 @@ def email_incoming_step(
     )
     activity.save()
     audit_record(
-        actor=None,
+        actor=SYSTEM,
         action="create",
         channel=channel,
         entity=activity,
@@ -81,7 +82,7 @@ def email_incoming_step(
     )
     case_write_finish(
         case=case,
-        actor=None,
+        actor=SYSTEM,
         channel=channel,
         write=CaseWrite(
             action=CaseAction.EMAIL,

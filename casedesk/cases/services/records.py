@@ -41,6 +41,8 @@ from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
+from casedesk.directory.access import Actor, actor_user, has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.entitlements.services.applicability import (
     case_contract_line_set,
@@ -74,7 +76,7 @@ def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
 
 def case_create_step(
     *,
-    actor: User,
+    actor: Actor,
     title: str | None = None,
     customer: Ref | None = None,
     description: str = "",
@@ -94,7 +96,8 @@ def case_create_step(
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
 ) -> Case:
-    """Open a case for a customer; the caller owns it unless `owner` is given.
+    """Open a case for a customer; the caller owns it unless `owner` is given (`SYSTEM`, who
+    owns nothing, must give it).
 
     A child (`parent_id`) takes title, customer, contact, subject, product and priority from
     its parent unless they are in `given`. Refuse with `validation_error` for a missing title or
@@ -107,7 +110,9 @@ def case_create_step(
     parent = None
     if parent_id is not None:
         parent = family.parent_for_new_child(actor=actor, parent_id=parent_id)
-    case = Case(created_at=now, modified_at=now, created_by=actor, description=description)
+    case = Case(
+        created_at=now, modified_at=now, created_by=actor_user(actor), description=description
+    )
     # Inherit first; explicit values below win.
     if parent is not None:
         if "title" not in given:
@@ -143,7 +148,13 @@ def case_create_step(
     if status not in workflow.ACTIVE_STATUSES:
         raise ValidationFailed({"status": "a new case needs an active status"})
     case.state, case.status = State.ACTIVE, status
-    set_owner(case, resolve_owner(owner) if owner is not None else actor)
+    if owner is not None:
+        set_owner(case, resolve_owner(owner))
+    else:
+        creator = actor_user(actor)
+        if creator is None:
+            raise ValidationFailed({"owner": "is required when the system opens a case"})
+        set_owner(case, creator)
     case.decrement_entitlement_terms = decrement_entitlement_terms
     case_entitlement_on_create(
         case=case, entitlement_id=entitlement_id, given="entitlement_id" in given
@@ -189,7 +200,7 @@ def case_update_step(
     given = changes.given()
     if case.state != State.ACTIVE:
         config = service_settings()
-        allowed = config.allow_closed_updates and actor.is_manager
+        allowed = config.allow_closed_updates and has_role(actor, Role.MANAGER)
         if not allowed or set(given) - CLOSED_CORRECTABLE:
             raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
     before = case_snapshot(case)

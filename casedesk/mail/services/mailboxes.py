@@ -17,13 +17,17 @@ from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
-from casedesk.directory.models import Team, User
-from casedesk.directory.services.common import require_admin
+from casedesk.directory.access import Actor, actor_user, require_role
+from casedesk.directory.choices import Role
+from casedesk.directory.models import Team
 from casedesk.mail.choices import Security
 from casedesk.mail.locks import mailbox_lock
 from casedesk.mail.models import Mailbox
 from casedesk.mail.secrets import secret_seal
 from casedesk.routing.models import Queue
+
+# Why an agent or a manager is refused a change of mailboxes (`require_role`).
+ADMINS_ONLY = "Only administrators manage mailboxes."
 
 MAILBOX_WRITABLE = frozenset(
     {
@@ -118,7 +122,7 @@ def _apply_imap(mailbox: Mailbox, imap: ImapSettings | None) -> None:
         mailbox.imap_password = secret_seal(imap.password)
 
 
-def _apply(mailbox: Mailbox, changes: dict[str, Any], *, actor: User | None) -> None:
+def _apply(mailbox: Mailbox, changes: dict[str, Any], *, actor: Actor) -> None:
     problems: dict[str, str] = {}
     if "name" in changes:
         if not (changes["name"] or "").strip():
@@ -173,7 +177,7 @@ def _apply(mailbox: Mailbox, changes: dict[str, Any], *, actor: User | None) -> 
 @transaction.atomic
 def mailbox_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     address: str,
     owner: Ref | None = None,
@@ -188,13 +192,14 @@ def mailbox_create(
     """Create a mailbox; its new cases are owned by `owner` (default: the creator).
     Administrators only (`forbidden`); `validation_error` for a bad or taken address, an
     unknown owner or queue, incomplete IMAP settings."""
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     now = clock.now()
-    mailbox = Mailbox(created_by=actor, created_at=now, modified_at=now)
+    creator = actor_user(actor)
+    mailbox = Mailbox(created_by=creator, created_at=now, modified_at=now)
     if owner is None:
-        if actor is None:
+        if creator is None:
             raise ValidationFailed({"owner": "is required"})
-        mailbox.owner_user = actor
+        mailbox.owner_user = creator
     _apply(
         mailbox,
         {
@@ -225,7 +230,7 @@ def mailbox_create(
 @transaction.atomic
 def mailbox_update(
     *,
-    actor: User | None,
+    actor: Actor,
     mailbox_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -236,7 +241,7 @@ def mailbox_update(
 
     Refuse with `forbidden`, `not_found`, `version_mismatch`, `validation_error`.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     mailbox = mailbox_lock(mailbox_id=mailbox_id)
     if mailbox is None:
         raise NotFound("No such mailbox.")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -42,7 +41,7 @@ from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.customers.models import Contact
 from casedesk.customers.services import contact_create
-from casedesk.directory.models import User
+from casedesk.directory.access import SYSTEM
 from casedesk.mail import loops, threads
 from casedesk.mail.choices import IgnoredReason, Outcome
 from casedesk.mail.models import InboundMessage, Mailbox
@@ -52,7 +51,6 @@ from casedesk.routing.services.items import case_queue_changed, queue_place
 from casedesk.routing.services.routing import routing_apply
 
 # The system as the actor of the writes a message causes (the case services take None).
-SYSTEM = cast(User, None)
 CHANNEL = Channel.SYSTEM
 TITLE_MAX = 200
 DESCRIPTION_MAX = 100_000
@@ -242,7 +240,7 @@ def _receive(
             raise _Hold
         case = _new_case(mailbox, message)
         if found is not None and fate == threads.Fate.NEW_CONNECTED:
-            connection_create(actor=None, case_id=case.pk, other_id=found.pk, channel=CHANNEL)
+            connection_create(actor=SYSTEM, case_id=case.pk, other_id=found.pk, channel=CHANNEL)
         outcome = Outcome.NEW
     else:
         case = case_lock(case_id=found.pk)
@@ -282,7 +280,7 @@ def _reopen(case: Case) -> bool:
     then opens a new case connected to it)."""
     try:
         with transaction.atomic():
-            case_reactivate(actor=None, case_id=case.pk, channel=CHANNEL)
+            case_reactivate(actor=SYSTEM, case_id=case.pk, channel=CHANNEL)
     except DomainError:
         return False
     return True
@@ -334,7 +332,7 @@ def _new_case(mailbox: Mailbox, message: ParsedMessage) -> Case:
         if placement.changed:
             case_queue_changed(
                 case=case,
-                actor=None,
+                actor=SYSTEM,
                 channel=CHANNEL,
                 previous_queue_id=placement.previous_queue_id,
                 queue_id=mailbox.queue_id,
@@ -342,7 +340,7 @@ def _new_case(mailbox: Mailbox, message: ParsedMessage) -> Case:
             )
     rule_set = rule_set_active()
     if rule_set is not None and case.state == State.ACTIVE:
-        routing_apply(case=case, actor=None, rule_set=rule_set)
+        routing_apply(case=case, actor=SYSTEM, rule_set=rule_set)
     return case
 
 
