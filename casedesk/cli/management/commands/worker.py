@@ -53,10 +53,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from casedesk.jobs.worker import WorkerProcess
 
-        require_migrated()
         queues = [q for q in options["queue"].split(",") if q.strip()]
         if not queues:
             raise CommandError("--queue names no queue")
+        require_migrated()
         process = WorkerProcess(
             concurrency=options["concurrency"],
             interval=options["interval"],
