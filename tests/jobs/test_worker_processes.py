@@ -172,3 +172,19 @@ def test_a_periodic_job_is_enqueued_once_a_period_across_two_workers(
     assert min(gaps) >= 0.95, gaps
     assert len(lines(ticks)) == len(enqueued)
     assert set(state["schedule"]) == {"tests.tick"}
+
+
+def test_sigterm_lets_the_job_in_hand_finish_then_the_worker_exits(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    runs = tmp_path / "runs"
+    [job_id] = enqueue(env, "record", [[str(runs), "long", 1.5]])
+    with workers(env, tmp_path, 1) as procs:
+        wait_for(lambda: bool(lines(runs)), "the job started", procs, tmp_path)
+        stopped = time.monotonic()
+        procs[0].send_signal(signal.SIGTERM)
+        assert procs[0].wait(timeout=30) == 0
+        assert time.monotonic() - stopped < 10
+    [job] = ask(env, "state")["jobs"]
+    assert job["id"] == job_id and job["status"] == "SUCCESSFUL"
+    assert "worker_stopped" in (tmp_path / "worker-0.log").read_text()
