@@ -69,9 +69,7 @@ def child(jobs: int) -> dict[str, Any]:
         "on_commit_of_its_own_transaction": _timed(sample, own_transaction),
     }
     with transaction.atomic():
-        out["enqueue_us"]["inside_a_larger_transaction"] = _timed(
-            sample, lambda i: noop.enqueue(i)
-        )
+        out["enqueue_us"]["inside_a_larger_transaction"] = _timed(sample, lambda i: noop.enqueue(i))
     DBTaskResult.objects.all().delete()
     out["points"] = []
     for processes, threads in POINTS:
