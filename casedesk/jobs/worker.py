@@ -134,9 +134,10 @@ class JobWorker(Worker):
         if not kept:
             log.warning("job_taken_back", extra={"job_id": str(row.id), "task": row.task_path})
             return
-        row.refresh_from_db()
-        if row.status != TaskResultStatus.READY:
-            task_finished.send(sender=backend, task_result=row.task_result)
+        if task_finished.has_listeners(backend):
+            row.refresh_from_db()
+            if row.status != TaskResultStatus.READY:
+                task_finished.send(sender=backend, task_result=row.task_result)
 
 
 class WorkerProcess:

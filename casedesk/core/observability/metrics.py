@@ -28,9 +28,9 @@ the oldest one's age) is read when `/metrics` is scraped, by a function register
             family.add_metric([queue], waiting)
         yield family
 
+The job queue's families (`casedesk_jobs_*`) are read at scrape, at the end of this file.
 Names reserved for the features still to come (define each only when its feature exists; never
-a placeholder value): `casedesk_jobs_waiting{queue}` and
-`casedesk_jobs_oldest_waiting_seconds{queue}` (at scrape), `casedesk_mail_received_total{mailbox}`,
+a placeholder value): `casedesk_mail_received_total{mailbox}`,
 `casedesk_mail_sent_total{outcome}`, `casedesk_sla_firings_total{kind}`,
 `casedesk_webhook_delivery_failures_total`. docs/operations.md lists the alerts on them.
 
