@@ -69,3 +69,14 @@ def test_serve_with_no_worker_starts_none(env: dict[str, str]) -> None:
         assert _background_workers(proc.pid) == []
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
+
+
+def test_serve_stops_its_worker_and_exits_when_the_web_server_dies(env: dict[str, str]) -> None:
+    with running_server(env, 1) as (_base, proc):
+        [worker] = _background_workers(proc.pid)
+        [server] = [
+            c for c in psutil.Process(proc.pid).children() if "gunicorn" in " ".join(c.cmdline())
+        ]
+        server.kill()
+        assert proc.wait(timeout=45) != 0
+        _wait(lambda: not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, "stop")
