@@ -68,7 +68,9 @@ class Supervisor:
         while self.stop_signal is None:
             if server.poll() is not None:
                 log.error("server_exited", extra={"status": server.returncode})
-                status = server.returncode or 1
+                # A shell's convention for a child killed by a signal: 128 + its number.
+                code = server.returncode
+                status = code if code > 0 else 128 - code if code < 0 else 1
                 break
             if worker is not None and worker.poll() is not None:
                 if time.monotonic() - worker_started >= RESTART_RESET_AFTER:

@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -39,8 +40,11 @@ def test_serve_runs_jobs_in_its_worker_restarts_it_and_stops_it(
     env: dict[str, str], tmp_path: Path
 ) -> None:
     runs = tmp_path / "runs"
-    with running_server(env, 1) as (_base, proc):
+    env = {**env, "CASEDESK_REQUIRE_WORKER": "1"}
+    with running_server(env, 1) as (base, proc):
         [worker] = _background_workers(proc.pid)
+        # Its heartbeat makes the server ready where a worker is required.
+        _wait(lambda: httpx.get(f"{base}/readyz", timeout=5).status_code == 200, "ready")
         ask(env, "enqueue", task=f"{TASKS}.record", args=[[str(runs), "first"]])
         _wait(lambda: runs.exists() and runs.read_text().strip(), "the job ran")
         assert runs.read_text().split()[1] == str(worker.pid)
@@ -78,5 +82,5 @@ def test_serve_stops_its_worker_and_exits_when_the_web_server_dies(env: dict[str
             c for c in psutil.Process(proc.pid).children() if "gunicorn" in " ".join(c.cmdline())
         ]
         server.kill()
-        assert proc.wait(timeout=45) != 0
+        assert proc.wait(timeout=45) == 128 + signal.SIGKILL
         _wait(lambda: not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE, "stop")
