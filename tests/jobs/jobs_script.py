@@ -10,6 +10,8 @@ from tests.support.worker import Job, main
 def enqueue(job: Job) -> Job:
     from django.utils.module_loading import import_string
 
+    if job.get("reset"):
+        reset(job)
     task = import_string(job["task"])
     ids = [str(task.enqueue(*args).id) for args in job["args"]]
     return {"ids": ids}

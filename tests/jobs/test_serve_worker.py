@@ -11,7 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.jobs.conftest import TASKS, ask
+from tests.jobs.conftest import enqueue
 from tests.support.processes import running_server
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_serve_runs_jobs_in_its_worker_restarts_it_and_stops_it(
         [worker] = _background_workers(proc.pid)
         # Its heartbeat makes the server ready where a worker is required.
         _wait(lambda: httpx.get(f"{base}/readyz", timeout=5).status_code == 200, "ready")
-        ask(env, "enqueue", task=f"{TASKS}.record", args=[[str(runs), "first"]])
+        enqueue(env, "record", [[str(runs), "first"]])
         _wait(lambda: runs.exists() and runs.read_text().strip(), "the job ran")
         assert runs.read_text().split()[1] == str(worker.pid)
         # A worker that dies is started again (after 1 s); the server keeps serving.

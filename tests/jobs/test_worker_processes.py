@@ -14,20 +14,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.jobs.conftest import TASKS, ask
+from tests.jobs.conftest import ask, enqueue
 from tests.support.processes import CASEDESK, ROOT
 
 pytestmark = pytest.mark.slow
 
 PERIODIC_WORKER = str(Path(__file__).with_name("periodic_worker.py"))
-
-
-def enqueue(env: dict[str, str], task: str, args: list[list[Any]]) -> list[str]:
-    return list(ask(env, "enqueue", task=f"{TASKS}.{task}", args=args)["ids"])
 
 
 @contextlib.contextmanager
@@ -106,7 +101,7 @@ def test_failing_job_is_retried_with_growing_back_off_then_marked_failed(
 ) -> None:
     runs = tmp_path / "runs"
     [failing_id] = enqueue(env, "always_fails", [[str(runs), "failing"]])
-    [flaky_id] = enqueue(env, "fails_twice", [[str(runs), "flaky"]])
+    [flaky_id] = enqueue(env, "fails_twice", [[str(runs), "flaky"]], reset=False)
     with workers(env, tmp_path, 1) as procs:
 
         def finished() -> bool:
