@@ -17,6 +17,7 @@ from django.db import transaction
 
 from casedesk.cases import actions, selectors
 from casedesk.cases.allowed import case_allowed
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import activities, config, lifecycle, merge, records
 from casedesk.cases.services.common import Ref
 from casedesk.core.errors import DomainError
@@ -120,10 +121,10 @@ def test_allowed_actions_agree_with_the_services_when_role_ownership_state_and_s
     resolution_type = (allowed.resolution_types or ["problem_solved"])[0]
     calls: dict[str, Callable[[], Any]] = {
         actions.EDIT: lambda: records.case_update(
-            actor=user, case_id=case.pk, changes={"origin": "email"}
+            actor=user, case_id=case.pk, changes=CaseChanges(origin="email")
         ),
         actions.CORRECT: lambda: records.case_update(
-            actor=user, case_id=case.pk, changes={"title": "Router down again"}
+            actor=user, case_id=case.pk, changes=CaseChanges(title="Router down again")
         ),
         actions.RESOLVE: lambda: lifecycle.case_resolve(
             actor=user,
@@ -175,7 +176,7 @@ def test_every_offered_status_reason_is_taken_by_the_service_when_transitions_ar
     for status in case_allowed(user=world["owner"], case=case).statuses:
         refusal = attempt(
             lambda status=status: records.case_update(
-                actor=world["owner"], case_id=case.pk, changes={"status": status}
+                actor=world["owner"], case_id=case.pk, changes=CaseChanges(status=status)
             )
         )
         assert refusal is None, (status, refusal)
@@ -212,3 +213,12 @@ def test_merge_candidates_are_all_taken_by_the_service_when_they_are_offered(
 
 def test_closed_correctable_fields_match_the_service_when_listed() -> None:
     assert actions.CLOSED_CORRECTABLE == records.CLOSED_CORRECTABLE
+    # docs/cases.md, "Closed cases"
+    assert {
+        "title",
+        "description",
+        "subject_id",
+        "product_id",
+        "priority",
+        "case_type",
+    } == actions.CLOSED_CORRECTABLE

@@ -23,7 +23,8 @@ def state(job: Job) -> Job:
     from casedesk.jobs.models import PeriodicSchedule
 
     rows: list[dict[str, Any]] = []
-    for row in DBTaskResult.objects.order_by("enqueued_at"):
+    # The tests' own jobs only: the apps' periodic jobs (a mail poll) run beside them.
+    for row in DBTaskResult.objects.filter(task_path__startswith="tests.").order_by("enqueued_at"):
         rows.append(
             {
                 "id": str(row.id),
@@ -35,7 +36,10 @@ def state(job: Job) -> Job:
                 "exception": row.exception_class_path,
             }
         )
-    schedule = {s.name: s.next_run_at.timestamp() for s in PeriodicSchedule.objects.all()}
+    schedule = {
+        s.name: s.next_run_at.timestamp()
+        for s in PeriodicSchedule.objects.filter(name__startswith="tests.")
+    }
     return {"jobs": rows, "schedule": schedule}
 
 

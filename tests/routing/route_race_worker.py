@@ -68,6 +68,7 @@ def _attempt(outcomes: list[str], call: Callable[[], Any]) -> None:
 def _race(job: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
 
+    from casedesk.cases.fields import CaseChanges
     from casedesk.cases.services import lifecycle, records
     from casedesk.directory.models import User
     from casedesk.routing.services import items, routing
@@ -117,7 +118,7 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
                 _attempt(
                     outcomes,
                     lambda c=case_id, t=text: records.case_update(
-                        actor=actor, case_id=c, changes={"description": t}
+                        actor=actor, case_id=c, changes=CaseChanges(description=t)
                     ),
                 )
                 if outcomes[-1] == "ok":

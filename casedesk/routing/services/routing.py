@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case, Post
 from casedesk.cases.permissions import require_case_change
@@ -345,7 +346,7 @@ def _route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None,
+    changes: CaseChanges | None,
     expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
@@ -369,7 +370,7 @@ def case_route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None = None,
+    changes: CaseChanges | None = None,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:
