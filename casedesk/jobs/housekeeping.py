@@ -42,9 +42,22 @@ def _policy(task_path: str) -> RetryPolicy:
     return policy_for(task_path)
 
 
-def recover_lost(now: datetime, *, stale: timedelta | None = None) -> list[str]:
+# A job this process claimed this recently may not have reached its thread yet.
+OWN_GRACE = timedelta(seconds=10)
+
+
+def recover_lost(
+    now: datetime,
+    *,
+    stale: timedelta | None = None,
+    own: str | None = None,
+    busy: frozenset[str] = frozenset(),
+) -> list[str]:
     """Put back the RUNNING jobs whose worker has sent no heartbeat for `stale` (by default
-    the setting `JOBS_WORKER_STALE_SECONDS`); return their ids.
+    the setting `JOBS_WORKER_STALE_SECONDS`); return their ids. The worker process `own`
+    (its heartbeat name) also takes back its own RUNNING jobs that none of its threads runs
+    (`busy` are the ids they run): a run whose outcome could not be written, the database
+    having gone away meanwhile, would otherwise stay RUNNING under a live worker.
 
     The run that was cut short counts as an attempt (the claim recorded it): the job goes back
     to READY after its policy's back-off, or is FAILED (`WorkerLost`) once its attempts are
@@ -62,7 +75,11 @@ def recover_lost(now: datetime, *, stale: timedelta | None = None) -> list[str]:
     for row in running:
         owners = row["worker_ids"] or [""]
         owner = process_of(str(owners[-1]))
-        if owner in alive or (row["started_at"] is not None and row["started_at"] > since):
+        started = row["started_at"]
+        if owner == own and own is not None:
+            if str(row["id"]) in busy or (started is not None and started > now - OWN_GRACE):
+                continue
+        elif owner in alive or (started is not None and started > since):
             continue
         policy = _policy(row["task_path"])
         attempts = len(row["worker_ids"] or [])

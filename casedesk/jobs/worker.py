@@ -226,7 +226,8 @@ class WorkerProcess:
                     worker_heartbeat_record(worker=self.name)
                     last_beat = time.monotonic()
                 now = timezone.now()
-                housekeeping.recover_lost(now)
+                busy = frozenset(str(w.current.id) for w in self.workers if w.current)
+                housekeeping.recover_lost(now, own=self.name, busy=busy)
                 schedule.enqueue_due(now)
                 if time.monotonic() - last_prune >= PRUNE_EVERY:
                     housekeeping.prune(now)

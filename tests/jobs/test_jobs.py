@@ -206,3 +206,25 @@ def test_metrics_show_the_queue_read_at_scrape(tmp_path: Path) -> None:
 def test_worker_refuses_bad_options(args: list[str]) -> None:
     with pytest.raises(CommandError):
         call_command("worker", *args)
+
+
+@pytest.mark.django_db
+def test_a_worker_takes_back_its_own_jobs_that_none_of_its_threads_runs(tmp_path: Path) -> None:
+    runs = str(tmp_path / "runs")
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker="me:1", seen_at=now)
+    running = str(tasks.record.enqueue(runs, "a").id)
+    _claim(running, "me:1#0", ago=timedelta(minutes=1))
+    orphan = str(tasks.record.enqueue(runs, "b").id)
+    _claim(orphan, "me:1#1", ago=timedelta(minutes=1))
+    just_claimed = str(tasks.record.enqueue(runs, "c").id)
+    _claim(just_claimed, "me:1#2")
+    other = str(tasks.record.enqueue(runs, "d").id)
+    _claim(other, "other:2#0", ago=timedelta(minutes=1))
+    WorkerHeartbeat.objects.create(worker="other:2", seen_at=now)
+
+    recovered = housekeeping.recover_lost(now, own="me:1", busy=frozenset({running}))
+
+    assert recovered == [orphan]
+    # A plain task runs once: its cut-short run was its attempt.
+    assert DBTaskResult.objects.get(id=orphan).status == TaskResultStatus.FAILED
