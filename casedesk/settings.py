@@ -61,6 +61,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker sends a heartbeat every JOBS_HEARTBEAT_SECONDS; one silent for
+# JOBS_WORKER_STALE_SECONDS is taken for dead and its running jobs are run again. Finished jobs
+# are deleted after these many days (docs/operations.md, "Background workers").
+JOBS_HEARTBEAT_SECONDS = config.env_positive("CASEDESK_JOBS_HEARTBEAT_SECONDS", 15)
+JOBS_WORKER_STALE_SECONDS = config.env_positive("CASEDESK_JOBS_WORKER_STALE_SECONDS", 60)
+JOBS_KEEP_SUCCEEDED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_SUCCEEDED_DAYS", 7)
+JOBS_KEEP_FAILED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_FAILED_DAYS", 30)
 
 MIDDLEWARE = [
     # Outermost: the request id, the log line and the metrics cover every answer.
