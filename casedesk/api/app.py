@@ -19,6 +19,7 @@ from casedesk.api.routers import (
     customers,
     directory,
     entitlements,
+    events,
     imports,
     queues,
     routing,
@@ -51,6 +52,7 @@ api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
 api.add_router("/", queues.router)
 api.add_router("/", similar.router)
+api.add_router("/", events.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -1,0 +1,67 @@
+"""Reads of the outbox, webhooks and deliveries (administrators: the interfaces check)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet
+
+from casedesk.core.errors import NotFound
+from casedesk.events.models import Delivery, DeliveryAttempt, Event, Webhook
+
+# On PostgreSQL ids come from a sequence when a row is written, not when it commits: a
+# transaction holding id 10 may commit after one holding id 11. An event is listed only once
+# every transaction that was writing when its own began has ended (its transaction id is below
+# the oldest one still running), so a reader that polls `?after=` the last id it saw never
+# misses one. SQLite has one writer at a time: ids are already in commit order there.
+_COMMITTED_BEFORE_ANY_RUNNING = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+
+
+def event_queryset() -> QuerySet[Event]:
+    """Events a reader may list now, in id order."""
+    events = Event.objects.all()
+    if connection.vendor == "postgresql":
+        events = events.extra(where=[_COMMITTED_BEFORE_ANY_RUNNING])
+    return events
+
+
+def event_list(*, after: int | None = None) -> QuerySet[Event]:
+    """The outbox, oldest first, after the event `after` (docs/api.md#events)."""
+    events = event_queryset()
+    if after is not None:
+        events = events.filter(id__gt=after)
+    return events.order_by("id")
+
+
+def event_item(event: Event) -> dict[str, Any]:
+    """An event as `GET /events` lists it and a delivery POSTs it."""
+    return {
+        "id": event.pk,
+        "type": event.type,
+        "occurred_at": event.occurred_at.isoformat(),
+        "case_id": str(event.case_id) if event.case_id else None,
+        "data": event.data,
+    }
+
+
+def webhook_list() -> QuerySet[Webhook]:
+    return Webhook.objects.all()
+
+
+def webhook_get(*, webhook_id: uuid.UUID) -> Webhook:
+    webhook = Webhook.objects.filter(id=webhook_id).first()
+    if webhook is None:
+        raise NotFound("No such webhook.")
+    return webhook
+
+
+def delivery_list(*, webhook_id: uuid.UUID) -> QuerySet[Delivery]:
+    """A webhook's deliveries with their events and attempts (a constant number of queries)."""
+    attempts = DeliveryAttempt.objects.order_by("number")
+    return (
+        Delivery.objects.filter(webhook_id=webhook_id)
+        .select_related("event")
+        .prefetch_related(Prefetch("attempt_rows", queryset=attempts))
+    )
