@@ -12,18 +12,28 @@ from casedesk.core.errors import NotFound
 from casedesk.events.models import Delivery, DeliveryAttempt, Event, Webhook
 
 # On PostgreSQL ids come from a sequence when a row is written, not when it commits: a
-# transaction holding id 10 may commit after one holding id 11. An event is listed only once
-# every transaction that was writing when its own began has ended (its transaction id is below
-# the oldest one still running), so a reader that polls `?after=` the last id it saw never
-# misses one. SQLite has one writer at a time: ids are already in commit order there.
-_COMMITTED_BEFORE_ANY_RUNNING = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+# transaction holding id 10 may commit after one holding id 11. An event is listed only when no
+# transaction that could still commit a smaller id is running: its transaction id (`txid`, set
+# by the database) is below that of every writing transaction of this database still in
+# progress, as the statement's own snapshot sees them. A transaction whose database cannot be
+# told (it ended meanwhile, or is prepared) counts as running: it holds events back for one
+# more read, never lets one be skipped. SQLite has one writer at a time: ids are already in
+# commit order there.
+_NO_EARLIER_WRITER_RUNNING = """
+txid < COALESCE(
+    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+     WHERE NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity AS a
+        WHERE a.backend_xid = x::xid AND a.datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))
+"""
 
 
 def event_queryset() -> QuerySet[Event]:
     """Events a reader may list now, in id order."""
     events = Event.objects.all()
     if connection.vendor == "postgresql":
-        events = events.extra(where=[_COMMITTED_BEFORE_ANY_RUNNING])
+        events = events.extra(where=[_NO_EARLIER_WRITER_RUNNING])
     return events
 
 
