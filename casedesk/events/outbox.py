@@ -2,8 +2,9 @@
 (docs/webhooks.md#events), and for each event one delivery per webhook that wants it.
 
 `case_events_write` takes the changes of a write as a batch and costs one insert for the
-events, one read of the open queue items and one of the active webhooks, and, only when a
-webhook wants them, one insert for the deliveries, however many cases the batch holds.
+events, one read of the open queue items (none when every case is new) and one of the active
+webhooks, and, only when a webhook wants them, one insert for the deliveries, however many
+cases the batch holds.
 """
 
 from __future__ import annotations
@@ -75,8 +76,10 @@ def case_summary(case: Case, queue_id: Any) -> dict[str, Any]:
     }
 
 
-def _open_queues(cases: Iterable[Case]) -> dict[Any, Any]:
-    ids = [case.pk for case in cases if case.state == "active"]
+def _open_queues(pairs: Iterable[tuple[Case, CaseChange]]) -> dict[Any, Any]:
+    """The queue of each case that is in one. A case being created is in none yet (it is
+    placed in a queue by a later write), nor is a closed one."""
+    ids = [case.pk for case, change in pairs if case.state == "active" and not change.created]
     if not ids:
         return {}
     rows = QueueItem.objects.filter(case_id__in=ids, state=QueueItemState.OPEN)
@@ -87,7 +90,7 @@ def case_events_write(pairs: Sequence[tuple[Case, CaseChange]]) -> list[Event]:
     """Write the event of each `(case, change)` of a write, in order, with its deliveries."""
     if not pairs:
         return []
-    queues = _open_queues(case for case, _ in pairs)
+    queues = _open_queues(pairs)
     now = clock.now()
     events = [
         Event(
