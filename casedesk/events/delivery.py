@@ -140,7 +140,7 @@ def _candidates(now: dt.datetime, limit: int) -> list[uuid.UUID]:
         state=DeliveryState.PENDING,
     )
     rows = (
-        Delivery.objects.filter(_due(now))
+        Delivery.objects.filter(_due(now), webhook__active=True)
         .filter(Q(case_id__isnull=True) | ~Exists(earlier))
         .order_by("next_attempt_at", "event_id")
         .values_list("id", flat=True)[:limit]

@@ -393,3 +393,20 @@ def test_two_workers_at_once_deliver_each_event_once(
     assert len(ids) == len(set(ids)) == 6
     assert sum(results) == 6 and all(n > 0 for n in results), results
     assert all(d.state == "delivered" for d in deliveries(webhook["id"]))
+
+
+@override_settings(WEBHOOK_ALLOW_PRIVATE=True)
+def test_pending_deliveries_of_an_inactive_webhook_wait_until_it_is_active_again(
+    admin_api: Api, receiver: Receiver, hook: Callable[..., dict[str, Any]], new_case: Any
+) -> None:
+    webhook = hook()
+    new_case()
+    path = f"/api/v1/webhooks/{webhook['id']}"
+    admin_api.patch(path, {"active": False})
+
+    while_inactive = deliveries_run()
+    admin_api.patch(path, {"active": True})
+    once_active = deliveries_run()
+
+    assert while_inactive.attempted == 0
+    assert once_active.delivered == 1 and len(receiver.received) == 1
