@@ -1,18 +1,20 @@
 """The outbox writer: one event per change, in the transaction of the change
 (docs/webhooks.md#events), and for each event one delivery per webhook that wants it.
 
-`case_events_write` takes the changes of a write as a batch and costs one insert for the
-events, one read of the open queue items (none when every case is new) and one of the active
-webhooks, and, only when a webhook wants them, one insert for the deliveries, however many
-cases the batch holds.
+`case_events_write` takes the changes of a write as a batch and costs, however many cases the
+batch holds, one read of the open queue items (none when every case is new) and then on
+PostgreSQL one statement for the events and their deliveries, on SQLite one insert for the
+events, one read of the active webhooks and, only when a webhook wants them, one insert for
+the deliveries.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from casedesk.cases.models import Case
 from casedesk.cases.services.activities import ActivityChange
@@ -163,6 +165,10 @@ def events_write(events: list[Event]) -> list[Event]:
     transaction of the change the events record."""
     if not events:
         return events
+    if connection.vendor == "postgresql":
+        if _events_write_postgresql(events):
+            transaction.on_commit(_wake_worker)
+        return events
     Event.objects.bulk_create(events)
     webhooks = list(Webhook.objects.filter(active=True).values_list("id", "events"))
     if not webhooks:
@@ -184,6 +190,47 @@ def events_write(events: list[Event]) -> list[Event]:
         Delivery.objects.bulk_create(deliveries)
         transaction.on_commit(_wake_worker)
     return events
+
+
+# PostgreSQL: the events and their deliveries in one statement (one round trip per write,
+# as many as the SQLite path's two cheap in-process queries): each inserted event is joined
+# to the active webhooks that want its type.
+_WRITE_POSTGRESQL = """
+WITH e AS (
+    INSERT INTO {event} (type, occurred_at, case_id, data) VALUES {values}
+    RETURNING id, type, occurred_at, case_id
+), d AS (
+    INSERT INTO {delivery}
+        (id, webhook_id, event_id, case_id, state, attempts, last_error, created_at,
+         next_attempt_at)
+    SELECT gen_random_uuid(), w.id, e.id, e.case_id, 'pending', 0, '', e.occurred_at,
+           e.occurred_at
+    FROM e JOIN {webhook} AS w
+      ON w.active AND (w.events @> '["*"]'::jsonb OR w.events @> jsonb_build_array(e.type))
+    RETURNING 1
+)
+SELECT (SELECT array_agg(id ORDER BY id) FROM e), (SELECT count(*) FROM d)
+"""
+
+
+def _events_write_postgresql(events: list[Event]) -> int:
+    """Insert `events` and their deliveries; sets the events' ids and returns how many
+    deliveries were made."""
+    sql = _WRITE_POSTGRESQL.format(
+        event=Event._meta.db_table,
+        delivery=Delivery._meta.db_table,
+        webhook=Webhook._meta.db_table,
+        values=", ".join(["(%s, %s, %s, %s::jsonb)"] * len(events)),
+    )
+    params: list[Any] = []
+    for event in events:
+        params += [event.type, event.occurred_at, event.case_id, json.dumps(event.data)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids, made = cursor.fetchone()
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+    return int(made)
 
 
 def _wake_worker() -> None:
