@@ -132,3 +132,15 @@ def trusted_proxies() -> list[str]:
     """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
     or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
     return _networks("CASEDESK_TRUSTED_PROXIES", os.environ.get("CASEDESK_TRUSTED_PROXIES", ""))
+
+
+def max_upload_mb() -> int:
+    """`CASEDESK_MAX_UPLOAD_MB`: the largest attachment in megabytes (default 25)."""
+    raw = os.environ.get("CASEDESK_MAX_UPLOAD_MB", "").strip() or "25"
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"CASEDESK_MAX_UPLOAD_MB must be a whole number, not {raw!r}") from exc
+    if value < 1:
+        raise RuntimeError("CASEDESK_MAX_UPLOAD_MB must be at least 1")
+    return value

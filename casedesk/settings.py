@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.routing",
     "casedesk.search",
+    "casedesk.attachments",
+    "casedesk.mail",
     "casedesk.events",
     "casedesk.web",
     "casedesk.cli",
@@ -206,10 +208,22 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Pages link static files by names that carry a hash of their content, which WhiteNoise serves
 # with a year's cache and compressed; `casedesk serve` collects them into STATIC_ROOT before it
 # starts (casedesk/cli/static.py). With debug on, the apps' folders are served as they are.
+# Attachments (docs/email.md) go to the default storage: files under the data dir unless another
+# Django storage (S3-compatible, for several app servers) is configured here.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "files")},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The largest attachment, in megabytes (docs/email.md): a bigger upload is refused with 413
+# `too_large`, a bigger file in an incoming e-mail is left out of the case and listed on it.
+MAX_UPLOAD_MB = config.max_upload_mb()
+# The desk's own sender address besides the mailboxes' (docs/email.md#loops-and-junk).
+MAIL_FROM = os.environ.get("CASEDESK_MAIL_FROM", "").strip()
+# Uploads over this size stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

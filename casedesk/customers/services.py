@@ -14,6 +14,7 @@ from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.core.text import digits, fold
 from casedesk.customers.models import Account, Contact
+from casedesk.directory.access import Actor
 from casedesk.directory.models import User
 from casedesk.search.customers import customer_index_write
 
@@ -100,7 +101,7 @@ def account_update(
 @transaction.atomic
 def contact_create(
     *,
-    actor: User,
+    actor: Actor,
     last_name: str,
     first_name: str = "",
     email: str = "",

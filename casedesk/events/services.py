@@ -17,8 +17,9 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.core.errors import NotFound, ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.events import addresses
 from casedesk.events.choices import ALL_EVENTS, EventType
 from casedesk.events.models import Webhook
@@ -28,11 +29,9 @@ SECRET_MAX = 200
 WRITABLE = frozenset({"url", "events", "secret", "active"})
 
 
-def require_admin(actor: User | None) -> None:
-    """Refuse with `forbidden` unless `actor` is an administrator (`None`: the command line's
-    operator)."""
-    if actor is not None and not actor.is_admin:
-        raise Forbidden("Only administrators manage webhooks and read events.")
+def require_admin(actor: Actor) -> None:
+    """Refuse with `forbidden` unless `actor` is an administrator (or `SYSTEM`)."""
+    require_role(actor, Role.ADMIN, "Only administrators manage webhooks and read events.")
 
 
 def url_check(url: str) -> str:
@@ -84,7 +83,7 @@ def _state(webhook: Webhook) -> dict[str, Any]:
 @transaction.atomic
 def webhook_create(
     *,
-    actor: User | None,
+    actor: Actor,
     url: str,
     events: Sequence[str],
     secret: str,
@@ -129,7 +128,7 @@ def _lock(webhook_id: uuid.UUID) -> Webhook:
 @transaction.atomic
 def webhook_update(
     *,
-    actor: User | None,
+    actor: Actor,
     webhook_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -177,7 +176,7 @@ def webhook_update(
 @transaction.atomic
 def webhook_delete(
     *,
-    actor: User | None,
+    actor: Actor,
     webhook_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,

@@ -24,10 +24,13 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.services import records
     from casedesk.cases.services.common import Ref
     from casedesk.customers.services import account_create
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
     from casedesk.events.services import webhook_create
 
-    admin = user_create(actor=None, username="hooks", password="a-long-enough-pass-1", role="admin")
+    admin = user_create(
+        actor=SYSTEM, username="hooks", password="a-long-enough-pass-1", role="admin"
+    )
     webhook_create(actor=admin, url=job["url"], events=["*"], secret="race-secret-of-length")
     customer = Ref("account", account_create(actor=admin, name="Racing Srl").pk)
     cases = []

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from casedesk.directory.access import SYSTEM
 from tests.cases.support import add_activity, complete, resolve
 from tests.conftest import Api
 from tests.events.conftest import events_of, types_of
@@ -138,7 +139,7 @@ def test_a_rolled_back_write_leaves_no_event(
     # The last step of the pipeline fails after the event was written in the transaction.
     monkeypatch.setattr(pipeline, "case_index_write", broken_index)
     with pytest.raises(RuntimeError):
-        lifecycle.case_cancel(actor=None, case_id=uuid.UUID(case["id"]))
+        lifecycle.case_cancel(actor=SYSTEM, case_id=uuid.UUID(case["id"]))
 
     assert types_of(case["id"]) == ["case.created"]
 
@@ -150,6 +151,6 @@ def test_a_committed_write_always_has_its_event(
 
     case = new_case()
 
-    lifecycle.case_cancel(actor=None, case_id=uuid.UUID(case["id"]))
+    lifecycle.case_cancel(actor=SYSTEM, case_id=uuid.UUID(case["id"]))
 
     assert types_of(case["id"]) == ["case.created", "case.cancelled"]

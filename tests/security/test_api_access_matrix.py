@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import Client
 
 from casedesk.api.app import api
+from casedesk.directory.access import SYSTEM
 from tests.conftest import PASSWORD, Api
 
 OK, DENIED, UNAUTH, HIDDEN = "ok", 403, 401, 404
@@ -315,7 +316,7 @@ def _build_world(make_user: Any) -> dict[str, Any]:
         RULES[("POST", "/contracts/{contract_id}/lines")].body(world, ""),  # type: ignore[misc]
     ).json()["id"]
     world["rule_set"] = m.post("/api/v1/routing-rule-sets", {"name": "R", "items": []}).json()["id"]
-    world["team"] = services.team_create(actor=None, name="Matrix team").id
+    world["team"] = services.team_create(actor=SYSTEM, name="Matrix team").id
     world["token_own"] = services.token_create(user=agent_a)[0].id
     world["token_other"] = services.token_create(user=agent_b)[0].id
     return world

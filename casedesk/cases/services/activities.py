@@ -40,6 +40,7 @@ from casedesk.core.errors import (
     CaseNotActive,
     ValidationFailed,
 )
+from casedesk.directory.access import Actor, actor_user_id
 from casedesk.directory.models import User
 
 # Fields of an open activity that a PATCH may change, under their API names.
@@ -117,7 +118,7 @@ def case_total_time(case: Case) -> int:
 
 
 def case_total_refresh(
-    *, actor: User | None, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
+    *, actor: Actor, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
 ) -> bool:
     """Bring an active case's `total_minutes` in step with its activities (the case is locked
     by the caller). A resolved or cancelled case keeps the totals of its resolution."""
@@ -151,7 +152,7 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
         raise ValidationFailed({field: "is out of range"}) from exc
 
 
-def _lock_case_for_additions(*, actor: User | None, case_id: uuid.UUID) -> Case:
+def _lock_case_for_additions(*, actor: Actor, case_id: uuid.UUID) -> Case:
     """The case, locked, if `actor` may add to it: it must not be cancelled or merged (a
     resolved case takes follow-ups)."""
     case = case_lock(case_id=case_id)
@@ -174,7 +175,7 @@ def activity_snapshot(activity: Activity) -> dict[str, Any]:
 
 def _activity_audit(
     *,
-    actor: User | None,
+    actor: Actor,
     activity: Activity,
     action: str,
     channel: str,
@@ -197,7 +198,7 @@ def _activity_audit(
                 activity=activity,
                 action=action,
                 channel=channel,
-                actor_id=actor.pk if actor is not None else None,
+                actor_id=actor_user_id(actor),
                 changes=changes,
             )
         ]
@@ -395,7 +396,7 @@ def activity_cancel(
 
 
 def activities_cancel_open(
-    *, actor: User | None, activities: list[Activity], channel: str, details: dict[str, Any]
+    *, actor: Actor, activities: list[Activity], channel: str, details: dict[str, Any]
 ) -> list[str]:
     """Cancel the given open activities (locked by the caller) as part of closing their case;
     returns their ids."""

@@ -33,7 +33,7 @@ from casedesk.cases.choices import CaseAction
 from casedesk.cases.models import Case
 from casedesk.cases.services.common import case_snapshot, case_touch, system_post
 from casedesk.core.audit import audit_record, diff
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user_id
 from casedesk.entitlements import rules as term_rules
 from casedesk.entitlements.services.terms import case_terms_sync
 from casedesk.search.indexing import case_index_write
@@ -110,9 +110,7 @@ def case_write_step_add(step: CaseWriteStep) -> None:
         _steps.append(step)
 
 
-def case_write_finish(
-    *, case: Case, actor: User | None, channel: str, write: CaseWrite
-) -> CaseChange:
+def case_write_finish(*, case: Case, actor: Actor, channel: str, write: CaseWrite) -> CaseChange:
     """Finish a write to `case` (changed in memory and locked by the caller, inside the
     caller's transaction): save it, then audit, post, ledger and search index, in that order.
 
@@ -132,7 +130,7 @@ def case_write_finish(
         version=case.version,
         action=write.action,
         channel=channel,
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=actor_user_id(actor),
         created=write.created,
         changes=diff(write.before or {}, case_snapshot(case)),
         details=write.details,

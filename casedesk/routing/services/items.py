@@ -29,6 +29,7 @@ from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
+from casedesk.directory.access import Actor
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import Queue, QueueItem
@@ -191,7 +192,7 @@ def queue_place(*, case: Case, queue: Queue) -> Placement:
 def case_queue_changed(
     *,
     case: Case,
-    actor: User | None,
+    actor: Actor,
     channel: str,
     previous_queue_id: uuid.UUID | None,
     queue_id: uuid.UUID | None,

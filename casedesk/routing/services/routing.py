@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case, Post
 from casedesk.cases.permissions import require_case_change
@@ -38,6 +39,7 @@ from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
+from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueItemState, QueueType
@@ -256,7 +258,7 @@ def _details(result: RouteResult) -> dict[str, Any]:
     }
 
 
-def _write_records(records: Sequence[_Record], actor: User | None) -> None:
+def _write_records(records: Sequence[_Record], actor: Actor) -> None:
     """Each decision on its case's audit (action `route`, channel `routing`) and timeline (the
     post that `system_post` writes): one audit insert per kind of decision, whose details are
     given once, and one insert of all the posts."""
@@ -285,7 +287,7 @@ def _write_records(records: Sequence[_Record], actor: User | None) -> None:
 
 
 def routing_apply_many(
-    *, cases: Sequence[Case], actor: User | None, rule_set: RoutingRuleSet | None
+    *, cases: Sequence[Case], actor: Actor, rule_set: RoutingRuleSet | None
 ) -> list[RouteResult]:
     """Route the locked, active `cases` (each once) by `rule_set` (None: no active set), in the
     caller's transaction, with a few statements for all of them; a result per case, in order.
@@ -316,7 +318,7 @@ LOAD = _Load()
 
 
 def routing_apply(
-    *, case: Case, actor: User | None, rule_set: RoutingRuleSet | _Load | None = LOAD
+    *, case: Case, actor: Actor, rule_set: RoutingRuleSet | _Load | None = LOAD
 ) -> RouteResult:
     """Route the locked, active `case` by the active rule set, in the caller's transaction.
 
@@ -345,7 +347,7 @@ def _route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None,
+    changes: CaseChanges | None,
     expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
@@ -369,7 +371,7 @@ def case_route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None = None,
+    changes: CaseChanges | None = None,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:
