@@ -30,6 +30,7 @@ from casedesk.core import clock
 from casedesk.events import addresses, backoff, signing
 from casedesk.events.choices import DeliveryState
 from casedesk.events.models import Delivery, DeliveryAttempt, Event
+from casedesk.events.secrets import SecretUnreadable, secret_open
 from casedesk.events.selectors import event_item
 
 logger = logging.getLogger("casedesk.events")
@@ -204,12 +205,15 @@ def delivery_attempt(delivery_id: uuid.UUID, token: uuid.UUID) -> str:
     webhook, event = delivery.webhook, delivery.event
     started = clock.now()
     began = time.monotonic()
-    if not webhook.active:
+    try:
+        secret = secret_open(webhook.secret)
         answer = Answer(None, "the webhook is inactive")
-    else:
+    except SecretUnreadable as exc:
+        secret, answer = "", Answer(None, str(exc))
+    if webhook.active and secret:
         body = event_body(event)
         headers = signing.delivery_headers(
-            secret=webhook.secret, body=body, event_type=event.type, delivery_id=str(delivery.pk)
+            secret=secret, body=body, event_type=event.type, delivery_id=str(delivery.pk)
         )
         answer = post(webhook.url, body, headers, timeout=backoff.TIMEOUT_SECONDS)
     ms = int((time.monotonic() - began) * 1000)

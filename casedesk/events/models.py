@@ -35,7 +35,8 @@ class Webhook(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     url = models.CharField(max_length=2000)
     events = models.JSONField(default=list)
-    secret = models.CharField(max_length=200)
+    # Sealed (`casedesk.events.secrets`): never the secret itself.
+    secret = models.CharField(max_length=600)
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()

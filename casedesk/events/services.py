@@ -1,7 +1,7 @@
 """Webhook subscriptions (docs/webhooks.md): administrators create, change and delete them.
 
-The secret is write-only: it is stored to sign deliveries, never answered, logged or audited
-(the audit row says only that it changed).
+The secret is write-only: it is stored sealed (`casedesk.events.secrets`) to sign deliveries,
+never answered, logged or audited (the audit row says only that it changed).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from casedesk.directory.choices import Role
 from casedesk.events import addresses
 from casedesk.events.choices import ALL_EVENTS, EventType
 from casedesk.events.models import Webhook
+from casedesk.events.secrets import SecretUnreadable, secret_open, secret_seal
 
 SECRET_MIN = 16
 SECRET_MAX = 200
@@ -76,6 +77,13 @@ def secret_check(secret: str) -> str:
     return secret
 
 
+def _opened(sealed: str) -> str | None:
+    try:
+        return secret_open(sealed)
+    except SecretUnreadable:
+        return None
+
+
 def _state(webhook: Webhook) -> dict[str, Any]:
     return {"url": webhook.url, "events": list(webhook.events), "active": webhook.active}
 
@@ -100,7 +108,7 @@ def webhook_create(
     webhook = Webhook(
         url=url_check(url),
         events=events_check(events),
-        secret=secret_check(secret),
+        secret=secret_seal(secret_check(secret)),
         active=active,
         created_at=now,
         modified_at=now,
@@ -150,9 +158,9 @@ def webhook_update(
         webhook.url = url_check(changes["url"])
     if "events" in changes:
         webhook.events = events_check(changes["events"])
-    secret_changed = "secret" in changes and changes["secret"] != webhook.secret
+    secret_changed = "secret" in changes and changes["secret"] != _opened(webhook.secret)
     if "secret" in changes:
-        webhook.secret = secret_check(changes["secret"])
+        webhook.secret = secret_seal(secret_check(changes["secret"]))
     if "active" in changes:
         webhook.active = bool(changes["active"])
     after = _state(webhook)

@@ -21,6 +21,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casedesk.settings")
 
 
 def _setup(job: dict[str, Any]) -> dict[str, Any]:
+    from casedesk.cases.fields import CaseChanges
     from casedesk.cases.services import records
     from casedesk.cases.services.common import Ref
     from casedesk.customers.services import account_create
@@ -36,7 +37,7 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     cases = []
     for i in range(job["cases"]):
         case = records.case_create(actor=admin, title=f"Race {i}", customer=customer)
-        records.case_update(actor=admin, case_id=case.pk, changes={"priority": "high"})
+        records.case_update(actor=admin, case_id=case.pk, changes=CaseChanges(priority="high"))
         cases.append(str(case.pk))
     return {"cases": cases}
 

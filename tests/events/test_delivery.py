@@ -410,3 +410,21 @@ def test_pending_deliveries_of_an_inactive_webhook_wait_until_it_is_active_again
 
     assert while_inactive.attempted == 0
     assert once_active.delivered == 1 and len(receiver.received) == 1
+
+
+def test_the_secret_is_stored_sealed_and_a_changed_secret_key_fails_the_attempt(
+    receiver: Receiver, hook: Callable[..., dict[str, Any]], new_case: Any
+) -> None:
+    from casedesk.events.models import Webhook
+
+    webhook = hook()
+    new_case()
+    stored = Webhook.objects.get(pk=webhook["id"]).secret
+
+    with override_settings(WEBHOOK_ALLOW_PRIVATE=True, SECRET_KEY="another-key-" * 4):
+        deliveries_run()
+
+    [made] = deliveries(webhook["id"])
+    assert SECRET not in stored
+    assert receiver.received == []
+    assert made.state == "pending" and "cannot be decrypted" in made.last_error

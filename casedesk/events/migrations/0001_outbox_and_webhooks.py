@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('url', models.CharField(max_length=2000)),
                 ('events', models.JSONField(default=list)),
-                ('secret', models.CharField(max_length=200)),
+                ('secret', models.CharField(max_length=600)),
                 ('active', models.BooleanField(default=True)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('created_at', models.DateTimeField()),
