@@ -2,19 +2,20 @@
 (docs/webhooks.md#events), and for each event one delivery per webhook that wants it.
 
 `case_events_write` takes the changes of a write as a batch and costs, however many cases the
-batch holds, one read of the open queue items (none when every case is new) and then on
-PostgreSQL one statement for the events and their deliveries, on SQLite one insert for the
-events, one read of the active webhooks and, only when a webhook wants them, one insert for
-the deliveries.
+batch holds, one read of the open queue items (none when every case is new) and then one
+statement: on PostgreSQL for the events and their deliveries, on SQLite for the events (it
+also says whether a webhook is active; only then are the webhooks read and the deliveries
+inserted).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Field
 
 from casedesk.cases.models import Case
 from casedesk.cases.services.activities import ActivityChange
@@ -169,10 +170,9 @@ def events_write(events: list[Event]) -> list[Event]:
         if _events_write_postgresql(events):
             transaction.on_commit(_wake_worker)
         return events
-    Event.objects.bulk_create(events)
-    webhooks = list(Webhook.objects.filter(active=True).values_list("id", "events"))
-    if not webhooks:
+    if not _events_write_sqlite(events):
         return events
+    webhooks = list(Webhook.objects.filter(active=True).values_list("id", "events"))
     now = events[0].occurred_at
     deliveries = [
         Delivery(
@@ -192,9 +192,8 @@ def events_write(events: list[Event]) -> list[Event]:
     return events
 
 
-# PostgreSQL: the events and their deliveries in one statement (one round trip per write,
-# as many as the SQLite path's two cheap in-process queries): each inserted event is joined
-# to the active webhooks that want its type.
+# PostgreSQL: the events and their deliveries in one statement (one round trip per write):
+# each inserted event is joined to the active webhooks that want its type.
 _WRITE_POSTGRESQL = """
 WITH e AS (
     INSERT INTO {event} (type, occurred_at, case_id, data) VALUES {values}
@@ -231,6 +230,35 @@ def _events_write_postgresql(events: list[Event]) -> int:
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
     return int(made)
+
+
+# SQLite: the events in one statement that also says whether any webhook is active, so a
+# write costs one statement when none is (the deliveries are then made as on any engine).
+_WRITE_SQLITE = """
+INSERT INTO {event} (type, occurred_at, case_id, data) VALUES {values}
+RETURNING id, EXISTS (SELECT 1 FROM {webhook} WHERE active)
+"""
+_EVENT_COLUMNS = ("type", "occurred_at", "case_id", "data")
+
+
+def _events_write_sqlite(events: list[Event]) -> bool:
+    """Insert `events` (setting their ids); whether any webhook is active."""
+    fields = [cast(Field[Any, Any], Event._meta.get_field(name)) for name in _EVENT_COLUMNS]
+    sql = _WRITE_SQLITE.format(
+        event=Event._meta.db_table,
+        webhook=Webhook._meta.db_table,
+        values=", ".join(["(%s, %s, %s, %s)"] * len(events)),
+    )
+    params: list[Any] = []
+    for event in events:
+        params += [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # RETURNING gives the rows in the order they were inserted, which is the order given.
+    for event, (pk, _any) in zip(events, sorted(rows), strict=True):
+        event.pk = pk
+    return any(bool(active) for _pk, active in rows)
 
 
 def _wake_worker() -> None:
