@@ -27,6 +27,8 @@ LOG_FORMAT = config.log_format()
 METRICS_TOKEN = os.environ.get("CASEDESK_METRICS_TOKEN", "").strip()
 METRICS_ALLOW = config.metrics_allow()
 REQUIRE_WORKER = config.env_flag("CASEDESK_REQUIRE_WORKER")
+# Webhooks may target loopback, link-local and private addresses (docs/webhooks.md#addresses).
+WEBHOOK_ALLOW_PRIVATE = config.env_flag("CASEDESK_WEBHOOK_ALLOW_PRIVATE")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "casedesk.search",
     "casedesk.attachments",
     "casedesk.mail",
+    "casedesk.events",
     "casedesk.web",
     "casedesk.cli",
 ]

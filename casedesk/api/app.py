@@ -20,6 +20,7 @@ from casedesk.api.routers import (
     customers,
     directory,
     entitlements,
+    events,
     imports,
     mailboxes,
     queues,
@@ -55,6 +56,7 @@ api.add_router("/", queues.router)
 api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
+api.add_router("/", events.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
