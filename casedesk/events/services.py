@@ -30,9 +30,8 @@ SECRET_MAX = 200
 WRITABLE = frozenset({"url", "events", "secret", "active"})
 
 
-def require_admin(actor: Actor) -> None:
-    """Refuse with `forbidden` unless `actor` is an administrator (or `SYSTEM`)."""
-    require_role(actor, Role.ADMIN, "Only administrators manage webhooks and read events.")
+# Why an agent or a manager is refused webhooks and the outbox (`require_role`).
+ADMINS_ONLY = "Only administrators manage webhooks and read events."
 
 
 def url_check(url: str) -> str:
@@ -103,7 +102,7 @@ def webhook_create(
     Refuse with `forbidden` (not an administrator) or `validation_error` (`url`: not http or
     https, or a refused address; `events`; `secret`: 16 to 200 characters).
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     now = clock.now()
     webhook = Webhook(
         url=url_check(url),
@@ -147,7 +146,7 @@ def webhook_update(
 
     Refuse with `forbidden`, `not_found`, `version_mismatch` or `validation_error`.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     webhook = _lock(webhook_id)
     check_version(expected_version, webhook.version)
     unknown = set(changes) - WRITABLE
@@ -193,7 +192,7 @@ def webhook_delete(
 
     Refuse with `forbidden`, `not_found` or `version_mismatch`.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     webhook = _lock(webhook_id)
     check_version(expected_version, webhook.version)
     audit_record(

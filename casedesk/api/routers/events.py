@@ -15,6 +15,8 @@ from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.schemas import In, ListParams, Out, errors
 from casedesk.core.pagination import paginate
 from casedesk.core.types import Cursor, Limit, Text
+from casedesk.directory.access import require_role
+from casedesk.directory.choices import Role
 from casedesk.events import selectors, services
 from casedesk.events.models import Delivery, DeliveryAttempt, Webhook
 
@@ -157,7 +159,7 @@ def _webhook_response(response: HttpResponse, webhook: Webhook) -> dict[str, Any
 def event_list(request: HttpRequest, params: Query[EventParams]) -> dict[str, Any]:
     """The outbox, oldest first; `?after=` the last id you have seen to go on
     (docs/api.md#events)."""
-    services.require_admin(actor(request))
+    require_role(actor(request), Role.ADMIN, services.ADMINS_ONLY)
     page = paginate(
         selectors.event_list(after=params.after),
         order=("id",),
@@ -170,7 +172,7 @@ def event_list(request: HttpRequest, params: Query[EventParams]) -> dict[str, An
 
 @router.get("/webhooks", response={200: WebhookPage, **errors(403)})
 def webhook_list(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:
-    services.require_admin(actor(request))
+    require_role(actor(request), Role.ADMIN, services.ADMINS_ONLY)
     page = paginate(
         selectors.webhook_list(),
         order=("created_at", "id"),
@@ -197,7 +199,7 @@ def webhook_create(request: HttpRequest, payload: WebhookIn, response: HttpRespo
 
 @router.get("/webhooks/{webhook_id}", response={200: WebhookOut, **errors(403)})
 def webhook_get(request: HttpRequest, webhook_id: uuid.UUID, response: HttpResponse) -> Any:
-    services.require_admin(actor(request))
+    require_role(actor(request), Role.ADMIN, services.ADMINS_ONLY)
     return _webhook_response(response, selectors.webhook_get(webhook_id=webhook_id))
 
 
@@ -233,7 +235,7 @@ def delivery_list(
     request: HttpRequest, webhook_id: uuid.UUID, params: Query[ListParams]
 ) -> dict[str, Any]:
     """The webhook's deliveries, newest event first, each with its attempts."""
-    services.require_admin(actor(request))
+    require_role(actor(request), Role.ADMIN, services.ADMINS_ONLY)
     selectors.webhook_get(webhook_id=webhook_id)
     page = paginate(
         selectors.delivery_list(webhook_id=webhook_id),
