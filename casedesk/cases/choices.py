@@ -119,3 +119,5 @@ class CaseAction(StrEnum):
     REACTIVATE = "reactivate"
     MERGE = "merge"
     ACTIVITY_COMPLETE = "activity_complete"
+    QUEUE = "queue"  # the case entered, moved between or left queues (its open queue item)
+    ROUTE = "route"  # the active rule set decided where the case goes (also: nowhere)

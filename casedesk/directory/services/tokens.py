@@ -17,6 +17,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
+from casedesk.directory.locks import token_lock
 from casedesk.directory.models import ApiToken, User
 from casedesk.directory.services.common import text_problem
 from casedesk.directory.services.signin import login_verify
@@ -140,7 +141,7 @@ def token_create_for(
 @transaction.atomic
 def token_revoke(*, actor: User, token_id: uuid.UUID, channel: str = Channel.API) -> ApiToken:
     """Revoke a token. Users revoke their own; administrators any. Unknown → `not_found`."""
-    token = ApiToken.objects.select_for_update().filter(id=token_id).first()
+    token = token_lock(token_id)
     if token is None or (token.user_id != actor.pk and not actor.is_admin):
         raise NotFound("No such token.")
     if token.revoked_at is None:

@@ -15,9 +15,9 @@ from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.choices import Role
+from casedesk.directory.locks import directory_lock, tokens_live_lock, user_language_lock, user_lock
 from casedesk.directory.models import ApiToken, Team, User
 from casedesk.directory.services.common import (
-    directory_lock,
     email_problem,
     require_admin,
     text_problem,
@@ -196,9 +196,7 @@ def user_update(
     """
     require_admin(actor)
     directory_lock()
-    user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()
-    if user is None:
-        raise NotFound("No such user.")
+    user = user_lock(user_id)
     check_version(expected_version, user.version)
     before = _state(user)
     teams, problems = _apply(user, changes)
@@ -244,7 +242,7 @@ def _tokens_revoke_all(*, actor: User | None, user: User, channel: str) -> None:
     """Revoke the user's live API tokens (a deactivation): a later reactivation does not bring
     them back. Each revocation is audited as `token_revoke`."""
     now = user.deactivated_at or clock.now()
-    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    live = tokens_live_lock(user)
     ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=now)
     for token in live:
         audit_record(
@@ -273,9 +271,7 @@ def user_set_password(
     `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
     require_admin(actor)
-    user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()
-    if user is None:
-        raise NotFound("No such user.")
+    user = user_lock(user_id)
     check_version(expected_version, user.version)
     validate_password(password, user)
     user.set_password(password)
@@ -308,7 +304,7 @@ def user_language_set(*, actor: User, language: str, channel: str = Channel.UI) 
     problem = _language_problem(language)
     if problem:
         raise ValidationFailed({"language": problem})
-    user = User.objects.select_for_update().get(pk=actor.pk)
+    user = user_language_lock(actor.pk)
     if user.language != language:
         before = user.language
         user.language = language
