@@ -339,6 +339,7 @@ def _write(
 # query with `only()` would leave them.
 _READ = {"id", "number", "state", "status", "entitlement_id", "contract_line_id", "version"}
 _INSERTED = [f.attname for f in Case._meta.concrete_fields if f.attname in _READ]
+_LOADED = frozenset(_INSERTED)  # what `from_db` asks of every column: a set answers faster
 
 
 def _inserted(case: ImportedCase, r: CheckedRow) -> Case:
@@ -352,7 +353,7 @@ def _inserted(case: ImportedCase, r: CheckedRow) -> Case:
         "contract_line_id": None,
         "version": 1,
     }
-    return Case.from_db(None, _INSERTED, [values[name] for name in _INSERTED])
+    return Case.from_db(None, _LOADED, [values[name] for name in _INSERTED])
 
 
 def cases_import(

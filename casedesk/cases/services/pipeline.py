@@ -251,17 +251,21 @@ def _audit(written: Sequence[CaseWritten], actor: User | None, channel: str) -> 
         )
         return
     alike: dict[tuple[str, str], list[CaseChange]] = {}
+    details: dict[int, str] = {}  # by identity: the writes of a batch often share theirs
     for _, change in written:
-        key = (change.action, json.dumps(change.details, sort_keys=True, default=jsonable))
-        alike.setdefault(key, []).append(change)
-    for (action, details), changes in alike.items():
+        found = details.get(id(change.details))
+        if found is None:
+            found = json.dumps(change.details, sort_keys=True, default=jsonable)
+            details[id(change.details)] = found
+        alike.setdefault((change.action, found), []).append(change)
+    for (action, shared), changes in alike.items():
         audit_record_many(
             actor=actor,
             action=action,
             channel=channel,
             entity_type="case",
             entries=[(change.case_id, change.changes) for change in changes],
-            details=json.loads(details),
+            details=json.loads(shared),
         )
 
 

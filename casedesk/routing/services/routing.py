@@ -257,28 +257,26 @@ def _details(result: RouteResult) -> dict[str, Any]:
 def _write_records(records: Sequence[_Record], actor: User | None) -> None:
     """Each decision through the case-write pipeline (action `route`, channel `routing`): the
     cases that changed are saved, every case gets its audit row and its timeline post, a few
-    statements for the whole batch."""
-    case_writes_finish(
-        writes=[
-            (
-                record.result.case,
-                CaseWrite(
-                    action=CaseAction.ROUTE,
-                    before={},
-                    changes=record.changes,
-                    details=_details(record.result),
-                    post=SystemPost(
-                        "routed" if record.result.routed else "not_routed", record.text
-                    ),
-                    save_fields=record.save_fields,
-                    save=record.save_fields is not None,
-                ),
-            )
-            for record in records
-        ],
-        actor=actor,
-        channel=ROUTING,
-    )
+    statements for the whole batch. The cases decided alike share one details mapping."""
+    alike: dict[tuple[Any, ...], dict[str, Any]] = {}
+    writes = []
+    for record in records:
+        result = record.result
+        key = (result.reason, result.rule_item.pk if result.rule_item else None)
+        details = alike.get(key)
+        if details is None:
+            details = alike[key] = _details(result)
+        write = CaseWrite(
+            action=CaseAction.ROUTE,
+            before={},
+            changes=record.changes,
+            details=details,
+            post=SystemPost("routed" if result.routed else "not_routed", record.text),
+            save_fields=record.save_fields,
+            save=record.save_fields is not None,
+        )
+        writes.append((result.case, write))
+    case_writes_finish(writes=writes, actor=actor, channel=ROUTING)
 
 
 def routing_apply_many(
