@@ -215,10 +215,12 @@ def _changes(r: CheckedRow, owner_type: str, owner_id: Any) -> dict[str, list[An
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """What writing a row costs in Python and does not depend on its case number: the indexed
-    text of its search document and its audit changes."""
+    text of its search document, its audit changes, and the case as the case-write pipeline
+    will be given it (its id drawn here, its number set when reserved)."""
 
     texts: tuple[str, str, str]
     changes: dict[str, list[Any]]
+    case: Case
 
 
 def _owner(r: CheckedRow, actor_id: Any) -> tuple[str, Any]:
@@ -231,6 +233,7 @@ def _prepare(rows: list[CheckedRow], actor_id: Any) -> list[_Prepared]:
         _Prepared(
             texts=case_texts(title=r.title, description=r.description, resolution=r.resolution),
             changes=_changes(r, *_owner(r, actor_id)),
+            case=_inserted(r),
         )
         for r in rows
     ]
@@ -251,9 +254,11 @@ def _write(
                 raise refusal(RowProblem(r.row, {"ticket_number": "is already taken"}, r.kind))
     numbers = _reserve_numbers(len(rows))
     out = [
-        ImportedCase(row=r.row, id=uuid.uuid4(), number=number, ticket_number=r.ticket_number or t)
-        for r, number, t in zip(rows, numbers, _tickets(numbers), strict=True)
+        ImportedCase(row=r.row, id=ready.case.pk, number=number, ticket_number=r.ticket_number or t)
+        for r, ready, number, t in zip(rows, prepared, numbers, _tickets(numbers), strict=True)
     ]
+    for ready, number in zip(prepared, numbers, strict=True):
+        ready.case.number = number
     pairs = [(r, case, _owner(r, actor.pk)) for r, case in zip(rows, out, strict=True)]
     docs = [
         CaseDocument(
@@ -316,7 +321,7 @@ def _write(
     case_writes_finish(
         writes=[
             (
-                _inserted(case, r),
+                ready.case,
                 CaseWrite(
                     action=CaseAction.CREATE,
                     before=None,
@@ -326,7 +331,7 @@ def _write(
                     document=doc,
                 ),
             )
-            for r, case, ready, doc in zip(rows, out, prepared, docs, strict=True)
+            for ready, doc in zip(prepared, docs, strict=True)
         ],
         actor=actor,
         channel=channel,
@@ -342,11 +347,12 @@ _INSERTED = [f.attname for f in Case._meta.concrete_fields if f.attname in _READ
 _LOADED = frozenset(_INSERTED)  # what `from_db` asks of every column: a set answers faster
 
 
-def _inserted(case: ImportedCase, r: CheckedRow) -> Case:
-    """The case as inserted, for the case-write pipeline (which does not save it again)."""
+def _inserted(r: CheckedRow) -> Case:
+    """The case as it will be inserted, for the case-write pipeline (which does not save it
+    again); a new id, its number still to be set."""
     values = {
-        "id": case.id,
-        "number": case.number,
+        "id": uuid.uuid4(),
+        "number": None,
         "state": r.state,
         "status": r.status,
         "entitlement_id": None,
