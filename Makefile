@@ -4,6 +4,9 @@ BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install -q --disable-pip-version-check
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Compiled modules (and pytest's rewritten test modules) are kept between runs even where the
+# environment asks Python not to write them: each process would otherwise compile them again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install install-test lock lock-upgrade system-deps run test test-fast lint demo clean bench
 
@@ -37,6 +40,7 @@ lock-upgrade:
 system-deps:
 	@.ci/system-packages
 
+# One command: `casedesk serve` also starts the background worker that runs jobs.
 run: install
 	@$(BIN)/casedesk migrate --no-input -v 0
 	@$(BIN)/casedesk demo --if-empty
@@ -52,7 +56,7 @@ test: install-test system-deps
 # TEST_FAST_WORKERS=0 (one process) finishes sooner.
 TEST_FAST_WORKERS ?= auto
 test-fast: install-test system-deps
-	$(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -226,9 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     owner = User.objects.filter(username="bench").first()
     if owner is None:
         from casedesk.directory import services as directory
+        from casedesk.directory.access import SYSTEM
 
         owner = directory.user_create(
-            actor=None, username="bench", password="bench-password-2026", role="manager"
+            actor=SYSTEM, username="bench", password="bench-password-2026", role="manager"
         )
 
     # Subjects: 8 roots with 5 children each.

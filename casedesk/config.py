@@ -17,6 +17,20 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_positive(name: str, default: float) -> float:
+    """A positive number of seconds or days from the environment, else `default`."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < float("inf"):
+        raise ValueError(f"{name} must be a positive number, not {value!r}")
+    return number
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("CASEDESK_DATA_DIR") or "var").expanduser().resolve()
 
@@ -132,3 +146,15 @@ def trusted_proxies() -> list[str]:
     """The networks of the proxies in front of casedesk (`CASEDESK_TRUSTED_PROXIES`: addresses
     or CIDR networks, comma-separated), whose `X-Forwarded-For` names the client."""
     return _networks("CASEDESK_TRUSTED_PROXIES", os.environ.get("CASEDESK_TRUSTED_PROXIES", ""))
+
+
+def max_upload_mb() -> int:
+    """`CASEDESK_MAX_UPLOAD_MB`: the largest attachment in megabytes (default 25)."""
+    raw = os.environ.get("CASEDESK_MAX_UPLOAD_MB", "").strip() or "25"
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"CASEDESK_MAX_UPLOAD_MB must be a whole number, not {raw!r}") from exc
+    if value < 1:
+        raise RuntimeError("CASEDESK_MAX_UPLOAD_MB must be at least 1")
+    return value

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "casedesk.cases",
     "casedesk.routing",
     "casedesk.search",
+    "casedesk.attachments",
+    "casedesk.mail",
     "casedesk.web",
     "casedesk.cli",
 ]
@@ -59,6 +61,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker sends a heartbeat every JOBS_HEARTBEAT_SECONDS; one silent for
+# JOBS_WORKER_STALE_SECONDS is taken for dead and its running jobs are run again. Finished jobs
+# are deleted after these many days (docs/operations.md, "Background workers").
+JOBS_HEARTBEAT_SECONDS = config.env_positive("CASEDESK_JOBS_HEARTBEAT_SECONDS", 15)
+JOBS_WORKER_STALE_SECONDS = config.env_positive("CASEDESK_JOBS_WORKER_STALE_SECONDS", 60)
+JOBS_KEEP_SUCCEEDED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_SUCCEEDED_DAYS", 7)
+JOBS_KEEP_FAILED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_FAILED_DAYS", 30)
 
 MIDDLEWARE = [
     # Outermost: the request id, the log line and the metrics cover every answer.
@@ -203,10 +212,22 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Pages link static files by names that carry a hash of their content, which WhiteNoise serves
 # with a year's cache and compressed; `casedesk serve` collects them into STATIC_ROOT before it
 # starts (casedesk/cli/static.py). With debug on, the apps' folders are served as they are.
+# Attachments (docs/email.md) go to the default storage: files under the data dir unless another
+# Django storage (S3-compatible, for several app servers) is configured here.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "files")},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The largest attachment, in megabytes (docs/email.md): a bigger upload is refused with 413
+# `too_large`, a bigger file in an incoming e-mail is left out of the case and listed on it.
+MAX_UPLOAD_MB = config.max_upload_mb()
+# The desk's own sender address besides the mailboxes' (docs/email.md#loops-and-junk).
+MAIL_FROM = os.environ.get("CASEDESK_MAIL_FROM", "").strip()
+# Uploads over this size stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 # Every test that did not run is counted, by reason, in the summary; a skip for a reason other
 # than the database engine or an explicit opt-out fails the run (tests/support/skips.py).
-pytest_plugins = ["tests.support.skips", "pytester"]
+pytest_plugins = ["tests.support.skips", "tests.support.slow", "pytester"]
 
 settings.register_profile(
     "ci",
@@ -21,6 +21,8 @@ settings.register_profile(
     max_examples=40,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+# `make test-fast`: the same properties on fewer examples (the whole suite runs the "ci" ones).
+settings.register_profile("fast", parent=settings.get_profile("ci"), max_examples=8)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PASSWORD = "correct-horse-battery-9"
@@ -111,6 +113,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 @pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     from casedesk.directory import services
+    from casedesk.directory.access import SYSTEM
 
     counter = {"n": 0}
 
@@ -123,7 +126,12 @@ def make_user(db: None) -> Callable[..., Any]:
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         return services.user_create(
-            actor=None, username=name, password=PASSWORD, role=role, team_names=teams or [], **extra
+            actor=SYSTEM,
+            username=name,
+            password=PASSWORD,
+            role=role,
+            team_names=teams or [],
+            **extra,
         )
 
     return make
@@ -198,3 +206,18 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(clock.now())
     monkeypatch.setattr(clock, "now", fake.now)
     return fake
+
+
+@pytest.fixture
+def isolated_storage(tmp_path: Path, settings: Any) -> Path:
+    """The default file storage (attachments) in a folder of the test's own, so that files of
+    a rolled-back test do not outlive it."""
+    location = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location

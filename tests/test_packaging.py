@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCK_SCRIPT = ROOT / ".ci" / "lock.py"
 PIN = re.compile(r"^([a-z0-9][a-z0-9._-]*)==(\S+) \\$", re.MULTILINE)
@@ -35,11 +37,13 @@ def _pins(path: Path) -> dict[str, str]:
     return dict(PIN.findall(path.read_text()))
 
 
+@pytest.mark.slow
 def test_the_lock_files_were_made_from_the_requirements_pyproject_declares() -> None:
     out = _check(ROOT / "requirements.lock", ROOT / "requirements-test.lock")
     assert out.returncode == 0, out.stderr
 
 
+@pytest.mark.slow
 def test_a_lock_made_from_other_requirements_is_refused_naming_make_lock(tmp_path: Path) -> None:
     stale = tmp_path / "requirements.lock"
     text = (ROOT / "requirements.lock").read_text()
@@ -75,6 +79,7 @@ def test_a_lock_left_with_merge_conflicts_keeps_the_first_sides_pins() -> None:
     assert _lock_module().without_conflicts(conflicted) == "django==5.2.19\nstructlog==25.5.0\n"
 
 
+@pytest.mark.slow
 def test_a_changed_lock_file_reinstalls_from_it() -> None:
     for target, lock in (
         ("install", "requirements.lock"),

@@ -10,6 +10,7 @@ from casedesk.api.auth import BearerAuth
 from casedesk.api.renderers import JsonRenderer
 from casedesk.api.routers import (
     activities,
+    attachments,
     auth,
     case_actions,
     cases,
@@ -20,6 +21,7 @@ from casedesk.api.routers import (
     directory,
     entitlements,
     imports,
+    mailboxes,
     queues,
     routing,
     similar,
@@ -51,6 +53,8 @@ api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
 api.add_router("/", queues.router)
 api.add_router("/", similar.router)
+api.add_router("/", attachments.router)
+api.add_router("/", mailboxes.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

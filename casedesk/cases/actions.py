@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from casedesk.cases import workflow
+from casedesk.cases import fields, workflow
 from casedesk.cases.choices import State, Status
 
 # The actions, in the order the API lists them.
@@ -45,10 +45,9 @@ ACTIONS = (
     ADD_CHILD,
 )
 
-# The fields a manager may still correct on a closed case (`allow_closed_updates`).
-CLOSED_CORRECTABLE = frozenset(
-    {"title", "description", "subject_id", "product_id", "priority", "case_type"}
-)
+# The fields a manager may still correct on a closed case (`allow_closed_updates`): those
+# declared `correct` in casedesk/cases/fields.py.
+CLOSED_CORRECTABLE = fields.CLOSED_CORRECTABLE
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from casedesk.cases.choices import ParentClosePolicy, State
 from casedesk.cases.models import Case, ServiceSettings
 from casedesk.cases.permissions import case_change_allowed, cases_changeable
 from casedesk.cases.selectors import case_queryset, service_settings
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 
 MERGE_CANDIDATES = 50
@@ -128,7 +130,7 @@ def case_allowed(
         state=case.state,
         status=case.status,
         may_change=may_change,
-        is_manager=user.is_manager,
+        is_manager=has_role(user, Role.MANAGER),
         parent_id=case.parent_id,
         child_count=len(children),
         active_children=child_facts,

@@ -102,6 +102,13 @@ class Direction(models.TextChoices):
     OUTGOING = "outgoing", _("Outgoing")
 
 
+class EmailStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class ParentClosePolicy(models.TextChoices):
     INDEPENDENT = "independent", _("Independent")
     BLOCK = "block", _("Block")
@@ -119,5 +126,6 @@ class CaseAction(StrEnum):
     REACTIVATE = "reactivate"
     MERGE = "merge"
     ACTIVITY_COMPLETE = "activity_complete"
+    EMAIL = "email"
     QUEUE = "queue"  # the case entered, moved between or left queues (its open queue item)
     ROUTE = "route"  # the active rule set decided where the case goes (also: nowhere)

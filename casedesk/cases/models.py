@@ -248,6 +248,20 @@ class Activity(models.Model):
     total_minutes = models.IntegerField(null=True, blank=True)
     billable_minutes = models.IntegerField(null=True, blank=True)
     superseded = models.BooleanField(default=False)
+    # E-mails only (docs/email.md): the message's headers, its sanitised HTML (the text is the
+    # description) and, for outgoing ones, how the sending went. Nullable without defaults, so
+    # that adding them is a plain ADD COLUMN on SQLite.
+    email_message_id = models.CharField(max_length=255, null=True, blank=True)
+    email_from = models.CharField(max_length=320, null=True, blank=True)
+    email_to = models.JSONField(null=True, blank=True)
+    email_cc = models.JSONField(null=True, blank=True)
+    email_html = models.TextField(null=True, blank=True)
+    email_in_reply_to = models.CharField(max_length=255, null=True, blank=True)
+    email_references = models.JSONField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, null=True, blank=True)
+    email_error = models.TextField(null=True, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_mailbox_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -264,6 +278,12 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["case", "-created_at"], name="activity_case_idx"),
             models.Index(fields=["case", "state"], name="activity_case_state_idx"),
+            # Threading finds the case of a reply by the message ids it names.
+            models.Index(
+                fields=["email_message_id"],
+                condition=Q(email_message_id__isnull=False),
+                name="activity_email_msgid_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,5 @@
 """Who may change a case (docs/security.md#who-may-see-and-change-what). Reading is open to every
-authenticated user."""
+authenticated user. Built on the roles of `casedesk.directory.access`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casedesk.cases.models import Activity, Case
 from casedesk.core.errors import Forbidden
+from casedesk.directory.access import Actor, actor_user, has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import Queue, QueueItem
@@ -23,7 +25,7 @@ def user_team_ids(user: User) -> set[object]:
 def case_change_allowed(user: User, case: Case) -> bool:
     """Managers change any case; agents the cases they own, that a team of theirs owns, that sit
     in a queue they are a member of, or whose queue item they are working on."""
-    if user.is_manager:
+    if has_role(user, Role.MANAGER):
         return True
     if case.owner_user_id == user.pk:
         return True
@@ -44,7 +46,7 @@ def case_change_allowed(user: User, case: Case) -> bool:
 def cases_changeable(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     """`cases` narrowed to those `user` may change: the rule of `case_change_allowed`, in the
     same query."""
-    if user.is_manager:
+    if has_role(user, Role.MANAGER):
         return cases
     working = QueueItem.objects.filter(case_id=OuterRef("pk"), state=QueueItemState.OPEN).filter(
         Q(worked_by_id=user.pk) | Q(queue__members=user)
@@ -54,9 +56,10 @@ def cases_changeable(user: User, cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def require_case_change(user: User | None, case: Case) -> None:
-    """Refuse with `forbidden` unless `user` may change `case` (`None` is the system)."""
-    if user is not None and not case_change_allowed(user, case):
+def require_case_change(user: Actor, case: Case) -> None:
+    """Refuse with `forbidden` unless `user` may change `case` (`SYSTEM` may change any)."""
+    checked = actor_user(user)
+    if checked is not None and not case_change_allowed(checked, case):
         raise Forbidden("You may not change this case.", details={"case_id": str(case.pk)})
 
 
@@ -70,7 +73,9 @@ def activity_change_allowed(
     return case_change_allowed(user, case) if case_allowed is None else case_allowed
 
 
-def require_activity_change(user: User | None, case: Case, activity: Activity) -> None:
-    """Refuse with `forbidden` unless `user` may change `activity` of `case`."""
-    if user is not None and not activity_change_allowed(user, case, activity):
+def require_activity_change(user: Actor, case: Case, activity: Activity) -> None:
+    """Refuse with `forbidden` unless `user` may change `activity` of `case` (`SYSTEM` may
+    change any)."""
+    checked = actor_user(user)
+    if checked is not None and not activity_change_allowed(checked, case, activity):
         raise Forbidden("You may not change this case.", details={"case_id": str(case.pk)})

@@ -10,25 +10,23 @@ from casedesk.catalog.models import Product, Subject
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.errors import Forbidden, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.core.errors import ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 
-
-def _require_manager(actor: User | None) -> None:
-    if actor is not None and not actor.is_manager:
-        raise Forbidden("Only managers maintain subjects and products.")
+_MANAGERS_ONLY = "Only managers maintain subjects and products."
 
 
 @transaction.atomic
 def subject_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     parent_id: uuid.UUID | None = None,
     channel: str = Channel.API,
 ) -> Subject:
     """Create a subject, optionally under a parent subject (422 if the parent is unknown)."""
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     parent = None
     if parent_id is not None:
         parent = Subject.objects.filter(id=parent_id).first()
@@ -47,10 +45,10 @@ def subject_create(
 
 @transaction.atomic
 def product_create(
-    *, actor: User | None, name: str, code: str = "", channel: str = Channel.API
+    *, actor: Actor, name: str, code: str = "", channel: str = Channel.API
 ) -> Product:
     """Create a product."""
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     product = Product.objects.create(name=name, code=code, created_at=clock.now())
     audit_record(
         actor=actor,

@@ -22,6 +22,7 @@ PRODUCT_ORDER = (
     "backup",
     "restore",
     "import",
+    "mail",
     "migrate",
 )
 # The framework's own commands that belong with the product's.

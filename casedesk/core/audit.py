@@ -51,6 +51,14 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     }
 
 
+def _actor_id(actor: Any) -> Any:
+    """The user of an entry: the acting user's id, none for the system
+    (`casedesk.directory.access.SYSTEM`). No actor at all is a bug, not the system."""
+    if actor is None:
+        raise TypeError("an audit entry needs an actor (a user or SYSTEM), not None")
+    return getattr(actor, "pk", None)
+
+
 def audit_record(
     *,
     actor: Any,
@@ -61,10 +69,9 @@ def audit_record(
     details: Mapping[str, Any] | None = None,
     entity_type: str | None = None,
 ) -> AuditEntry:
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
     return AuditEntry.objects.create(
         at=clock.now(),
-        actor_id=actor_id,
+        actor_id=_actor_id(actor),
         action=action,
         channel=channel,
         entity_type=entity_type or entity._meta.model_name or "record",
@@ -91,7 +98,7 @@ def audit_record_many(
         ("entity_id", "changes"),
         constants={
             "at": clock.now(),
-            "actor_id": getattr(actor, "pk", None) if actor is not None else None,
+            "actor_id": _actor_id(actor),
             "action": action,
             "channel": channel,
             "entity_type": entity_type,

@@ -1,14 +1,15 @@
 """Per-user request limits (`CASEDESK_RATE_LIMIT`): a token bucket kept in the database, so
-every worker and app server shares it. Bursts of twice the rate are allowed."""
+every worker and app server shares it. Bursts of twice the rate are allowed. Time is read from
+the injected clock (`casedesk/core/clock.py`), so the refill is tested without waiting."""
 
 from __future__ import annotations
 
 import math
-import time
 
 from django.conf import settings
 from django.db import connection
 
+from casedesk.core import clock
 from casedesk.core.errors import RateLimited
 from casedesk.core.models import RateBucket
 
@@ -40,7 +41,7 @@ def rate_limit_take(key: str, *, rate: float | None = None) -> None:
         "key": key[:100],
         "burst": 2 * rate,
         "rate": rate,
-        "now": time.time(),
+        "now": clock.now().timestamp(),
     }
     with connection.cursor() as cursor:
         cursor.execute(_sql(connection.vendor), params)

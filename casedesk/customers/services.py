@@ -15,6 +15,7 @@ from casedesk.core.errors import ValidationFailed
 from casedesk.core.text import digits, fold
 from casedesk.customers.locks import account_lock, contact_lock
 from casedesk.customers.models import Account, Contact
+from casedesk.directory.access import Actor
 from casedesk.directory.models import User
 from casedesk.search.customers import customer_index_write
 
@@ -99,7 +100,7 @@ def account_update(
 @transaction.atomic
 def contact_create(
     *,
-    actor: User,
+    actor: Actor,
     last_name: str,
     first_name: str = "",
     email: str = "",

@@ -10,6 +10,7 @@ from django.db import transaction
 from casedesk.core.choices import Channel
 from casedesk.demo import customers, entitlements, lifecycle, routing, search
 from casedesk.directory import services as directory
+from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import User
 
 DEMO_PASSWORD = "casedesk-demo-2026"
@@ -34,7 +35,7 @@ def load() -> dict[str, int]:
     users = {}
     for username, full_name, role, teams in DEMO_USERS:
         users[username] = directory.user_create(
-            actor=None,
+            actor=SYSTEM,
             username=username,
             password=DEMO_PASSWORD,
             role=role,

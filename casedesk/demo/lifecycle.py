@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.services import activities, lifecycle, merge
 from casedesk.cases.services.common import Ref
@@ -203,7 +204,7 @@ def load(users: dict[str, User]) -> dict[str, int]:
         subject_id=_subject("Rete mobile"),
     )
     demo.note("luca", duplicate, "Stessa segnalazione del caso già aperto, via e-mail.")
-    case_update(actor=users["manager"], case_id=duplicate.pk, changes={"priority": "low"},
+    case_update(actor=users["manager"], case_id=duplicate.pk, changes=CaseChanges(priority="low"),
                 channel=CLI)  # fmt: skip
     merge.case_merge(actor=users["manager"], case_id=duplicate.pk, into_id=wifi.pk, channel=CLI)
 

@@ -48,13 +48,18 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return display_name(self.full_name, self.first_name, self.last_name, self.username)
 
+    # For templates; code asks `casedesk.directory.access.has_role`, where the roles' order is.
     @property
     def is_manager(self) -> bool:
-        return self.role in (Role.MANAGER, Role.ADMIN)
+        from casedesk.directory.access import has_role
+
+        return has_role(self, Role.MANAGER)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        from casedesk.directory.access import has_role
+
+        return has_role(self, Role.ADMIN)
 
     # Django keeps a hash of the password in each signed-in session and ends the session when
     # the hash no longer matches (a new password). The last deactivation is part of it too, so

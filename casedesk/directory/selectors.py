@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db.models import Case, CharField, F, QuerySet, Value, When
 
 from casedesk.core import clock
-from casedesk.core.errors import Forbidden, NotFound
+from casedesk.core.errors import NotFound
 from casedesk.directory import throttle
-from casedesk.directory.choices import TokenState
+from casedesk.directory.access import require_role
+from casedesk.directory.choices import Role, TokenState
 from casedesk.directory.models import ApiToken, LoginThrottle, Team, User
 
 
@@ -48,8 +49,7 @@ def token_list(*, actor: User, user_id: uuid.UUID | None = None) -> QuerySet[Api
     if user_id is None or user_id == actor.pk:
         owner_id = actor.pk
     else:
-        if not actor.is_admin:
-            raise Forbidden("Only administrators see other users' tokens.")
+        require_role(actor, Role.ADMIN, "Only administrators see other users' tokens.")
         if not User.objects.filter(pk=user_id).exists():
             raise NotFound("No such user.")
         owner_id = user_id

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases import fields as case_fields
 from casedesk.core.text import fold
 
 OPERATORS = ("eq", "ne", "in", "contains", "is_null")
@@ -33,52 +33,27 @@ class FieldSpec:
 
     @property
     def operators(self) -> tuple[str, ...]:
-        if self.kind == "text":
-            return ("eq", "ne", "in", "contains", "is_null")
-        if self.kind == "datetime":
-            return ("is_null",)
-        if self.kind == "bool":
-            return ("eq", "ne", "is_null")
-        return ("eq", "ne", "in", "is_null")
+        return case_fields.OPERATORS_BY_KIND[self.kind]
 
 
-def _values(choices: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in choices.values)
+def _specs() -> dict[str, FieldSpec]:
+    """The case's `matchable` fields (casedesk/cases/fields.py), a reference as its type, id
+    and name after the others."""
+    declared = [f for f in case_fields.FIELDS_IN_ORDER if f.matchable]
+    specs = {
+        f.name: FieldSpec(f.kind, nullable=f.nullable, choices=f.values)
+        for f in declared
+        if f.kind != case_fields.REF
+    }
+    for f in declared:
+        if f.kind == case_fields.REF:
+            specs[f"{f.name}.type"] = FieldSpec("choice", choices=f.ref_types)
+            specs[f"{f.name}.id"] = FieldSpec("uuid")
+            specs[f"{f.name}.name"] = FieldSpec("text")
+    return specs
 
 
-FIELDS: dict[str, FieldSpec] = {
-    "id": FieldSpec("uuid"),
-    "ticket_number": FieldSpec("text"),
-    "number": FieldSpec("int"),
-    "title": FieldSpec("text"),
-    "description": FieldSpec("text"),
-    "contact_id": FieldSpec("uuid", nullable=True),
-    "subject_id": FieldSpec("uuid", nullable=True),
-    "product_id": FieldSpec("uuid", nullable=True),
-    "origin": FieldSpec("choice", choices=_values(Origin)),
-    "case_type": FieldSpec("choice", nullable=True, choices=_values(CaseType)),
-    "priority": FieldSpec("choice", choices=_values(Priority)),
-    "stage": FieldSpec("choice", choices=_values(Stage)),
-    "state": FieldSpec("choice", choices=_values(State)),
-    "status": FieldSpec("choice", choices=_values(Status)),
-    "queue_id": FieldSpec("uuid", nullable=True),
-    "parent_id": FieldSpec("uuid", nullable=True),
-    "merged_into_id": FieldSpec("uuid", nullable=True),
-    "entitlement_id": FieldSpec("uuid", nullable=True),
-    "decrement_entitlement_terms": FieldSpec("bool"),
-    "contract_line_id": FieldSpec("uuid", nullable=True),
-    "total_minutes": FieldSpec("int"),
-    "billable_minutes": FieldSpec("int"),
-    "created_at": FieldSpec("datetime"),
-    "modified_at": FieldSpec("datetime"),
-    "resolved_at": FieldSpec("datetime", nullable=True),
-    "customer.type": FieldSpec("choice", choices=("account", "contact")),
-    "customer.id": FieldSpec("uuid"),
-    "customer.name": FieldSpec("text"),
-    "owner.type": FieldSpec("choice", choices=("user", "team")),
-    "owner.id": FieldSpec("uuid"),
-    "owner.name": FieldSpec("text"),
-}
+FIELDS: dict[str, FieldSpec] = _specs()
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 

@@ -10,6 +10,8 @@ from typing import TypeVar
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from casedesk.core.errors import Forbidden, NotFound
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import Queue, QueueItem, RoutingRuleSet, RuleItem
@@ -27,13 +29,13 @@ T = TypeVar("T")
 
 def queue_visible(user: User, queue: Queue) -> bool:
     """Public queues are seen by everyone; private ones by their members, managers, admins."""
-    if user.is_manager or queue.type == QueueType.PUBLIC:
+    if has_role(user, Role.MANAGER) or queue.type == QueueType.PUBLIC:
         return True
     return queue.members.filter(pk=user.pk).exists()
 
 
 def _visible_queues_q(user: User, prefix: str = "") -> Q:
-    if user.is_manager:
+    if has_role(user, Role.MANAGER):
         return Q()
     return Q(**{f"{prefix}type": QueueType.PUBLIC}) | Q(**{f"{prefix}members": user})
 
@@ -59,7 +61,7 @@ class VisibleQueues:
 
     def shows(self, queue_id: object) -> bool:
         """Whether the user may see the queue `queue_id` (a UUID or its text; None: no queue)."""
-        if queue_id is None or self.user is None or self.user.is_manager:
+        if queue_id is None or self.user is None or has_role(self.user, Role.MANAGER):
             return True
         return str(queue_id) not in self._hidden_ids()
 
@@ -70,7 +72,7 @@ class VisibleQueues:
 
 def queue_list(*, user: User) -> QuerySet[Queue]:
     qs = Queue.objects.prefetch_related("members")
-    if user.is_manager:
+    if has_role(user, Role.MANAGER):
         return qs
     visible = Queue.objects.filter(_visible_queues_q(user)).values("id")
     return qs.filter(id__in=visible)
@@ -106,7 +108,7 @@ def queue_item_list(*, user: User, filters: ItemFilters) -> QuerySet[QueueItem]:
         qs = qs.filter(worked_by=user)
     elif filters.worked_by == "none":
         qs = qs.filter(worked_by__isnull=True)
-    if not user.is_manager and filters.worked_by != "me":
+    if not has_role(user, Role.MANAGER) and filters.worked_by != "me":
         visible = Queue.objects.filter(_visible_queues_q(user)).values("id")
         qs = qs.filter(queue_id__in=visible)
     return qs

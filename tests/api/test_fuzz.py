@@ -33,6 +33,10 @@ CHECKS = [
 ]
 EXAMPLES = int(os.environ.get("CASEDESK_FUZZ_EXAMPLES", "8"))
 
+# Every operation, for two callers, on generated input: the whole suite's job, not the quick
+# loop's (`make test-fast`).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def keep_the_test_connection_open() -> Any:

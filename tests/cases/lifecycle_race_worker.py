@@ -28,10 +28,11 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.services import activities, records
     from casedesk.cases.services.common import Ref
     from casedesk.customers.services import account_create
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
 
     manager = user_create(
-        actor=None, username="racer", password="a-long-enough-pass-1", role="manager"
+        actor=SYSTEM, username="racer", password="a-long-enough-pass-1", role="manager"
     )
     customer = Ref("account", account_create(actor=manager, name="Racing Srl").pk)
 

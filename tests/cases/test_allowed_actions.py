@@ -17,9 +17,11 @@ from django.db import transaction
 
 from casedesk.cases import actions, selectors
 from casedesk.cases.allowed import case_allowed
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import activities, config, lifecycle, merge, records
 from casedesk.cases.services.common import Ref
 from casedesk.core.errors import DomainError
+from casedesk.directory.access import SYSTEM
 
 # Every active status reaches a closed one; problem_solved cannot be reactivated, cancelled can;
 # in_progress may only be resolved, on_hold only cancelled or merged.
@@ -80,23 +82,23 @@ def _case(world: dict[str, Any], owner: Any, state: str) -> Any:
     case = records.case_create(actor=owner, title="Router down", customer=customer, status=status)
     if state in ("problem_solved", "information_provided"):
         lifecycle.case_resolve(
-            actor=None, case_id=case.pk, resolution="Replaced it.", resolution_type=state
+            actor=SYSTEM, case_id=case.pk, resolution="Replaced it.", resolution_type=state
         )
     elif state == "cancelled":
-        lifecycle.case_cancel(actor=None, case_id=case.pk)
+        lifecycle.case_cancel(actor=SYSTEM, case_id=case.pk)
     elif state == "merged":
         into = records.case_create(actor=owner, title="Master", customer=customer)
-        merge.case_merge(actor=None, case_id=case.pk, into_id=into.pk)
+        merge.case_merge(actor=SYSTEM, case_id=case.pk, into_id=into.pk)
     return selectors.case_get(case_id=case.pk)
 
 
 def _configure(settings: str) -> None:
     enforced = "enforced" in settings
     config.status_transitions_set(
-        actor=None, enforced=enforced, allowed=ENFORCED_MAP if enforced else {}
+        actor=SYSTEM, enforced=enforced, allowed=ENFORCED_MAP if enforced else {}
     )
     config.service_settings_update(
-        actor=None, changes={"allow_closed_updates": "closed_updates" in settings}
+        actor=SYSTEM, changes={"allow_closed_updates": "closed_updates" in settings}
     )
 
 
@@ -120,10 +122,10 @@ def test_allowed_actions_agree_with_the_services_when_role_ownership_state_and_s
     resolution_type = (allowed.resolution_types or ["problem_solved"])[0]
     calls: dict[str, Callable[[], Any]] = {
         actions.EDIT: lambda: records.case_update(
-            actor=user, case_id=case.pk, changes={"origin": "email"}
+            actor=user, case_id=case.pk, changes=CaseChanges(origin="email")
         ),
         actions.CORRECT: lambda: records.case_update(
-            actor=user, case_id=case.pk, changes={"title": "Router down again"}
+            actor=user, case_id=case.pk, changes=CaseChanges(title="Router down again")
         ),
         actions.RESOLVE: lambda: lifecycle.case_resolve(
             actor=user,
@@ -175,7 +177,7 @@ def test_every_offered_status_reason_is_taken_by_the_service_when_transitions_ar
     for status in case_allowed(user=world["owner"], case=case).statuses:
         refusal = attempt(
             lambda status=status: records.case_update(
-                actor=world["owner"], case_id=case.pk, changes={"status": status}
+                actor=world["owner"], case_id=case.pk, changes=CaseChanges(status=status)
             )
         )
         assert refusal is None, (status, refusal)
@@ -186,7 +188,7 @@ def test_resolve_is_not_offered_when_the_block_policy_meets_an_active_child(
 ) -> None:
     parent = _case(world, world["owner"], "in_progress")
     records.case_create(actor=world["owner"], title="Child", parent_id=parent.pk)
-    config.service_settings_update(actor=None, changes={"parent_close_policy": "block"})
+    config.service_settings_update(actor=SYSTEM, changes={"parent_close_policy": "block"})
     allowed = case_allowed(user=world["owner"], case=parent)
     assert actions.RESOLVE not in allowed and actions.CANCEL not in allowed
     refusal = attempt(lambda: lifecycle.case_cancel(actor=world["owner"], case_id=parent.pk))
@@ -212,3 +214,12 @@ def test_merge_candidates_are_all_taken_by_the_service_when_they_are_offered(
 
 def test_closed_correctable_fields_match_the_service_when_listed() -> None:
     assert actions.CLOSED_CORRECTABLE == records.CLOSED_CORRECTABLE
+    # docs/cases.md, "Closed cases"
+    assert {
+        "title",
+        "description",
+        "subject_id",
+        "product_id",
+        "priority",
+        "case_type",
+    } == actions.CLOSED_CORRECTABLE

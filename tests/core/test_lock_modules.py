@@ -32,4 +32,13 @@ def test_locks_are_taken_only_in_locks_modules_when_the_code_is_scanned() -> Non
 
 def test_every_app_that_locks_has_its_own_locks_module() -> None:
     lockers = {p.relative_to(ROOT).parts[0] for p in _sources() if p.name == "locks.py"}
-    assert lockers == {"core", "cases", "routing", "entitlements", "customers", "directory"}
+    assert lockers == {
+        "core",
+        "cases",
+        "routing",
+        "entitlements",
+        "customers",
+        "directory",
+        "attachments",
+        "mail",
+    }

@@ -76,6 +76,7 @@ def _settings_in_child(env: dict[str, str], expr: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_secret_key_is_generated_once_and_shared_when_many_processes_start_together(
     tmp_path: Path,
 ) -> None:
@@ -96,6 +97,7 @@ def test_secret_key_is_generated_once_and_shared_when_many_processes_start_toget
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
+@pytest.mark.slow
 def test_allowed_hosts_are_loopback_plus_configured_extras(tmp_path: Path) -> None:
     env = dict(
         os.environ,
@@ -106,6 +108,7 @@ def test_allowed_hosts_are_loopback_plus_configured_extras(tmp_path: Path) -> No
     assert hosts == ["localhost", "127.0.0.1", "[::1]", "desk.example.com", "other.example.com"]
 
 
+@pytest.mark.slow
 def test_https_turns_on_secure_cookies_and_hsts(tmp_path: Path) -> None:
     env = dict(os.environ, CASEDESK_DATA_DIR=str(tmp_path), CASEDESK_HTTPS="1")
     out = _settings_in_child(
@@ -116,6 +119,7 @@ def test_https_turns_on_secure_cookies_and_hsts(tmp_path: Path) -> None:
     assert out == "True True True True"
 
 
+@pytest.mark.slow
 def test_debug_is_off_by_default(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "CASEDESK_DEBUG"}
     env["CASEDESK_DATA_DIR"] = str(tmp_path)

@@ -64,10 +64,12 @@ def _run(code: str, data_dir: Path, **env: str) -> str:
     return out.stdout.strip()
 
 
+@pytest.mark.slow
 def test_a_transaction_holds_the_lock_file_when_the_write_lock_is_left_on(tmp_path: Path) -> None:
     assert _run(_WRITE_LOCK_CHILD, tmp_path) == "held"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["0", "false", "off"])
 def test_a_transaction_takes_no_lock_file_when_the_write_lock_is_switched_off(
     tmp_path: Path, value: str
@@ -75,10 +77,12 @@ def test_a_transaction_takes_no_lock_file_when_the_write_lock_is_switched_off(
     assert _run(_WRITE_LOCK_CHILD, tmp_path, CASEDESK_SQLITE_WRITE_LOCK=value) == "free"
 
 
+@pytest.mark.slow
 def test_a_server_worker_runs_the_checkpoint_thread_when_it_is_left_on(tmp_path: Path) -> None:
     assert _run(_CHECKPOINT_CHILD, tmp_path) == f"True {checkpoint.SAFETY_PAGES}"
 
 
+@pytest.mark.slow
 def test_a_server_worker_leaves_checkpoints_to_sqlite_when_the_thread_is_switched_off(
     tmp_path: Path,
 ) -> None:

@@ -29,14 +29,15 @@ PASSWORD = "a-long-enough-pass-1"
 
 
 def _setup(job: dict[str, Any]) -> dict[str, Any]:
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import team_create, user_create
 
     admins = [
-        str(user_create(actor=None, username=f"admin{i}", password=PASSWORD, role="admin").pk)
+        str(user_create(actor=SYSTEM, username=f"admin{i}", password=PASSWORD, role="admin").pk)
         for i in range(job["admins"])
     ]
-    agent = user_create(actor=None, username="agent", password=PASSWORD)
-    team = team_create(actor=None, name="Tier 1")
+    agent = user_create(actor=SYSTEM, username="agent", password=PASSWORD)
+    team = team_create(actor=SYSTEM, name="Tier 1")
     return {"admins": admins, "agent": str(agent.pk), "team": str(team.pk)}
 
 
@@ -59,6 +60,7 @@ def _active_admins() -> list[uuid.UUID]:
 
 
 def _step(job: dict[str, Any], turn: int, outcomes: list[str], notes: list[str]) -> None:
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.models import User
     from casedesk.directory.services import team_update, user_update
 
@@ -78,13 +80,13 @@ def _step(job: dict[str, Any], turn: int, outcomes: list[str], notes: list[str])
         elif len(active) == 1:
             target = uuid.UUID(job["admins"][turn % len(job["admins"])])
             restore = {"role": "admin", "is_active": True}
-            _attempt(outcomes, lambda: user_update(actor=None, user_id=target, changes=restore))
+            _attempt(outcomes, lambda: user_update(actor=SYSTEM, user_id=target, changes=restore))
     elif job["do"] == "team":
         members = [uuid.UUID(job["agent"])] if turn % 2 == 0 else []
         _attempt(
             outcomes,
             lambda: team_update(
-                actor=None, team_id=uuid.UUID(job["team"]), changes={"member_ids": members}
+                actor=SYSTEM, team_id=uuid.UUID(job["team"]), changes={"member_ids": members}
             ),
         )
     elif job["do"] == "member":
@@ -92,7 +94,7 @@ def _step(job: dict[str, Any], turn: int, outcomes: list[str], notes: list[str])
         _attempt(
             outcomes,
             lambda: user_update(
-                actor=None, user_id=uuid.UUID(job["agent"]), changes={"team_ids": teams}
+                actor=SYSTEM, user_id=uuid.UUID(job["agent"]), changes={"team_ids": teams}
             ),
         )
 

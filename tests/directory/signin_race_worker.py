@@ -31,10 +31,11 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from django.conf import settings
 
     from casedesk.core import clock
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.models import LoginThrottle
     from casedesk.directory.services import login_failure_record, user_create
 
-    user_create(actor=None, username=NAME, password=PASSWORD)
+    user_create(actor=SYSTEM, username=NAME, password=PASSWORD)
     for i in range(settings.LOGIN_THROTTLE["free_per_user"]):
         login_failure_record(username=NAME, address=f"192.0.2.{i + 1}")
     over = clock.now() - dt.timedelta(seconds=1)

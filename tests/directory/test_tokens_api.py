@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from casedesk.directory import services
+from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import ApiToken, User
 from tests.conftest import Api, assert_error
 
@@ -168,7 +169,7 @@ def test_a_deactivated_users_live_tokens_are_revoked(agent: Any, admin_api: Api)
     from casedesk.directory.services import users
 
     services.token_create(user=agent, name="Script")
-    users.user_update(actor=None, user_id=agent.pk, changes={"is_active": False})
+    users.user_update(actor=SYSTEM, user_id=agent.pk, changes={"is_active": False})
     listed = admin_api.get(f"/api/v1/auth/tokens?user_id={agent.pk}").json()["items"]
     assert {i["state"] for i in listed} == {"revoked"}
 

@@ -19,6 +19,7 @@ from casedesk.core.errors import (
 )
 from casedesk.core.models import AuditEntry
 from casedesk.directory import services
+from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import Team, User
 from tests.conftest import PASSWORD
 
@@ -227,7 +228,7 @@ def test_the_last_active_administrator_cannot_be_deactivated_from_the_command_li
     admin: User,
 ) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        services.user_update(actor=None, user_id=admin.pk, changes={"is_active": False})
+        services.user_update(actor=SYSTEM, user_id=admin.pk, changes={"is_active": False})
     assert _fields(exc) == {"is_active": "the last active administrator cannot be deactivated"}
     assert _reload(admin).is_active
 
@@ -238,7 +239,7 @@ def test_an_inactive_administrator_does_not_count_as_another_one(
     dormant = make_user("admin")
     services.user_update(actor=admin, user_id=dormant.pk, changes={"is_active": False})
     with pytest.raises(ValidationFailed):
-        services.user_update(actor=None, user_id=admin.pk, changes={"role": "agent"})
+        services.user_update(actor=SYSTEM, user_id=admin.pk, changes={"role": "agent"})
 
 
 def test_an_administrator_is_demoted_or_deactivated_while_another_stays(

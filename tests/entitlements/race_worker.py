@@ -26,11 +26,12 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.services.common import Ref
     from casedesk.core import clock
     from casedesk.customers.services import account_create
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
     from casedesk.entitlements.services import entitlements
 
     manager = user_create(
-        actor=None, username="racer", password="a-long-enough-pass-1", role="manager"
+        actor=SYSTEM, username="racer", password="a-long-enough-pass-1", role="manager"
     )
     account = account_create(actor=manager, name="Racing Srl")
     today = clock.today()

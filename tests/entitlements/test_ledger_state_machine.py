@@ -22,6 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.services import lifecycle, merge, records
 from casedesk.cases.services.common import Ref
@@ -137,7 +138,9 @@ class LedgerMachine(RuleBasedStateMachine):
     def _patch(self, name: str, case: uuid.UUID, changes: dict[str, Any]) -> None:
         self._attempt(
             name,
-            lambda: records.case_update(actor=self.actor, case_id=case, changes=changes),
+            lambda: records.case_update(
+                actor=self.actor, case_id=case, changes=CaseChanges(**changes)
+            ),
         )
 
     @rule(case=cases, minutes=st.integers(0, 150))

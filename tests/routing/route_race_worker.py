@@ -29,6 +29,7 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.services import records
     from casedesk.cases.services.common import Ref
     from casedesk.customers.services import account_create
+    from casedesk.directory.access import SYSTEM
     from casedesk.directory.services import user_create
     from casedesk.routing.services.queues import queue_create
     from casedesk.routing.services.rule_sets import (
@@ -38,7 +39,7 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
     )
 
     manager = user_create(
-        actor=None, username="router", password="a-long-enough-pass-1", role="manager"
+        actor=SYSTEM, username="router", password="a-long-enough-pass-1", role="manager"
     )
     customer = Ref("account", account_create(actor=manager, name="Racing Srl").pk)
     home, other = (queue_create(actor=manager, name=name).pk for name in ("Home", "Other"))
@@ -68,6 +69,7 @@ def _attempt(outcomes: list[str], call: Callable[[], Any]) -> None:
 def _race(job: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
 
+    from casedesk.cases.fields import CaseChanges
     from casedesk.cases.services import lifecycle, records
     from casedesk.directory.models import User
     from casedesk.routing.services import items, routing
@@ -117,7 +119,7 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
                 _attempt(
                     outcomes,
                     lambda c=case_id, t=text: records.case_update(
-                        actor=actor, case_id=c, changes={"description": t}
+                        actor=actor, case_id=c, changes=CaseChanges(description=t)
                     ),
                 )
                 if outcomes[-1] == "ok":

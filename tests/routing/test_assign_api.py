@@ -9,6 +9,7 @@ import pytest
 
 from casedesk.cases.models import Case, Post
 from casedesk.cases.services.common import Ref
+from casedesk.directory.access import SYSTEM
 from casedesk.routing.services.items import queue_item_close_for_case
 from tests.conftest import Api, assert_error
 
@@ -42,7 +43,7 @@ def test_assign_to_a_team_is_audited_and_posted_when_the_owner_changes(
 ) -> None:
     from casedesk.directory.services import team_create
 
-    team = team_create(actor=None, name="Supporto Tier 2")
+    team = team_create(actor=SYSTEM, name="Supporto Tier 2")
     case = new_case()
     response = assign(agent_api, case, "team", team.id)
     assert response.status_code == 200

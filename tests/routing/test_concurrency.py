@@ -33,6 +33,7 @@ django.setup()
 SETUP = (
     PRELUDE
     + """
+from casedesk.directory.access import SYSTEM
 from casedesk.cases.services.common import Ref
 from casedesk.cases.services.records import case_create
 from casedesk.customers.services import account_create
@@ -40,7 +41,7 @@ from casedesk.directory.services import user_create
 from casedesk.routing.services.queues import queue_create
 
 import uuid
-manager = user_create(actor=None, username=f"boss-{uuid.uuid4().hex[:8]}",
+manager = user_create(actor=SYSTEM, username=f"boss-{uuid.uuid4().hex[:8]}",
                       password="correct-horse-battery-9", role="manager")
 account = account_create(actor=manager, name="Acme")
 case = case_create(actor=manager, title="Racing", customer=Ref("account", account.id))

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.models import AuditEntry
+from casedesk.directory.access import SYSTEM
 from casedesk.routing.models import QueueItem
 from casedesk.routing.services import items as item_services
 from tests.conftest import Api, assert_error
@@ -430,6 +431,6 @@ def test_team_member_may_change_a_case_when_their_team_owns_it(
 ) -> None:
     from casedesk.directory.services import team_create
 
-    team = team_create(actor=None, name="Tier 1", member_ids=[agent.id])
+    team = team_create(actor=SYSTEM, name="Tier 1", member_ids=[agent.id])
     case = new_case(api=manager_api, owner={"type": "team", "id": str(team.id)})
     assert agent_api.patch(f"/api/v1/cases/{case['id']}", {"stage": "research"}).status_code == 200

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.test import Client
 
 from casedesk.api.app import api
+from casedesk.directory.access import SYSTEM
 from tests.conftest import PASSWORD, Api
 
 OK, DENIED, UNAUTH, HIDDEN = "ok", 403, 401, 404
@@ -117,6 +118,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/activities/{activity_id}/cancel"): Rule(CASE_WRITE, lambda w, v: {}),
     ("GET", "/cases/{case_id}/notes"): Rule(READ),
+    # Files: every user reads a case and its files; an upload without a case is anyone's.
+    ("POST", "/attachments"): Rule(READ),
+    ("GET", "/attachments/{attachment_id}"): Rule(READ),
+    ("GET", "/attachments/{attachment_id}/content"): Rule(READ),
+    ("GET", "/cases/{case_id}/attachments"): Rule(READ),
+    # Mailboxes are administration.
+    ("GET", "/mailboxes"): Rule(ADMIN),
+    ("POST", "/mailboxes"): Rule(
+        ADMIN, lambda w, v: {"name": "M", "address": f"m{uuid.uuid4().hex[:8]}@desk.example"}
+    ),
+    ("GET", "/mailboxes/{mailbox_id}"): Rule(ADMIN),
+    ("PATCH", "/mailboxes/{mailbox_id}"): Rule(ADMIN, lambda w, v: {"name": "Renamed"}),
+    ("POST", "/mailboxes/{mailbox_id}/poll"): Rule(ADMIN),
+    ("GET", "/mailboxes/{mailbox_id}/messages"): Rule(ADMIN),
     ("POST", "/cases/{case_id}/notes"): Rule(CASE_WRITE, lambda w, v: {"text": "note"}),
     ("GET", "/cases/{case_id}/posts"): Rule(READ),
     ("POST", "/cases/{case_id}/posts"): Rule(CASE_WRITE, lambda w, v: {"text": "post"}),
@@ -315,9 +330,27 @@ def _build_world(make_user: Any) -> dict[str, Any]:
         RULES[("POST", "/contracts/{contract_id}/lines")].body(world, ""),  # type: ignore[misc]
     ).json()["id"]
     world["rule_set"] = m.post("/api/v1/routing-rule-sets", {"name": "R", "items": []}).json()["id"]
-    world["team"] = services.team_create(actor=None, name="Matrix team").id
+    world["team"] = services.team_create(actor=SYSTEM, name="Matrix team").id
     world["token_own"] = services.token_create(user=agent_a)[0].id
     world["token_other"] = services.token_create(user=agent_b)[0].id
+    from casedesk.attachments.services import attachment_upload
+    from casedesk.mail.services.mailboxes import mailbox_create
+
+    world["mailbox"] = mailbox_create(actor=admin, name="Matrix", address="matrix@desk.example").id
+    world["attachment_own"] = attachment_upload(
+        actor=agent_a,
+        source=b"own",
+        filename="own.txt",
+        content_type="text/plain",
+        case_id=uuid.UUID(world["case_own"]),
+    ).id
+    world["attachment_other"] = attachment_upload(
+        actor=agent_b,
+        source=b"other",
+        filename="other.txt",
+        content_type="text/plain",
+        case_id=uuid.UUID(world["case_other"]),
+    ).id
     return world
 
 
@@ -346,6 +379,8 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             return str(world["item_other" if other else "item_own"])
         if name == "token_id":
             return str(world["token_other" if variant != "agent_own" else "token_own"])
+        if name == "attachment_id":
+            return str(world["attachment_other" if other else "attachment_own"])
         if name == "customer_type":
             return "account"
         if name == "customer_id":
@@ -361,6 +396,7 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             "line_id": "line",
             "queue_id": "queue",
             "rule_set_id": "rule_set",
+            "mailbox_id": "mailbox",
         }
         return str(world[simple[name]])
 

@@ -33,6 +33,7 @@ LOOKUP = "lookup"  # parts of pages fetched by the browser: 401 (not a redirect)
 LOOKUP_ACTION = "lookup_action"  # the same, posted
 CASE_ACTION = "case_action"  # changes a case: the agent's own yes, another's no
 MANAGER_ACTION = "manager_action"  # changes configuration: managers only
+ADMIN_ACTION = "admin_action"  # administration: administrators only (403 for anyone else)
 # Revokes an API token: the agent their own, an administrator anyone's, nobody else.
 TOKEN_ACTION = "token_action"
 
@@ -145,6 +146,10 @@ RULES: dict[str, Rule] = {
     "admin_users": Rule(ADMIN_PAGE),
     "admin_user": Rule(ADMIN_PAGE),
     "admin_team": Rule(ADMIN_PAGE),
+    "admin_mailboxes": Rule(ADMIN_PAGE),
+    "admin_mailbox_new": Rule(ADMIN_PAGE),
+    "admin_mailbox": Rule(ADMIN_PAGE),
+    "admin_mailbox_poll": Rule(ADMIN_ACTION),
     "customer_list": Rule(PAGE),
     "customer_detail": Rule(PAGE),
     # Whoever may create cases creates and edits accounts and contacts (the services' rule).
@@ -205,6 +210,7 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "line_id": "line",
                     "user_id": "agent_a_id",
                     "team_id": "team",
+                    "mailbox_id": "mailbox",
                 }[name]
             ]
         )
@@ -356,9 +362,12 @@ def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any) -> 
             denied = (
                 (rule.kind == CASE_ACTION and role == "agent" and other)
                 or (rule.kind == MANAGER_ACTION and role == "agent")
+                or (rule.kind == ADMIN_ACTION and role != "admin")
                 # The agent's own token is another user's to the manager.
                 or (rule.kind == TOKEN_ACTION and role != "admin" and (other or role != "agent"))
             )
+            if rule.kind == ADMIN_ACTION and role != "admin" and response.status_code != 403:
+                failures.append(f"{where}: expected 403, got {response.status_code}")
             if denied and after != before:
                 failures.append(f"{where}: changed {before} -> {after}")
             changes = (rule.kind == CASE_ACTION and rule.form) or rule.kind == TOKEN_ACTION

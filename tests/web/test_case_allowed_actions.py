@@ -9,6 +9,7 @@ from typing import Any
 from django.test import Client
 
 from casedesk.cases.services import config, lifecycle, merge
+from casedesk.directory.access import SYSTEM
 
 ENFORCED = {
     "in_progress": ["on_hold", "problem_solved"],
@@ -29,7 +30,7 @@ def test_status_select_offers_only_the_reachable_status_reasons_when_transitions
     web: Callable[..., Client], agent: Any, make_case: Any
 ) -> None:
     case = make_case()
-    config.status_transitions_set(actor=None, enforced=True, allowed=ENFORCED)
+    config.status_transitions_set(actor=SYSTEM, enforced=True, allowed=ENFORCED)
     html = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert _status_options(html) == ["in_progress", "on_hold"]
 
@@ -52,7 +53,7 @@ def test_resolve_and_cancel_buttons_disappear_when_the_map_lets_the_case_reach_n
 ) -> None:
     case = make_case(status="on_hold")
     config.status_transitions_set(
-        actor=None, enforced=True, allowed={**ENFORCED, "on_hold": ["in_progress"]}
+        actor=SYSTEM, enforced=True, allowed={**ENFORCED, "on_hold": ["in_progress"]}
     )
     html = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert 'data-open-dialog="dialog-resolve"' not in html
@@ -65,7 +66,7 @@ def test_reactivate_button_disappears_when_the_enforced_map_forbids_it(
 ) -> None:
     case = make_case()
     lifecycle.case_resolve(actor=agent, case_id=case.pk, resolution="Reset.")
-    config.status_transitions_set(actor=None, enforced=True, allowed=ENFORCED)
+    config.status_transitions_set(actor=SYSTEM, enforced=True, allowed=ENFORCED)
     html = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert 'data-open-dialog="dialog-reactivate"' not in html
     assert "Reactivate the case to change it" not in html
@@ -99,7 +100,7 @@ def test_closed_case_form_opens_its_correctable_fields_to_a_manager_when_closed_
 ) -> None:
     case = make_case()
     lifecycle.case_resolve(actor=agent, case_id=case.pk, resolution="Reset.")
-    config.service_settings_update(actor=None, changes={"allow_closed_updates": True})
+    config.service_settings_update(actor=SYSTEM, changes={"allow_closed_updates": True})
     client = web(manager)
     html = client.get(f"/cases/{case.pk}/").content.decode()
     assert re.search(r'<input type="text" name="title"[^>]*>', html)
@@ -126,7 +127,7 @@ def test_closed_case_form_stays_read_only_to_an_agent_when_closed_updates_are_on
 ) -> None:
     case = make_case()
     lifecycle.case_resolve(actor=agent, case_id=case.pk, resolution="Reset.")
-    config.service_settings_update(actor=None, changes={"allow_closed_updates": True})
+    config.service_settings_update(actor=SYSTEM, changes={"allow_closed_updates": True})
     html = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert "<fieldset disabled>" in html
     assert "As a manager you may still correct" not in html

@@ -12,6 +12,8 @@ from pydantic import Field
 from casedesk.api.auth import actor
 from casedesk.api.http import if_match, page_body, set_etag
 from casedesk.api.schemas import OPTIONAL_BODY, IdName, In, ListParams, NoBody, Out, errors
+from casedesk.attachments.selectors import activity_attachment_ids
+from casedesk.attachments.services import note_create_with_files
 from casedesk.cases import timeline
 from casedesk.cases.choices import ActivityState, ActivityType, Direction
 from casedesk.cases.models import Activity, Note, Post
@@ -21,6 +23,8 @@ from casedesk.core.pagination import paginate
 from casedesk.core.types import LongText, MessageText, Minutes, Title, When
 
 router = Router(tags=["activities"])
+
+MAX_NOTE_FILES = 50
 
 UserActivityType = Literal["phone_call", "task", "email", "appointment"]
 
@@ -52,6 +56,30 @@ def activity_out(activity: Activity) -> dict[str, Any]:
         "billable_minutes": activity.billable_minutes,
         "superseded": activity.superseded,
         "version": activity.version,
+        **email_fields(activity),
+    }
+
+
+def email_fields(activity: Activity) -> dict[str, Any]:
+    """`email` and `attachment_ids` of an activity: set for the e-mails of the mail channel
+    (docs/email.md), null and empty for every other activity (no query)."""
+    if activity.email_status is None:
+        return {"email": None, "attachment_ids": []}
+    return {
+        "email": {
+            "message_id": activity.email_message_id,
+            "from": activity.email_from,
+            "to": activity.email_to or [],
+            "cc": activity.email_cc or [],
+            "subject": activity.subject,
+            "text": activity.description,
+            "html": activity.email_html or "",
+            "in_reply_to": activity.email_in_reply_to,
+            "status": activity.email_status,
+            "error": activity.email_error,
+            "sent_at": _iso(activity.email_sent_at),
+        },
+        "attachment_ids": activity_attachment_ids(activity_id=activity.pk),
     }
 
 
@@ -68,6 +96,9 @@ def message_out(record: Note | Post) -> dict[str, Any]:
     if isinstance(record, Post):
         body["event"] = record.event or None
     return body
+
+
+EmailOut = dict[str, Any]
 
 
 class ActivityOut(Out):
@@ -91,6 +122,8 @@ class ActivityOut(Out):
     billable_minutes: int | None
     superseded: bool
     version: int
+    email: EmailOut | None = None
+    attachment_ids: list[str] = Field(default_factory=list)
 
 
 class ActivityPage(Out):
@@ -172,6 +205,10 @@ class CompleteIn(In):
 
 class MessageIn(In):
     text: MessageText
+
+
+class NoteIn(MessageIn):
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_NOTE_FILES)
 
 
 class ActivityListParams(ListParams):
@@ -296,9 +333,16 @@ def note_list(request: HttpRequest, case_id: uuid.UUID, params: Query[ListParams
 
 @router.post("/cases/{case_id}/notes", response={201: NoteOut, **errors(403, 409, 413, 422)})
 def note_create(
-    request: HttpRequest, case_id: uuid.UUID, payload: MessageIn, response: HttpResponse
+    request: HttpRequest, case_id: uuid.UUID, payload: NoteIn, response: HttpResponse
 ) -> Status:
-    note = services.note_create(actor=actor(request), case_id=case_id, text=payload.text)
+    """Add a note; `attachment_ids` (files uploaded by the caller, or already on the case) are
+    attached to it."""
+    note = note_create_with_files(
+        actor=actor(request),
+        case_id=case_id,
+        text=payload.text,
+        attachment_ids=payload.attachment_ids,
+    )
     set_etag(response, note.version)
     return Status(201, message_out(note))
 

@@ -38,6 +38,7 @@ from casedesk.core.errors import (
     CaseNotActive,
     ValidationFailed,
 )
+from casedesk.directory.access import Actor
 from casedesk.directory.models import User
 
 # Fields of an open activity that a PATCH may change, under their API names.
@@ -89,7 +90,7 @@ def case_total_time(case: Case) -> int:
 
 
 def case_total_refresh(
-    *, actor: User | None, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
+    *, actor: Actor, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
 ) -> bool:
     """Bring an active case's `total_minutes` in step with its activities (the case is locked
     by the caller). A resolved or cancelled case keeps the totals of its resolution."""
@@ -123,7 +124,7 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
         raise ValidationFailed({field: "is out of range"}) from exc
 
 
-def _lock_case_for_additions(*, actor: User | None, case_id: uuid.UUID) -> Case:
+def _lock_case_for_additions(*, actor: Actor, case_id: uuid.UUID) -> Case:
     """The case, locked, if `actor` may add to it: it must not be cancelled or merged (a
     resolved case takes follow-ups)."""
     case = case_lock(case_id=case_id)
@@ -146,7 +147,7 @@ def activity_snapshot(activity: Activity) -> dict[str, Any]:
 
 def _activity_audit(
     *,
-    actor: User | None,
+    actor: Actor,
     activity: Activity,
     action: str,
     channel: str,
@@ -354,7 +355,7 @@ def activity_cancel(
 
 
 def activities_cancel_open(
-    *, actor: User | None, activities: list[Activity], channel: str, details: dict[str, Any]
+    *, actor: Actor, activities: list[Activity], channel: str, details: dict[str, Any]
 ) -> list[str]:
     """Cancel the given open activities (locked by the caller) as part of closing their case;
     returns their ids."""

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import secrets
 import string
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from casedesk.cases import workflow
 from casedesk.cases.choices import Status
+from casedesk.cases.fields import AUDITED, DATETIME, REF, UUID, CaseField, Ref
 from casedesk.cases.models import Case, CaseNumber, Post, ServiceSettings
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.errors import CaseNotActive, TransitionNotAllowed, ValidationFailed
 from casedesk.customers.models import Account, Contact
+from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 
 TICKET_ALPHABET = string.ascii_uppercase + string.digits
 FIRST_NUMBER = 1000
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A typed reference from the outside: `{"type": ..., "id": ...}`."""
-
-    type: str
-    id: uuid.UUID
 
 
 def next_ticket() -> tuple[int, str]:
@@ -107,35 +99,30 @@ def contact_belongs(contact: Contact, customer: Account | Contact) -> bool:
     )
 
 
-def _id(value: Any) -> str | None:
-    return str(value) if value is not None else None
+def _ref(case: Case, field: CaseField) -> dict[str, str] | None:
+    for kind, column in zip(field.ref_types, field.columns, strict=True):
+        value = getattr(case, f"{column}_id")
+        if value is not None:
+            return {"type": kind, "id": str(value)}
+    return None
+
+
+def _snapshot_value(case: Case, field: CaseField) -> Any:
+    if field.kind == REF:
+        return _ref(case, field)
+    value = getattr(case, field.attribute or field.name)
+    if value is None:
+        return None
+    if field.kind == UUID:
+        return str(value)
+    if field.kind == DATETIME:
+        return value.isoformat()
+    return value
 
 
 def case_snapshot(case: Case) -> dict[str, Any]:
-    """The case's audited fields under their API names."""
-    return {
-        "title": case.title,
-        "description": case.description,
-        "customer": customer_ref(case),
-        "contact_id": _id(case.contact_id),
-        "subject_id": _id(case.subject_id),
-        "product_id": _id(case.product_id),
-        "origin": case.origin,
-        "case_type": case.case_type,
-        "priority": case.priority,
-        "stage": case.stage,
-        "state": case.state,
-        "status": case.status,
-        "owner": owner_ref(case),
-        "parent_id": _id(case.parent_id),
-        "merged_into_id": _id(case.merged_into_id),
-        "entitlement_id": _id(case.entitlement_id),
-        "decrement_entitlement_terms": case.decrement_entitlement_terms,
-        "contract_line_id": _id(case.contract_line_id),
-        "total_minutes": case.total_minutes,
-        "billable_minutes": case.billable_minutes,
-        "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
-    }
+    """The case's audited fields (`fields.AUDITED`) under their API names."""
+    return {field.name: _snapshot_value(case, field) for field in AUDITED}
 
 
 def case_touch(case: Case) -> None:
@@ -146,7 +133,7 @@ def case_touch(case: Case) -> None:
 
 def case_audit(
     *,
-    actor: User | None,
+    actor: Actor,
     case: Case,
     action: str,
     channel: str,

@@ -17,8 +17,9 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import Forbidden, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.core.errors import ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 
 SERVICE_FIELDS = (
     "parent_close_policy",
@@ -31,9 +32,7 @@ BOOLEAN_FIELDS = frozenset(SERVICE_FIELDS) - {"parent_close_policy", "max_child_
 MAX_CHILD_CASES_LIMIT = 2**31 - 1
 
 
-def _require_manager(actor: User | None) -> None:
-    if actor is not None and not actor.is_manager:
-        raise Forbidden("Only managers configure the service.")
+_MANAGERS_ONLY = "Only managers configure the service."
 
 
 def _values(config: ServiceSettings) -> dict[str, Any]:
@@ -44,7 +43,7 @@ def _values(config: ServiceSettings) -> dict[str, Any]:
 
 
 def _save(
-    *, actor: User | None, config: ServiceSettings, before: dict[str, Any], channel: str
+    *, actor: Actor, config: ServiceSettings, before: dict[str, Any], channel: str
 ) -> ServiceSettings:
     changes = diff(before, _values(config))
     if not changes:
@@ -66,7 +65,7 @@ def _save(
 @transaction.atomic
 def service_settings_update(
     *,
-    actor: User | None,
+    actor: Actor,
     changes: Mapping[str, Any],
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
@@ -79,7 +78,7 @@ def service_settings_update(
     """
     config = service_settings_lock()
     check_version(expected_version, config.version)
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     problems: dict[str, str] = {}
     for field in sorted(set(changes) - set(SERVICE_FIELDS)):
         problems[field] = "is not a writable field"
@@ -109,7 +108,7 @@ def service_settings_update(
 @transaction.atomic
 def status_transitions_set(
     *,
-    actor: User | None,
+    actor: Actor,
     enforced: bool,
     allowed: Mapping[str, Sequence[str]],
     expected_version: ExpectedVersion = None,
@@ -125,7 +124,7 @@ def status_transitions_set(
     """
     config = service_settings_lock()
     check_version(expected_version, config.version)
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     problems = workflow.transitions_map_problems(allowed, enforced=enforced)
     if problems:
         raise ValidationFailed(problems, "The status transitions are invalid.")

@@ -18,13 +18,13 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import NotFound, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user
 
 
 @transaction.atomic
 def connection_create(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     other_id: uuid.UUID,
     solution_found: bool = False,
@@ -75,7 +75,7 @@ def connection_create(
         case=case,
         other=other,
         solution_found=solution_found,
-        created_by=actor,
+        created_by=actor_user(actor),
         created_at=clock.now(),
     )
     audit_record(

@@ -20,7 +20,7 @@ from casedesk.cases.models import Case
 from casedesk.cases.permissions import case_change_allowed
 from casedesk.cases.selectors import service_settings
 from casedesk.core.errors import CaseHierarchy, CaseNotActive, Forbidden, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user
 
 _MESSAGES = {
     workflow.SELF: "A case cannot be its own parent.",
@@ -52,9 +52,10 @@ def family_facts(case: Case, children: int | None = None) -> workflow.FamilyFact
     )
 
 
-def require_parent_change(actor: User | None, parent: Case) -> None:
-    """Refuse with `forbidden` unless `actor` may change `parent` (`None` is the system)."""
-    if actor is not None and not case_change_allowed(actor, parent):
+def require_parent_change(actor: Actor, parent: Case) -> None:
+    """Refuse with `forbidden` unless `actor` may change `parent` (`SYSTEM` may change any)."""
+    user = actor_user(actor)
+    if user is not None and not case_change_allowed(user, parent):
         raise Forbidden(
             "You may not change the parent case, so you may not attach children to it or "
             "detach them from it.",
@@ -62,7 +63,7 @@ def require_parent_change(actor: User | None, parent: Case) -> None:
         )
 
 
-def _lock_parent(actor: User | None, parent_id: uuid.UUID, field: str = "parent_id") -> Case:
+def _lock_parent(actor: Actor, parent_id: uuid.UUID, field: str = "parent_id") -> Case:
     parent = case_parent_lock(parent_id=parent_id)
     if parent is None:
         raise ValidationFailed({field: "no such case"})
@@ -86,7 +87,7 @@ def _link(child: workflow.FamilyFacts, parent: Case) -> None:
         raise hierarchy_error(reason, case_id=subject, parent_id=str(parent.pk), **extra)
 
 
-def parent_for_new_child(*, actor: User | None, parent_id: uuid.UUID) -> Case:
+def parent_for_new_child(*, actor: Actor, parent_id: uuid.UUID) -> Case:
     """The locked parent for a new child case. Refuse with `validation_error` (no such case),
     `forbidden` (`actor` may not change the parent), `case_not_active` (a closed parent) or
     `case_hierarchy` (a child as parent, too many)."""
@@ -95,7 +96,7 @@ def parent_for_new_child(*, actor: User | None, parent_id: uuid.UUID) -> Case:
     return parent
 
 
-def set_parent(case: Case, parent_id: uuid.UUID | None, *, actor: User | None) -> None:
+def set_parent(case: Case, parent_id: uuid.UUID | None, *, actor: Actor) -> None:
     """Give `case` a parent (or none). `actor` must be allowed to change the parent it gets
     and the one it leaves (`forbidden`); a parent cannot become a child; no second level; at
     most `max_child_cases` children (`case_hierarchy`); the parent must be active."""

@@ -38,6 +38,8 @@ from casedesk.core import clock
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, ValidationFailed
+from casedesk.directory.access import require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.search.documents import CaseDocument, case_texts
 
@@ -77,10 +79,9 @@ def _require_importer(actor: User, channel: str) -> None:
     if not actor.is_active:
         raise Forbidden("The acting user is not active.")
     if channel == Channel.API:
-        if not actor.is_admin:
-            raise Forbidden("Only administrators import cases through the API.")
-    elif not actor.is_manager:
-        raise Forbidden("Only managers and administrators import cases.")
+        require_role(actor, Role.ADMIN, "Only administrators import cases through the API.")
+    else:
+        require_role(actor, Role.MANAGER, "Only managers and administrators import cases.")
 
 
 def _reserve_numbers(count: int) -> list[int]:

@@ -40,7 +40,7 @@ from casedesk.core.errors import (
     OpenActivities,
     ValidationFailed,
 )
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user
 
 RESOLUTION_MAX = 2000
 SUBJECT_MAX = 200
@@ -76,7 +76,7 @@ class Closing:
 
 
 def _check(
-    *, actor: User | None, case: Case, closing: Closing, config: ServiceSettings
+    *, actor: Actor, case: Case, closing: Closing, config: ServiceSettings
 ) -> list[Activity]:
     """Every refusal closing `case` may meet; returns its open activities, locked."""
     require_case_change(actor, case)
@@ -96,7 +96,7 @@ def _check(
 
 def _apply(
     *,
-    actor: User | None,
+    actor: Actor,
     case: Case,
     closing: Closing,
     open_activities: list[Activity],
@@ -129,8 +129,8 @@ def _apply(
             subject=closing.resolution[:SUBJECT_MAX],
             description=closing.resolution,
             state=ActivityState.COMPLETED,
-            owner=actor,
-            created_by=actor,
+            owner=actor_user(actor),
+            created_by=actor_user(actor),
             created_at=now,
             closed_at=now,
             resolution_type=status,
@@ -164,7 +164,7 @@ def _apply(
 
 def _close(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     closing: Closing,
     billable_minutes: int | None,
@@ -220,7 +220,7 @@ def _close(
 @transaction.atomic
 def case_resolve(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     resolution: str,
     resolution_type: str = Status.PROBLEM_SOLVED,
@@ -270,7 +270,7 @@ def case_resolve(
 @transaction.atomic
 def case_cancel(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     cancel_open_activities: bool = False,
     expected_version: ExpectedVersion = None,
@@ -296,7 +296,7 @@ def case_cancel(
 @transaction.atomic
 def case_reactivate(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,

@@ -21,13 +21,13 @@ from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_write_f
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor
 
 
 @transaction.atomic
 def case_merge(
     *,
-    actor: User | None,
+    actor: Actor,
     case_id: uuid.UUID,
     into_id: uuid.UUID,
     expected_version: ExpectedVersion = None,

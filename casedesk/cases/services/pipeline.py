@@ -46,7 +46,7 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, audit_record_many, diff, jsonable
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.rows import rows_update
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user_id
 from casedesk.entitlements import rules as term_rules
 from casedesk.entitlements.services.terms import case_terms_sync
 from casedesk.search.documents import CaseDocument, insert_documents, write_documents
@@ -139,9 +139,7 @@ def case_write_step_add(step: CaseWriteStep) -> None:
         _steps.append(step)
 
 
-def case_write_finish(
-    *, case: Case, actor: User | None, channel: str, write: CaseWrite
-) -> CaseChange:
+def case_write_finish(*, case: Case, actor: Actor, channel: str, write: CaseWrite) -> CaseChange:
     """Finish a write to `case` (changed in memory and locked by the caller, inside the
     caller's transaction): save it, then audit, post, ledger and search index, in that order.
 
@@ -152,7 +150,7 @@ def case_write_finish(
 
 
 def case_writes_finish(
-    *, writes: Sequence[tuple[Case, CaseWrite]], actor: User | None, channel: str
+    *, writes: Sequence[tuple[Case, CaseWrite]], actor: Actor, channel: str
 ) -> list[CaseChange]:
     """Finish the writes to many cases (each once; locked by the caller and changed in
     memory, inside the caller's transaction), as `case_write_finish` finishes one, with the
@@ -218,7 +216,7 @@ def _all_columns() -> list[str]:
     return [f.attname for f in Case._meta.concrete_fields if not f.primary_key]
 
 
-def _change(case: Case, write: CaseWrite, actor: User | None, channel: str) -> CaseChange:
+def _change(case: Case, write: CaseWrite, actor: Actor, channel: str) -> CaseChange:
     changes = write.changes
     if changes is None:
         changes = diff(write.before or {}, case_snapshot(case))
@@ -227,7 +225,7 @@ def _change(case: Case, write: CaseWrite, actor: User | None, channel: str) -> C
         version=case.version,
         action=write.action,
         channel=channel,
-        actor_id=actor.pk if actor is not None else None,
+        actor_id=actor_user_id(actor),
         created=write.created,
         changes=changes,
         details=write.details,
@@ -235,7 +233,7 @@ def _change(case: Case, write: CaseWrite, actor: User | None, channel: str) -> C
     )
 
 
-def _audit(written: Sequence[CaseWritten], actor: User | None, channel: str) -> None:
+def _audit(written: Sequence[CaseWritten], actor: Actor, channel: str) -> None:
     """One audit row a case; for many, one insert for each kind of write (action and
     details), the kinds in the order they first appear."""
     if len(written) == 1:

@@ -8,8 +8,15 @@ from typing import Any
 from django.db import transaction
 
 from casedesk.cases import workflow
-from casedesk.cases.actions import CLOSED_CORRECTABLE
 from casedesk.cases.choices import CaseAction, CaseType, Origin, Priority, Stage, State, Status
+from casedesk.cases.fields import (
+    CHOICE,
+    CLOSED_CORRECTABLE,
+    FIELDS,
+    WRITABLE,
+    CaseChanges,
+    CaseField,
+)
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
@@ -34,33 +41,14 @@ from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import CaseNotActive, ValidationFailed
 from casedesk.customers.models import Contact
+from casedesk.directory.access import Actor, actor_user, has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.entitlements.services.applicability import (
     case_contract_line_set,
     case_customer_key,
     case_entitlement_on_create,
     case_entitlement_on_update,
-)
-
-# Fields a PATCH may change, under their API names.
-WRITABLE_FIELDS = frozenset(
-    {
-        "title",
-        "description",
-        "customer",
-        "contact_id",
-        "subject_id",
-        "product_id",
-        "origin",
-        "case_type",
-        "priority",
-        "stage",
-        "status",
-        "parent_id",
-        "decrement_entitlement_terms",
-        "entitlement_id",
-        "contract_line_id",
-    }
 )
 
 
@@ -88,7 +76,7 @@ def _apply_contact(case: Case, contact_id: uuid.UUID | None) -> None:
 
 def case_create_step(
     *,
-    actor: User,
+    actor: Actor,
     title: str | None = None,
     customer: Ref | None = None,
     description: str = "",
@@ -108,7 +96,8 @@ def case_create_step(
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
 ) -> Case:
-    """Open a case for a customer; the caller owns it unless `owner` is given.
+    """Open a case for a customer; the caller owns it unless `owner` is given (`SYSTEM`, who
+    owns nothing, must give it).
 
     A child (`parent_id`) takes title, customer, contact, subject, product and priority from
     its parent unless they are in `given`. Refuse with `validation_error` for a missing title or
@@ -121,7 +110,9 @@ def case_create_step(
     parent = None
     if parent_id is not None:
         parent = family.parent_for_new_child(actor=actor, parent_id=parent_id)
-    case = Case(created_at=now, modified_at=now, created_by=actor, description=description)
+    case = Case(
+        created_at=now, modified_at=now, created_by=actor_user(actor), description=description
+    )
     # Inherit first; explicit values below win.
     if parent is not None:
         if "title" not in given:
@@ -157,7 +148,13 @@ def case_create_step(
     if status not in workflow.ACTIVE_STATUSES:
         raise ValidationFailed({"status": "a new case needs an active status"})
     case.state, case.status = State.ACTIVE, status
-    set_owner(case, resolve_owner(owner) if owner is not None else actor)
+    if owner is not None:
+        set_owner(case, resolve_owner(owner))
+    else:
+        creator = actor_user(actor)
+        if creator is None:
+            raise ValidationFailed({"owner": "is required when the system opens a case"})
+        set_owner(case, creator)
     case.decrement_entitlement_terms = decrement_entitlement_terms
     case_entitlement_on_create(
         case=case, entitlement_id=entitlement_id, given="entitlement_id" in given
@@ -181,7 +178,7 @@ def case_update_step(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any],
+    changes: CaseChanges,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> Case:
@@ -193,23 +190,21 @@ def case_update_step(
     transitions are enforced, along an allowed transition. Changing the customer clears a
     contact that no longer belongs. A new `parent_id` needs the right to change the parent the
     case gets and the one it leaves. Refuse with `version_mismatch`, `forbidden`,
-    `validation_error` (unknown or read-only field, unknown record), `case_hierarchy`.
+    `validation_error` (a value a field may not take, unknown record), `case_hierarchy`.
 
     A step: it runs in the caller's transaction. `case_update` is the public service.
     """
     case = case_lock(case_id=case_id)
     check_version(expected_version, case.version)
     require_case_change(actor, case)
-    unknown = set(changes) - WRITABLE_FIELDS
-    if unknown:
-        raise ValidationFailed({name: "is not a writable field" for name in sorted(unknown)})
+    given = changes.given()
     if case.state != State.ACTIVE:
         config = service_settings()
-        allowed = config.allow_closed_updates and actor.is_manager
-        if not allowed or set(changes) - CLOSED_CORRECTABLE:
+        allowed = config.allow_closed_updates and has_role(actor, Role.MANAGER)
+        if not allowed or set(given) - CLOSED_CORRECTABLE:
             raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
     before = case_snapshot(case)
-    _apply_changes(case, changes, actor=actor)
+    _apply_changes(case, given, actor=actor)
     after = case_snapshot(case)
     if after == before:
         return case_get(case_id=case.pk)
@@ -227,7 +222,41 @@ case_create = transaction.atomic(case_create_step)
 case_update = transaction.atomic(case_update_step)
 
 
+# The writable fields with a rule of their own in `_apply_changes`; an edit sets every other
+# writable field as it is given, once `_set_plain` has checked the value.
+_OWN_RULES = frozenset(
+    {
+        "title",
+        "description",
+        "customer",
+        "contact_id",
+        "subject_id",
+        "product_id",
+        "status",
+        "parent_id",
+        "contract_line_id",
+        "entitlement_id",  # case_entitlement_on_update
+    }
+)
+_PLAIN = frozenset(WRITABLE) - _OWN_RULES
+
+
+def _set_plain(case: Case, field: CaseField, value: Any) -> None:
+    """The value as given, one of the choices for a choice field; cleared (`None`, or empty
+    text for a choice) only when the field may be null."""
+    attribute = field.attribute or field.name
+    if value is None or (field.kind == CHOICE and field.nullable and not value):
+        if not field.nullable:
+            raise ValidationFailed({field.name: "may not be cleared"})
+        setattr(case, attribute, None)
+    elif field.kind == CHOICE:
+        setattr(case, attribute, _choice(value, field.choices, field.name))
+    else:
+        setattr(case, attribute, value)
+
+
 def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
+    """Set the given fields (`CaseChanges.given()`), each checked as the field requires."""
     previous = case_customer_key(case)
     if "title" in changes:
         title = changes["title"]
@@ -253,14 +282,9 @@ def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
         case.subject = _lookup(Subject, changes["subject_id"], "subject_id")
     if "product_id" in changes:
         case.product = _lookup(Product, changes["product_id"], "product_id")
-    for field, choices in (("origin", Origin), ("priority", Priority), ("stage", Stage)):
-        if field in changes:
-            if changes[field] is None:
-                raise ValidationFailed({field: "may not be cleared"})
-            setattr(case, field, _choice(changes[field], choices, field))
-    if "case_type" in changes:
-        value = changes["case_type"]
-        case.case_type = _choice(value, CaseType, "case_type") if value else None
+    for name, value in changes.items():
+        if name in _PLAIN:
+            _set_plain(case, FIELDS[name], value)
     if "status" in changes:
         target = changes["status"]
         if target not in workflow.ACTIVE_STATUSES:
@@ -272,11 +296,6 @@ def _apply_changes(case: Case, changes: dict[str, Any], *, actor: User) -> None:
             )
         transition_check(case, target, service_settings())
         case.status = target
-    if "decrement_entitlement_terms" in changes:
-        value = changes["decrement_entitlement_terms"]
-        if value is None:
-            raise ValidationFailed({"decrement_entitlement_terms": "may not be cleared"})
-        case.decrement_entitlement_terms = bool(value)
     if "parent_id" in changes:
         family.set_parent(case, changes["parent_id"], actor=actor)
     if "contract_line_id" in changes:

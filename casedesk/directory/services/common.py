@@ -12,15 +12,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import F
 
-from casedesk.core.errors import Forbidden, ValidationFailed
+from casedesk.core.errors import ValidationFailed
 from casedesk.directory.models import Team, User
 
-
-def require_admin(actor: User | None) -> None:
-    """Refuse with `forbidden` unless `actor` is an administrator (`None`: the command line's
-    operator, who may do anything)."""
-    if actor is not None and not actor.is_admin:
-        raise Forbidden("Only administrators manage users and teams.")
+# Why an agent or a manager is refused a change of users and teams (`require_role`).
+ADMINS_ONLY = "Only administrators manage users and teams."
 
 
 def validate_password(password: str, user: User) -> None:

@@ -25,9 +25,11 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import NotFound, RateLimited, Unauthenticated
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.locks import throttle_lock, throttles_lock
 from casedesk.directory.models import LoginThrottle, User
-from casedesk.directory.services.common import require_admin
+from casedesk.directory.services.common import ADMINS_ONLY
 from casedesk.directory.throttle import (
     USER_KEY,
     address_key,
@@ -189,14 +191,14 @@ def login_verify(*, username: str, password: str, address: str) -> User:
     return user
 
 
-def login_unlock(*, actor: User | None, user_id: uuid.UUID, channel: str = Channel.API) -> User:
+def login_unlock(*, actor: Actor, user_id: uuid.UUID, channel: str = Channel.API) -> User:
     """Lift the wait of a user's name and forget its failed sign-ins (the count of the
     addresses they came from stays).
 
-    Administrators only (`actor=None` is the command line's operator). Refuse with
+    Administrators only (`SYSTEM`: the command line's operator). Refuse with
     `forbidden` and `not_found`.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise NotFound("No such user.")

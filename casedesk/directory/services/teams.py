@@ -12,10 +12,12 @@ from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.locks import directory_lock, team_lock
 from casedesk.directory.models import Team, User
 from casedesk.directory.services.common import (
-    require_admin,
+    ADMINS_ONLY,
     text_problem,
     touch_users,
 )
@@ -50,13 +52,13 @@ def _name_problem(name: Any, team_id: uuid.UUID | None = None) -> str | None:
 @transaction.atomic
 def team_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     member_ids: Sequence[uuid.UUID] = (),
     channel: str = Channel.API,
 ) -> Team:
     """Create a team with members. Refuse non-administrators; names are unique (422)."""
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     directory_lock()
     problem = _name_problem(name)
     if problem:
@@ -78,7 +80,7 @@ def team_create(
 @transaction.atomic
 def team_update(
     *,
-    actor: User | None,
+    actor: Actor,
     team_id: uuid.UUID,
     changes: Mapping[str, Any],
     expected_version: ExpectedVersion = None,
@@ -90,7 +92,7 @@ def team_update(
     Administrators only. Refuse with `forbidden`, `not_found`, `version_mismatch`, and
     `validation_error` for an unknown field, an empty or taken name, or an unknown user.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     directory_lock()
     team = team_lock(team_id)
     check_version(expected_version, team.version)

@@ -17,6 +17,8 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
+from casedesk.directory.access import has_role, require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.locks import token_lock
 from casedesk.directory.models import ApiToken, User
 from casedesk.directory.services.common import text_problem
@@ -123,8 +125,7 @@ def token_create_for(
     if user_id is None or user_id == actor.pk:
         user = actor
     else:
-        if not actor.is_admin:
-            raise Forbidden("Only administrators create tokens for other users.")
+        require_role(actor, Role.ADMIN, "Only administrators create tokens for other users.")
         found = User.objects.filter(pk=user_id).first()
         if found is None:
             raise NotFound("No such user.")
@@ -142,7 +143,7 @@ def token_create_for(
 def token_revoke(*, actor: User, token_id: uuid.UUID, channel: str = Channel.API) -> ApiToken:
     """Revoke a token. Users revoke their own; administrators any. Unknown → `not_found`."""
     token = token_lock(token_id)
-    if token is None or (token.user_id != actor.pk and not actor.is_admin):
+    if token is None or (token.user_id != actor.pk and not has_role(actor, Role.ADMIN)):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = clock.now()

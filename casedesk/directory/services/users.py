@@ -14,12 +14,13 @@ from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
+from casedesk.directory.access import Actor, actor_user_id, has_role, require_role
 from casedesk.directory.choices import Role
 from casedesk.directory.locks import directory_lock, tokens_live_lock, user_language_lock, user_lock
 from casedesk.directory.models import ApiToken, Team, User
 from casedesk.directory.services.common import (
+    ADMINS_ONLY,
     email_problem,
-    require_admin,
     text_problem,
     touch_teams,
     username_problem,
@@ -40,7 +41,7 @@ def _language_problem(language: Any) -> str | None:
 @transaction.atomic
 def user_create(
     *,
-    actor: User | None,
+    actor: Actor,
     username: str,
     password: str,
     role: str = Role.AGENT,
@@ -52,12 +53,12 @@ def user_create(
 ) -> User:
     """Create a user with `role`, joining the named teams (created when missing by name).
 
-    Refuse with `forbidden` unless the actor is an administrator (`actor=None` is the command
+    Refuse with `forbidden` unless the actor is an administrator (`SYSTEM`: the command
     line's operator), and with `validation_error` for a name that is taken or holds control or
     invisible characters (`username_problem`), an unknown role or team, an e-mail that is not
     an address, or a password that fails the password policy (docs/security.md).
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     problem = username_problem(username)
     if problem:
         raise ValidationFailed({"username": problem})
@@ -158,11 +159,11 @@ def _apply(user: User, changes: Mapping[str, Any]) -> tuple[list[Team] | None, d
     return teams, problems
 
 
-def _keeps_an_administrator(*, actor: User | None, user: User, was_active_admin: bool) -> None:
+def _keeps_an_administrator(*, actor: Actor, user: User, was_active_admin: bool) -> None:
     """Refuse a change that would lock the organisation out of its own administration."""
-    if actor is not None and actor.pk == user.pk and not user.is_active:
+    if actor_user_id(actor) == user.pk and not user.is_active:
         raise ValidationFailed({"is_active": "an administrator cannot deactivate themselves"})
-    if not was_active_admin or (user.is_active and user.role == Role.ADMIN):
+    if not was_active_admin or (user.is_active and has_role(user, Role.ADMIN)):
         return
     others = User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk)
     if others.exists():
@@ -175,7 +176,7 @@ def _keeps_an_administrator(*, actor: User | None, user: User, was_active_admin:
 @transaction.atomic
 def user_update(
     *,
-    actor: User | None,
+    actor: Actor,
     user_id: uuid.UUID,
     changes: Mapping[str, Any],
     expected_version: ExpectedVersion = None,
@@ -189,15 +190,16 @@ def user_update(
     for good: a reactivated user signs in again and needs new tokens (the sessions and tokens
     issued before the deactivation stay dead). The cases they own stay theirs.
 
-    Administrators only (`actor=None` is the command line's operator). Refuse with `forbidden`,
+    Administrators only (`SYSTEM`: the command line's operator). Refuse with `forbidden`,
     `not_found`, `version_mismatch`, and `validation_error` for an unknown or cleared field, a
     bad value, an unknown team, an administrator deactivating themselves, or a change that
     would leave no active administrator.
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     directory_lock()
     user = user_lock(user_id)
     check_version(expected_version, user.version)
+    was_active_admin = user.is_active and has_role(user, Role.ADMIN)
     before = _state(user)
     teams, problems = _apply(user, changes)
     if problems:
@@ -205,7 +207,7 @@ def user_update(
     _keeps_an_administrator(
         actor=actor,
         user=user,
-        was_active_admin=bool(before["is_active"]) and before["role"] == Role.ADMIN,
+        was_active_admin=was_active_admin,
     )
     if teams is not None:
         after_teams = sorted(str(t.pk) for t in teams)
@@ -238,7 +240,7 @@ def user_update(
     return user
 
 
-def _tokens_revoke_all(*, actor: User | None, user: User, channel: str) -> None:
+def _tokens_revoke_all(*, actor: Actor, user: User, channel: str) -> None:
     """Revoke the user's live API tokens (a deactivation): a later reactivation does not bring
     them back. Each revocation is audited as `token_revoke`."""
     now = user.deactivated_at or clock.now()
@@ -259,7 +261,7 @@ def _tokens_revoke_all(*, actor: User | None, user: User, channel: str) -> None:
 @transaction.atomic
 def user_set_password(
     *,
-    actor: User | None,
+    actor: Actor,
     user_id: uuid.UUID,
     password: str,
     expected_version: ExpectedVersion = None,
@@ -270,7 +272,7 @@ def user_set_password(
     Administrators only. Refuse with `forbidden`, `not_found`, `version_mismatch`, and
     `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
-    require_admin(actor)
+    require_role(actor, Role.ADMIN, ADMINS_ONLY)
     user = user_lock(user_id)
     check_version(expected_version, user.version)
     validate_password(password, user)

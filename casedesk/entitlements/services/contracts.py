@@ -23,9 +23,10 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import ContractInUse, Forbidden, ValidationFailed
+from casedesk.core.errors import ContractInUse, ValidationFailed
 from casedesk.customers.models import Account, Contact
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.entitlements import selectors
 from casedesk.entitlements.choices import AllotmentType
 from casedesk.entitlements.locks import contract_line_lock, contract_lock
@@ -36,9 +37,7 @@ LINE_WRITABLE = frozenset({"name", "total", "start_date", "end_date", "product_i
 LINE_AUDITED = ("name", "allotment_type", "total", "start_date", "end_date", "product")
 
 
-def _require_manager(actor: User | None) -> None:
-    if actor is not None and not actor.is_manager:
-        raise Forbidden("Only managers maintain contracts.")
+_MANAGERS_ONLY = "Only managers maintain contracts."
 
 
 def _set_customer(contract: Contract, customer: Account | Contact) -> None:
@@ -99,7 +98,7 @@ def _not_cleared(changes: dict[str, Any], names: tuple[str, ...]) -> None:
 @transaction.atomic
 def contract_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     customer: Ref,
     start_date: dt.date,
@@ -111,7 +110,7 @@ def contract_create(
     Refuse with `forbidden` for agents and `validation_error` for an unknown customer or an
     end date before the start date.
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     if end_date < start_date:
         raise ValidationFailed({"end_date": "must not be before the start date"})
     found = resolve_customer(customer)
@@ -140,7 +139,7 @@ def contract_create(
 @transaction.atomic
 def contract_line_create(
     *,
-    actor: User | None,
+    actor: Actor,
     contract_id: uuid.UUID,
     name: str,
     allotment_type: str,
@@ -156,7 +155,7 @@ def contract_line_create(
     Refuse with `forbidden`, `not_found` (contract) and `validation_error` (dates outside the
     contract, unknown product, a total on a coverage-dates line).
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     contract = contract_lock(contract_id)
     if allotment_type not in AllotmentType.values:
         raise ValidationFailed({"allotment_type": "must be cases, minutes or coverage_dates"})
@@ -197,7 +196,7 @@ def contract_line_create(
 @transaction.atomic
 def contract_update(
     *,
-    actor: User | None,
+    actor: Actor,
     contract_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -209,7 +208,7 @@ def contract_update(
     of the contract's lines (`contract_in_use`). Refuse with `forbidden`, `not_found`,
     `version_mismatch`, `validation_error` (unknown or cleared fields, unknown customer, dates).
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     contract = contract_lock(contract_id)
     check_version(expected_version, contract.version)
     unknown = set(changes) - CONTRACT_WRITABLE
@@ -254,7 +253,7 @@ def contract_update(
 @transaction.atomic
 def contract_line_update(
     *,
-    actor: User | None,
+    actor: Actor,
     contract_id: uuid.UUID,
     line_id: uuid.UUID,
     changes: dict[str, Any],
@@ -268,7 +267,7 @@ def contract_line_update(
     Refuse with `forbidden`, `not_found` (contract, or a line of another contract),
     `version_mismatch` (the line's version), `validation_error` (as for a new line).
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     contract = contract_lock(contract_id)
     line = contract_line_lock(contract, line_id)
     check_version(expected_version, line.version)
@@ -305,7 +304,7 @@ def contract_line_update(
 @transaction.atomic
 def contract_line_delete(
     *,
-    actor: User | None,
+    actor: Actor,
     contract_id: uuid.UUID,
     line_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
@@ -317,7 +316,7 @@ def contract_line_delete(
     Refuse with `forbidden`, `not_found`, `version_mismatch` (the line's version) and
     `contract_in_use` (a case names the line, or its ledger holds uses or give-backs).
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     contract = contract_lock(contract_id)
     line = contract_line_lock(contract, line_id)
     check_version(expected_version, line.version)

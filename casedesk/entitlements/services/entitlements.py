@@ -20,9 +20,10 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import EntitlementState, Forbidden, ValidationFailed
+from casedesk.core.errors import EntitlementState, ValidationFailed
 from casedesk.customers.models import Account, Contact
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.entitlements import rules
 from casedesk.entitlements.choices import AllocationType, DecreaseOn
 from casedesk.entitlements.choices import EntitlementState as State
@@ -64,9 +65,7 @@ class ChannelTerms:
     terms: Decimal | int
 
 
-def _require_manager(actor: User | None) -> None:
-    if actor is not None and not actor.is_manager:
-        raise Forbidden("Only managers maintain entitlements.")
+_MANAGERS_ONLY = "Only managers maintain entitlements."
 
 
 def _customer_ref(entitlement: Entitlement) -> dict[str, str] | None:
@@ -98,7 +97,7 @@ def _snapshot(entitlement: Entitlement) -> dict[str, Any]:
 
 def _audit(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement: Entitlement,
     action: str,
     channel: str,
@@ -194,7 +193,7 @@ def _check_shape(entitlement: Entitlement) -> None:
         )
 
 
-def _clear_other_defaults(*, entitlement: Entitlement, actor: User | None, channel: str) -> None:
+def _clear_other_defaults(*, entitlement: Entitlement, actor: Actor, channel: str) -> None:
     """One default per customer: clear the flag on the customer's others, whatever their
     state (locked in id order, as every writer of entitlements locks them)."""
     for other in other_defaults_lock(entitlement):
@@ -208,7 +207,7 @@ def _clear_other_defaults(*, entitlement: Entitlement, actor: User | None, chann
 @transaction.atomic
 def entitlement_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     customer: Ref,
     start_date: dt.date,
@@ -229,7 +228,7 @@ def entitlement_create(
     Refuse with `forbidden` for agents and `validation_error` for an unknown customer, contact
     or product, a contact outside the customer, bad dates or terms, or hours on creation.
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     now = clock.now()
     entitlement = Entitlement(
         name=name,
@@ -279,7 +278,7 @@ def _ledger_sums(entitlement: Entitlement) -> tuple[int, dict[str, int]]:
 @transaction.atomic
 def entitlement_update(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -293,7 +292,7 @@ def entitlement_update(
     Refuse with `forbidden`, `version_mismatch`, `validation_error` (also for a restricted
     entitlement whose remaining terms the edit would take below zero).
     """
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     if changes.get("is_default"):
         customer_entitlements_lock(entitlement_id)
     entitlement = entitlement_lock(entitlement_id)
@@ -418,7 +417,7 @@ def _differs(entitlement: Entitlement, name: str, value: Any) -> bool:
 
 def _transition(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement_id: uuid.UUID,
     expected_version: ExpectedVersion,
     allowed_from: tuple[str, ...],
@@ -426,7 +425,7 @@ def _transition(
     action: str,
     channel: str,
 ) -> Entitlement:
-    _require_manager(actor)
+    require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     entitlement = entitlement_lock(entitlement_id)
     check_version(expected_version, entitlement.version)
     if entitlement.state not in allowed_from:
@@ -448,7 +447,7 @@ def _transition(
 @transaction.atomic
 def entitlement_activate(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
@@ -469,7 +468,7 @@ def entitlement_activate(
 @transaction.atomic
 def entitlement_deactivate(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
@@ -490,7 +489,7 @@ def entitlement_deactivate(
 @transaction.atomic
 def entitlement_cancel(
     *,
-    actor: User | None,
+    actor: Actor,
     entitlement_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,

@@ -19,7 +19,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from casedesk.cases.models import Case
 from casedesk.core import clock
 from casedesk.core.errors import EntitlementExhausted
-from casedesk.directory.models import User
+from casedesk.directory.access import Actor, actor_user
 from casedesk.entitlements import rules
 from casedesk.entitlements.choices import LedgerReason
 from casedesk.entitlements.models import (
@@ -34,7 +34,7 @@ _NO_CHANNEL = ""
 
 
 def case_terms_sync(
-    *, case: Case, actor: User | None, channel: str, reason: str, created: bool = False
+    *, case: Case, actor: Actor, channel: str, reason: str, created: bool = False
 ) -> None:
     """Write to the ledger the difference between the case's target debit and what the ledger
     holds for it, on its entitlement and matching channel, and likewise on its contract line.
@@ -85,7 +85,7 @@ def _terms_of(case: Case) -> tuple[str, str]:
     return cached.allocation_type, cached.decrease_on
 
 
-def _sync_entitlement(case: Case, actor: User | None, reason: str, created: bool) -> None:
+def _sync_entitlement(case: Case, actor: Actor, reason: str, created: bool) -> None:
     held = {}
     if not created:  # a new case has no rows yet (and a batch of them costs nothing here)
         held = _held(TermLedger.objects.filter(case_id=case.pk), "entitlement_id", "channel")
@@ -115,7 +115,7 @@ def _sync_entitlement(case: Case, actor: User | None, reason: str, created: bool
                 amount=move.amount,
                 reason=_row_reason(move, target, moves, reason),
                 channel=move.channel,
-                actor=actor,
+                actor=actor_user(actor),
                 at=now,
             )
         )
@@ -182,7 +182,7 @@ def _apply(case: Case, move: rules.Move) -> None:
         raise _exhausted(case, move, channel=True)
 
 
-def _sync_contract_line(case: Case, actor: User | None, reason: str, created: bool) -> None:
+def _sync_contract_line(case: Case, actor: Actor, reason: str, created: bool) -> None:
     held = {}
     if not created:
         held = _held(ContractLineLedger.objects.filter(case_id=case.pk), "contract_line_id")
@@ -214,7 +214,7 @@ def _sync_contract_line(case: Case, actor: User | None, reason: str, created: bo
                 case_id=case.pk,
                 amount=move.amount,
                 reason=LedgerReason.CONTRACT_LINE_CHANGED if moved else reason,
-                actor=actor,
+                actor=actor_user(actor),
                 at=now,
             )
         )

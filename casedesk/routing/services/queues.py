@@ -13,16 +13,13 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import Forbidden, ValidationFailed
+from casedesk.core.errors import ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueType
 from casedesk.routing.locks import queue_lock
 from casedesk.routing.models import Queue
-
-
-def require_manager(actor: User | None, what: str) -> None:
-    if actor is not None and not actor.is_manager:
-        raise Forbidden(f"Only managers {what}.")
 
 
 def _members(member_ids: Sequence[uuid.UUID]) -> list[User]:
@@ -52,7 +49,7 @@ def _queue_state(queue: Queue) -> dict[str, Any]:
 @transaction.atomic
 def queue_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     type: str = QueueType.PUBLIC,
     member_ids: Sequence[uuid.UUID] = (),
@@ -60,7 +57,7 @@ def queue_create(
 ) -> Queue:
     """Create a public or private queue with its members. Managers only (`forbidden`);
     `validation_error` for an unknown member or type."""
-    require_manager(actor, "create queues")
+    require_role(actor, Role.MANAGER, "Only managers create queues.")
     if not name or not name.strip():
         raise ValidationFailed({"name": "is required"})
     now = clock.now()
@@ -83,7 +80,7 @@ QUEUE_WRITABLE = frozenset({"name", "type", "member_ids"})
 @transaction.atomic
 def queue_update(
     *,
-    actor: User | None,
+    actor: Actor,
     queue_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -93,7 +90,7 @@ def queue_update(
 
     Managers only. Refuse with `not_found`, `forbidden`, `version_mismatch`, `validation_error`.
     """
-    require_manager(actor, "edit queues")
+    require_role(actor, Role.MANAGER, "Only managers edit queues.")
     queue = queue_lock(queue_id)
     check_version(expected_version, queue.version)
     unknown = set(changes) - QUEUE_WRITABLE

@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from django.db import transaction
 
 from casedesk.cases.choices import CaseAction
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get
@@ -38,6 +39,7 @@ from casedesk.cases.services.records import case_create_step, case_update_step
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
+from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueItemState, QueueType
@@ -254,7 +256,7 @@ def _details(result: RouteResult) -> dict[str, Any]:
     }
 
 
-def _write_records(records: Sequence[_Record], actor: User | None) -> None:
+def _write_records(records: Sequence[_Record], actor: Actor) -> None:
     """Each decision through the case-write pipeline (action `route`, channel `routing`): the
     cases that changed are saved, every case gets its audit row and its timeline post, a few
     statements for the whole batch. The cases decided alike share one details mapping."""
@@ -280,7 +282,7 @@ def _write_records(records: Sequence[_Record], actor: User | None) -> None:
 
 
 def routing_apply_many(
-    *, cases: Sequence[Case], actor: User | None, rule_set: RoutingRuleSet | None
+    *, cases: Sequence[Case], actor: Actor, rule_set: RoutingRuleSet | None
 ) -> list[RouteResult]:
     """Route the locked, active `cases` (each once) by `rule_set` (None: no active set), in the
     caller's transaction, with a few statements for all of them; a result per case, in order.
@@ -311,7 +313,7 @@ LOAD = _Load()
 
 
 def routing_apply(
-    *, case: Case, actor: User | None, rule_set: RoutingRuleSet | _Load | None = LOAD
+    *, case: Case, actor: Actor, rule_set: RoutingRuleSet | _Load | None = LOAD
 ) -> RouteResult:
     """Route the locked, active `case` by the active rule set, in the caller's transaction.
 
@@ -340,7 +342,7 @@ def _route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None,
+    changes: CaseChanges | None,
     expected_version: ExpectedVersion,
     channel: str,
 ) -> RouteResult:
@@ -361,7 +363,7 @@ def case_route(
     *,
     actor: User,
     case_id: uuid.UUID,
-    changes: dict[str, Any] | None = None,
+    changes: CaseChanges | None = None,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RouteResult:

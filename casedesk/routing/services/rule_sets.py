@@ -21,11 +21,12 @@ from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import DomainError, NotFound, RuleSetActive, ValidationFailed
+from casedesk.directory.access import Actor, require_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing import matching
 from casedesk.routing.locks import rule_set_lock, rule_sets_lock_all
 from casedesk.routing.models import Queue, RoutingRuleSet, RuleItem
-from casedesk.routing.services.queues import require_manager
 
 MAX_ITEMS = 500
 MAX_CONDITIONS = 50
@@ -118,7 +119,7 @@ def _require_name(name: str | None) -> str:
 @transaction.atomic
 def rule_set_create(
     *,
-    actor: User | None,
+    actor: Actor,
     name: str,
     items: Sequence[RuleItemSpec] = (),
     channel: str = Channel.API,
@@ -130,7 +131,7 @@ def rule_set_create(
     existing queue or one owner. Refuse with `validation_error` naming each bad item or
     condition (`items.0.conditions.1.op`).
     """
-    require_manager(actor, "create routing rule sets")
+    require_role(actor, Role.MANAGER, "Only managers create routing rule sets.")
     _require_name(name)
     built = _build_items(items)
     now = clock.now()
@@ -153,7 +154,7 @@ RULE_SET_WRITABLE = frozenset({"name", "items"})
 @transaction.atomic
 def rule_set_update(
     *,
-    actor: User | None,
+    actor: Actor,
     rule_set_id: uuid.UUID,
     changes: dict[str, Any],
     expected_version: ExpectedVersion = None,
@@ -164,7 +165,7 @@ def rule_set_update(
     Managers only. Refuse with `not_found`, `forbidden`, `version_mismatch`, `rule_set_active`
     (deactivate it first), `validation_error`.
     """
-    require_manager(actor, "edit routing rule sets")
+    require_role(actor, Role.MANAGER, "Only managers edit routing rule sets.")
     rule_set = rule_set_lock(rule_set_id)
     check_version(expected_version, rule_set.version)
     if rule_set.active:
@@ -201,9 +202,7 @@ def rule_set_update(
     return rule_set
 
 
-def _set_active(
-    *, actor: User | None, rule_set: RoutingRuleSet, active: bool, channel: str
-) -> None:
+def _set_active(*, actor: Actor, rule_set: RoutingRuleSet, active: bool, channel: str) -> None:
     rule_set.active = active
     rule_set.version += 1
     rule_set.modified_at = clock.now()
@@ -224,7 +223,7 @@ class _ActivationRace(DomainError):
 
 @transaction.atomic
 def _activate_once(
-    *, actor: User | None, rule_set_id: uuid.UUID, expected_version: ExpectedVersion, channel: str
+    *, actor: Actor, rule_set_id: uuid.UUID, expected_version: ExpectedVersion, channel: str
 ) -> RoutingRuleSet:
     sets = rule_sets_lock_all()
     rule_set = next((s for s in sets if s.pk == rule_set_id), None)
@@ -246,7 +245,7 @@ def _activate_once(
 
 def rule_set_activate(
     *,
-    actor: User | None,
+    actor: Actor,
     rule_set_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
@@ -256,7 +255,7 @@ def rule_set_activate(
     Activating the active set changes nothing. Managers only. Refuse with `not_found`,
     `forbidden`, `version_mismatch`.
     """
-    require_manager(actor, "activate routing rule sets")
+    require_role(actor, Role.MANAGER, "Only managers activate routing rule sets.")
     for _attempt in range(3):
         try:
             return _activate_once(
@@ -275,14 +274,14 @@ def rule_set_activate(
 @transaction.atomic
 def rule_set_deactivate(
     *,
-    actor: User | None,
+    actor: Actor,
     rule_set_id: uuid.UUID,
     expected_version: ExpectedVersion = None,
     channel: str = Channel.API,
 ) -> RoutingRuleSet:
     """Deactivate a set (routing then finds no active set). An inactive set stays as it is.
     Managers only. Refuse with `not_found`, `forbidden`, `version_mismatch`."""
-    require_manager(actor, "deactivate routing rule sets")
+    require_role(actor, Role.MANAGER, "Only managers deactivate routing rule sets.")
     rule_set = rule_set_lock(rule_set_id)
     check_version(expected_version, rule_set.version)
     if rule_set.active:

@@ -8,29 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, Status
-from casedesk.cases.services.common import Ref
+from casedesk.cases.fields import FIELDS, FORM_NAMES, CaseChanges, Ref
 from casedesk.cases.workflow import ACTIVE_STATUSES
 from casedesk.catalog import selectors as catalog
 from casedesk.core.types import LongText, SearchText, Title
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
 
-# Form field -> the name the services (and the API) use.
-API_NAMES = {
-    "title": "title",
-    "description": "description",
-    "customer": "customer",
-    "contact": "contact_id",
-    "subject": "subject_id",
-    "product": "product_id",
-    "origin": "origin",
-    "case_type": "case_type",
-    "priority": "priority",
-    "status": "status",
-    "stage": "stage",
-    "entitlement": "entitlement_id",
-    "contract_line": "contract_line_id",
-}
+# Form field -> the name the services (and the API) use (the fields' `form` names).
+API_NAMES = FORM_NAMES
 FIELD_OF_API_NAME = {api: field for field, api in API_NAMES.items()}
 
 
@@ -72,21 +58,23 @@ def _blank(choices: Any) -> list[tuple[str, str]]:
 class CaseForm(WebForm):
     """The case record's fields as the case form shows them (new case and case page)."""
 
-    title = TypedCharField(type_=Title, label=_("Case title"), max_length=200)
-    customer = forms.CharField(label=_("Customer"), widget=forms.HiddenInput)
+    title = TypedCharField(type_=Title, label=FIELDS["title"].label, max_length=200)
+    customer = forms.CharField(label=FIELDS["customer"].label, widget=forms.HiddenInput)
     # Any contact id: the options follow the chosen customer, and the service checks that the
     # contact belongs to it.
-    contact = forms.CharField(label=_("Contact"), required=False, widget=forms.Select)
-    subject = forms.ChoiceField(label=_("Subject"), required=False)
-    product = forms.ChoiceField(label=_("Product"), required=False)
-    origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices, initial=Origin.PHONE)
-    case_type = forms.ChoiceField(label=_("Case type"), required=False)
+    contact = forms.CharField(label=FIELDS["contact_id"].label, required=False, widget=forms.Select)
+    subject = forms.ChoiceField(label=FIELDS["subject_id"].label, required=False)
+    product = forms.ChoiceField(label=FIELDS["product_id"].label, required=False)
+    origin = forms.ChoiceField(
+        label=FIELDS["origin"].label, choices=Origin.choices, initial=Origin.PHONE
+    )
+    case_type = forms.ChoiceField(label=FIELDS["case_type"].label, required=False)
     priority = forms.ChoiceField(
-        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+        label=FIELDS["priority"].label, choices=Priority.choices, initial=Priority.NORMAL
     )
     description = TypedCharField(
         type_=LongText,
-        label=_("Description"),
+        label=FIELDS["description"].label,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=100_000,
@@ -124,9 +112,9 @@ class CaseForm(WebForm):
 class CaseEditForm(CaseForm):
     """The case page: the record's fields plus its status reason, with the version read."""
 
-    status = forms.ChoiceField(label=_("Status reason"))
-    entitlement = forms.ChoiceField(label=_("Entitlement"), required=False)
-    contract_line = forms.ChoiceField(label=_("Contract line"), required=False)
+    status = forms.ChoiceField(label=FIELDS["status"].label)
+    entitlement = forms.ChoiceField(label=FIELDS["entitlement_id"].label, required=False)
+    contract_line = forms.ChoiceField(label=FIELDS["contract_line_id"].label, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(
@@ -152,13 +140,15 @@ class CaseEditForm(CaseForm):
     def clean_contract_line(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("contract_line"))
 
-    def changes(self) -> dict[str, Any]:
-        """The merge patch of what the user changed, under the services' names."""
-        out: dict[str, Any] = {}
-        for name in self.changed_data:
-            if name in API_NAMES:
-                out[API_NAMES[name]] = self.cleaned_data[name]
-        return out
+    def changes(self) -> CaseChanges:
+        """The merge patch of what the user changed."""
+        return CaseChanges(
+            **{
+                API_NAMES[name]: self.cleaned_data[name]
+                for name in self.changed_data
+                if name in API_NAMES
+            }
+        )
 
 
 class StageForm(WebForm):

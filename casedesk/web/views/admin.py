@@ -22,6 +22,8 @@ from casedesk.cases.services import config as config_services
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.directory import selectors as directory
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.routing import selectors as routing
 from casedesk.routing.services import queues as queue_services
 from casedesk.routing.services import rule_sets as rule_set_services
@@ -45,7 +47,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 def manager_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not actor(request).is_manager:
+        if not has_role(actor(request), Role.MANAGER):
             return _forbidden(request, _("Only managers and administrators can open this page."))
         return view(request, *args, **kwargs)
 
@@ -55,7 +57,7 @@ def manager_required(view: View) -> View:
 def admin_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not actor(request).is_admin:
+        if not has_role(actor(request), Role.ADMIN):
             return _forbidden(request, _("Only administrators can open this page."))
         return view(request, *args, **kwargs)
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.services import assignment, lifecycle, merge, records
 from casedesk.core.choices import Channel
@@ -268,7 +269,7 @@ def case_decrement(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         records.case_update(
             actor=actor(request),
             case_id=case.pk,
-            changes={"decrement_entitlement_terms": value},
+            changes=CaseChanges(decrement_entitlement_terms=value),
             expected_version=form.cleaned_data["version"],
             channel=Channel.UI,
         )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casedesk.cases import selectors
 from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import STATUSES_BY_STATE, State
+from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
@@ -217,7 +218,7 @@ def case_stage(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         records.case_update(
             actor=actor(request),
             case_id=case.pk,
-            changes={"stage": form.cleaned_data["stage"]},
+            changes=CaseChanges(stage=form.cleaned_data["stage"]),
             expected_version=form.cleaned_data["version"],
             channel=Channel.UI,
         )

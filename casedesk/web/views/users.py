@@ -17,6 +17,8 @@ from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.directory import selectors as directory
 from casedesk.directory import services as directory_services
+from casedesk.directory.access import has_role
+from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.web.errors import form_add_domain_error
 from casedesk.web.forms.admin import (
@@ -125,7 +127,7 @@ def _after_own_change(request: HttpRequest, user: User) -> HttpResponse | None:
     if user.pk != me.pk:
         return None
     update_session_auth_hash(request, user)
-    return None if user.is_admin else redirect("web:home")
+    return None if has_role(user, Role.ADMIN) else redirect("web:home")
 
 
 @admin_required

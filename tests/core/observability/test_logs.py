@@ -38,6 +38,7 @@ REQUEST_FIELDS = {
 }
 
 
+@pytest.mark.slow
 def test_request_line_is_one_json_object_on_stderr_when_the_format_is_json(
     tmp_path: Path,
 ) -> None:
@@ -53,6 +54,7 @@ def test_request_line_is_one_json_object_on_stderr_when_the_format_is_json(
     assert line["client"] == "127.0.0.1"
 
 
+@pytest.mark.slow
 def test_request_line_is_readable_text_when_no_format_is_set(tmp_path: Path) -> None:
     env = dict(os.environ, CASEDESK_DATA_DIR=str(tmp_path))
     env.pop("DATABASE_URL", None)

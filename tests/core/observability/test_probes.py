@@ -24,6 +24,7 @@ def test_healthz_answers_ok_without_touching_the_database() -> None:
     assert response.json() == {"status": "ok"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_healthz_answers_ok_when_the_database_is_unreachable(tmp_path: Path, engine: str) -> None:
     status, body, _ = request_in_process(unreachable_database_env(tmp_path, engine), "/healthz")
@@ -47,6 +48,7 @@ def test_readyz_runs_one_query_when_the_migrations_were_found_applied_before(
         assert Client().get("/readyz").status_code == 200
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 def test_readyz_is_503_naming_the_database_when_it_is_unreachable(
     tmp_path: Path, engine: str

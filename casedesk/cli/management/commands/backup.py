@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from casedesk.attachments import archive
 from casedesk.cli.base import Command as BaseCommand
 from casedesk.core import backups
 
@@ -26,4 +27,11 @@ class Command(BaseCommand):
             size = backups.backup(target, overwrite=options["force"])
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
+        try:
+            files = archive.files_archive(target.resolve())
+        except archive.ArchiveError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(f"backup written to {target.resolve()} ({size} bytes)")
+        if files:
+            where = archive.archive_path(target.resolve())
+            self.stdout.write(f"attachments written to {where} ({files} files)")

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from casedesk.attachments import archive
 from casedesk.cli.base import Command as BaseCommand
 from casedesk.core import backups
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
             restored = backups.restore(source, force=options["force"])
         except backups.BackupError as exc:
             raise CommandError(str(exc)) from exc
+        try:
+            files = archive.files_restore(source.resolve())
+        except archive.ArchiveError as exc:
+            raise CommandError(str(exc)) from exc
+        if files:
+            self.stdout.write(f"{files} attachment file(s) restored")
         if restored.pending:
             self.stdout.write(
                 f"database restored from {source.resolve()}; it lacks {restored.pending}"

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from casedesk.cli.base import Command as BaseCommand
 from casedesk.core.choices import Channel
 from casedesk.directory import services
+from casedesk.directory.access import SYSTEM
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 
@@ -89,7 +90,7 @@ class Command(BaseCommand):
         elif action == "password":
             user_id = services.user_for_cli(options["name"]).pk
             user = services.user_set_password(
-                actor=None,
+                actor=SYSTEM,
                 user_id=user_id,
                 password=self._password(options),
                 channel=Channel.CLI,
@@ -98,7 +99,7 @@ class Command(BaseCommand):
             self._warn_if_on_command_line(options)
         elif action == "unlock":
             user = services.login_unlock(
-                actor=None, user_id=services.user_for_cli(options["name"]).pk, channel=Channel.CLI
+                actor=SYSTEM, user_id=services.user_for_cli(options["name"]).pk, channel=Channel.CLI
             )
             self.stdout.write(f"unlocked user {user.username}: they can sign in again at once")
         else:
@@ -112,7 +113,7 @@ class Command(BaseCommand):
             if not team.strip() or len(team) > 200:
                 raise CommandError("a team name must be 1 to 200 characters")
         user = services.user_create(
-            actor=None,
+            actor=SYSTEM,
             username=name,
             password=self._password(options),
             role=options["role"],
@@ -170,7 +171,7 @@ class Command(BaseCommand):
         else:
             changes = {"is_active": action == "reactivate"}
         user = services.user_update(
-            actor=None,
+            actor=SYSTEM,
             user_id=services.user_for_cli(options["name"]).pk,
             changes=changes,
             channel=Channel.CLI,

@@ -1,0 +1,121 @@
+"""E-mails on a case (docs/email.md): an incoming message becomes a completed e-mail activity,
+written through the case-write pipeline so that the case's version, audit and search document
+follow it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import F
+
+from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Direction, EmailStatus
+from casedesk.cases.models import Activity, Case
+from casedesk.cases.services.activities import SUBJECT_MAX, activity_snapshot
+from casedesk.cases.services.common import case_snapshot, require_not_merged
+from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
+from casedesk.core import clock
+from casedesk.core.audit import audit_record, diff
+from casedesk.core.choices import Channel
+from casedesk.directory.access import SYSTEM
+
+NO_SUBJECT = "(no subject)"
+
+
+@dataclass(frozen=True)
+class IncomingEmail:
+    """What the case keeps of a received message."""
+
+    message_id: str
+    sender: str
+    subject: str
+    text: str
+    html: str = ""
+    to: Sequence[str] = field(default_factory=list)
+    cc: Sequence[str] = field(default_factory=list)
+    in_reply_to: str = ""
+    references: Sequence[str] = field(default_factory=list)
+    mailbox_id: uuid.UUID | None = None
+
+
+def email_incoming_step(
+    *, case: Case, email: IncomingEmail, channel: str = Channel.SYSTEM
+) -> Activity:
+    """Record `email` on the locked `case` as a completed incoming e-mail activity, in the
+    caller's transaction; the case's version grows and its audit gains an `email` row.
+
+    Refuse with `case_not_active` on a merged case (its mail goes to its master: the caller
+    follows `merged_into` first).
+    """
+    require_not_merged(case)
+    now = clock.now()
+    subject = (email.subject or "").strip() or NO_SUBJECT
+    activity = Activity(
+        case=case,
+        type=ActivityType.EMAIL,
+        subject=subject[:SUBJECT_MAX],
+        description=email.text,
+        state=ActivityState.COMPLETED,
+        direction=Direction.INCOMING,
+        created_at=now,
+        closed_at=now,
+        email_message_id=email.message_id,
+        email_from=email.sender,
+        email_to=list(email.to),
+        email_cc=list(email.cc),
+        email_html=email.html,
+        email_in_reply_to=email.in_reply_to or None,
+        email_references=list(email.references),
+        email_status=EmailStatus.RECEIVED,
+        email_mailbox_id=email.mailbox_id,
+    )
+    activity.save()
+    audit_record(
+        actor=SYSTEM,
+        action="create",
+        channel=channel,
+        entity=activity,
+        entity_type="activity",
+        changes=diff({}, activity_snapshot(activity)),
+        details={"case_id": str(case.pk), "message_id": email.message_id},
+    )
+    case_write_finish(
+        case=case,
+        actor=SYSTEM,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction.EMAIL,
+            before=case_snapshot(case),
+            details={"activity_id": str(activity.pk), "direction": Direction.INCOMING},
+            save_fields=(),
+        ),
+    )
+    return activity
+
+
+def email_case_of(message_ids: Sequence[str]) -> uuid.UUID | None:
+    """The case holding an e-mail with one of `message_ids` (the first named wins)."""
+    if not message_ids:
+        return None
+    found = dict(
+        Activity.objects.filter(
+            type=ActivityType.EMAIL, email_message_id__in=list(message_ids)
+        ).values_list("email_message_id", "case_id")
+    )
+    for message_id in message_ids:
+        if message_id in found:
+            return found[message_id]
+    return None
+
+
+def email_outgoing_failed(*, message_ids: Sequence[str], error: str) -> int:
+    """Mark the outgoing e-mails with one of `message_ids` failed (a delivery-status report
+    said so); returns how many changed."""
+    if not message_ids:
+        return 0
+    return Activity.objects.filter(
+        type=ActivityType.EMAIL,
+        direction=Direction.OUTGOING,
+        email_message_id__in=list(message_ids),
+    ).update(email_status=EmailStatus.FAILED, email_error=error[:2000], version=F("version") + 1)

@@ -1,0 +1,1 @@
+"""The e-mail channel (docs/email.md): mailboxes, receiving messages, IMAP polling."""
