@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -209,16 +209,20 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def isolated_storage(tmp_path: Path, settings: Any) -> Path:
+def isolated_storage(tmp_path: Path) -> Iterator[Path]:
     """The default file storage (attachments) in a folder of each test's own, so that files of
     a rolled-back test do not outlive it (and `casedesk check` of a later test does not find
     files without records)."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
     location = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
+    storages = {
+        **django_settings.STORAGES,
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(location)},
         },
     }
-    return location
+    with override_settings(STORAGES=storages):
+        yield location

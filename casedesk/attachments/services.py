@@ -28,7 +28,7 @@ from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Activity, Case, Note
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.services.activities import note_create
-from casedesk.cases.services.pipeline import CaseChange
+from casedesk.cases.services.pipeline import CaseWritten
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
@@ -277,9 +277,10 @@ def note_create_with_files(
     return note
 
 
-def attachments_follow_merge(case: Case, change: CaseChange) -> None:
-    """A step of the case-write pipeline: when `case` is merged, its files move to the master
-    with its activities and notes (docs/cases.md, "Merge")."""
-    if change.action != CaseAction.MERGE or "into" not in change.details:
-        return
-    Attachment.objects.filter(case_id=case.pk).update(case_id=uuid.UUID(change.details["into"]))
+def attachments_follow_merge(written: Sequence[CaseWritten]) -> None:
+    """A step of the case-write pipeline: a case merged moves its files to the master with
+    its activities and notes (docs/cases.md, "Merge"); a statement a merged case."""
+    for case, change in written:
+        if change.action == CaseAction.MERGE and "into" in change.details:
+            into = uuid.UUID(change.details["into"])
+            Attachment.objects.filter(case_id=case.pk).update(case_id=into)

@@ -127,3 +127,5 @@ class CaseAction(StrEnum):
     MERGE = "merge"
     ACTIVITY_COMPLETE = "activity_complete"
     EMAIL = "email"
+    QUEUE = "queue"  # the case entered, moved between or left queues (its open queue item)
+    ROUTE = "route"  # the active rule set decided where the case goes (also: nowhere)

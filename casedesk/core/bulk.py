@@ -4,7 +4,7 @@
 engine stores by `db_value_converter`, chosen once per field (UUIDs as hex text and datetimes
 as UTC text on SQLite, JSON as text on both), not through a model instance and
 `get_db_prep_save` per value: for a bulk import that conversion costs more than the insert
-itself. `casedesk.routing.rows` converts its set-wise updates with the same function. Values
+itself. `casedesk.core.rows` converts its set-wise updates with the same function. Values
 every row shares are given once and converted once. Model `save()`, signals and per-row
 validation do not run: the caller validated the rows. Used inside the caller's transaction.
 """

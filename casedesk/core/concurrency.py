@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-
-from django.db import connection
 
 from casedesk.core.errors import BadRequest, VersionMismatch
 
@@ -60,19 +57,3 @@ def check_version(expected: ExpectedVersion, current: int) -> None:
 
 def etag(version: int) -> str:
     return f'"{version}"'
-
-
-def serialize_writes(name: str) -> None:
-    """Make the open transaction the only writer named `name` until it ends.
-
-    For rules that span rows, which row locks in a fixed order would make deadlock-prone (who
-    is the last administrator, which users are in which team). PostgreSQL takes a
-    transaction-scoped advisory lock; SQLite needs nothing, as its IMMEDIATE transactions
-    already serialise every writer.
-    """
-    assert connection.in_atomic_block, "serialize_writes needs an open transaction"
-    if connection.vendor != "postgresql":
-        return
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])

@@ -11,8 +11,9 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import NotFound, ValidationFailed
+from casedesk.core.errors import ValidationFailed
 from casedesk.core.text import digits, fold
+from casedesk.customers.locks import account_lock, contact_lock
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.access import Actor
 from casedesk.directory.models import User
@@ -77,9 +78,7 @@ def account_update(
     channel: str = Channel.API,
 ) -> Account:
     """Apply a merge patch of `name`, `email`, `phone`. Unknown id → `not_found`."""
-    account = Account.objects.select_for_update().filter(id=account_id).first()
-    if account is None:
-        raise NotFound("No such account.")
+    account = account_lock(account_id)
     check_version(expected_version, account.version)
     before = snapshot(account, ACCOUNT_FIELDS)
     for field in ACCOUNT_FIELDS:
@@ -145,9 +144,7 @@ def contact_update(
     channel: str = Channel.API,
 ) -> Contact:
     """Apply a merge patch of the contact's fields; `account_id: null` detaches it."""
-    contact = Contact.objects.select_for_update().filter(id=contact_id).first()
-    if contact is None:
-        raise NotFound("No such contact.")
+    contact = contact_lock(contact_id)
     check_version(expected_version, contact.version)
     before = snapshot(contact, CONTACT_FIELDS)
     for field in ("first_name", "last_name", "email", "phone"):

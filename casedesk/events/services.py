@@ -22,6 +22,7 @@ from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
 from casedesk.events import addresses
 from casedesk.events.choices import ALL_EVENTS, EventType
+from casedesk.events.locks import webhook_lock
 from casedesk.events.models import Webhook
 from casedesk.events.secrets import SecretUnreadable, secret_open, secret_seal
 
@@ -126,7 +127,7 @@ def webhook_create(
 
 
 def _lock(webhook_id: uuid.UUID) -> Webhook:
-    webhook = Webhook.objects.select_for_update().filter(id=webhook_id).first()
+    webhook = webhook_lock(webhook_id=webhook_id)
     if webhook is None:
         raise NotFound("No such webhook.")
     return webhook

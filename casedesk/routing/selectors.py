@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from casedesk.cases.models import Case
 from casedesk.core.errors import Forbidden, NotFound
 from casedesk.directory.access import has_role
 from casedesk.directory.choices import Role
@@ -153,16 +151,3 @@ def rule_set_get(*, rule_set_id: uuid.UUID) -> RoutingRuleSet:
 def rule_set_active() -> RoutingRuleSet | None:
     """The active rule set with its items in order, read fresh (every worker agrees)."""
     return rule_set_queryset().filter(active=True).first()
-
-
-def cases_lock(
-    *, case_ids: Collection[uuid.UUID], fields: Collection[str], related: Collection[str] = ()
-) -> dict[uuid.UUID, Case]:
-    """The cases found among `case_ids` with only `fields` loaded (and the `related` records
-    joined), locked for update until the end of the caller's transaction. On PostgreSQL the
-    rows are locked in id order (as every other multi-case lock), so two bulk requests over
-    overlapping cases wait for each other instead of deadlocking; only case rows are locked."""
-    qs = Case.objects.filter(id__in=list(case_ids)).only(*fields, *related).order_by("id")
-    if related:
-        qs = qs.select_related(*related)
-    return {case.pk: case for case in qs.select_for_update(of=("self",))}

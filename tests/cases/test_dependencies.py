@@ -99,11 +99,3 @@ def test_only_the_pipeline_finishes_writes_when_cases_is_scanned() -> None:
         if any(n.startswith(FINISHING) for n in _imports(path))
     }
     assert importers == {PIPELINE}
-
-
-def test_cases_locks_rows_only_in_its_locks_module_when_scanned() -> None:
-    # docs/concurrency.md: one module per app holds its row locks, in the global order.
-    lockers = {
-        name for name, path in _modules("cases").items() if "select_for_update" in path.read_text()
-    }
-    assert lockers == {"casedesk.cases.locks"}

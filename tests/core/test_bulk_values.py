@@ -1,6 +1,6 @@
 """Set-wise writes give the driver what Django itself would: one converter of Python values to
 raw-SQL parameters (`casedesk.core.bulk.db_value_converter`), used by the set-wise inserts
-(`casedesk.core.bulk`) and updates (`casedesk.routing.rows`)."""
+(`casedesk.core.bulk`) and updates (`casedesk.core.rows`)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from casedesk.cases.choices import State
 from casedesk.cases.models import Case
 from casedesk.core.bulk import BulkInsert, db_value_converter
 from casedesk.core.models import AuditEntry
+from casedesk.core.rows import rows_update
 from casedesk.customers.models import Account
-from casedesk.routing.rows import rows_update
 from tests.support import skips
 
 pytestmark = pytest.mark.django_db

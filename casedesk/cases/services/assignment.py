@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import transaction
 
@@ -14,7 +15,6 @@ from casedesk.cases.selectors import case_get
 from casedesk.cases.services.common import (
     Ref,
     case_snapshot,
-    case_touch,
     resolve_owner,
     set_owner,
 )
@@ -39,30 +39,32 @@ def case_owns(case: Case, owner: User | Team) -> bool:
     return case.owner_team_id == owner.pk
 
 
-def case_owner_set(case: Case, owner: User | Team) -> bool:
-    """Make `owner` the owner of the locked, active `case` in memory only; the version and
-    modification time move. Return False (and change nothing) when it already owns the case.
-    The caller saves `OWNER_FIELDS` (one case or many at once), checks rights and audits."""
-    if case_owns(case, owner):
-        return False
-    set_owner(case, owner)
-    case_touch(case)
-    return True
-
-
-def case_owner_apply(case: Case, owner: User | Team) -> bool:
-    """Make `owner` the owner of the locked, active `case` and save it; the version and
-    modification time move. Return False (and change nothing) when it already owns the case.
-    The caller checks rights and writes the audit row."""
-    if not case_owner_set(case, owner):
-        return False
-    case.save(update_fields=list(OWNER_FIELDS))
-    return True
+def assign_write(before: dict[str, Any], owner: User | Team, *, save: bool = True) -> CaseWrite:
+    """The case write of an assignment to `owner` (`before`: the case's snapshot before it),
+    with its timeline post. `save`: False when another write of the same change saves it."""
+    return CaseWrite(
+        action=CaseAction.ASSIGN,
+        before=before,
+        post=SystemPost("assigned", f"Assigned to {owner_name(owner)}."),
+        save_fields=OWNER_FIELDS,
+        save=save,
+    )
 
 
 def require_active(case: Case) -> None:
     if case.state != State.ACTIVE:
         raise CaseNotActive(details={"case_id": str(case.pk), "state": case.state})
+
+
+def active_case_lock(*, actor: User, case_id: uuid.UUID, expected_version: ExpectedVersion) -> Case:
+    """The case an owner or queue write changes: locked, at the expected version, changeable
+    by `actor` and active. Refuse with `not_found`, `version_mismatch`, `forbidden`,
+    `case_not_active`, in that order."""
+    case = case_lock(case_id=case_id)
+    check_version(expected_version, case.version)
+    require_case_change(actor, case)
+    require_active(case)
+    return case
 
 
 @transaction.atomic
@@ -80,24 +82,11 @@ def case_assign(
     changes nothing. Refuse with `not_found`, `version_mismatch`, `forbidden`,
     `case_not_active`, and `validation_error` for an unknown or inactive owner.
     """
-    case = case_lock(case_id=case_id)
-    check_version(expected_version, case.version)
-    require_case_change(actor, case)
-    require_active(case)
+    case = active_case_lock(actor=actor, case_id=case_id, expected_version=expected_version)
     target = resolve_owner(owner)
     before = case_snapshot(case)
     if case_owns(case, target):
         return case_get(case_id=case.pk)
     set_owner(case, target)
-    case_write_finish(
-        case=case,
-        actor=actor,
-        channel=channel,
-        write=CaseWrite(
-            action=CaseAction.ASSIGN,
-            before=before,
-            post=SystemPost("assigned", f"Assigned to {owner_name(target)}."),
-            save_fields=OWNER_FIELDS,
-        ),
-    )
+    case_write_finish(case=case, actor=actor, channel=channel, write=assign_write(before, target))
     return case_get(case_id=case.pk)

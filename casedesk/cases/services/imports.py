@@ -1,9 +1,10 @@
 """Import cases in bulk: the history of another help desk, thousands of cases at a time.
 
 Every row is checked first (`import_rows`: the rules of case creation and what history
-needs), then the rows are written set-wise (`casedesk.core.bulk`): ticket numbers, cases,
-resolution activities, one audit entry per case and the search documents, one transaction per
-batch. Imported cases consume no entitlement terms and get no system posts
+needs), then the rows are written set-wise (`casedesk.core.bulk`), one transaction per batch:
+ticket numbers, cases and resolution activities, then the case-write pipeline's batch
+(`pipeline.case_writes_finish`) finishes the new cases: one audit entry per case and the
+search documents. Imported cases consume no entitlement terms and get no system posts
 (docs/operations.md).
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 
-from casedesk.cases.choices import ActivityState, ActivityType
+from casedesk.cases.choices import ActivityState, ActivityType, CaseAction
 from casedesk.cases.models import Activity, Case, CaseNumber
 from casedesk.cases.services.common import FIRST_NUMBER, TICKET_ALPHABET
 from casedesk.cases.services.import_rows import (
@@ -32,15 +33,15 @@ from casedesk.cases.services.import_rows import (
     row_field,
 )
 from casedesk.cases.services.lifecycle import SUBJECT_MAX
+from casedesk.cases.services.pipeline import CaseWrite, case_writes_finish
 from casedesk.core import clock
-from casedesk.core.audit import audit_record_many
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, ValidationFailed
 from casedesk.directory.access import require_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
-from casedesk.search.documents import CaseDocument, case_texts, insert_documents
+from casedesk.search.documents import CaseDocument, case_texts
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -215,10 +216,12 @@ def _changes(r: CheckedRow, owner_type: str, owner_id: Any) -> dict[str, list[An
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """What writing a row costs in Python and does not depend on its case number: the indexed
-    text of its search document and its audit changes."""
+    text of its search document, its audit changes, and the case as the case-write pipeline
+    will be given it (its id drawn here, its number set when reserved)."""
 
     texts: tuple[str, str, str]
     changes: dict[str, list[Any]]
+    case: Case
 
 
 def _owner(r: CheckedRow, actor_id: Any) -> tuple[str, Any]:
@@ -231,6 +234,7 @@ def _prepare(rows: list[CheckedRow], actor_id: Any) -> list[_Prepared]:
         _Prepared(
             texts=case_texts(title=r.title, description=r.description, resolution=r.resolution),
             changes=_changes(r, *_owner(r, actor_id)),
+            case=_inserted(r),
         )
         for r in rows
     ]
@@ -251,9 +255,11 @@ def _write(
                 raise refusal(RowProblem(r.row, {"ticket_number": "is already taken"}, r.kind))
     numbers = _reserve_numbers(len(rows))
     out = [
-        ImportedCase(row=r.row, id=uuid.uuid4(), number=number, ticket_number=r.ticket_number or t)
-        for r, number, t in zip(rows, numbers, _tickets(numbers), strict=True)
+        ImportedCase(row=r.row, id=ready.case.pk, number=number, ticket_number=r.ticket_number or t)
+        for r, ready, number, t in zip(rows, prepared, numbers, _tickets(numbers), strict=True)
     ]
+    for ready, number in zip(prepared, numbers, strict=True):
+        ready.case.number = number
     pairs = [(r, case, _owner(r, actor.pk)) for r, case in zip(rows, out, strict=True)]
     docs = [
         CaseDocument(
@@ -313,16 +319,48 @@ def _write(
         for r, case, (owner_type, owner_id) in pairs
         if r.resolution is not None
     )
-    audit_record_many(
+    case_writes_finish(
+        writes=[
+            (
+                ready.case,
+                CaseWrite(
+                    action=CaseAction.CREATE,
+                    before=None,
+                    details=IMPORTED,
+                    changes=ready.changes,
+                    save=False,
+                    document=doc,
+                ),
+            )
+            for ready, doc in zip(prepared, docs, strict=True)
+        ],
         actor=actor,
-        action="create",
         channel=channel,
-        entity_type="case",
-        entries=((case.id, ready.changes) for case, ready in zip(out, prepared, strict=True)),
-        details=IMPORTED,
     )
-    insert_documents(connection, docs)
     return out
+
+
+# The columns of an inserted case that the pipeline's steps read (the ledger: no entitlement,
+# no contract line), in the model's order (`Case.from_db`); the others are left deferred, as a
+# query with `only()` would leave them.
+_READ = {"id", "number", "state", "status", "entitlement_id", "contract_line_id", "version"}
+_INSERTED = [f.attname for f in Case._meta.concrete_fields if f.attname in _READ]
+_LOADED = frozenset(_INSERTED)  # what `from_db` asks of every column: a set answers faster
+
+
+def _inserted(r: CheckedRow) -> Case:
+    """The case as it will be inserted, for the case-write pipeline (which does not save it
+    again); a new id, its number still to be set."""
+    values = {
+        "id": uuid.uuid4(),
+        "number": None,
+        "state": r.state,
+        "status": r.status,
+        "entitlement_id": None,
+        "contract_line_id": None,
+        "version": 1,
+    }
+    return Case.from_db(None, _LOADED, [values[name] for name in _INSERTED])
 
 
 def cases_import(

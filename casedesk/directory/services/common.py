@@ -1,4 +1,4 @@
-"""What the directory's writes share: who may make them, their lock, the checks of values."""
+"""What the directory's writes share: who may make them, the checks of values."""
 
 from __future__ import annotations
 
@@ -12,18 +12,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db.models import F
 
-from casedesk.core.concurrency import serialize_writes
 from casedesk.core.errors import ValidationFailed
 from casedesk.directory.models import Team, User
 
 # Why an agent or a manager is refused a change of users and teams (`require_role`).
 ADMINS_ONLY = "Only administrators manage users and teams."
-
-
-def directory_lock() -> None:
-    """Serialise the writes of roles, activity and team membership: the last-administrator
-    rule and the two sides of a membership are read and written without a race."""
-    serialize_writes("casedesk.directory")
 
 
 def validate_password(password: str, user: User) -> None:

@@ -27,6 +27,7 @@ from casedesk.core.choices import Channel
 from casedesk.core.errors import NotFound, RateLimited, Unauthenticated
 from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
+from casedesk.directory.locks import throttle_lock, throttles_lock
 from casedesk.directory.models import LoginThrottle, User
 from casedesk.directory.services.common import ADMINS_ONLY
 from casedesk.directory.throttle import (
@@ -111,7 +112,7 @@ def login_failure_record(*, username: str, address: str) -> None:
             [LoginThrottle(key=key, failures=0, last_failure_at=now) for key in sorted(keys)],
             ignore_conflicts=True,
         )
-        rows = LoginThrottle.objects.select_for_update().filter(key__in=list(keys)).order_by("key")
+        rows = throttles_lock(keys)
         for row in rows:
             row.failures = 1 if row.last_failure_at <= live else row.failures + 1
             row.last_failure_at = now
@@ -202,7 +203,7 @@ def login_unlock(*, actor: Actor, user_id: uuid.UUID, channel: str = Channel.API
     if user is None:
         raise NotFound("No such user.")
     with transaction.atomic():
-        row = LoginThrottle.objects.select_for_update().filter(key=user_key(user.username)).first()
+        row = throttle_lock(user_key(user.username))
         failures = row.failures if row is not None else 0
         if row is not None:
             row.delete()

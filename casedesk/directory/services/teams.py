@@ -11,13 +11,13 @@ from django.db import transaction
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import NotFound, ValidationFailed
+from casedesk.core.errors import ValidationFailed
 from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
+from casedesk.directory.locks import directory_lock, team_lock
 from casedesk.directory.models import Team, User
 from casedesk.directory.services.common import (
     ADMINS_ONLY,
-    directory_lock,
     text_problem,
     touch_users,
 )
@@ -94,9 +94,7 @@ def team_update(
     """
     require_role(actor, Role.ADMIN, ADMINS_ONLY)
     directory_lock()
-    team = Team.objects.select_for_update().filter(id=team_id).first()
-    if team is None:
-        raise NotFound("No such team.")
+    team = team_lock(team_id)
     check_version(expected_version, team.version)
     unknown = sorted(set(changes) - set(TEAM_WRITABLE))
     problems = dict.fromkeys(unknown, "is not a writable field")

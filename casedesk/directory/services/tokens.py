@@ -19,6 +19,7 @@ from casedesk.core.choices import Channel
 from casedesk.core.errors import Forbidden, NotFound, ValidationFailed
 from casedesk.directory.access import has_role, require_role
 from casedesk.directory.choices import Role
+from casedesk.directory.locks import token_lock
 from casedesk.directory.models import ApiToken, User
 from casedesk.directory.services.common import text_problem
 from casedesk.directory.services.signin import login_verify
@@ -141,7 +142,7 @@ def token_create_for(
 @transaction.atomic
 def token_revoke(*, actor: User, token_id: uuid.UUID, channel: str = Channel.API) -> ApiToken:
     """Revoke a token. Users revoke their own; administrators any. Unknown → `not_found`."""
-    token = ApiToken.objects.select_for_update().filter(id=token_id).first()
+    token = token_lock(token_id)
     if token is None or (token.user_id != actor.pk and not has_role(actor, Role.ADMIN)):
         raise NotFound("No such token.")
     if token.revoked_at is None:

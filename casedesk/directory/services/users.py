@@ -16,10 +16,10 @@ from casedesk.core.concurrency import ExpectedVersion, check_version
 from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.access import Actor, actor_user_id, has_role, require_role
 from casedesk.directory.choices import Role
+from casedesk.directory.locks import directory_lock, tokens_live_lock, user_language_lock, user_lock
 from casedesk.directory.models import ApiToken, Team, User
 from casedesk.directory.services.common import (
     ADMINS_ONLY,
-    directory_lock,
     email_problem,
     text_problem,
     touch_teams,
@@ -197,9 +197,7 @@ def user_update(
     """
     require_role(actor, Role.ADMIN, ADMINS_ONLY)
     directory_lock()
-    user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()
-    if user is None:
-        raise NotFound("No such user.")
+    user = user_lock(user_id)
     check_version(expected_version, user.version)
     was_active_admin = user.is_active and has_role(user, Role.ADMIN)
     before = _state(user)
@@ -246,7 +244,7 @@ def _tokens_revoke_all(*, actor: Actor, user: User, channel: str) -> None:
     """Revoke the user's live API tokens (a deactivation): a later reactivation does not bring
     them back. Each revocation is audited as `token_revoke`."""
     now = user.deactivated_at or clock.now()
-    live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    live = tokens_live_lock(user)
     ApiToken.objects.filter(pk__in=[t.pk for t in live]).update(revoked_at=now)
     for token in live:
         audit_record(
@@ -275,9 +273,7 @@ def user_set_password(
     `validation_error` for a password that fails the password policy (docs/security.md#passwords).
     """
     require_role(actor, Role.ADMIN, ADMINS_ONLY)
-    user = User.objects.select_for_update(no_key=True).filter(id=user_id).first()
-    if user is None:
-        raise NotFound("No such user.")
+    user = user_lock(user_id)
     check_version(expected_version, user.version)
     validate_password(password, user)
     user.set_password(password)
@@ -310,7 +306,7 @@ def user_language_set(*, actor: User, language: str, channel: str = Channel.UI) 
     problem = _language_problem(language)
     if problem:
         raise ValidationFailed({"language": problem})
-    user = User.objects.select_for_update().get(pk=actor.pk)
+    user = user_language_lock(actor.pk)
     if user.language != language:
         before = user.language
         user.language = language

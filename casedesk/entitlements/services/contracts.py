@@ -23,12 +23,13 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import ContractInUse, NotFound, ValidationFailed
+from casedesk.core.errors import ContractInUse, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
 from casedesk.entitlements import selectors
 from casedesk.entitlements.choices import AllotmentType
+from casedesk.entitlements.locks import contract_line_lock, contract_lock
 from casedesk.entitlements.models import Contract, ContractLine
 
 CONTRACT_WRITABLE = frozenset({"name", "customer", "start_date", "end_date"})
@@ -37,21 +38,6 @@ LINE_AUDITED = ("name", "allotment_type", "total", "start_date", "end_date", "pr
 
 
 _MANAGERS_ONLY = "Only managers maintain contracts."
-
-
-def _lock_contract(contract_id: uuid.UUID) -> Contract:
-    contract = Contract.objects.select_for_update().filter(id=contract_id).first()
-    if contract is None:
-        raise NotFound("No such contract.")
-    return contract
-
-
-def _lock_line(contract: Contract, line_id: uuid.UUID) -> ContractLine:
-    """The contract's line, locked after its contract (the order every contract write uses)."""
-    line = ContractLine.objects.select_for_update().filter(id=line_id, contract=contract).first()
-    if line is None:
-        raise NotFound("No such contract line.")
-    return line
 
 
 def _set_customer(contract: Contract, customer: Account | Contact) -> None:
@@ -170,7 +156,7 @@ def contract_line_create(
     contract, unknown product, a total on a coverage-dates line).
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
-    contract = _lock_contract(contract_id)
+    contract = contract_lock(contract_id)
     if allotment_type not in AllotmentType.values:
         raise ValidationFailed({"allotment_type": "must be cases, minutes or coverage_dates"})
     line = ContractLine(
@@ -223,7 +209,7 @@ def contract_update(
     `version_mismatch`, `validation_error` (unknown or cleared fields, unknown customer, dates).
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
-    contract = _lock_contract(contract_id)
+    contract = contract_lock(contract_id)
     check_version(expected_version, contract.version)
     unknown = set(changes) - CONTRACT_WRITABLE
     if unknown:
@@ -282,8 +268,8 @@ def contract_line_update(
     `version_mismatch` (the line's version), `validation_error` (as for a new line).
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
-    contract = _lock_contract(contract_id)
-    line = _lock_line(contract, line_id)
+    contract = contract_lock(contract_id)
+    line = contract_line_lock(contract, line_id)
     check_version(expected_version, line.version)
     unknown = set(changes) - LINE_WRITABLE
     if unknown:
@@ -331,8 +317,8 @@ def contract_line_delete(
     `contract_in_use` (a case names the line, or its ledger holds uses or give-backs).
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
-    contract = _lock_contract(contract_id)
-    line = _lock_line(contract, line_id)
+    contract = contract_lock(contract_id)
+    line = contract_line_lock(contract, line_id)
     check_version(expected_version, line.version)
     if line.pk in selectors.contract_lines_in_use(contract_id=contract.pk):
         raise ContractInUse(

@@ -20,13 +20,18 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import EntitlementState, NotFound, ValidationFailed
+from casedesk.core.errors import EntitlementState, ValidationFailed
 from casedesk.customers.models import Account, Contact
 from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
 from casedesk.entitlements import rules
 from casedesk.entitlements.choices import AllocationType, DecreaseOn
 from casedesk.entitlements.choices import EntitlementState as State
+from casedesk.entitlements.locks import (
+    customer_entitlements_lock,
+    entitlement_lock,
+    other_defaults_lock,
+)
 from casedesk.entitlements.models import Entitlement, EntitlementChannel, TermLedger
 
 # Fields a PATCH may change, under their API names.
@@ -191,17 +196,7 @@ def _check_shape(entitlement: Entitlement) -> None:
 def _clear_other_defaults(*, entitlement: Entitlement, actor: Actor, channel: str) -> None:
     """One default per customer: clear the flag on the customer's others, whatever their
     state (locked in id order, as every writer of entitlements locks them)."""
-    others = (
-        Entitlement.objects.select_for_update()
-        .filter(
-            customer_account_id=entitlement.customer_account_id,
-            customer_contact_id=entitlement.customer_contact_id,
-            is_default=True,
-        )
-        .exclude(id=entitlement.pk)
-        .order_by("id")
-    )
-    for other in others:
+    for other in other_defaults_lock(entitlement):
         before = _snapshot(other)
         other.is_default = False
         _touch(other)
@@ -267,30 +262,6 @@ def entitlement_create(
     return entitlement
 
 
-def _lock(entitlement_id: uuid.UUID) -> Entitlement:
-    found = Entitlement.objects.select_for_update().filter(id=entitlement_id).first()
-    if found is None:
-        raise NotFound("No such entitlement.")
-    return found
-
-
-def _lock_customer_entitlements(entitlement_id: uuid.UUID) -> None:
-    """Lock all the customer's entitlements in id order before moving the default flag, the
-    order in which term debits lock them too, so two writers never wait on each other."""
-    customer = (
-        Entitlement.objects.filter(id=entitlement_id)
-        .values("customer_account_id", "customer_contact_id")
-        .first()
-    )
-    if customer is not None:
-        list(
-            Entitlement.objects.select_for_update()
-            .filter(**customer)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-
-
 def _in_use(entitlement: Entitlement) -> bool:
     return (
         Case.objects.filter(entitlement_id=entitlement.pk).exists()
@@ -323,8 +294,8 @@ def entitlement_update(
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     if changes.get("is_default"):
-        _lock_customer_entitlements(entitlement_id)
-    entitlement = _lock(entitlement_id)
+        customer_entitlements_lock(entitlement_id)
+    entitlement = entitlement_lock(entitlement_id)
     check_version(expected_version, entitlement.version)
     unknown = set(changes) - WRITABLE_FIELDS
     if unknown:
@@ -455,7 +426,7 @@ def _transition(
     channel: str,
 ) -> Entitlement:
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
-    entitlement = _lock(entitlement_id)
+    entitlement = entitlement_lock(entitlement_id)
     check_version(expected_version, entitlement.version)
     if entitlement.state not in allowed_from:
         shown = rules.shown_state(

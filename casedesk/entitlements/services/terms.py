@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from casedesk.cases.models import Case
 from casedesk.core import clock
@@ -53,13 +53,25 @@ def case_terms_sync(
     _sync_contract_line(case, actor, reason, created)
 
 
-def _held(case: Case) -> dict[tuple[uuid.UUID, str], int]:
-    rows = (
-        TermLedger.objects.filter(case_id=case.pk)
-        .values("entitlement_id", "channel")
-        .annotate(total=Sum("amount"))
-    )
-    return {(r["entitlement_id"], r["channel"]): r["total"] for r in rows if r["total"]}
+def _held(ledger: QuerySet[Any], *keys: str) -> dict[tuple[uuid.UUID, str], int]:
+    """What `ledger` (one case's rows) holds: the sum of its amounts by (place, channel), the
+    channel read from the second of `keys` when there is one; sums of zero left out."""
+    rows = ledger.values(*keys).annotate(total=Sum("amount"))
+    return {
+        (r[keys[0]], r[keys[1]] if len(keys) > 1 else _NO_CHANNEL): r["total"]
+        for r in rows
+        if r["total"]
+    }
+
+
+def _moves(
+    held: dict[tuple[uuid.UUID, str], int], target: tuple[uuid.UUID, str] | None, debit: int
+) -> list[rules.Move]:
+    """The rows that bring what a ledger holds for a case to its target (none when it holds
+    nothing and owes nothing)."""
+    if not held and not debit:
+        return []
+    return rules.ledger_moves(held=held, target=target, debit=debit)
 
 
 def _terms_of(case: Case) -> tuple[str, str]:
@@ -74,7 +86,9 @@ def _terms_of(case: Case) -> tuple[str, str]:
 
 
 def _sync_entitlement(case: Case, actor: Actor, reason: str, created: bool) -> None:
-    held = {} if created else _held(case)
+    held = {}
+    if not created:  # a new case has no rows yet (and a batch of them costs nothing here)
+        held = _held(TermLedger.objects.filter(case_id=case.pk), "entitlement_id", "channel")
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
     if case.entitlement_id is not None:
@@ -87,9 +101,7 @@ def _sync_entitlement(case: Case, actor: Actor, reason: str, created: bool) -> N
             case_state=case.state,
             billable_minutes=case.billable_minutes,
         )
-    if not held and not debit:
-        return
-    moves = rules.ledger_moves(held=held, target=target, debit=debit)
+    moves = _moves(held, target, debit)
     if not moves:
         return
     now = clock.now()
@@ -171,14 +183,9 @@ def _apply(case: Case, move: rules.Move) -> None:
 
 
 def _sync_contract_line(case: Case, actor: Actor, reason: str, created: bool) -> None:
-    held: dict[tuple[uuid.UUID, str], int] = {}
+    held = {}
     if not created:
-        rows = (
-            ContractLineLedger.objects.filter(case_id=case.pk)
-            .values("contract_line_id")
-            .annotate(total=Sum("amount"))
-        )
-        held = {(r["contract_line_id"], _NO_CHANNEL): r["total"] for r in rows if r["total"]}
+        held = _held(ContractLineLedger.objects.filter(case_id=case.pk), "contract_line_id")
     target: tuple[uuid.UUID, str] | None = None
     debit = 0
     if case.contract_line_id is not None:
@@ -191,9 +198,7 @@ def _sync_contract_line(case: Case, actor: Actor, reason: str, created: bool) ->
         debit = rules.contract_line_target(
             allotment_type=allotment, case_state=case.state, billable_minutes=case.billable_minutes
         )
-    if not held and not debit:
-        return
-    moves = rules.ledger_moves(held=held, target=target, debit=debit)
+    moves = _moves(held, target, debit)
     if not moves:
         return
     now = clock.now()

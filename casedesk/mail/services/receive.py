@@ -35,6 +35,7 @@ from casedesk.cases.services.emails import (
     email_outgoing_failed,
 )
 from casedesk.cases.services.lifecycle import case_reactivate
+from casedesk.cases.services.pipeline import case_write_finish
 from casedesk.cases.services.records import case_create_step
 from casedesk.core import clock
 from casedesk.core.choices import Channel
@@ -47,7 +48,7 @@ from casedesk.mail.choices import IgnoredReason, Outcome
 from casedesk.mail.models import InboundMessage, Mailbox
 from casedesk.mail.parse import ParsedMessage, parse_message
 from casedesk.routing.selectors import rule_set_active
-from casedesk.routing.services.items import case_queue_changed, queue_place
+from casedesk.routing.services.items import queue_place, queue_write
 from casedesk.routing.services.routing import routing_apply
 
 # The system as the actor of the writes a message causes (the case services take None).
@@ -330,13 +331,15 @@ def _new_case(mailbox: Mailbox, message: ParsedMessage) -> Case:
     if mailbox.queue_id is not None and mailbox.queue is not None:
         placement = queue_place(case=case, queue=mailbox.queue)
         if placement.changed:
-            case_queue_changed(
+            case_write_finish(
                 case=case,
                 actor=SYSTEM,
                 channel=CHANNEL,
-                previous_queue_id=placement.previous_queue_id,
-                queue_id=mailbox.queue_id,
-                item=placement.item,
+                write=queue_write(
+                    previous_queue_id=placement.previous_queue_id,
+                    queue_id=mailbox.queue_id,
+                    item=placement.item,
+                ),
             )
     rule_set = rule_set_active()
     if rule_set is not None and case.state == State.ACTIVE:

@@ -11,29 +11,39 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
-from casedesk.cases.locks import case_lock
+from casedesk.cases.choices import CaseAction
 from casedesk.cases.models import Case
 from casedesk.cases.permissions import case_change_allowed, require_case_change
-from casedesk.cases.services.assignment import case_owner_apply, require_active
-from casedesk.cases.services.common import case_audit, case_snapshot, case_touch, system_post
-from casedesk.cases.services.pipeline import CaseChange
+from casedesk.cases.services.assignment import (
+    OWNER_FIELDS,
+    active_case_lock,
+    assign_write,
+    case_owns,
+    require_active,
+)
+from casedesk.cases.services.common import case_snapshot, set_owner
+from casedesk.cases.services.pipeline import (
+    CaseWrite,
+    CaseWritten,
+    case_write_finish,
+)
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import Forbidden, NotFound, QueueItemClosed, ValidationFailed
-from casedesk.directory.access import Actor
+from casedesk.core.errors import Forbidden, QueueItemClosed, ValidationFailed
+from casedesk.core.rows import rows_update
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
+from casedesk.routing.locks import queue_item_lock, queue_items_open
 from casedesk.routing.models import Queue, QueueItem
-from casedesk.routing.rows import rows_update
 from casedesk.routing.selectors import queue_visible
 
 PLACE_ATTEMPTS = 3
@@ -54,16 +64,22 @@ OPEN = QueueItemState.OPEN.value
 def queue_item_close_for_case(*, case: Case) -> int:
     """Close the case's open queue item, if any (resolve, cancel and merge). Returns how many
     items were closed (0 or 1). `worked_by` stays as history."""
-    return QueueItem.objects.filter(case_id=case.pk, state=QueueItemState.OPEN).update(
+    return queue_items_close_for_cases(case_ids=[case.pk])
+
+
+def queue_items_close_for_cases(*, case_ids: Collection[uuid.UUID]) -> int:
+    """Close the open queue items of the cases (one statement); how many were closed."""
+    return QueueItem.objects.filter(case_id__in=list(case_ids), state=QueueItemState.OPEN).update(
         state=QueueItemState.CLOSED, closed_at=clock.now(), version=F("version") + 1
     )
 
 
-def queue_item_close_on_case_write(case: Case, change: CaseChange) -> None:
-    """The case-write pipeline's step for queues: a case that leaves service (resolved,
-    cancelled, merged) leaves its queue. Registered by `RoutingConfig.ready()`."""
-    if change.leaves_queue:
-        queue_item_close_for_case(case=case)
+def queue_item_close_on_case_write(written: Sequence[CaseWritten]) -> None:
+    """The case-write pipeline's step for queues: the cases that leave service (resolved,
+    cancelled, merged) leave their queues. Registered by `RoutingConfig.ready()`."""
+    leaving = [change.case_id for _, change in written if change.leaves_queue]
+    if leaving:
+        queue_items_close_for_cases(case_ids=leaving)
 
 
 @dataclass(frozen=True)
@@ -82,14 +98,6 @@ class Placed(NamedTuple):
     changed: bool
     item: QueueItem | None
     new: tuple[Any, ...] | None
-
-
-def queue_items_open(*, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, QueueItem]:
-    """The open items of these cases (at most one each), locked; the caller locked the cases."""
-    items = QueueItem.objects.select_for_update().filter(
-        case_id__in=list(case_ids), state=QueueItemState.OPEN
-    )
-    return {item.case_id: item for item in items}
 
 
 def _open_item(case: Case) -> QueueItem | None:
@@ -189,28 +197,21 @@ def queue_place(*, case: Case, queue: Queue) -> Placement:
     return Placement(item=item, previous_queue_id=placed.previous_queue_id, changed=placed.changed)
 
 
-def case_queue_changed(
-    *,
-    case: Case,
-    actor: Actor,
-    channel: str,
-    previous_queue_id: uuid.UUID | None,
-    queue_id: uuid.UUID | None,
-    item: QueueItem,
-    touch: bool = True,
-) -> None:
-    """Record on the case that its queue changed: the version grows, an audit row `queue`."""
-    if touch:
-        case_touch(case)
-        case.save(update_fields=["version", "modified_at"])
-    audit_record(
-        actor=actor,
-        action="queue",
-        channel=channel,
-        entity=case,
-        entity_type="case",
-        changes={"queue_id": [previous_queue_id, queue_id]},
-        details={"queue_item_id": item.pk},
+def _id(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def queue_write(
+    *, previous_queue_id: uuid.UUID | None, queue_id: uuid.UUID | None, item: QueueItem
+) -> CaseWrite:
+    """The case write of a queue change (action `queue`): the version grows, the audit row
+    names the queue the case was in and the one it is in now (None: none)."""
+    return CaseWrite(
+        action=CaseAction.QUEUE,
+        before={},
+        changes={"queue_id": [_id(previous_queue_id), _id(queue_id)]},
+        details={"queue_item_id": str(item.pk)},
+        save_fields=(),
     )
 
 
@@ -242,32 +243,21 @@ def queue_item_add(
     members, managers and admins). Refuse with `not_found`, `version_mismatch` (the case's),
     `forbidden`, `case_not_active`, `validation_error` (no such queue).
     """
-    case = case_lock(case_id=case_id)
-    check_version(expected_version, case.version)
-    require_case_change(actor, case)
-    require_active(case)
+    case = active_case_lock(actor=actor, case_id=case_id, expected_version=expected_version)
     queue = _queue_for(actor, queue_id)
     placement = queue_place(case=case, queue=queue)
     if placement.changed:
-        case_queue_changed(
+        case_write_finish(
             case=case,
             actor=actor,
             channel=channel,
-            previous_queue_id=placement.previous_queue_id,
-            queue_id=queue.pk,
-            item=placement.item,
+            write=queue_write(
+                previous_queue_id=placement.previous_queue_id,
+                queue_id=queue.pk,
+                item=placement.item,
+            ),
         )
     return placement
-
-
-def _lock_item(item_id: uuid.UUID) -> tuple[Case, QueueItem]:
-    """The item and its case, both locked (case first)."""
-    case_id = QueueItem.objects.filter(id=item_id).values_list("case_id", flat=True).first()
-    if case_id is None:
-        raise NotFound("No such queue item.")
-    case = case_lock(case_id=case_id)
-    item = QueueItem.objects.select_for_update().select_related("queue").get(id=item_id)
-    return case, item
 
 
 def _require_open(item: QueueItem) -> None:
@@ -306,7 +296,7 @@ def queue_item_pick(
     otherwise lose the right to change it. Refuse with `not_found`, `version_mismatch` (the
     item's), `forbidden`, `queue_item_closed`.
     """
-    case, item = _lock_item(item_id)
+    case, item = queue_item_lock(item_id)
     if not queue_visible(actor, item.queue):
         raise Forbidden("This item is in a private queue visible to its members only.")
     _require_open(item)
@@ -327,21 +317,27 @@ def queue_item_pick(
 def _close_on_case(
     *, case: Case, item: QueueItem, actor: User, channel: str, assign_to: User | None = None
 ) -> None:
-    """The case left its queue (and, picked with `remove`, now belongs to the picker)."""
+    """The case left its queue (and, picked with `remove`, now belongs to the picker): one
+    save, the queue's audit row, then the assignment's audit row and post."""
     before = case_snapshot(case)
-    assigned = assign_to is not None and case_owner_apply(case, assign_to)
-    case_queue_changed(
+    assigned = assign_to is not None and not case_owns(case, assign_to)
+    if assigned and assign_to is not None:
+        set_owner(case, assign_to)
+    left = queue_write(previous_queue_id=item.queue_id, queue_id=None, item=item)
+    case_write_finish(
         case=case,
         actor=actor,
         channel=channel,
-        previous_queue_id=item.queue_id,
-        queue_id=None,
-        item=item,
-        touch=not assigned,
+        write=replace(left, save_fields=OWNER_FIELDS) if assigned else left,
     )
     if assigned and assign_to is not None:
-        case_audit(actor=actor, case=case, action="assign", channel=channel, before=before)
-        system_post(case, "assigned", f"Assigned to {assign_to.display_name}.")
+        case_write_finish(
+            case=case,
+            actor=actor,
+            channel=channel,
+            # Saved with the queue's write: one version step, as one change.
+            write=assign_write(before, assign_to, save=False),
+        )
 
 
 @transaction.atomic
@@ -358,7 +354,7 @@ def queue_item_release(
     its owners, members of its queue). Refuse with `not_found`, `version_mismatch` (the
     item's), `forbidden`, `queue_item_closed`.
     """
-    case, item = _lock_item(item_id)
+    case, item = queue_item_lock(item_id)
     if item.worked_by_id != actor.pk and not case_change_allowed(actor, case):
         raise Forbidden("You may not release this item.", details={"queue_item_id": str(item.pk)})
     _require_open(item)
@@ -386,7 +382,7 @@ def queue_item_remove(
     Needs the right to change the case. Refuse with `not_found`, `version_mismatch` (the
     item's), `forbidden`, `queue_item_closed`.
     """
-    case, item = _lock_item(item_id)
+    case, item = queue_item_lock(item_id)
     require_case_change(actor, case)
     _require_open(item)
     check_version(expected_version, item.version)

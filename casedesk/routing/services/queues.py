@@ -13,11 +13,12 @@ from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.concurrency import ExpectedVersion, check_version
-from casedesk.core.errors import NotFound, ValidationFailed
+from casedesk.core.errors import ValidationFailed
 from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueType
+from casedesk.routing.locks import queue_lock
 from casedesk.routing.models import Queue
 
 
@@ -90,9 +91,7 @@ def queue_update(
     Managers only. Refuse with `not_found`, `forbidden`, `version_mismatch`, `validation_error`.
     """
     require_role(actor, Role.MANAGER, "Only managers edit queues.")
-    queue = Queue.objects.select_for_update().filter(id=queue_id).first()
-    if queue is None:
-        raise NotFound("No such queue.")
+    queue = queue_lock(queue_id)
     check_version(expected_version, queue.version)
     unknown = set(changes) - QUEUE_WRITABLE
     if unknown:

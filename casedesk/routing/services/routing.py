@@ -7,8 +7,9 @@ set: nothing changes, and the answer says why. Every decision is written to the 
 (action `route`, channel `routing`) and timeline (a system post).
 
 One case or a thousand go the same way, in two steps: decide (the rules of `matching.py` on
-each case's values, in Python) and apply (the queue items, the cases, the audit rows and the
-posts of all the cases written with a few set-wise statements). A single case is a list of one.
+each case's values, in Python) and apply (the queue items with a few set-wise statements, then
+the cases, audit rows and posts through the case-write pipeline's batch,
+`cases/services/pipeline.py:case_writes_finish`). A single case is a list of one.
 """
 
 from __future__ import annotations
@@ -20,33 +21,32 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 
+from casedesk.cases.choices import CaseAction
 from casedesk.cases.fields import CaseChanges
-from casedesk.cases.locks import case_lock
-from casedesk.cases.models import Case, Post
+from casedesk.cases.models import Case
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.selectors import case_get
 from casedesk.cases.services.assignment import (
     OWNER_FIELDS,
-    case_owner_set,
+    active_case_lock,
+    case_owns,
     owner_name,
     require_active,
 )
-from casedesk.cases.services.common import case_touch, owner_ref
+from casedesk.cases.services.common import owner_ref, set_owner
+from casedesk.cases.services.pipeline import CaseWrite, SystemPost, case_writes_finish
 from casedesk.cases.services.records import case_create_step, case_update_step
-from casedesk.core import clock
-from casedesk.core.audit import audit_record_many
-from casedesk.core.bulk import BulkInsert
 from casedesk.core.choices import Channel
-from casedesk.core.concurrency import ExpectedVersion, check_version
+from casedesk.core.concurrency import ExpectedVersion
 from casedesk.core.errors import DomainError, NotFound, ValidationFailed
 from casedesk.directory.access import Actor
 from casedesk.directory.models import Team, User
 from casedesk.routing import matching
 from casedesk.routing.choices import QueueItemState, QueueType
+from casedesk.routing.locks import cases_lock, queue_items_open
 from casedesk.routing.models import QueueItem, RoutingRuleSet, RuleItem
-from casedesk.routing.rows import rows_update
-from casedesk.routing.selectors import cases_lock, rule_set_active
-from casedesk.routing.services.items import queue_items_open, queue_place_many
+from casedesk.routing.selectors import rule_set_active
+from casedesk.routing.services.items import queue_place_many
 
 NO_ACTIVE_RULE_SET = "no_active_rule_set"
 NO_ITEM_MATCHED = "no_item_matched"
@@ -82,7 +82,7 @@ _DERIVED: dict[str, tuple[str, ...]] = {
     "queue_id": (),  # the open queue item's, not the case's
 }
 # What applying a decision reads (rights, state, owner, version) and writes.
-_APPLY_COLUMNS = ("id", "state", "version", "owner_user", "owner_team")
+_APPLY_COLUMNS = ("id", "state", "status", "version", "owner_user", "owner_team")
 # The related records that name matching needs joined (else: a query per case).
 _NAMES = {
     "customer.name": ("customer_account", "customer_contact"),
@@ -148,11 +148,13 @@ def _case_columns(fields: Collection[str]) -> tuple[list[str], list[str]]:
 
 
 class _Record(NamedTuple):
-    """What routing one case writes to its audit (`changes`: JSON values) and timeline."""
+    """What routing one case writes to its audit (`changes`: JSON values) and timeline, and
+    which of its columns it changed (None: none)."""
 
     result: RouteResult
     changes: dict[str, Any]
     text: str
+    save_fields: tuple[str, ...] | None = None
 
 
 OpenItems = dict[uuid.UUID, QueueItem]
@@ -183,8 +185,8 @@ def _apply(
     chosen: Sequence[RuleItem | None],
     open_items: OpenItems,
 ) -> list[_Record]:
-    """Carry out the decisions: place the queue-routed cases, assign the owner-routed ones, and
-    save the cases that changed (version and modification time move)."""
+    """Carry out the decisions: place the queue-routed cases and give the owner-routed ones
+    their owner (in memory: the case-write pipeline saves them)."""
     placements = iter(
         queue_place_many(
             placements=[
@@ -195,8 +197,6 @@ def _apply(
             open_items=open_items,
         )
     )
-    touched: list[Case] = []
-    reowned: list[Case] = []
     records: list[_Record] = []
     for case, item in zip(cases, chosen, strict=True):
         if item is None:
@@ -210,8 +210,6 @@ def _apply(
             placement = next(placements)
             changes: dict[str, Any] = {}
             if placement.changed:
-                case_touch(case)
-                touched.append(case)
                 changes["queue_id"] = [_id(placement.previous_queue_id), _id(queue.pk)]
                 verb = "moved to" if placement.previous_queue_id else "added to"
             else:
@@ -223,20 +221,20 @@ def _apply(
             where = (
                 "a private queue" if queue.type == QueueType.PRIVATE else f'queue "{queue.name}"'
             )
-            records.append(_Record(result, changes, f"{prefix}{verb} {where}."))
+            text = f"{prefix}{verb} {where}."
+            records.append(_Record(result, changes, text, () if changes else None))
             continue
         owner: User | Team | None = item.route_owner_user or item.route_owner_team
         assert owner is not None  # the "exactly one destination" constraint
         before = owner_ref(case)
-        changed = case_owner_set(case, owner)
+        changed = not case_owns(case, owner)
         if changed:
-            reowned.append(case)
+            set_owner(case, owner)
         changes = {"owner": [before, owner_ref(case)]} if changed else {}
         verb = "assigned to" if changed else "already owned by"
         result = RouteResult(case=case, routed=True, rule_set=rule_set, rule_item=item, owner=owner)
-        records.append(_Record(result, changes, f"{prefix}{verb} {owner_name(owner)}."))
-    rows_update(Case, touched, ("version", "modified_at"))
-    rows_update(Case, reowned, OWNER_FIELDS)
+        text = f"{prefix}{verb} {owner_name(owner)}."
+        records.append(_Record(result, changes, text, OWNER_FIELDS if changed else None))
     return records
 
 
@@ -259,31 +257,28 @@ def _details(result: RouteResult) -> dict[str, Any]:
 
 
 def _write_records(records: Sequence[_Record], actor: Actor) -> None:
-    """Each decision on its case's audit (action `route`, channel `routing`) and timeline (the
-    post that `system_post` writes): one audit insert per kind of decision, whose details are
-    given once, and one insert of all the posts."""
-    alike: dict[tuple[Any, ...], list[_Record]] = {}
+    """Each decision through the case-write pipeline (action `route`, channel `routing`): the
+    cases that changed are saved, every case gets its audit row and its timeline post, a few
+    statements for the whole batch. The cases decided alike share one details mapping."""
+    alike: dict[tuple[Any, ...], dict[str, Any]] = {}
+    writes = []
     for record in records:
         result = record.result
         key = (result.reason, result.rule_item.pk if result.rule_item else None)
-        alike.setdefault(key, []).append(record)
-    for group in alike.values():
-        audit_record_many(
-            actor=actor,
-            action="route",
-            channel=ROUTING,
-            entity_type="case",
-            entries=[(record.result.case.pk, record.changes) for record in group],
-            details=_details(group[0].result),
+        details = alike.get(key)
+        if details is None:
+            details = alike[key] = _details(result)
+        write = CaseWrite(
+            action=CaseAction.ROUTE,
+            before={},
+            changes=record.changes,
+            details=details,
+            post=SystemPost("routed" if result.routed else "not_routed", record.text),
+            save_fields=record.save_fields,
+            save=record.save_fields is not None,
         )
-    posts = BulkInsert(
-        Post,
-        ("case_id", "text", "event"),
-        constants={"author_id": None, "created_at": clock.now()},
-    )
-    posts.write(
-        (r.result.case.pk, r.text, "routed" if r.result.routed else "not_routed") for r in records
-    )
+        writes.append((result.case, write))
+    case_writes_finish(writes=writes, actor=actor, channel=ROUTING)
 
 
 def routing_apply_many(
@@ -360,10 +355,7 @@ def _route(
             channel=channel,
         )
         expected_version = None  # checked against the version before the edits
-    case = case_lock(case_id=case_id)
-    check_version(expected_version, case.version)
-    require_case_change(actor, case)
-    require_active(case)
+    case = active_case_lock(actor=actor, case_id=case_id, expected_version=expected_version)
     return routing_apply(case=case, actor=actor)
 
 

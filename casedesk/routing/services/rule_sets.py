@@ -25,6 +25,7 @@ from casedesk.directory.access import Actor, require_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 from casedesk.routing import matching
+from casedesk.routing.locks import rule_set_lock, rule_sets_lock_all
 from casedesk.routing.models import Queue, RoutingRuleSet, RuleItem
 
 MAX_ITEMS = 500
@@ -147,13 +148,6 @@ def rule_set_create(
     return rule_set
 
 
-def _lock(rule_set_id: uuid.UUID) -> RoutingRuleSet:
-    found = RoutingRuleSet.objects.select_for_update().filter(id=rule_set_id).first()
-    if found is None:
-        raise NotFound("No such routing rule set.")
-    return found
-
-
 RULE_SET_WRITABLE = frozenset({"name", "items"})
 
 
@@ -172,7 +166,7 @@ def rule_set_update(
     (deactivate it first), `validation_error`.
     """
     require_role(actor, Role.MANAGER, "Only managers edit routing rule sets.")
-    rule_set = _lock(rule_set_id)
+    rule_set = rule_set_lock(rule_set_id)
     check_version(expected_version, rule_set.version)
     if rule_set.active:
         raise RuleSetActive(details={"rule_set_id": str(rule_set.pk)})
@@ -231,8 +225,7 @@ class _ActivationRace(DomainError):
 def _activate_once(
     *, actor: Actor, rule_set_id: uuid.UUID, expected_version: ExpectedVersion, channel: str
 ) -> RoutingRuleSet:
-    # Lock every set in id order: two activations then serialise instead of deadlocking.
-    sets = list(RoutingRuleSet.objects.select_for_update().order_by("id"))
+    sets = rule_sets_lock_all()
     rule_set = next((s for s in sets if s.pk == rule_set_id), None)
     if rule_set is None:
         raise NotFound("No such routing rule set.")
@@ -289,7 +282,7 @@ def rule_set_deactivate(
     """Deactivate a set (routing then finds no active set). An inactive set stays as it is.
     Managers only. Refuse with `not_found`, `forbidden`, `version_mismatch`."""
     require_role(actor, Role.MANAGER, "Only managers deactivate routing rule sets.")
-    rule_set = _lock(rule_set_id)
+    rule_set = rule_set_lock(rule_set_id)
     check_version(expected_version, rule_set.version)
     if rule_set.active:
         _set_active(actor=actor, rule_set=rule_set, active=False, channel=channel)

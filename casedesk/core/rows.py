@@ -1,7 +1,8 @@
-"""Set-wise updates for routing many cases at once: a statement for many rows.
+"""Set-wise updates: a statement for many rows.
 
-Routing a chunk of cases changes the same few columns of many rows (the cases' version and
-modification time, the moved queue items). Django's `bulk_update` builds a CASE expression per
+Writing many records at once (the case-write pipeline's batch, routing a chunk of cases)
+changes the same few columns of many rows (the cases' version and modification time, the
+moved queue items). Django's `bulk_update` builds a CASE expression per
 row and field; this takes the values in memory, converts them as Django's `get_db_prep_save`
 would (`casedesk.core.bulk.db_value_converter`, which inserts use too) and writes them on
 SQLite with one `executemany` (one compiled statement, stepped per row), on PostgreSQL, where
