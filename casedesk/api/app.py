@@ -19,6 +19,7 @@ from casedesk.api.routers import (
     contracts,
     customers,
     directory,
+    emails,
     entitlements,
     imports,
     mailboxes,
@@ -55,6 +56,7 @@ api.add_router("/", queues.router)
 api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
+api.add_router("/", emails.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -123,6 +123,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/attachments/{attachment_id}"): Rule(READ),
     ("GET", "/attachments/{attachment_id}/content"): Rule(READ),
     ("GET", "/cases/{case_id}/attachments"): Rule(READ),
+    # Answering by e-mail changes the case; every user reads its e-mails.
+    ("GET", "/cases/{case_id}/emails"): Rule(READ),
+    ("POST", "/cases/{case_id}/emails"): Rule(
+        CASE_WRITE, lambda w, v: {"text": "Matrix answer", "to": ["customer@example.com"]}
+    ),
     # Mailboxes are administration.
     ("GET", "/mailboxes"): Rule(ADMIN),
     ("POST", "/mailboxes"): Rule(
