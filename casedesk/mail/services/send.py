@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -30,7 +31,14 @@ from django.utils.translation import gettext
 
 from casedesk.attachments.models import Attachment
 from casedesk.attachments.selectors import attachment_open
-from casedesk.attachments.services import attachments_claim, max_bytes
+from casedesk.attachments.services import (
+    StagedFile,
+    attachments_claim,
+    attachments_record,
+    file_stage,
+    files_discard,
+    max_bytes,
+)
 from casedesk.cases.choices import ActivityType, Direction, EmailStatus, State
 from casedesk.cases.locks import case_lock
 from casedesk.cases.models import Activity, Case
@@ -125,6 +133,30 @@ def _queue_on_commit(activity_id: uuid.UUID) -> None:
     transaction.on_commit(enqueue)
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file given with the e-mail itself (the web UI's reply box)."""
+
+    source: bytes | IO[bytes]
+    filename: str | None
+    content_type: str | None
+
+
+def email_defaults(case: Case) -> dict[str, str]:
+    """What an answer from `case` gets when the agent gives nothing: `to`, `subject`, `from`
+    (empty when there is none)."""
+    last = _last_incoming(case)
+    try:
+        sender = _sender(case, last)[0]
+    except ValidationFailed:
+        sender = ""
+    return {
+        "to": ", ".join(_default_to(case, last)),
+        "subject": outgoing.subject_default(title=case.title, ticket_number=case.ticket_number),
+        "from": sender,
+    }
+
+
 def email_send(
     *,
     actor: Actor,
@@ -134,6 +166,7 @@ def email_send(
     cc: Sequence[str] = (),
     subject: str | None = None,
     attachment_ids: Sequence[uuid.UUID] = (),
+    uploads: Sequence[Upload] = (),
     channel: str = Channel.API,
 ) -> Activity:
     """Answer from the case by e-mail: record an outgoing e-mail activity, `queued`, and have
@@ -143,7 +176,8 @@ def email_send(
     subject to `Re: <title> [CAS-…]` (a given subject gets the ticket number if it lacks it);
     the From is the case's mailbox address, else `CASEDESK_MAIL_FROM`. The e-mail answers the
     case's last incoming message (`In-Reply-To`, `References`). `attachment_ids`: files
-    uploaded by the actor or already on the case.
+    uploaded by the actor or already on the case; `uploads`: files given with it, stored
+    first and removed again if the e-mail is refused.
 
     Refuse with `validation_error` (no or a bad address, too many, empty text, no sender,
     a file that cannot be attached), `forbidden` (the actor may not change the case),
@@ -165,6 +199,42 @@ def email_send(
         subject = None
     if errors:
         raise ValidationFailed(errors)
+    staged: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            staged.append(
+                file_stage(
+                    upload.source, filename=upload.filename, content_type=upload.content_type
+                )
+            )
+        return _email_send(
+            actor=actor,
+            case_id=case_id,
+            text=text,
+            to_clean=to_clean,
+            cc_clean=cc_clean,
+            subject=subject,
+            attachment_ids=attachment_ids,
+            staged=staged,
+            channel=channel,
+        )
+    except BaseException:
+        files_discard(staged)
+        raise
+
+
+def _email_send(
+    *,
+    actor: Actor,
+    case_id: uuid.UUID,
+    text: str,
+    to_clean: list[str],
+    cc_clean: list[str],
+    subject: str | None,
+    attachment_ids: Sequence[uuid.UUID],
+    staged: list[StagedFile],
+    channel: str,
+) -> Activity:
     with transaction.atomic():
         case = case_lock(case_id=case_id)
         require_case_change(actor, case)
@@ -201,10 +271,16 @@ def email_send(
             actor=actor,
             channel=channel,
         )
+        files = []
         if attachment_ids:
             files = attachments_claim(
                 actor=actor, attachment_ids=attachment_ids, case=case, activity=activity
             )
+        if staged:
+            files += attachments_record(
+                files=staged, actor=actor, case=case, activity=activity, channel=channel
+            )
+        if files:
             total = sum(f.size for f in files)
             if total > max_bytes():
                 raise TooLarge(
