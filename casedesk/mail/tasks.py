@@ -8,7 +8,7 @@ import uuid
 from django_tasks import task
 
 from casedesk.mail.services.poll import PollFailed, mailbox_poll, mailboxes_due
-from casedesk.mail.services.send import email_deliver, emails_due
+from casedesk.mail.services.send import email_deliver, emails_due, smtp_server
 
 logger = logging.getLogger("casedesk.mail")
 
@@ -39,6 +39,8 @@ def email_send_job(activity_id: str) -> str:
 def email_send_due() -> int:
     """Send the queued e-mails whose next attempt is due (retries, and those whose job was
     lost); returns how many were sent."""
+    if smtp_server() is None:  # they wait, saying why, until one is configured
+        return 0
     sent = 0
     for activity_id in emails_due():
         try:
