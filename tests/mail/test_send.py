@@ -321,3 +321,77 @@ def test_an_unknown_case_is_not_found(admin: Any) -> None:
 
     with pytest.raises(NotFound):
         email_send(actor=admin, case_id=uuid.uuid4(), text="x", to=["a@b.example"])
+
+
+# A login without TLS, on loopback, on purpose.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_server_requiring_a_login_takes_the_email_from_the_urls_user(
+    settings: Any, case: Case, admin: Any
+) -> None:
+    for server in smtp_server(login=("desk@x", "p:ss")):
+        settings.SMTP_URL = f"smtp://desk%40x:p%3Ass@{server.host}:{server.port}"
+        email = _send(admin, case)
+        assert email_deliver(email.pk).outcome == "sent"
+        assert len(server.received) == 1
+
+
+def test_the_delivery_job_is_enqueued_when_the_case_commits(
+    smtp: SmtpServer, case: Case, admin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _send(admin, case)
+
+    job = DBTaskResult.objects.get(task_path="casedesk.mail.tasks.email_send_job")
+    assert job.args_kwargs["args"] == [str(email.pk)]
+    from casedesk.mail.tasks import email_send_job
+
+    assert email_send_job.call(str(email.pk)) == "sent"
+
+
+def test_nothing_is_enqueued_when_the_send_is_refused(
+    case: Case, agent: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from casedesk.core.errors import Forbidden
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Forbidden):
+        _send(agent, case)
+    assert callbacks == []
+
+
+def test_files_together_over_the_limit_are_too_large_and_nothing_is_kept(
+    settings: Any, case: Case, admin: Any
+) -> None:
+    from casedesk.attachments.models import Attachment
+    from casedesk.core.errors import TooLarge
+
+    settings.MAX_UPLOAD_MB = 1
+    half = b"x" * (600 * 1024)
+    ids = [
+        attachment_upload(actor=admin, source=half, filename=f"{i}.bin", content_type=None).pk
+        for i in range(2)
+    ]
+
+    with pytest.raises(TooLarge):
+        _send(admin, case, attachment_ids=ids)
+
+    assert not Activity.objects.filter(case_id=case.pk, direction="outgoing").exists()
+    assert set(Attachment.objects.filter(id__in=ids).values_list("activity_id", flat=True)) == {
+        None
+    }
+
+
+def test_the_send_sweep_is_a_periodic_job_every_30_seconds() -> None:
+    from casedesk.jobs.schedule import periodic_all
+
+    [send] = [p for p in periodic_all() if p.name == "mail.send"]
+    assert (send.task, send.every) == (email_send_due, dt.timedelta(seconds=30))
+
+
+def test_the_sweep_sends_nothing_while_no_server_is_configured(
+    settings: Any, case: Case, admin: Any
+) -> None:
+    settings.SMTP_URL = ""
+    _send(admin, case)
+    assert email_send_due.call() == 0

@@ -74,11 +74,24 @@ class SmtpServer:
         return self.handler.received
 
 
-def smtp_server() -> Iterator[SmtpServer]:
-    """Start the server, yield it, stop it."""
+def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
+    """Start the server, yield it, stop it. With `login`, it requires that user and password
+    (in plain text: loopback only)."""
     handler = Handler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    options: dict[str, Any] = {}
+    if login is not None:
+
+        def authenticate(
+            server: Any, session: Any, envelope: Any, mechanism: str, auth: Any
+        ) -> Any:
+            from aiosmtpd.smtp import AuthResult
+
+            given = (auth.login.decode(), auth.password.decode())
+            return AuthResult(success=given == login)
+
+        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SmtpServer(host="127.0.0.1", port=port, handler=handler)
