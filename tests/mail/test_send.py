@@ -395,3 +395,39 @@ def test_the_sweep_sends_nothing_while_no_server_is_configured(
     settings.SMTP_URL = ""
     _send(admin, case)
     assert email_send_due.call() == 0
+
+
+def test_a_forwarded_message_file_is_sent_whole_as_bytes(
+    smtp: SmtpServer, case: Case, admin: Any
+) -> None:
+    raw = b"From: a@b.example\r\nSubject: old\r\n\r\nbody\r\n"
+    upload = attachment_upload(
+        actor=admin, source=raw, filename="old.eml", content_type="message/rfc822"
+    )
+    email = _send(admin, case, attachment_ids=[upload.pk])
+
+    assert email_deliver(email.pk).outcome == "sent"
+
+    [file] = list(smtp.received[0].message.iter_attachments())
+    assert (file.get_content_type(), file.get_filename()) == ("application/octet-stream", "old.eml")
+    assert file.get_content() == raw
+
+
+def test_a_file_missing_from_the_storage_is_a_failed_attempt_not_a_stuck_email(
+    smtp: SmtpServer, case: Case, admin: Any
+) -> None:
+    from django.core.files.storage import default_storage
+
+    upload = attachment_upload(actor=admin, source=b"x", filename="x.txt", content_type=None)
+    email = _send(admin, case, attachment_ids=[upload.pk])
+    default_storage.delete(upload.storage_name)
+
+    assert email_deliver(email.pk).outcome == "retry"
+
+    email.refresh_from_db()
+    assert (email.email_status, email.email_attempts, email.email_claimed_until) == (
+        "queued",
+        1,
+        None,
+    )
+    assert smtp.received == []

@@ -385,6 +385,8 @@ def email_message_build(activity: Activity) -> EmailMessage:
         with attachment_open(attachment) as handle:
             data = handle.read()
         maintype, _sep, subtype = attachment.content_type.partition("/")
+        if maintype in ("message", "multipart"):  # these may not be base64-encoded: as bytes
+            maintype, subtype = "application", "octet-stream"
         message.add_attachment(
             data,
             maintype=maintype or "application",
@@ -456,7 +458,11 @@ def email_deliver(activity_id: uuid.UUID) -> Delivery:
     if not _claim(activity_id):
         return Delivery("skipped")
     activity = Activity.objects.get(id=activity_id)
-    outcome = _attempt(server, activity)
+    try:
+        outcome = _attempt(server, activity)
+    except Exception as exc:  # counted as a failed attempt, so that it ends
+        logger.exception("e-mail could not be built or sent", extra={"activity": str(activity_id)})
+        outcome = outgoing.classify(None, f"{type(exc).__name__}: {exc}")
     return email_outcome_record(activity_id=activity_id, outcome=outcome)
 
 
