@@ -36,17 +36,18 @@ class Received:
 @dataclass
 class Handler:
     """Answers each DATA with the next of `answers` (then `250 OK`); `hold`, when set, keeps
-    the DATA answer back until it is released (or 10 s pass)."""
+    the DATA answer back until it is released (or `hold_seconds` pass)."""
 
     received: list[Received] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     data_started: threading.Event = field(default_factory=threading.Event)
     hold: threading.Event | None = None
+    hold_seconds: float = 10
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.data_started.set()
         if self.hold is not None:
-            await asyncio.to_thread(self.hold.wait, 10)
+            await asyncio.to_thread(self.hold.wait, self.hold_seconds)
         answer = self.answers.pop(0) if self.answers else "250 OK"
         if answer.startswith("250"):
             self.received.append(
