@@ -62,9 +62,11 @@ def addresses_clean(values: Sequence[str], field: str) -> tuple[list[str], dict[
 
 
 def subject_default(*, title: str, ticket_number: str) -> str:
-    """`Re: <title> [CAS-…]`, shortened to fit."""
+    """`Re: <title> [CAS-…]`, shortened to fit (a title that already starts with `Re:` gets
+    no second one)."""
     tail = f" [{ticket_number}]"
-    head = f"Re: {title}".strip()
+    title = " ".join(title.split())
+    head = title if title.lower().startswith("re:") else f"Re: {title}"
     return head[: SUBJECT_MAX - len(tail)] + tail
 
 

@@ -40,6 +40,9 @@ def test_the_default_subject_answers_the_title_with_the_ticket_number() -> None:
     assert outgoing.subject_default(title="Router down", ticket_number="CAS-01001-K7Q2M9") == (
         "Re: Router down [CAS-01001-K7Q2M9]"
     )
+    assert outgoing.subject_default(title="RE: Router", ticket_number="CAS-01001-K7Q2M9") == (
+        "RE: Router [CAS-01001-K7Q2M9]"
+    )
     long = outgoing.subject_default(title="x" * 300, ticket_number="CAS-01001-K7Q2M9")
     assert len(long) == outgoing.SUBJECT_MAX and long.endswith("[CAS-01001-K7Q2M9]")
 
