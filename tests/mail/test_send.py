@@ -431,3 +431,21 @@ def test_a_file_missing_from_the_storage_is_a_failed_attempt_not_a_stuck_email(
         None,
     )
     assert smtp.received == []
+
+
+def test_a_delivery_report_fails_a_sent_email_with_its_text_once(
+    smtp: SmtpServer, case: Case, admin: Any
+) -> None:
+    from casedesk.core.models import AuditEntry
+    from casedesk.mail.services.send import email_reports_record
+
+    email = _send(admin, case)
+    email_deliver(email.pk)
+    ids = [str(email.email_message_id), "unknown@elsewhere.example"]
+
+    assert email_reports_record(message_ids=ids, error="550 5.1.1 No such user") == 1
+    assert email_reports_record(message_ids=ids, error="again") == 0
+
+    email.refresh_from_db()
+    assert (email.email_status, email.email_error) == ("failed", "550 5.1.1 No such user")
+    assert AuditEntry.objects.filter(entity_id=email.pk, action="email_failed").count() == 1

@@ -9,8 +9,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import F
-
 from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Direction, EmailStatus
 from casedesk.cases.models import Activity, Case
 from casedesk.cases.services.activities import SUBJECT_MAX, activity_snapshot
@@ -206,15 +204,3 @@ def email_case_of(message_ids: Sequence[str]) -> uuid.UUID | None:
         if message_id in found:
             return found[message_id]
     return None
-
-
-def email_outgoing_failed(*, message_ids: Sequence[str], error: str) -> int:
-    """Mark the outgoing e-mails with one of `message_ids` failed (a delivery-status report
-    said so); returns how many changed."""
-    if not message_ids:
-        return 0
-    return Activity.objects.filter(
-        type=ActivityType.EMAIL,
-        direction=Direction.OUTGOING,
-        email_message_id__in=list(message_ids),
-    ).update(email_status=EmailStatus.FAILED, email_error=error[:2000], version=F("version") + 1)

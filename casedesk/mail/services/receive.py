@@ -32,7 +32,6 @@ from casedesk.cases.services.emails import (
     IncomingEmail,
     email_case_of,
     email_incoming_step,
-    email_outgoing_failed,
 )
 from casedesk.cases.services.lifecycle import case_reactivate
 from casedesk.cases.services.records import case_create_step
@@ -46,7 +45,7 @@ from casedesk.mail import loops, threads
 from casedesk.mail.choices import IgnoredReason, Outcome
 from casedesk.mail.models import InboundMessage, Mailbox
 from casedesk.mail.parse import ParsedMessage, parse_message
-from casedesk.mail.services.send import email_acknowledge_step
+from casedesk.mail.services.send import email_acknowledge_step, email_reports_record
 from casedesk.routing.selectors import rule_set_active
 from casedesk.routing.services.items import case_queue_changed, queue_place
 from casedesk.routing.services.routing import routing_apply
@@ -217,7 +216,7 @@ def _receive(
 ) -> Received:
     if refused is not None:
         if refused == IgnoredReason.BOUNCE:
-            email_outgoing_failed(
+            email_reports_record(
                 message_ids=message.reported_message_ids,
                 error=message.report_text or message.subject or "delivery failed",
             )

@@ -466,26 +466,33 @@ def email_deliver(activity_id: uuid.UUID) -> Delivery:
     return email_outcome_record(activity_id=activity_id, outcome=outcome)
 
 
-def email_outcome_record(*, activity_id: uuid.UUID, outcome: outgoing.Outcome) -> Delivery:
+def email_outcome_record(
+    *, activity_id: uuid.UUID, outcome: outgoing.Outcome, report: bool = False
+) -> Delivery:
     """Record what an attempt to send the e-mail came to: `sent` (and, for the first e-mail
     an agent wrote on the case, its first response), `failed` with the server's answer, or
-    queued again with the error and the time of the next attempt. The one place where an
-    e-mail is recorded sent or failed (the `email.sent` / `email.failed` events belong
-    here)."""
+    queued again with the error and the time of the next attempt; with `report`, a
+    delivery-status report that came back for it (a queued or sent e-mail fails). The one
+    place where an e-mail is recorded sent or failed (the `email.sent` / `email.failed` events
+    belong here)."""
     now = clock.now()
     with transaction.atomic():
         case_id = Activity.objects.values_list("case_id", flat=True).get(id=activity_id)
         case = case_lock(case_id=case_id)  # the case first (docs/concurrency.md)
         activity = Activity.objects.select_for_update().get(id=activity_id)
-        if activity.email_status != EmailStatus.QUEUED:  # a bounce report came first
+        open_statuses = (EmailStatus.QUEUED, EmailStatus.SENT) if report else (EmailStatus.QUEUED,)
+        if activity.email_status not in open_statuses:  # a report came first, or a repeat
             return Delivery("skipped")
         before = {"email_status": activity.email_status, "email_error": activity.email_error}
-        attempts = (activity.email_attempts or 0) + 1
+        attempts = (activity.email_attempts or 0) + (0 if report else 1)
         activity.email_attempts = attempts
         activity.email_claimed_until = None
         status: str
         next_at: dt.datetime | None
-        if outcome.status == outgoing.SENT:
+        if report:
+            status, next_at = EmailStatus.FAILED, None
+            activity.email_error = outcome.error
+        elif outcome.status == outgoing.SENT:
             status, next_at = EmailStatus.SENT, None
             activity.email_sent_at = now
             activity.email_error = outcome.error or None
@@ -529,6 +536,23 @@ def email_outcome_record(*, activity_id: uuid.UUID, outcome: outgoing.Outcome) -
     if status == EmailStatus.FAILED:
         return Delivery(outgoing.FAILED, activity.email_error or "")
     return Delivery(outgoing.RETRY, activity.email_error or "")
+
+
+def email_reports_record(*, message_ids: Sequence[str], error: str) -> int:
+    """A delivery-status report came back naming `message_ids`: the outgoing e-mails among
+    them fail with its text. Returns how many did."""
+    if not message_ids:
+        return 0
+    ids = Activity.objects.filter(
+        type=ActivityType.EMAIL,
+        direction=Direction.OUTGOING,
+        email_message_id__in=list(message_ids),
+    ).values_list("id", flat=True)
+    failed = outgoing.Outcome(outgoing.FAILED, error[:2000])
+    return sum(
+        email_outcome_record(activity_id=i, outcome=failed, report=True).outcome == "failed"
+        for i in list(ids)
+    )
 
 
 def emails_due(*, limit: int = SWEEP_MAX) -> list[uuid.UUID]:
