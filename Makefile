@@ -40,6 +40,7 @@ lock-upgrade:
 system-deps:
 	@.ci/system-packages
 
+# One command: `casedesk serve` also starts the background worker that runs jobs.
 run: install
 	@$(BIN)/casedesk migrate --no-input -v 0
 	@$(BIN)/casedesk demo --if-empty

@@ -18,6 +18,20 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_positive(name: str, default: float) -> float:
+    """A positive number of seconds or days from the environment, else `default`."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0 < number < float("inf"):
+        raise ValueError(f"{name} must be a positive number, not {value!r}")
+    return number
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("CASEDESK_DATA_DIR") or "var").expanduser().resolve()
 

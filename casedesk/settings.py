@@ -27,6 +27,8 @@ LOG_FORMAT = config.log_format()
 METRICS_TOKEN = os.environ.get("CASEDESK_METRICS_TOKEN", "").strip()
 METRICS_ALLOW = config.metrics_allow()
 REQUIRE_WORKER = config.env_flag("CASEDESK_REQUIRE_WORKER")
+# Webhooks may target loopback, link-local and private addresses (docs/webhooks.md#addresses).
+WEBHOOK_ALLOW_PRIVATE = config.env_flag("CASEDESK_WEBHOOK_ALLOW_PRIVATE")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "casedesk.search",
     "casedesk.attachments",
     "casedesk.mail",
+    "casedesk.events",
     "casedesk.web",
     "casedesk.cli",
 ]
@@ -61,6 +64,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker sends a heartbeat every JOBS_HEARTBEAT_SECONDS; one silent for
+# JOBS_WORKER_STALE_SECONDS is taken for dead and its running jobs are run again. Finished jobs
+# are deleted after these many days (docs/operations.md, "Background workers").
+JOBS_HEARTBEAT_SECONDS = config.env_positive("CASEDESK_JOBS_HEARTBEAT_SECONDS", 15)
+JOBS_WORKER_STALE_SECONDS = config.env_positive("CASEDESK_JOBS_WORKER_STALE_SECONDS", 60)
+JOBS_KEEP_SUCCEEDED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_SUCCEEDED_DAYS", 7)
+JOBS_KEEP_FAILED_DAYS = config.env_positive("CASEDESK_JOBS_KEEP_FAILED_DAYS", 30)
 
 MIDDLEWARE = [
     # Outermost: the request id, the log line and the metrics cover every answer.

@@ -208,10 +208,11 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     return fake
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def isolated_storage(tmp_path: Path, settings: Any) -> Path:
-    """The default file storage (attachments) in a folder of the test's own, so that files of
-    a rolled-back test do not outlive it."""
+    """The default file storage (attachments) in a folder of each test's own, so that files of
+    a rolled-back test do not outlive it (and `casedesk check` of a later test does not find
+    files without records)."""
     location = tmp_path / "files"
     settings.STORAGES = {
         **settings.STORAGES,

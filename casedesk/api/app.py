@@ -21,6 +21,7 @@ from casedesk.api.routers import (
     directory,
     emails,
     entitlements,
+    events,
     imports,
     mailboxes,
     queues,
@@ -57,6 +58,7 @@ api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
 api.add_router("/", emails.router)
+api.add_router("/", events.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casedesk.core.choices import Channel
-from casedesk.demo import customers, entitlements, lifecycle, routing, search
+from casedesk.demo import customers, entitlements, lifecycle, routing, search, webhooks
 from casedesk.directory import services as directory
 from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import User
@@ -50,4 +50,5 @@ def load() -> dict[str, int]:
     summary.update(routing.load(users))
     summary.update(search.load(users))
     summary.update(entitlements.load(users))
+    summary.update(webhooks.load(users))
     return summary

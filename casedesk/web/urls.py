@@ -16,6 +16,7 @@ from casedesk.web.views import (
     queues,
     related,
     users,
+    webhooks,
 )
 
 app_name = "web"
@@ -156,6 +157,19 @@ urlpatterns = [
     path("admin/users/", users.users_and_teams, name="admin_users"),
     path("admin/users/<uuid:user_id>/", users.user_edit, name="admin_user"),
     path("admin/teams/<uuid:team_id>/", users.team_edit, name="admin_team"),
+    path("admin/webhooks/", webhooks.webhook_list, name="admin_webhooks"),
+    path("admin/webhooks/new/", webhooks.webhook_edit, name="admin_webhook_new"),
+    path("admin/webhooks/<uuid:webhook_id>/", webhooks.webhook_edit, name="admin_webhook"),
+    path(
+        "admin/webhooks/<uuid:webhook_id>/delete/",
+        webhooks.webhook_delete,
+        name="admin_webhook_delete",
+    ),
+    path(
+        "admin/webhooks/<uuid:webhook_id>/deliveries/",
+        webhooks.delivery_list,
+        name="admin_webhook_deliveries",
+    ),
     # Service › Customers
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<str:customer_type>/new/", customers.customer_edit, name="customer_new"),

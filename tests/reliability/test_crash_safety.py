@@ -50,7 +50,8 @@ def test_acknowledged_writes_survive_killed_workers_and_a_killed_server(tmp_path
         run(env, "user", "add", "crash", "--password-stdin", "--role", "manager", input=PASSWORD)
         go, stop = tmp_path / "go", tmp_path / "stop"
         outs = [tmp_path / f"driver{i}.json" for i in range(DRIVERS)]
-        with running_server(env, workers=2) as (base, proc):
+        # gunicorn alone (--no-worker): the process is its master, whose children are killed.
+        with running_server(env, 2, "--no-worker") as (base, proc):
             with httpx.Client(base_url=base) as http:
                 token = _token(http)
                 account = http.post(

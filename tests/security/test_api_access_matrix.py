@@ -42,6 +42,10 @@ OWN_OR_ADMIN = {
 }
 
 
+# A public address, so that no setting is needed to subscribe it (nothing is delivered here).
+WEBHOOK_URL = "https://93.184.216.34/casedesk-hook"
+
+
 @dataclass(frozen=True)
 class Rule:
     access: dict[str, Any]
@@ -137,6 +141,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/mailboxes/{mailbox_id}"): Rule(ADMIN, lambda w, v: {"name": "Renamed"}),
     ("POST", "/mailboxes/{mailbox_id}/poll"): Rule(ADMIN),
     ("GET", "/mailboxes/{mailbox_id}/messages"): Rule(ADMIN),
+    # The outbox and webhooks are administration.
+    ("GET", "/events"): Rule(ADMIN),
+    ("GET", "/webhooks"): Rule(ADMIN),
+    ("POST", "/webhooks"): Rule(
+        ADMIN, lambda w, v: {"url": WEBHOOK_URL, "events": ["*"], "secret": "s" * 20}
+    ),
+    ("GET", "/webhooks/{webhook_id}"): Rule(ADMIN),
+    ("PATCH", "/webhooks/{webhook_id}"): Rule(ADMIN, lambda w, v: {"active": False}),
+    ("DELETE", "/webhooks/{webhook_id}"): Rule(ADMIN),
+    ("GET", "/webhooks/{webhook_id}/deliveries"): Rule(ADMIN),
     ("POST", "/cases/{case_id}/notes"): Rule(CASE_WRITE, lambda w, v: {"text": "note"}),
     ("GET", "/cases/{case_id}/posts"): Rule(READ),
     ("POST", "/cases/{case_id}/posts"): Rule(CASE_WRITE, lambda w, v: {"text": "post"}),
@@ -339,8 +353,12 @@ def _build_world(make_user: Any) -> dict[str, Any]:
     world["token_own"] = services.token_create(user=agent_a)[0].id
     world["token_other"] = services.token_create(user=agent_b)[0].id
     from casedesk.attachments.services import attachment_upload
+    from casedesk.events.services import webhook_create
     from casedesk.mail.services.mailboxes import mailbox_create
 
+    world["webhook"] = webhook_create(
+        actor=admin, url=WEBHOOK_URL, events=["*"], secret="matrix-secret-0123456789"
+    ).id
     world["mailbox"] = mailbox_create(actor=admin, name="Matrix", address="matrix@desk.example").id
     world["attachment_own"] = attachment_upload(
         actor=agent_a,
@@ -402,6 +420,7 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             "queue_id": "queue",
             "rule_set_id": "rule_set",
             "mailbox_id": "mailbox",
+            "webhook_id": "webhook",
         }
         return str(world[simple[name]])
 

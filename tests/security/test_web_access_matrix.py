@@ -151,6 +151,11 @@ RULES: dict[str, Rule] = {
     "admin_mailbox_new": Rule(ADMIN_PAGE),
     "admin_mailbox": Rule(ADMIN_PAGE),
     "admin_mailbox_poll": Rule(ADMIN_ACTION),
+    "admin_webhooks": Rule(ADMIN_PAGE),
+    "admin_webhook_new": Rule(ADMIN_PAGE),
+    "admin_webhook": Rule(ADMIN_PAGE),
+    "admin_webhook_deliveries": Rule(ADMIN_PAGE),
+    "admin_webhook_delete": Rule(ADMIN_ACTION),
     "customer_list": Rule(PAGE),
     "customer_detail": Rule(PAGE),
     # Whoever may create cases creates and edits accounts and contacts (the services' rule).
@@ -212,6 +217,7 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "user_id": "agent_a_id",
                     "team_id": "team",
                     "mailbox_id": "mailbox",
+                    "webhook_id": "webhook",
                 }[name]
             ]
         )

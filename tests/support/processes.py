@@ -81,16 +81,27 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    env: dict[str, str], workers: int = 2
+    env: dict[str, str], workers: int = 2, *args: str
 ) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`casedesk serve` in the foreground; yields its base URL once it answers."""
+    """`casedesk serve` in the foreground (with `args` added); yields its base URL once it
+    answers."""
     port = free_port()
     # The server's log goes to a file: a pipe nobody reads would fill up and stall it.
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
         prefix="casedesk-serve-", suffix=".log", delete=False
     )
     proc = subprocess.Popen(
-        [CASEDESK, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        [
+            CASEDESK,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            *args,
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -38,7 +40,7 @@ from casedesk.core.errors import (
     CaseNotActive,
     ValidationFailed,
 )
-from casedesk.directory.access import Actor
+from casedesk.directory.access import Actor, actor_user_id
 from casedesk.directory.models import User
 
 # Fields of an open activity that a PATCH may change, under their API names.
@@ -67,6 +69,32 @@ ACTIVITY_AUDITED = (
     "closed_at",
 )
 SUBJECT_MAX = 200
+
+
+@dataclass(frozen=True)
+class ActivityChange:
+    """What happened to one activity in a write (`action`: create, update, complete, cancel),
+    as the apps that build on activities receive it, inside the write's transaction.
+
+    `changes` is `{field: [old, new]}` under the API names, exactly as audited.
+    """
+
+    activity: Activity
+    action: str
+    channel: str
+    actor_id: uuid.UUID | None
+    changes: Mapping[str, list[Any]]
+
+
+ActivityWriteHook = Callable[[Sequence[ActivityChange]], object]
+_hooks: list[ActivityWriteHook] = []
+
+
+def activity_write_hook_add(hook: ActivityWriteHook) -> None:
+    """Run `hook` in every activity write, after its audit row (once, however often it is
+    added). For apps that build on `cases` (the outbox); call from `ready()`."""
+    if hook not in _hooks:
+        _hooks.append(hook)
 
 
 def activity_facts(activity: Activity) -> workflow.ActivityFacts:
@@ -154,15 +182,28 @@ def _activity_audit(
     before: dict[str, Any] | None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    changes = diff(before or {}, activity_snapshot(activity))
     audit_record(
         actor=actor,
         action=action,
         channel=channel,
         entity=activity,
         entity_type="activity",
-        changes=diff(before or {}, activity_snapshot(activity)),
+        changes=changes,
         details={"case_id": str(activity.case_id), **(details or {})},
     )
+    if _hooks:
+        written = [
+            ActivityChange(
+                activity=activity,
+                action=action,
+                channel=channel,
+                actor_id=actor_user_id(actor),
+                changes=changes,
+            )
+        ]
+        for hook in _hooks:
+            hook(written)
 
 
 def _validate(activity: Activity) -> None:

@@ -6,7 +6,7 @@ A case service checks, locks and changes the case in memory, then hands it here 
 1. the version grows and the modification time moves (a new case keeps version 1), and the
    case row is saved;
 2. the steps of the apps that build on cases run (`case_write_step_add`: routing closes the
-   queue item of a case that leaves service);
+   queue item of a case that leaves service; events writes the case's outbox event);
 3. one audit row with every changed field's old and new value;
 4. the system post of the timeline, if the write has one;
 5. the term ledger (`entitlements/services/terms.py`), told the reason of the change; it may
@@ -14,7 +14,8 @@ A case service checks, locks and changes the case in memory, then hands it here 
 6. the search document (`search/indexing.py`).
 
 The result is a `CaseChange`: the record of what happened to the case. It is the one place
-an outbox event for the case will be written from, in the same transaction.
+the outbox event of the case is written from (`casedesk/events/outbox.py`), in the same
+transaction.
 
 This module is the only one of `cases` that knows the ledger and the search index; `routing`
 builds on `cases` (it imports it), so its step is registered from `RoutingConfig.ready()`
@@ -76,8 +77,8 @@ class CaseWrite:
 
 @dataclass(frozen=True)
 class CaseChange:
-    """What happened to one case in a write: the input of every step after the save, and of
-    the outbox event that will be written from `case_write_finish`.
+    """What happened to one case in a write: the input of every step after the save, the
+    outbox event among them.
 
     `changes` is `{field: [old, new]}` under the API names, exactly as audited.
     """

@@ -28,9 +28,9 @@ the oldest one's age) is read when `/metrics` is scraped, by a function register
             family.add_metric([queue], waiting)
         yield family
 
+The job queue's families (`casedesk_jobs_*`) are read at scrape, at the end of this file.
 Names reserved for the features still to come (define each only when its feature exists; never
-a placeholder value): `casedesk_jobs_waiting{queue}` and
-`casedesk_jobs_oldest_waiting_seconds{queue}` (at scrape), `casedesk_mail_received_total{mailbox}`,
+a placeholder value): `casedesk_mail_received_total{mailbox}`,
 `casedesk_mail_sent_total{outcome}`, `casedesk_sla_firings_total{kind}`,
 `casedesk_webhook_delivery_failures_total`. docs/operations.md lists the alerts on them.
 
@@ -215,3 +215,54 @@ def exposition() -> tuple[bytes, str]:
 
 # --- families of later features ---------------------------------------------------------------
 # One line each, when the feature lands (see the module's docstring for the reserved names).
+
+
+@at_scrape
+def jobs() -> Iterator[Metric]:
+    """The background queue as the database holds it (casedesk/jobs/selectors.py): the same
+    figures from whichever server is scraped, so take `max`, not `sum`, across servers."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from casedesk.core import clock
+    from casedesk.jobs.selectors import jobs_state
+
+    now = clock.now()
+    state = jobs_state(now)
+    families = {
+        "waiting": GaugeMetricFamily(
+            "casedesk_jobs_waiting", "Jobs ready to run now, by queue.", labels=["queue"]
+        ),
+        "oldest": GaugeMetricFamily(
+            "casedesk_jobs_oldest_waiting_seconds",
+            "How long the longest-waiting ready job has been ready, by queue (0: none).",
+            labels=["queue"],
+        ),
+        "delayed": GaugeMetricFamily(
+            "casedesk_jobs_delayed",
+            "Jobs waiting for a later time: retries in their back-off, deferred jobs.",
+            labels=["queue"],
+        ),
+        "running": GaugeMetricFamily(
+            "casedesk_jobs_running", "Jobs a worker is running, by queue.", labels=["queue"]
+        ),
+        "failed": GaugeMetricFamily(
+            "casedesk_jobs_failed",
+            "Jobs that failed for good (every attempt spent), kept until pruned, by queue.",
+            labels=["queue"],
+        ),
+    }
+    for queue, q in sorted(state.queues.items()):
+        families["waiting"].add_metric([queue], q.waiting)
+        since = q.oldest_waiting_since
+        families["oldest"].add_metric(
+            [queue], max(0.0, (now - since).total_seconds()) if since else 0.0
+        )
+        families["delayed"].add_metric([queue], q.delayed)
+        families["running"].add_metric([queue], q.running)
+        families["failed"].add_metric([queue], q.failed)
+    yield from families.values()
+    yield GaugeMetricFamily(
+        "casedesk_jobs_workers",
+        "Background worker processes whose heartbeat is fresh.",
+        value=state.workers,
+    )

@@ -60,7 +60,8 @@ def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
     with fresh_database_env(tmp_path) as env:
         env["CASEDESK_LOG_FORMAT"] = "json"
         run(env, "migrate", "--no-input", "-v", "0")
-        with running_server(env, workers=2) as (base, proc):
+        # gunicorn alone (--no-worker): the process is its master, the children its workers.
+        with running_server(env, 2, "--no-worker") as (base, proc):
             workers = {child.pid for child in psutil.Process(proc.pid).children()}
             assert len(workers) == 2
             sent = _spread(base, proc, workers, "agg")
@@ -95,7 +96,8 @@ def test_serve_drops_the_live_gauges_of_a_worker_that_exited(tmp_path: Path) -> 
             pytest.skip(skips.engine_reason("postgresql", "the live gauges are the pool's"))
         env["CASEDESK_LOG_FORMAT"] = "json"
         run(env, "migrate", "--no-input", "-v", "0")
-        with running_server(env, workers=2) as (base, proc):
+        # gunicorn alone (--no-worker): the process is its master, the children its workers.
+        with running_server(env, 2, "--no-worker") as (base, proc):
             master = psutil.Process(proc.pid)
             first = {child.pid for child in master.children()}
             _spread(base, proc, first, "before")
@@ -126,7 +128,7 @@ def test_serve_gives_the_workers_an_emptied_metrics_folder_under_the_data_dir(
     stale.write_bytes(b"an earlier run")
     envs: list[dict[str, str]] = []
     monkeypatch.setattr(os, "execve", lambda path, argv, env: envs.append(env))
-    call_command("serve")
+    call_command("serve", "--no-worker")
     (env,) = envs
     assert env["PROMETHEUS_MULTIPROC_DIR"] == str(config.metrics_dir())
     assert list(config.metrics_dir().iterdir()) == []

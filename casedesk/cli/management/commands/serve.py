@@ -11,7 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from casedesk import config
-from casedesk.cli import static
+from casedesk.cli import static, supervise
 from casedesk.cli.base import Command as BaseCommand
 
 
@@ -42,7 +42,10 @@ def default_threads() -> int:
 
 
 class Command(BaseCommand):
-    help = "Serve casedesk with several worker processes, in the foreground."
+    help = (
+        "Serve casedesk with several worker processes, and a background worker unless"
+        " --no-worker, in the foreground."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -56,9 +59,14 @@ class Command(BaseCommand):
             " docs/deployment.md)",
         )
         parser.add_argument("--timeout", type=int, default=60)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="start no background worker beside the server (run 'casedesk worker' elsewhere)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self._require_migrated()
+        require_migrated()
         try:
             static.ensure_collected()
         except (OSError, ValueError) as exc:
@@ -107,9 +115,16 @@ class Command(BaseCommand):
         connections.close_all()
         sys.stdout.flush()
         sys.stderr.flush()
-        # The server replaces this process: SIGTERM/SIGINT reach gunicorn's arbiter, which
-        # stops every worker before exiting.
-        os.execve(sys.executable, argv, env)
+        if options["no_worker"]:
+            # The server replaces this process: SIGTERM/SIGINT reach gunicorn's arbiter, which
+            # stops every worker before exiting.
+            os.execve(sys.executable, argv, env)
+            return
+        # gunicorn and a background worker as children of this process (cli/supervise.py).
+        worker = [sys.executable, "-m", "casedesk", "worker"]
+        status = supervise.Supervisor(argv, worker, env).run()
+        if status:
+            raise CommandError(f"stopped with status {status}", returncode=status)
 
     def _reset_metrics_dir(self) -> Path:
         """The workers' metrics folder, emptied: /metrics adds up the files in it, and those
@@ -119,14 +134,16 @@ class Command(BaseCommand):
         path.mkdir(parents=True)
         return path
 
-    def _require_migrated(self) -> None:
-        try:
-            connection = connections[DEFAULT_DB_ALIAS]
-            executor = MigrationExecutor(connection)
-            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        except Exception as exc:
-            raise CommandError(f"cannot open the database: {exc}".splitlines()[0]) from exc
-        finally:
-            connections.close_all()
-        if pending:
-            raise CommandError("the database is not migrated; run 'casedesk migrate' first")
+
+def require_migrated() -> None:
+    """Refuse to start on a database that is not migrated (or cannot be opened)."""
+    try:
+        connection = connections[DEFAULT_DB_ALIAS]
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        raise CommandError(f"cannot open the database: {exc}".splitlines()[0]) from exc
+    finally:
+        connections.close_all()
+    if pending:
+        raise CommandError("the database is not migrated; run 'casedesk migrate' first")
