@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -158,3 +159,59 @@ def max_upload_mb() -> int:
     if value < 1:
         raise RuntimeError("CASEDESK_MAX_UPLOAD_MB must be at least 1")
     return value
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where outgoing mail goes (`CASEDESK_SMTP_URL`, docs/email.md#sending)."""
+
+    host: str
+    port: int
+    username: str = ""
+    password: str = field(default="", repr=False)
+    tls: bool = False  # `smtps://`: TLS from the first byte
+    starttls: bool = False  # `?starttls=1`: upgrade a plain connection
+
+    def __str__(self) -> str:  # never the password
+        scheme = "smtps" if self.tls else "smtp"
+        user = f"{self.username}@" if self.username else ""
+        return f"{scheme}://{user}{self.host}:{self.port}"
+
+
+def smtp_parse(raw: str) -> Smtp | None:
+    """The SMTP server of `raw`: `smtp://USER:PASSWORD@HOST:PORT` (`smtps://` for TLS,
+    `?starttls=1`); None for empty text. Raise `RuntimeError`, naming the variable, for
+    anything else."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    raw = raw.strip()
+    if not raw:
+        return None
+    problem = "CASEDESK_SMTP_URL must look like smtp://USER:PASSWORD@HOST:PORT"
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise RuntimeError(f"{problem}: {exc}") from exc
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise RuntimeError(problem)
+    query = parse_qs(parts.query)
+    starttls = query.get("starttls", ["0"])[-1].strip().lower() in {"1", "true", "yes", "on"}
+    tls = parts.scheme == "smtps"
+    if tls and starttls:
+        raise RuntimeError("CASEDESK_SMTP_URL: smtps:// already uses TLS; drop ?starttls=1")
+    return Smtp(
+        host=parts.hostname,
+        port=port or (465 if tls else 25),
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        tls=tls,
+        starttls=starttls,
+    )
+
+
+def smtp_url() -> str:
+    """`CASEDESK_SMTP_URL`, checked at start-up (empty: outgoing mail stays queued)."""
+    raw = os.environ.get("CASEDESK_SMTP_URL", "").strip()
+    smtp_parse(raw)
+    return raw

@@ -229,6 +229,8 @@ STORAGES = {
 MAX_UPLOAD_MB = config.max_upload_mb()
 # The desk's own sender address besides the mailboxes' (docs/email.md#loops-and-junk).
 MAIL_FROM = os.environ.get("CASEDESK_MAIL_FROM", "").strip()
+# Where outgoing mail goes (docs/email.md#sending); empty: it stays queued.
+SMTP_URL = config.smtp_url()
 # Uploads over this size stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = DEBUG

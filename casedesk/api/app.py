@@ -19,6 +19,7 @@ from casedesk.api.routers import (
     contracts,
     customers,
     directory,
+    emails,
     entitlements,
     events,
     imports,
@@ -56,6 +57,7 @@ api.add_router("/", queues.router)
 api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
+api.add_router("/", emails.router)
 api.add_router("/", events.router)
 
 

@@ -293,6 +293,15 @@ FIELDS_IN_ORDER: tuple[CaseField, ...] = (
         matchable=True,
         imported=True,
     ),
+    _key("mailbox_id", _("Mailbox"), audited=True, matchable=True),
+    _column(
+        "first_response_at",
+        DATETIME,
+        _("First response on"),
+        nullable=True,
+        audited=True,
+        matchable=True,
+    ),
 )
 
 FIELDS: dict[str, CaseField] = {field.name: field for field in FIELDS_IN_ORDER}

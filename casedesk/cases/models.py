@@ -154,6 +154,18 @@ class Case(models.Model):
     created_at = models.DateTimeField()
     modified_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The mailbox the case came from, whose address its e-mails are sent from
+    # (docs/email.md#sending); no lookup goes from a mailbox to its cases, so no index.
+    mailbox = models.ForeignKey(
+        "casedesk_mail.Mailbox",
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # When the first e-mail an agent wrote was sent (docs/email.md#first-response).
+    first_response_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -262,6 +274,13 @@ class Activity(models.Model):
     email_error = models.TextField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_mailbox_id = models.UUIDField(null=True, blank=True)
+    # Outgoing e-mails only: sending attempts made, when the next is due, until when a
+    # worker holds it (docs/email.md#retries), and whether the desk wrote it by itself (an
+    # acknowledgement: never a first response).
+    email_attempts = models.PositiveIntegerField(null=True, blank=True)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
+    email_automatic = models.BooleanField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -283,6 +302,12 @@ class Activity(models.Model):
                 fields=["email_message_id"],
                 condition=Q(email_message_id__isnull=False),
                 name="activity_email_msgid_idx",
+            ),
+            # The sweep finds the outgoing e-mails due another attempt.
+            models.Index(
+                fields=["email_next_attempt_at"],
+                condition=Q(email_status="queued"),
+                name="activity_email_queued_idx",
             ),
         ]
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from casedesk.cases.choices import ActivityType
 from casedesk.cases.models import Activity, Note, Post
 from casedesk.core.errors import NotFound
 from casedesk.core.pagination import decode_cursor, encode_cursor
@@ -30,6 +31,13 @@ def activity_list(
     if type:
         qs = qs.filter(type=type)
     return qs
+
+
+def email_list(*, case_id: uuid.UUID) -> QuerySet[Activity]:
+    """The e-mails of the mail channel on the case (docs/email.md)."""
+    return Activity.objects.select_related("owner").filter(
+        case_id=case_id, type=ActivityType.EMAIL, email_status__isnull=False
+    )
 
 
 def note_list(*, case_id: uuid.UUID) -> QuerySet[Note]:

@@ -78,6 +78,10 @@ def email_fields(activity: Activity) -> dict[str, Any]:
             "status": activity.email_status,
             "error": activity.email_error,
             "sent_at": _iso(activity.email_sent_at),
+            "references": activity.email_references or [],
+            "attempts": activity.email_attempts,
+            "next_attempt_at": _iso(activity.email_next_attempt_at),
+            "automatic": bool(activity.email_automatic),
         },
         "attachment_ids": activity_attachment_ids(activity_id=activity.pk),
     }

@@ -235,6 +235,8 @@ def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
         "created_at": row["created_at"].isoformat(),
         "modified_at": row["modified_at"].isoformat(),
         "resolved_at": _iso(row["resolved_at"]),
+        "mailbox_id": _id(row["mailbox_id"]),
+        "first_response_at": _iso(row["first_response_at"]),
     }
 
 

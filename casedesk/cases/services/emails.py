@@ -1,14 +1,13 @@
 """E-mails on a case (docs/email.md): an incoming message becomes a completed e-mail activity,
-written through the case-write pipeline so that the case's version, audit and search document
-follow it."""
+and so does an answer (outgoing, `queued` until the worker sends it), written through the
+case-write pipeline so that the case's version, audit and search document follow them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from django.db.models import F
 
 from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Direction, EmailStatus
 from casedesk.cases.models import Activity, Case
@@ -18,7 +17,7 @@ from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
-from casedesk.directory.access import SYSTEM
+from casedesk.directory.access import SYSTEM, Actor, actor_user
 
 NO_SUBJECT = "(no subject)"
 
@@ -94,6 +93,104 @@ def email_incoming_step(
     return activity
 
 
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """An e-mail the desk sends from a case, as checked by the sending service."""
+
+    message_id: str
+    sender: str
+    to: Sequence[str]
+    cc: Sequence[str]
+    subject: str
+    text: str
+    in_reply_to: str = ""
+    references: Sequence[str] = field(default_factory=list)
+    mailbox_id: uuid.UUID | None = None
+    automatic: bool = False
+    error: str = ""
+
+
+def email_outgoing_step(
+    *, case: Case, email: OutgoingEmail, actor: Actor, channel: str = Channel.API
+) -> Activity:
+    """Record `email` on the locked `case` as a completed outgoing e-mail activity, `queued`
+    for the worker, in the caller's transaction; the case's version grows and its audit gains
+    an `email` row. `error` says why it cannot be sent yet (no SMTP server configured).
+
+    Refuse with `case_not_active` on a merged case.
+    """
+    require_not_merged(case)
+    now = clock.now()
+    user = actor_user(actor)
+    activity = Activity(
+        case=case,
+        type=ActivityType.EMAIL,
+        subject=email.subject[:SUBJECT_MAX],
+        description=email.text,
+        state=ActivityState.COMPLETED,
+        direction=Direction.OUTGOING,
+        owner=user,
+        created_by=user,
+        created_at=now,
+        closed_at=now,
+        email_message_id=email.message_id,
+        email_from=email.sender,
+        email_to=list(email.to),
+        email_cc=list(email.cc),
+        email_in_reply_to=email.in_reply_to or None,
+        email_references=list(email.references),
+        email_status=EmailStatus.QUEUED,
+        email_error=email.error or None,
+        email_mailbox_id=email.mailbox_id,
+        email_attempts=0,
+        email_next_attempt_at=now,
+        email_automatic=email.automatic,
+    )
+    activity.save()
+    audit_record(
+        actor=actor,
+        action="create",
+        channel=channel,
+        entity=activity,
+        entity_type="activity",
+        changes=diff({}, activity_snapshot(activity)),
+        details={"case_id": str(case.pk), "message_id": email.message_id},
+    )
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction.EMAIL,
+            before=case_snapshot(case),
+            details={"activity_id": str(activity.pk), "direction": Direction.OUTGOING},
+            save_fields=(),
+        ),
+    )
+    return activity
+
+
+def case_first_response_step(*, case: Case, at: dt.datetime, activity: Activity) -> bool:
+    """Record on the locked `case` that its first response was given `at` (the first e-mail
+    an agent wrote was sent), unless one already was; in the caller's transaction."""
+    if case.first_response_at is not None:
+        return False
+    before = case_snapshot(case)
+    case.first_response_at = at
+    case_write_finish(
+        case=case,
+        actor=SYSTEM,
+        channel=Channel.SYSTEM,
+        write=CaseWrite(
+            action=CaseAction.UPDATE,
+            before=before,
+            details={"first_response": str(activity.pk)},
+            save_fields=("first_response_at",),
+        ),
+    )
+    return True
+
+
 def email_case_of(message_ids: Sequence[str]) -> uuid.UUID | None:
     """The case holding an e-mail with one of `message_ids` (the first named wins)."""
     if not message_ids:
@@ -107,15 +204,3 @@ def email_case_of(message_ids: Sequence[str]) -> uuid.UUID | None:
         if message_id in found:
             return found[message_id]
     return None
-
-
-def email_outgoing_failed(*, message_ids: Sequence[str], error: str) -> int:
-    """Mark the outgoing e-mails with one of `message_ids` failed (a delivery-status report
-    said so); returns how many changed."""
-    if not message_ids:
-        return 0
-    return Activity.objects.filter(
-        type=ActivityType.EMAIL,
-        direction=Direction.OUTGOING,
-        email_message_id__in=list(message_ids),
-    ).update(email_status=EmailStatus.FAILED, email_error=error[:2000], version=F("version") + 1)

@@ -95,9 +95,10 @@ def case_create_step(
     decrement_entitlement_terms: bool = True,
     given: frozenset[str] = frozenset(),
     channel: str = Channel.API,
+    mailbox_id: uuid.UUID | None = None,
 ) -> Case:
     """Open a case for a customer; the caller owns it unless `owner` is given (`SYSTEM`, who
-    owns nothing, must give it).
+    owns nothing, must give it). A case opened by an e-mail names its `mailbox_id`.
 
     A child (`parent_id`) takes title, customer, contact, subject, product and priority from
     its parent unless they are in `given`. Refuse with `validation_error` for a missing title or
@@ -156,6 +157,7 @@ def case_create_step(
             raise ValidationFailed({"owner": "is required when the system opens a case"})
         set_owner(case, creator)
     case.decrement_entitlement_terms = decrement_entitlement_terms
+    case.mailbox_id = mailbox_id
     case_entitlement_on_create(
         case=case, entitlement_id=entitlement_id, given="entitlement_id" in given
     )

@@ -32,7 +32,6 @@ from casedesk.cases.services.emails import (
     IncomingEmail,
     email_case_of,
     email_incoming_step,
-    email_outgoing_failed,
 )
 from casedesk.cases.services.lifecycle import case_reactivate
 from casedesk.cases.services.pipeline import case_write_finish
@@ -47,6 +46,7 @@ from casedesk.mail import loops, threads
 from casedesk.mail.choices import IgnoredReason, Outcome
 from casedesk.mail.models import InboundMessage, Mailbox
 from casedesk.mail.parse import ParsedMessage, parse_message
+from casedesk.mail.services.send import email_acknowledge_step, email_reports_record
 from casedesk.routing.selectors import rule_set_active
 from casedesk.routing.services.items import queue_place, queue_write
 from casedesk.routing.services.routing import routing_apply
@@ -217,7 +217,7 @@ def _receive(
 ) -> Received:
     if refused is not None:
         if refused == IgnoredReason.BOUNCE:
-            email_outgoing_failed(
+            email_reports_record(
                 message_ids=message.reported_message_ids,
                 error=message.report_text or message.subject or "delivery failed",
             )
@@ -248,6 +248,18 @@ def _receive(
     activity = email_incoming_step(case=case, email=_incoming(mailbox, message), channel=CHANNEL)
     attachments_record(files=staged, actor=SYSTEM, case=case, activity=activity, channel=CHANNEL)
     inbound_record(mailbox, message, outcome, "", imap_uid=imap_uid, case=case, activity=activity)
+    if (
+        outcome == Outcome.NEW
+        and mailbox.auto_acknowledge
+        and not loops.never_answer(message, own_addresses=_own_addresses())
+    ):
+        email_acknowledge_step(
+            case=case,
+            mailbox=mailbox,
+            to=message.sender,
+            in_reply_to=message.message_id,
+            references=message.references,
+        )
     return Received(
         outcome=outcome,
         message_id=message.message_id,
@@ -327,6 +339,7 @@ def _new_case(mailbox: Mailbox, message: ParsedMessage) -> Case:
         origin=Origin.EMAIL,
         owner=_owner(mailbox),
         channel=CHANNEL,
+        mailbox_id=mailbox.pk,
     )
     if mailbox.queue_id is not None and mailbox.queue is not None:
         placement = queue_place(case=case, queue=mailbox.queue)

@@ -234,3 +234,52 @@ class SimilarForm(WebForm):
 class ConnectForm(WebForm):
     other = forms.UUIDField(widget=forms.HiddenInput)
     solution_found = forms.BooleanField(required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (the reply box's attachments)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _addresses(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class EmailForm(WebForm):
+    """An answer by e-mail from the case (docs/email.md#sending): the service checks the
+    addresses and fills in what is left empty."""
+
+    to = forms.CharField(
+        label=_("To"),
+        required=False,
+        max_length=5000,
+        help_text=_("Addresses separated by commas; empty: the customer."),
+    )
+    cc = forms.CharField(label=_("Cc"), required=False, max_length=5000)
+    subject = TypedCharField(type_=Title, label=_("Subject"), required=False, max_length=200)
+    text = TypedCharField(
+        type_=MessageText,
+        label=_("Message"),
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def clean_to(self) -> list[str]:
+        return _addresses(self.cleaned_data.get("to") or "")
+
+    def clean_cc(self) -> list[str]:
+        return _addresses(self.cleaned_data.get("cc") or "")

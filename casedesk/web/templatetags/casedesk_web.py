@@ -52,6 +52,7 @@ CHOICES: dict[str, Any] = {
     "activity_type": case_choices.ActivityType,
     "activity_state": case_choices.ActivityState,
     "direction": case_choices.Direction,
+    "email_status": case_choices.EmailStatus,
     "parent_close_policy": case_choices.ParentClosePolicy,
     "role": directory_choices.Role,
     "token_state": directory_choices.TokenState,

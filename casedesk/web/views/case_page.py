@@ -18,6 +18,7 @@ from casedesk.cases.services.common import customer_of
 from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
+from casedesk.mail.services.send import email_defaults, smtp_server
 from casedesk.routing import selectors as routing
 from casedesk.search import similar
 from casedesk.web.forms.actions import (
@@ -25,6 +26,7 @@ from casedesk.web.forms.actions import (
     AssignForm,
     CancelForm,
     CompleteForm,
+    EmailForm,
     MessageForm,
     QueueForm,
     ResolveForm,
@@ -140,6 +142,7 @@ def dialog_forms(request: HttpRequest, case: Case, allowed: CaseAllowed) -> dict
     found: dict[str, forms.Form] = {
         "activity": ActivityForm(auto_id="activity_%s"),
         "note": MessageForm(auto_id="note_%s"),
+        "email": EmailForm(auto_id="email_%s"),
         "post": MessageForm(auto_id="post_%s"),
     }
     version = {"version": case.version}
@@ -209,6 +212,12 @@ def case_page(
     all_dialogs = dialog_forms(request, case, allowed)
     all_dialogs.update(dialogs or {})
     offer_dialogs(all_dialogs, allowed)
+    # The reply box shows what the service fills in when a field is left empty.
+    reply = email_defaults(case) if can_change and case.state != "cancelled" else None
+    email_form = all_dialogs["email"]
+    if reply is not None:
+        email_form.fields["to"].widget.attrs["placeholder"] = reply["to"]
+        email_form.fields["subject"].widget.attrs["placeholder"] = reply["subject"]
     page = timeline.case_timeline(
         case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
     )
@@ -249,6 +258,8 @@ def case_page(
             "dialogs": all_dialogs,
             "open_dialog": open_dialog,
             "warning": warning,
+            "reply": reply,
+            "smtp_configured": smtp_server() is not None,
             "timeline": page.items,
             "timeline_next": page.next,
             "complete_form": CompleteForm(auto_id=False),

@@ -1,0 +1,52 @@
+"""Answering by e-mail from the case page (docs/email.md#sending)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casedesk.cases import selectors
+from casedesk.core.choices import Channel
+from casedesk.core.errors import DomainError, ValidationFailed
+from casedesk.mail.services.send import Upload, email_send
+from casedesk.web.errors import form_add_domain_error, message_domain_error
+from casedesk.web.forms.actions import EmailForm
+from casedesk.web.views.case_page import case_page
+from casedesk.web.views.common import actor, found
+
+
+@login_required
+@require_POST
+def email_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """Send an answer from the reply box: queued on the case, sent by the worker."""
+    case = found(selectors.case_get, case_id=case_id)
+    form = EmailForm(request.POST, request.FILES, auto_id="email_%s")
+    if not form.is_valid():
+        return case_page(request, case, dialogs={"email": form}, status=422)
+    data = form.cleaned_data
+    try:
+        email_send(
+            actor=actor(request),
+            case_id=case.pk,
+            to=data["to"] or None,
+            cc=data["cc"],
+            subject=data["subject"] or None,
+            text=data["text"],
+            uploads=[Upload(f, f.name, f.content_type) for f in data["attachments"]],
+            channel=Channel.UI,
+        )
+    except ValidationFailed as exc:
+        form_add_domain_error(form, exc)
+        return case_page(request, case, dialogs={"email": form}, status=exc.status)
+    except DomainError as exc:
+        message_domain_error(request, exc)
+        return case_page(request, case, dialogs={"email": form}, status=exc.status)
+    messages.success(request, _("The e-mail was queued for sending."))
+    return redirect(reverse("web:case_detail", kwargs={"case_id": case.pk}) + "#timeline")
