@@ -40,7 +40,7 @@ from casedesk.attachments.services import (
     max_bytes,
 )
 from casedesk.cases.choices import ActivityType, Direction, EmailStatus, State
-from casedesk.cases.locks import case_lock
+from casedesk.cases.locks import activity_lock, case_lock
 from casedesk.cases.models import Activity, Case
 from casedesk.cases.permissions import require_case_change
 from casedesk.cases.services.emails import (
@@ -477,9 +477,7 @@ def email_outcome_record(
     belong here)."""
     now = clock.now()
     with transaction.atomic():
-        case_id = Activity.objects.values_list("case_id", flat=True).get(id=activity_id)
-        case = case_lock(case_id=case_id)  # the case first (docs/concurrency.md)
-        activity = Activity.objects.select_for_update().get(id=activity_id)
+        case, activity = activity_lock(activity_id)  # the case first (docs/concurrency.md)
         open_statuses = (EmailStatus.QUEUED, EmailStatus.SENT) if report else (EmailStatus.QUEUED,)
         if activity.email_status not in open_statuses:  # a report came first, or a repeat
             return Delivery("skipped")
