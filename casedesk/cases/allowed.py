@@ -80,24 +80,41 @@ def _merge_candidates(
         found = found.filter(parent_id=case.parent_id)
     elif facts.child_count:
         found = found.filter(parent_id__isnull=True)
-    found = found.annotate(child_total=Count("children")).order_by("-created_at", "-id")
     subordinate = workflow.FamilyFacts(
         id=case.pk, parent_id=case.parent_id, child_count=facts.child_count
     )
-    return [
-        master
-        for master in found[:limit]
-        if workflow.merge_hierarchy_refusal(
-            subordinate=subordinate,
-            master=workflow.FamilyFacts(
-                id=master.pk,
-                parent_id=master.parent_id,
-                child_count=master.child_total,  # type: ignore[attr-defined]
-            ),
-            max_child_cases=settings.max_child_cases,
+    # Newest first, a window at a time, the children counted for the window's cases only: a
+    # count over every case of the customer would grow with the customer's history.
+    ordered = found.order_by("-created_at", "-id")
+    window = max(4 * limit, 20)
+    taken: list[Case] = []
+    start = 0
+    while len(taken) < limit:
+        page = list(ordered[start : start + window])
+        counts = dict(
+            Case.objects.filter(parent_id__in=[master.pk for master in page])
+            .values_list("parent_id")
+            .annotate(total=Count("id"))
+            .values_list("parent_id", "total")
         )
-        is None
-    ]
+        for master in page:
+            refusal = workflow.merge_hierarchy_refusal(
+                subordinate=subordinate,
+                master=workflow.FamilyFacts(
+                    id=master.pk,
+                    parent_id=master.parent_id,
+                    child_count=counts.get(master.pk, 0),
+                ),
+                max_child_cases=settings.max_child_cases,
+            )
+            if refusal is None:
+                taken.append(master)
+                if len(taken) == limit:
+                    break
+        if len(page) < window:
+            break
+        start += window
+    return taken
 
 
 def case_allowed(
@@ -140,7 +157,7 @@ def case_allowed(
         case=case,
         facts=facts,
         settings=settings,
-        limit=max(merge_candidates, MERGE_CANDIDATES),
+        limit=max(merge_candidates, 1),
     )
     facts = replace(facts, has_merge_candidate=bool(candidates))
     return CaseAllowed(
