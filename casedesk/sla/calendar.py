@@ -196,7 +196,14 @@ class BusinessCalendar:
 
     def add_business_minutes(self, start: dt.datetime, minutes: float) -> dt.datetime:
         """The instant when `minutes` of working time have passed since `start` (an aware
-        datetime; answered in UTC). Zero minutes is `start` itself."""
+        datetime; answered in UTC). Zero minutes is `start` itself. `ValueError` when the
+        answer lies beyond the year 9999."""
+        try:
+            return self._add(start, minutes)
+        except OverflowError:
+            raise ValueError("the answer lies beyond the year 9999") from None
+
+    def _add(self, start: dt.datetime, minutes: float) -> dt.datetime:
         _aware(start, "start")
         if minutes < 0:
             raise ValueError("minutes must not be negative")
@@ -224,10 +231,16 @@ class BusinessCalendar:
 
     def business_time_between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         """Working time from `a` to `b` (negative when `b` is before `a`)."""
+        try:
+            return self._between(a, b)
+        except OverflowError:
+            raise ValueError("the span reaches beyond the year 9999") from None
+
+    def _between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         _aware(a, "a")
         _aware(b, "b")
         if b < a:
-            return -self.business_time_between(b, a)
+            return -self._between(b, a)
         a, b = a.astimezone(_UTC), b.astimezone(_UTC)
         total = dt.timedelta()
         for day in self._days_from(a):
