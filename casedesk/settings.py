@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "casedesk.entitlements",
     "casedesk.cases",
     "casedesk.routing",
+    "casedesk.sla",
     "casedesk.search",
     "casedesk.attachments",
     "casedesk.mail",

@@ -12,6 +12,7 @@ from casedesk.api.routers import (
     activities,
     attachments,
     auth,
+    calendars,
     case_actions,
     cases,
     catalog,
@@ -54,6 +55,7 @@ api.add_router("/", config.router)
 api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
 api.add_router("/", queues.router)
+api.add_router("/", calendars.router)
 api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)

@@ -42,4 +42,5 @@ def test_every_app_that_locks_has_its_own_locks_module() -> None:
         "attachments",
         "mail",
         "events",
+        "sla",
     }

@@ -64,6 +64,8 @@ def _child(w: dict[str, Any], v: str) -> dict[str, Any]:
     return {"title": "Matrix child", "parent_id": parent}
 
 
+CALENDAR_BODY = {"name": "C", "time_zone": "Europe/Rome", "week": {"mon": [["09:00", "18:00"]]}}
+
 RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/token"): Rule(
         PUBLIC, lambda w, v: {"username": "agent_a", "password": PASSWORD}
@@ -243,6 +245,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PATCH", "/queues/{queue_id}"): Rule(MANAGER, lambda w, v: {"name": "Q2"}),
     ("GET", "/queues/{queue_id}/items"): Rule(READ),
     ("GET", "/queue-items"): Rule(READ),
+    ("GET", "/calendars"): Rule(READ),
+    ("POST", "/calendars"): Rule(MANAGER, lambda w, v: CALENDAR_BODY),
+    ("GET", "/calendars/{calendar_id}"): Rule(READ),
+    ("PATCH", "/calendars/{calendar_id}"): Rule(MANAGER, lambda w, v: {"name": "C2"}),
     ("GET", "/queue-items/{item_id}"): Rule(READ),
     # Every agent may pick items of a public queue (docs/routing.md).
     ("POST", "/queue-items/{item_id}/pick"): Rule(READ, lambda w, v: {}),
@@ -348,6 +354,7 @@ def _build_world(make_user: Any) -> dict[str, Any]:
         f"/api/v1/contracts/{world['contract']}/lines",
         RULES[("POST", "/contracts/{contract_id}/lines")].body(world, ""),  # type: ignore[misc]
     ).json()["id"]
+    world["calendar"] = m.post("/api/v1/calendars", CALENDAR_BODY).json()["id"]
     world["rule_set"] = m.post("/api/v1/routing-rule-sets", {"name": "R", "items": []}).json()["id"]
     world["team"] = services.team_create(actor=SYSTEM, name="Matrix team").id
     world["token_own"] = services.token_create(user=agent_a)[0].id
@@ -418,6 +425,7 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             "contract_id": "contract",
             "line_id": "line",
             "queue_id": "queue",
+            "calendar_id": "calendar",
             "rule_set_id": "rule_set",
             "mailbox_id": "mailbox",
             "webhook_id": "webhook",
