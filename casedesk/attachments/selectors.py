@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import IO
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from casedesk.attachments.models import Attachment
 from casedesk.core.errors import NotFound
@@ -27,6 +28,24 @@ def attachment_get(*, user: User, attachment_id: uuid.UUID) -> Attachment:
     ):
         raise NotFound("No such attachment.")
     return attachment
+
+
+def attachments_of_entries(
+    *, activity_ids: Collection[uuid.UUID], note_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[Attachment]]:
+    """The files of each of these activities and notes (a timeline page's), by its id, in one
+    query; every user who reads the case reads them (`attachment_get`)."""
+    if not activity_ids and not note_ids:
+        return {}
+    rows = Attachment.objects.filter(
+        Q(activity_id__in=list(activity_ids)) | Q(note_id__in=list(note_ids))
+    ).order_by("created_at", "id")
+    files: dict[uuid.UUID, list[Attachment]] = {}
+    for row in rows:
+        owner = row.activity_id or row.note_id
+        assert owner is not None
+        files.setdefault(owner, []).append(row)
+    return files
 
 
 def attachment_open(attachment: Attachment) -> IO[bytes]:

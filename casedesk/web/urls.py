@@ -59,6 +59,11 @@ urlpatterns = [
     path("cases/<uuid:case_id>/notes/", activities.message_add, {"kind": "note"}, name="note_add"),
     path("cases/<uuid:case_id>/posts/", activities.message_add, {"kind": "post"}, name="post_add"),
     path("cases/<uuid:case_id>/emails/", emails.email_add, name="email_add"),
+    path(
+        "attachments/<uuid:attachment_id>/",
+        emails.attachment_download,
+        name="attachment_download",
+    ),
     path("cases/<uuid:case_id>/similar/", related.similar_cases, name="case_similar"),
     path("cases/<uuid:case_id>/connections/", related.connection_add, name="connection_add"),
     path("cases/<uuid:case_id>/history/", related.case_history, name="case_history"),

@@ -151,6 +151,8 @@ RULES: dict[str, Rule] = {
     "admin_mailbox_new": Rule(ADMIN_PAGE),
     "admin_mailbox": Rule(ADMIN_PAGE),
     "admin_mailbox_poll": Rule(ADMIN_ACTION),
+    # Every user reads a case and so its files.
+    "attachment_download": Rule(PAGE),
     "admin_webhooks": Rule(ADMIN_PAGE),
     "admin_webhook_new": Rule(ADMIN_PAGE),
     "admin_webhook": Rule(ADMIN_PAGE),
@@ -218,6 +220,7 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "team_id": "team",
                     "mailbox_id": "mailbox",
                     "webhook_id": "webhook",
+                    "attachment_id": "attachment_own",
                 }[name]
             ]
         )

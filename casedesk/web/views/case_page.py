@@ -9,6 +9,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from casedesk.attachments.selectors import attachments_of_entries
 from casedesk.cases import actions, selectors, timeline, workflow
 from casedesk.cases.allowed import CaseAllowed, case_allowed
 from casedesk.cases.choices import ActivityState, Stage, Status
@@ -221,6 +222,13 @@ def case_page(
     page = timeline.case_timeline(
         case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
     )
+    files = attachments_of_entries(
+        activity_ids=[e.record.pk for e in page.items if e.kind == "activity"],
+        note_ids=[e.record.pk for e in page.items if e.kind == "note"],
+    )
+    for entry in page.items:
+        # Read by the timeline's template.
+        setattr(entry.record, "files", files.get(entry.record.pk, []))  # noqa: B010
     open_count = timeline.activity_list(case_id=case.pk, state=ActivityState.OPEN).count()
     # The open activities this user may edit, complete or cancel.
     changeable_activities = {

@@ -6,12 +6,13 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casedesk.attachments import selectors as attachment_selectors
 from casedesk.cases import selectors
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, ValidationFailed
@@ -50,3 +51,21 @@ def email_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return case_page(request, case, dialogs={"email": form}, status=exc.status)
     messages.success(request, _("The e-mail was queued for sending."))
     return redirect(reverse("web:case_detail", kwargs={"case_id": case.pk}) + "#timeline")
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:
+    """A file of a case (of its e-mails and notes), as a download that the browser never
+    renders in the page (docs/security.md, "Files and e-mail content")."""
+    attachment = found(
+        attachment_selectors.attachment_get, user=actor(request), attachment_id=attachment_id
+    )
+    response = FileResponse(
+        attachment_selectors.attachment_open(attachment),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
