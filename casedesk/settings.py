@@ -29,6 +29,8 @@ METRICS_ALLOW = config.metrics_allow()
 REQUIRE_WORKER = config.env_flag("CASEDESK_REQUIRE_WORKER")
 # Webhooks may target loopback, link-local and private addresses (docs/webhooks.md#addresses).
 WEBHOOK_ALLOW_PRIVATE = config.env_flag("CASEDESK_WEBHOOK_ALLOW_PRIVATE")
+# How long a worker's claim on a delivery lasts (docs/webhooks.md#retries).
+WEBHOOK_LEASE_SECONDS = config.env_positive("CASEDESK_WEBHOOK_LEASE_SECONDS", 60.0)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

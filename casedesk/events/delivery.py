@@ -2,8 +2,9 @@
 
 `deliveries_run` is what the worker's jobs call, and what tests call directly. Several workers
 may run it at once: a delivery is claimed with a conditional update (its lease), so only one
-worker POSTs it at a time, and a claim whose worker died runs out after `backoff.LEASE`. No
-HTTP request is made inside a database transaction.
+worker POSTs it at a time, and a claim whose worker died runs out after
+`settings.WEBHOOK_LEASE_SECONDS` (`backoff.LEASE` unless set). No HTTP request is made inside a
+database transaction.
 
 Order: a delivery waits while an earlier event of the same case for the same webhook is still
 pending, so each webhook receives a case's events in the order they happened (an earlier one
@@ -149,13 +150,18 @@ def _candidates(now: dt.datetime, limit: int) -> list[uuid.UUID]:
     return list(rows)
 
 
+def _lease() -> dt.timedelta:
+    seconds = getattr(settings, "WEBHOOK_LEASE_SECONDS", None)
+    return dt.timedelta(seconds=seconds) if seconds else backoff.LEASE
+
+
 def _claim(delivery_id: uuid.UUID, now: dt.datetime) -> uuid.UUID | None:
     """Take `delivery_id` for this worker until the lease runs out; None when another worker
     has it (or it is no longer due)."""
     token = uuid.uuid4()
     with transaction.atomic():
         taken = Delivery.objects.filter(_due(now), id=delivery_id).update(
-            lease_until=now + backoff.LEASE, lease_token=token
+            lease_until=now + _lease(), lease_token=token
         )
     return token if taken else None
 

@@ -24,6 +24,7 @@ from casedesk.core import clock
 from casedesk.core.audit import jsonable
 from casedesk.events.choices import ALL_EVENTS, EventType
 from casedesk.events.models import Delivery, Event, Webhook
+from casedesk.mail.hooks import EmailChange
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem
 
@@ -192,6 +193,30 @@ def activity_events_write(changes: Sequence[ActivityChange]) -> list[Event]:
         if change.action in ACTIVITY_EVENT_TYPES
     ]
     return events_write(events)
+
+
+def email_event_write(change: EmailChange) -> list[Event]:
+    """Write the event of an e-mail received, sent or failed (the e-mail hook, mail/hooks.py):
+    who, to whom, the subject and the outcome, never the body."""
+    event = Event(
+        type=EventType(change.kind),
+        occurred_at=clock.now(),
+        case_id=change.case_id,
+        data={
+            "email": {
+                "case_id": str(change.case_id) if change.case_id else None,
+                "activity_id": str(change.activity_id) if change.activity_id else None,
+                "message_id": change.message_id,
+                "from": change.sender,
+                "to": list(change.to),
+                "cc": list(change.cc),
+                "subject": change.subject,
+                "status": change.status,
+                "error": change.error,
+            }
+        },
+    )
+    return events_write([event])
 
 
 def wants(subscribed: Sequence[str], event_type: str) -> bool:

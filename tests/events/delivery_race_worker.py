@@ -4,7 +4,7 @@
         a webhook to URL for every event, and cases each created and then edited
     python delivery_race_worker.py '{"do": "deliver", ...}'
         runs deliveries until none is due, as `casedesk worker` would
-    python delivery_race_worker.py '{"do": "state"}'   the deliveries, for the test to check
+    python delivery_race_worker.py '{"do": "state"}'   the deliveries and events, for the test
 
 A racing worker sets Django up and opens its connection first, writes its READY file, waits
 for the GO file and records when it started and ended.
@@ -33,13 +33,14 @@ def _setup(job: dict[str, Any]) -> dict[str, Any]:
         actor=SYSTEM, username="hooks", password="a-long-enough-pass-1", role="admin"
     )
     webhook_create(actor=admin, url=job["url"], events=["*"], secret="race-secret-of-length")
-    customer = Ref("account", account_create(actor=admin, name="Racing Srl").pk)
+    account = account_create(actor=admin, name="Racing Srl")
+    customer = Ref("account", account.pk)
     cases = []
     for i in range(job["cases"]):
         case = records.case_create(actor=admin, title=f"Race {i}", customer=customer)
         records.case_update(actor=admin, case_id=case.pk, changes=CaseChanges(priority="high"))
         cases.append(str(case.pk))
-    return {"cases": cases}
+    return {"cases": cases, "account": str(account.pk)}
 
 
 def _deliver(job: dict[str, Any]) -> dict[str, Any]:
@@ -62,10 +63,14 @@ def _deliver(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _state(job: dict[str, Any]) -> dict[str, Any]:
-    from casedesk.events.models import Delivery
+    from casedesk.events.models import Delivery, Event
 
     rows = Delivery.objects.order_by("event_id").values_list("id", "state", "attempts")
-    return {"deliveries": [[str(i), state, attempts] for i, state, attempts in rows]}
+    events = Event.objects.order_by("id").values_list("id", "case_id")
+    return {
+        "deliveries": [[str(i), state, attempts] for i, state, attempts in rows],
+        "events": [[pk, str(case_id)] for pk, case_id in events],
+    }
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from casedesk.core.errors import DomainError
 from casedesk.customers.models import Contact
 from casedesk.customers.services import contact_create
 from casedesk.directory.access import SYSTEM
-from casedesk.mail import loops, threads
+from casedesk.mail import hooks, loops, threads
 from casedesk.mail.choices import IgnoredReason, Outcome
 from casedesk.mail.models import InboundMessage, Mailbox
 from casedesk.mail.parse import ParsedMessage, parse_message
@@ -387,7 +387,7 @@ def inbound_record(
     source_id: uuid.UUID | None = None,
 ) -> Received:
     """Record that `mailbox` received `message`: the one place where a received e-mail is
-    written, in the transaction of its case (the `email.received` event belongs here)."""
+    written, in the transaction of its case, with its `email.received` event (mail/hooks.py)."""
     InboundMessage.objects.create(
         mailbox=mailbox,
         message_id=message.message_id,
@@ -400,6 +400,20 @@ def inbound_record(
         activity=activity,
         source_id=source_id,
         received_at=clock.now(),
+    )
+    hooks.email_changed(
+        hooks.EmailChange(
+            kind=hooks.RECEIVED,
+            case_id=case.pk if case else None,
+            activity_id=activity.pk if activity else None,
+            message_id=message.message_id,
+            sender=message.sender,
+            to=list(message.to),
+            cc=list(message.cc),
+            subject=message.subject,
+            status=str(outcome),
+            error=str(reason),
+        )
     )
     return Received(
         outcome=outcome,

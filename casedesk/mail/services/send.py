@@ -54,7 +54,7 @@ from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
 from casedesk.core.errors import CaseNotActive, TooLarge, ValidationFailed
 from casedesk.directory.access import SYSTEM, Actor
-from casedesk.mail import outgoing
+from casedesk.mail import hooks, outgoing
 from casedesk.mail.models import Mailbox
 
 logger = logging.getLogger("casedesk.mail")
@@ -474,7 +474,7 @@ def email_outcome_record(
     queued again with the error and the time of the next attempt; with `report`, a
     delivery-status report that came back for it (a queued or sent e-mail fails). The one
     place where an e-mail is recorded sent or failed (the `email.sent` / `email.failed` events
-    belong here)."""
+    are written here, mail/hooks.py)."""
     now = clock.now()
     with transaction.atomic():
         case, activity = activity_lock(activity_id)  # the case first (docs/concurrency.md)
@@ -529,6 +529,21 @@ def email_outcome_record(
             )
         if status == EmailStatus.SENT and not activity.email_automatic:
             case_first_response_step(case=case, at=now, activity=activity)
+        if status != before["email_status"] and status in (EmailStatus.SENT, EmailStatus.FAILED):
+            hooks.email_changed(
+                hooks.EmailChange(
+                    kind=hooks.SENT if status == EmailStatus.SENT else hooks.FAILED,
+                    case_id=case.pk,
+                    activity_id=activity.pk,
+                    message_id=activity.email_message_id or "",
+                    sender=activity.email_from or "",
+                    to=list(activity.email_to or []),
+                    cc=list(activity.email_cc or []),
+                    subject=activity.subject or "",
+                    status=status,
+                    error=activity.email_error or "",
+                )
+            )
     if status == EmailStatus.SENT:
         return Delivery(outgoing.SENT, activity.email_error or "")
     if status == EmailStatus.FAILED:
