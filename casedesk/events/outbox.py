@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Field
 
 from casedesk.cases.models import Case
@@ -23,6 +23,7 @@ from casedesk.cases.services.pipeline import CaseChange
 from casedesk.core import clock
 from casedesk.core.audit import jsonable
 from casedesk.events.choices import ALL_EVENTS, EventType
+from casedesk.events.locks import queued_job_join
 from casedesk.events.models import Delivery, Event, Webhook
 from casedesk.mail.hooks import EmailChange
 from casedesk.routing.choices import QueueItemState
@@ -232,7 +233,7 @@ def events_write(events: list[Event]) -> list[Event]:
         return events
     if connection.vendor == "postgresql":
         if _events_write_postgresql(events):
-            transaction.on_commit(_wake_worker)
+            _wake_worker()
         return events
     if not _events_write_sqlite(events):
         return events
@@ -252,7 +253,7 @@ def events_write(events: list[Event]) -> list[Event]:
     ]
     if deliveries:
         Delivery.objects.bulk_create(deliveries)
-        transaction.on_commit(_wake_worker)
+        _wake_worker()
     return events
 
 
@@ -326,6 +327,10 @@ def _events_write_sqlite(events: list[Event]) -> bool:
 
 
 def _wake_worker() -> None:
+    """Have a worker run the deliveries just made, once this transaction commits: join a
+    delivery job already queued (`queued_job_join`), or queue one in the same transaction (no
+    commit of its own, and nothing queued if the write rolls back)."""
     from casedesk.events.tasks import deliveries_task
 
-    deliveries_task.enqueue()
+    if not queued_job_join(task_path=deliveries_task.module_path):
+        deliveries_task.enqueue()

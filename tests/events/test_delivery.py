@@ -332,21 +332,35 @@ def test_a_claimed_delivery_is_not_taken_again_until_its_lease_runs_out(
     assert after.delivered == 1 and len(receiver.received) == 1
 
 
-def test_new_deliveries_wake_a_worker_after_commit(
-    hook: Callable[..., dict[str, Any]],
-    new_case: Any,
-    django_capture_on_commit_callbacks: Any,
+def test_new_deliveries_queue_one_delivery_job_with_the_write(
+    hook: Callable[..., dict[str, Any]], new_case: Any
 ) -> None:
+    """The job is queued in the write's own transaction (it commits or rolls back with it),
+    and writes made while it waits join it instead of queueing more."""
     from django_tasks_db.models import DBTaskResult
 
     hook()
     before = DBTaskResult.objects.count()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        new_case()
+    new_case()
+    new_case()
 
-    assert callbacks
     jobs = DBTaskResult.objects.order_by("-enqueued_at")[: DBTaskResult.objects.count() - before]
     assert [j.task_path for j in jobs] == ["casedesk.events.tasks.deliveries_task"]
+
+
+def test_a_write_that_rolls_back_queues_no_delivery_job(
+    hook: Callable[..., dict[str, Any]], new_case: Any
+) -> None:
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    hook()
+    before = DBTaskResult.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        new_case()
+        raise RuntimeError("after the write")
+
+    assert DBTaskResult.objects.count() == before
 
 
 def test_the_event_body_is_compact_json_of_the_listed_item(new_case: Any) -> None:
