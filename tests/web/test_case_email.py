@@ -126,3 +126,42 @@ def test_a_failed_email_shows_the_servers_answer_in_italian(
     assert 'data-email-status="failed"' in page
     assert "Non consegnata; il server ha risposto: 550 5.1.1 Mailbox unknown" in page
     assert "Rispondi per e-mail" in page
+
+
+def test_a_file_sent_with_a_reply_is_listed_under_it_and_downloads_as_an_attachment(
+    web: Callable[..., Client], admin: Any, agent: Any, case: Case, settings: Any
+) -> None:
+    settings.SMTP_URL = ""
+    sender = web(admin)
+    sender.post(
+        f"/cases/{case.pk}/emails/",
+        {
+            "to": "carla@customer.example",
+            "cc": "",
+            "subject": "",
+            "text": "The log you asked for.",
+            "attachments": [
+                SimpleUploadedFile(
+                    "<b>log</b>.html", b"<script>x</script>", content_type="text/html"
+                )
+            ],
+        },
+    )
+    attachment = Activity.objects.get(case_id=case.pk, direction="outgoing").attachments.get()
+
+    page = _page(web(agent), case)  # any user who reads the case
+    assert f'href="/attachments/{attachment.pk}/"' in page
+    assert attachment.filename.endswith(".html")
+    assert "<b>" not in page.split(f'href="/attachments/{attachment.pk}/"', 1)[1][:200]
+
+    response = web(agent).get(f"/attachments/{attachment.pk}/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == b"<script>x</script>"
+
+
+def test_a_file_that_does_not_exist_is_the_web_404(web: Callable[..., Client], agent: Any) -> None:
+    response = web(agent).get("/attachments/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
