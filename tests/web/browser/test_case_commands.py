@@ -59,11 +59,13 @@ def test_agent_logs_a_call_then_resolves_the_case_confirming_the_open_task(
     timeline = page.locator("#timeline")
     # A phone call, completed with its duration, and a task left open.
     for subject in ("Chiamata al cliente", "Sostituire il lettore"):
-        timeline.get_by_text(w["add_activity_summary"]).click()
+        # The activity form (the reply box beside it has a subject of its own).
+        add = timeline.locator("details", has_text=w["add_activity_summary"])
+        add.get_by_text(w["add_activity_summary"]).click()
         kind = w["phone_call"] if subject.startswith("Chiamata") else w["task"]
-        timeline.get_by_label(w["activity_type"]).select_option(label=kind)
-        timeline.get_by_label(w["subject"], exact=True).fill(subject)
-        timeline.get_by_role("button", name=w["add_activity"]).click()
+        add.get_by_label(w["activity_type"]).select_option(label=kind)
+        add.get_by_label(w["subject"], exact=True).fill(subject)
+        add.get_by_role("button", name=w["add_activity"]).click()
         expect(timeline).to_contain_text(subject)
     call = timeline.locator("li", has_text="Chiamata al cliente")
     call.get_by_label(w["actual_duration"]).fill("30")
