@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from casedesk.core.choices import Channel
-from casedesk.demo import customers, entitlements, lifecycle, routing, search, webhooks
+from casedesk.demo import customers, entitlements, lifecycle, mail, routing, search, webhooks
 from casedesk.directory import services as directory
 from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import User
@@ -51,4 +51,5 @@ def load() -> dict[str, int]:
     summary.update(search.load(users))
     summary.update(entitlements.load(users))
     summary.update(webhooks.load(users))
+    summary.update(mail.load(users))
     return summary

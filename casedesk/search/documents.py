@@ -4,6 +4,9 @@ SQLite: the FTS5 table `search_case_fts`, its rowid the case's `number`; columns
 resolution, description (stems) and tags (state, status and subject as single tokens, to
 narrow a match inside the index). PostgreSQL: the table `search_case_doc` keyed by `number`,
 whose generated `document` tsvector weighs title A, resolution B, description C.
+
+The description column also holds the subject and text of the case's e-mails, incoming and
+outgoing (`emails_text`): the case search finds a case by what was written in its e-mails.
 """
 
 from __future__ import annotations
@@ -50,6 +53,18 @@ class CaseDocument:
         return " ".join(tags)
 
 
+# The e-mails of a case indexed with it, at most this many characters (a long thread is
+# indexed from its first message on).
+EMAILS_TEXT_MAX = 200_000
+
+
+def emails_text(emails: Iterable[tuple[str | None, str | None]]) -> str:
+    """The searchable text of a case's e-mails, `(subject, text)` in the order they were
+    recorded: what `case_document` indexes with the description."""
+    text = "\n\n".join(f"{subject or ''}\n{body or ''}" for subject, body in emails)
+    return text[:EMAILS_TEXT_MAX]
+
+
 def _uuid(value: Any) -> uuid.UUID | None:
     if value is None or isinstance(value, uuid.UUID):
         return value
@@ -66,12 +81,14 @@ def case_document(
     title: str,
     description: str,
     resolution: str | None,
+    emails: str = "",
 ) -> CaseDocument:
-    """The index row of a case, through the same text pipeline as every query."""
+    """The index row of a case, through the same text pipeline as every query; `emails`:
+    the text of its e-mails (`emails_text`), indexed with the description."""
     found = _uuid(case_id)
     assert found is not None
     title_terms, resolution_terms, description_terms = case_texts(
-        title=title, description=description, resolution=resolution
+        title=title, description=description, resolution=resolution, emails=emails
     )
     return CaseDocument(
         number=int(number),
@@ -85,10 +102,14 @@ def case_document(
     )
 
 
-def case_texts(*, title: str, description: str, resolution: str | None) -> tuple[str, str, str]:
-    """The indexed title, resolution and description of a case document (the costly part of
-    `case_document`, which a bulk writer may run ahead of the rest)."""
-    return indexed(title), indexed(resolution or ""), indexed(description)
+def case_texts(
+    *, title: str, description: str, resolution: str | None, emails: str = ""
+) -> tuple[str, str, str]:
+    """The indexed title, resolution and description (with the e-mails' text) of a case
+    document (the costly part of `case_document`, which a bulk writer may run ahead of the
+    rest)."""
+    body = f"{description}\n\n{emails}" if emails else description
+    return indexed(title), indexed(resolution or ""), indexed(body)
 
 
 def write_documents(connection: BaseDatabaseWrapper, docs: Sequence[CaseDocument]) -> None:

@@ -11,7 +11,12 @@ from collections.abc import Iterator
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from casedesk.search.documents import CaseDocument, case_document, write_documents
+from casedesk.search.documents import (
+    CaseDocument,
+    case_document,
+    emails_text,
+    write_documents,
+)
 
 BATCH = 2000
 
@@ -27,6 +32,17 @@ def case_documents(connection: BaseDatabaseWrapper, low: int, high: int) -> dict
             [False, low, high],
         )
         rows = cursor.fetchall()
+        # The e-mails of those cases, in the order `indexing.case_emails` reads them.
+        cursor.execute(
+            "SELECT c.number, a.subject, a.description FROM casedesk_cases_activity a"
+            " JOIN casedesk_cases_case c ON c.id = a.case_id"
+            " WHERE a.type = 'email' AND c.number >= %s AND c.number < %s"
+            " ORDER BY a.case_id, a.created_at, a.id",
+            [low, high],
+        )
+        emails: dict[int, list[tuple[str, str]]] = {}
+        for number, subject, text in cursor.fetchall():
+            emails.setdefault(int(number), []).append((subject, text))
     docs = {}
     for number, case_id, state, status, subject_id, title, description, resolution in rows:
         docs[int(number)] = case_document(
@@ -38,6 +54,7 @@ def case_documents(connection: BaseDatabaseWrapper, low: int, high: int) -> dict
             title=title,
             description=description,
             resolution=resolution,
+            emails=emails_text(emails.get(int(number), [])),
         )
     return docs
 

@@ -29,3 +29,28 @@ def test_demo_if_empty_leaves_a_used_database_alone() -> None:
     call_command("demo", "--if-empty", stdout=out)
     assert "not empty" in out.getvalue()
     assert Case.objects.count() == cases
+
+
+def test_demo_has_cases_that_came_in_by_email() -> None:
+    from casedesk.attachments.models import Attachment
+    from casedesk.cases.choices import ActivityType, Direction, Origin
+    from casedesk.cases.models import Activity
+    from casedesk.mail.models import Mailbox
+
+    call_command("demo", stdout=io.StringIO())
+    mailbox = Mailbox.objects.get(address="support@example.com")
+    assert mailbox.auto_acknowledge is False
+    cases = Case.objects.filter(origin=Origin.EMAIL, mailbox=mailbox)
+    assert cases.count() == 3
+    vpn = cases.get(title="VPN disconnects every few minutes")
+    incoming = Activity.objects.filter(
+        case=vpn, type=ActivityType.EMAIL, direction=Direction.INCOMING
+    )
+    assert incoming.count() == 2  # the reply was appended to its case
+    assert Attachment.objects.filter(case=vpn, filename="router-log.txt").count() == 1
+    invoice = cases.get(title="Fattura di novembre non ricevuta")
+    assert invoice.contact is not None
+    assert invoice.contact.email == "chiara.galli@rossi-impianti.example"
+    sent = Activity.objects.get(case=invoice, direction=Direction.OUTGOING)
+    assert sent.email_status == "queued"
+    assert sent.email_to == ["chiara.galli@rossi-impianti.example"]

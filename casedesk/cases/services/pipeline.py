@@ -51,7 +51,12 @@ from casedesk.directory.access import Actor, actor_user_id
 from casedesk.entitlements import rules as term_rules
 from casedesk.entitlements.services.terms import case_terms_sync
 from casedesk.search.documents import CaseDocument, insert_documents, write_documents
-from casedesk.search.indexing import case_index_document, case_index_write, live_resolutions
+from casedesk.search.indexing import (
+    case_emails,
+    case_index_document,
+    case_index_write,
+    live_resolutions,
+)
 
 # Writes that change only who owns the case or where it is queued: neither the ledger's
 # target nor the search document reads those, so both steps are skipped (they would only
@@ -287,7 +292,7 @@ def _post(posts: Sequence[tuple[Case, SystemPost]]) -> None:
 
 def _index(indexed: Sequence[tuple[Case, CaseChange, CaseWrite]]) -> None:
     """The search documents of the written cases: inserted for new cases, replaced for the
-    others (whose live resolutions are read in one query)."""
+    others (whose live resolutions and e-mails are read in one query each)."""
     if len(indexed) == 1 and indexed[0][2].document is None:
         case, change, _ = indexed[0]
         case_index_write(case, created=change.created)
@@ -296,10 +301,13 @@ def _index(indexed: Sequence[tuple[Case, CaseChange, CaseWrite]]) -> None:
         case.pk for case, change, write in indexed if not change.created and write.document is None
     ]
     resolutions = live_resolutions(existing) if existing else {}
+    emails = case_emails(existing) if existing else {}
     new: list[CaseDocument] = []
     replaced: list[CaseDocument] = []
     for case, change, write in indexed:
-        doc = write.document or case_index_document(case, resolution=resolutions.get(case.pk))
+        doc = write.document or case_index_document(
+            case, resolution=resolutions.get(case.pk), emails=emails.get(case.pk, "")
+        )
         (new if change.created else replaced).append(doc)
     if new:
         insert_documents(connection, new)
