@@ -259,6 +259,46 @@ def attachments_claim(
     return [found[i] for i in ids]
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file given with the record it belongs to (the web UI's reply box and note form)."""
+
+    source: bytes | IO[bytes]
+    filename: str | None
+    content_type: str | None
+
+
+def note_create_with_uploads(
+    *,
+    actor: User,
+    case_id: uuid.UUID,
+    text: str,
+    uploads: Sequence[Upload],
+    channel: str = Channel.UI,
+) -> Note:
+    """Add a note to a case with files given with it, all or nothing: the files are stored
+    first, then the note and their records in one transaction (the files are removed if it
+    fails). Refuse as `note_create` does, and with `too_large` for a file over the limit."""
+    staged: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            staged.append(
+                file_stage(
+                    upload.source, filename=upload.filename, content_type=upload.content_type
+                )
+            )
+        with transaction.atomic():
+            note = note_create(actor=actor, case_id=case_id, text=text, channel=channel)
+            if staged:
+                attachments_record(
+                    files=staged, actor=actor, case=note.case, note=note, channel=channel
+                )
+            return note
+    except BaseException:
+        files_discard(staged)
+        raise
+
+
 @transaction.atomic
 def note_create_with_files(
     *,

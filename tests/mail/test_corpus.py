@@ -117,7 +117,7 @@ def test_eight_bit_headers_and_an_unknown_charset_are_read(monkeypatch: Any, mai
 
 
 def test_a_large_attachment_is_kept_whole(monkeypatch: Any, mailbox: Any) -> None:
-    data = hashlib.sha256(b"seed").digest() * (8 * 1024 * 1024 // 32)  # 8 MB
+    data = hashlib.sha256(b"seed").digest() * (20 * 1024 * 1024 // 32)  # 20 MB
     msg = EmailMessage()
     msg["From"] = "Big Sender <big@customer.example>"
     msg["To"] = "support@desk.example"

@@ -165,3 +165,46 @@ def test_a_file_sent_with_a_reply_is_listed_under_it_and_downloads_as_an_attachm
 def test_a_file_that_does_not_exist_is_the_web_404(web: Callable[..., Client], agent: Any) -> None:
     response = web(agent).get("/attachments/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
+
+
+def test_a_note_takes_files_from_the_case_page(
+    web: Callable[..., Client], admin: Any, case: Case
+) -> None:
+    from casedesk.cases.models import Note
+
+    client = web(admin)
+    response = client.post(
+        f"/cases/{case.pk}/notes/",
+        {
+            "text": "The customer's screenshot.",
+            "attachments": [
+                SimpleUploadedFile("screen.png", b"\x89PNG...", content_type="image/png")
+            ],
+        },
+    )
+
+    assert response.status_code == 302
+    note = Note.objects.get(case_id=case.pk)
+    attachment = note.attachments.get()
+    assert (attachment.filename, attachment.case_id) == ("screen.png", case.pk)
+    assert f'href="/attachments/{attachment.pk}/"' in _page(client, case)
+
+
+def test_a_note_with_a_file_over_the_limit_is_refused_and_nothing_is_kept(
+    web: Callable[..., Client], admin: Any, case: Case, settings: Any
+) -> None:
+    from casedesk.attachments.models import Attachment
+    from casedesk.cases.models import Note
+
+    settings.MAX_UPLOAD_MB = 1
+    response = web(admin).post(
+        f"/cases/{case.pk}/notes/",
+        {
+            "text": "Too big.",
+            "attachments": [SimpleUploadedFile("big.bin", b"x" * (1024 * 1024 + 1))],
+        },
+    )
+
+    assert response.status_code == 413
+    assert not Note.objects.filter(case_id=case.pk).exists()
+    assert not Attachment.objects.filter(case_id=case.pk, note__isnull=False).exists()

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, make_msgid
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +32,7 @@ from casedesk.attachments.models import Attachment
 from casedesk.attachments.selectors import attachment_open
 from casedesk.attachments.services import (
     StagedFile,
+    Upload,
     attachments_claim,
     attachments_record,
     file_stage,
@@ -131,15 +131,6 @@ def _queue_on_commit(activity_id: uuid.UUID) -> None:
             logger.exception("could not enqueue an e-mail", extra={"activity": str(activity_id)})
 
     transaction.on_commit(enqueue)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file given with the e-mail itself (the web UI's reply box)."""
-
-    source: bytes | IO[bytes]
-    filename: str | None
-    content_type: str | None
 
 
 def email_defaults(case: Case) -> dict[str, str]:

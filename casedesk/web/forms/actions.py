@@ -254,6 +254,12 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class NoteForm(MessageForm):
+    """A note, with files (docs/email.md#attachments)."""
+
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+
 def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 

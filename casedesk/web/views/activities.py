@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casedesk.attachments.services import Upload, note_create_with_uploads
 from casedesk.cases import selectors, timeline, workflow
 from casedesk.cases.choices import Direction
 from casedesk.cases.models import Activity
@@ -28,6 +29,7 @@ from casedesk.web.forms.actions import (
     ActivityForm,
     CompleteForm,
     MessageForm,
+    NoteForm,
     VersionForm,
 )
 from casedesk.web.views.case_page import case_page
@@ -169,17 +171,31 @@ def activity_close(request: HttpRequest, activity_id: uuid.UUID, action: str) ->
 def message_add(request: HttpRequest, case_id: uuid.UUID, kind: str) -> HttpResponse:
     """Add a note or a post to the case."""
     case = found(selectors.case_get, case_id=case_id)
-    form = MessageForm(request.POST, auto_id=f"{kind}_%s")
+    form: MessageForm = (
+        NoteForm(request.POST, request.FILES, auto_id="note_%s")
+        if kind == "note"
+        else MessageForm(request.POST, auto_id=f"{kind}_%s")
+    )
     if not form.is_valid():
         return case_page(request, case, dialogs={kind: form}, status=422)
-    create = activities.note_create if kind == "note" else activities.post_create
     try:
-        create(
-            actor=actor(request),
-            case_id=case.pk,
-            text=form.cleaned_data["text"],
-            channel=Channel.UI,
-        )
+        if kind == "note":
+            note_create_with_uploads(
+                actor=actor(request),
+                case_id=case.pk,
+                text=form.cleaned_data["text"],
+                uploads=[
+                    Upload(f, f.name, f.content_type) for f in form.cleaned_data["attachments"]
+                ],
+                channel=Channel.UI,
+            )
+        else:
+            activities.post_create(
+                actor=actor(request),
+                case_id=case.pk,
+                text=form.cleaned_data["text"],
+                channel=Channel.UI,
+            )
     except DomainError as exc:
         return _refused(request, case.pk, exc, {kind: form})
     messages.success(

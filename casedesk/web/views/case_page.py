@@ -29,6 +29,7 @@ from casedesk.web.forms.actions import (
     CompleteForm,
     EmailForm,
     MessageForm,
+    NoteForm,
     QueueForm,
     ResolveForm,
 )
@@ -142,7 +143,7 @@ def dialog_forms(request: HttpRequest, case: Case, allowed: CaseAllowed) -> dict
     the user may not take has none."""
     found: dict[str, forms.Form] = {
         "activity": ActivityForm(auto_id="activity_%s"),
-        "note": MessageForm(auto_id="note_%s"),
+        "note": NoteForm(auto_id="note_%s"),
         "email": EmailForm(auto_id="email_%s"),
         "post": MessageForm(auto_id="post_%s"),
     }
