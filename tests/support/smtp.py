@@ -75,12 +75,19 @@ class SmtpServer:
         return self.handler.received
 
 
-def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
+def smtp_server(
+    *, login: tuple[str, str] | None = None, tls: str | None = None, context: Any = None
+) -> Iterator[SmtpServer]:
     """Start the server, yield it, stop it. With `login`, it requires that user and password
-    (in plain text: loopback only)."""
+    (in plain text: loopback only). `tls`: "smtps" (TLS from the first byte) or "starttls"
+    (required before mail), with the server's `context` (an `ssl.SSLContext`)."""
     handler = Handler()
     port = free_port()
     options: dict[str, Any] = {}
+    if tls == "smtps":
+        options["ssl_context"] = context
+    elif tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
     if login is not None:
 
         def authenticate(
@@ -91,7 +98,7 @@ def smtp_server(*, login: tuple[str, str] | None = None) -> Iterator[SmtpServer]
             given = (auth.login.decode(), auth.password.decode())
             return AuthResult(success=given == login)
 
-        options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+        options |= {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
     controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
