@@ -12,7 +12,8 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -211,14 +212,10 @@ def attachment_upload(
     """
     if case_id is not None and not Case.objects.filter(id=case_id).exists():
         raise ValidationFailed({"case_id": "no such case"})
-    staged = file_stage(source, filename=filename, content_type=content_type)
-    try:
-        with transaction.atomic():
-            case = _case_for_files(actor=actor, case_id=case_id) if case_id else None
-            return attachments_record(files=[staged], actor=actor, case=case, channel=channel)[0]
-    except BaseException:
-        files_discard([staged])
-        raise
+    upload = Upload(source, filename, content_type)
+    with files_staged([upload]) as staged, transaction.atomic():
+        case = _case_for_files(actor=actor, case_id=case_id) if case_id else None
+        return attachments_record(files=staged, actor=actor, case=case, channel=channel)[0]
 
 
 def attachments_claim(
@@ -268,6 +265,24 @@ class Upload:
     content_type: str | None
 
 
+@contextmanager
+def files_staged(uploads: Sequence[Upload]) -> Iterator[list[StagedFile]]:
+    """Store `uploads` before the transaction that records them; if storing or what follows
+    fails, the stored files are removed."""
+    staged: list[StagedFile] = []
+    try:
+        for upload in uploads:
+            staged.append(
+                file_stage(
+                    upload.source, filename=upload.filename, content_type=upload.content_type
+                )
+            )
+        yield staged
+    except BaseException:
+        files_discard(staged)
+        raise
+
+
 def note_create_with_uploads(
     *,
     actor: User,
@@ -279,24 +294,13 @@ def note_create_with_uploads(
     """Add a note to a case with files given with it, all or nothing: the files are stored
     first, then the note and their records in one transaction (the files are removed if it
     fails). Refuse as `note_create` does, and with `too_large` for a file over the limit."""
-    staged: list[StagedFile] = []
-    try:
-        for upload in uploads:
-            staged.append(
-                file_stage(
-                    upload.source, filename=upload.filename, content_type=upload.content_type
-                )
+    with files_staged(uploads) as staged, transaction.atomic():
+        note = note_create(actor=actor, case_id=case_id, text=text, channel=channel)
+        if staged:
+            attachments_record(
+                files=staged, actor=actor, case=note.case, note=note, channel=channel
             )
-        with transaction.atomic():
-            note = note_create(actor=actor, case_id=case_id, text=text, channel=channel)
-            if staged:
-                attachments_record(
-                    files=staged, actor=actor, case=note.case, note=note, channel=channel
-                )
-            return note
-    except BaseException:
-        files_discard(staged)
-        raise
+        return note
 
 
 @transaction.atomic

@@ -92,6 +92,21 @@ def literal(host: str) -> IPAddress | None:
         return None
 
 
+class HostUnresolved(AddressRefused):
+    """The host resolves to no address (now)."""
+
+
+def allowed_target(url: str, *, allow_private: bool) -> Target:
+    """`url`'s target, refused (`AddressRefused`) when it is not http or https or its host is a
+    refused literal or the local machine, before any name is resolved."""
+    found = target(url)
+    if not allow_private:
+        reason = host_refusal(found.host)
+        if reason is not None:
+            raise AddressRefused(f"{found.host} {reason}")
+    return found
+
+
 def host_refusal(host: str) -> str | None:
     """Why a URL's host is refused before any name is resolved: a refused address literal or a
     name of the local machine."""
@@ -113,14 +128,14 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise AddressRefused(f"the host {host} does not resolve") from exc
+        raise HostUnresolved(f"the host {host} does not resolve") from exc
     found: list[IPAddress] = []
     for info in infos:
         candidate = literal(str(info[4][0]))
         if candidate is not None and candidate not in found:
             found.append(candidate)
     if not found:
-        raise AddressRefused(f"the host {host} does not resolve")
+        raise HostUnresolved(f"the host {host} does not resolve")
     return found
 
 

@@ -91,11 +91,7 @@ def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> A
     """POST `body` to `url`, connecting only to an address the URL's host resolves to now and
     that is allowed (docs/webhooks.md#addresses); redirects are answers, not followed."""
     try:
-        target = addresses.target(url)
-        if not settings.WEBHOOK_ALLOW_PRIVATE:
-            reason = addresses.host_refusal(target.host)
-            if reason is not None:
-                raise addresses.AddressRefused(f"{target.host} {reason}")
+        target = addresses.allowed_target(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
         vetted = addresses.vetted_addresses(
             target.host, target.port, allow_private=settings.WEBHOOK_ALLOW_PRIVATE
         )

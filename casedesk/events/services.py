@@ -6,6 +6,7 @@ never answered, logged or audited (the audit row says only that it changed).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -40,17 +41,13 @@ def url_check(url: str) -> str:
     https, or a loopback, link-local or private host (resolved now) unless
     `CASEDESK_WEBHOOK_ALLOW_PRIVATE` allows it. A name that does not resolve yet is accepted:
     every delivery checks the addresses again."""
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE
     try:
-        target = addresses.target(url)
-        if not settings.WEBHOOK_ALLOW_PRIVATE:
-            reason = addresses.host_refusal(target.host)
-            if reason is not None:
-                raise addresses.AddressRefused(f"{target.host} {reason}")
-            try:
+        target = addresses.allowed_target(url, allow_private=allow_private)
+        # A name that does not resolve yet is checked again at every delivery.
+        if not allow_private:
+            with contextlib.suppress(addresses.HostUnresolved):
                 addresses.vetted_addresses(target.host, target.port, allow_private=False)
-            except addresses.AddressRefused as exc:
-                if "does not resolve" not in str(exc):
-                    raise
     except addresses.AddressRefused as exc:
         raise ValidationFailed({"url": str(exc)}) from exc
     return url

@@ -14,6 +14,7 @@ from casedesk.api.auth import actor
 from casedesk.api.http import page_body, set_etag
 from casedesk.api.schemas import ListParams, Out, errors
 from casedesk.attachments import selectors, services
+from casedesk.attachments.http import attachment_download
 from casedesk.attachments.models import Attachment
 from casedesk.cases.selectors import case_identity
 from casedesk.core.pagination import paginate
@@ -98,16 +99,7 @@ def attachment_get(request: HttpRequest, attachment_id: uuid.UUID, response: Htt
 def attachment_content(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:
     """The file, as a download (`Content-Disposition: attachment`), never sniffed."""
     attachment = selectors.attachment_get(user=actor(request), attachment_id=attachment_id)
-    response = FileResponse(
-        selectors.attachment_open(attachment),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["ETag"] = f'"{attachment.sha256}"'
-    return response
+    return attachment_download(attachment)
 
 
 @router.get("/cases/{case_id}/attachments", response={200: AttachmentPage, **errors()})

@@ -173,7 +173,7 @@ def activity_snapshot(activity: Activity) -> dict[str, Any]:
     return values
 
 
-def _activity_audit(
+def activity_audit(
     *,
     actor: Actor,
     activity: Activity,
@@ -182,6 +182,8 @@ def _activity_audit(
     before: dict[str, Any] | None,
     details: dict[str, Any] | None = None,
 ) -> None:
+    """The audit row of an activity write, and the write hooks (the outbox's activity events);
+    `before` is None for a new activity."""
     changes = diff(before or {}, activity_snapshot(activity))
     audit_record(
         actor=actor,
@@ -265,7 +267,7 @@ def activity_create(
     )
     _validate(activity)
     activity.save()
-    _activity_audit(actor=actor, activity=activity, action="create", channel=channel, before=None)
+    activity_audit(actor=actor, activity=activity, action="create", channel=channel, before=None)
     return activity
 
 
@@ -308,7 +310,7 @@ def activity_update(
         return activity
     activity.version += 1
     activity.save()
-    _activity_audit(actor=actor, activity=activity, action="update", channel=channel, before=before)
+    activity_audit(actor=actor, activity=activity, action="update", channel=channel, before=before)
     return activity
 
 
@@ -336,7 +338,7 @@ def _close(
     activity.version += 1
     activity.save()
     action = "complete" if state == ActivityState.COMPLETED else "cancel"
-    _activity_audit(actor=actor, activity=activity, action=action, channel=channel, before=before)
+    activity_audit(actor=actor, activity=activity, action=action, channel=channel, before=before)
     if state == ActivityState.COMPLETED:
         case_total_refresh(
             actor=actor,
@@ -408,7 +410,7 @@ def activities_cancel_open(
         activity.closed_at = now
         activity.version += 1
         activity.save(update_fields=["state", "closed_at", "version"])
-        _activity_audit(
+        activity_audit(
             actor=actor,
             activity=activity,
             action="cancel",

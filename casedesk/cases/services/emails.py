@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 from casedesk.cases.choices import ActivityState, ActivityType, CaseAction, Direction, EmailStatus
 from casedesk.cases.models import Activity, Case
-from casedesk.cases.services.activities import SUBJECT_MAX, activity_snapshot
+from casedesk.cases.services.activities import SUBJECT_MAX, activity_audit
 from casedesk.cases.services.common import case_snapshot, require_not_merged
 from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
-from casedesk.core.audit import audit_record, diff
 from casedesk.core.choices import Channel
 from casedesk.directory.access import SYSTEM, Actor, actor_user
 
@@ -36,6 +35,36 @@ class IncomingEmail:
     in_reply_to: str = ""
     references: Sequence[str] = field(default_factory=list)
     mailbox_id: uuid.UUID | None = None
+
+
+def _email_written(
+    *,
+    case: Case,
+    activity: Activity,
+    actor: Actor,
+    channel: str,
+    email: IncomingEmail | OutgoingEmail,
+) -> None:
+    """Audit a new e-mail activity (with the activity hooks) and finish the case's write."""
+    activity_audit(
+        actor=actor,
+        activity=activity,
+        action="create",
+        channel=channel,
+        before=None,
+        details={"message_id": email.message_id},
+    )
+    case_write_finish(
+        case=case,
+        actor=actor,
+        channel=channel,
+        write=CaseWrite(
+            action=CaseAction.EMAIL,
+            before=case_snapshot(case),
+            details={"activity_id": str(activity.pk), "direction": activity.direction},
+            save_fields=(),
+        ),
+    )
 
 
 def email_incoming_step(
@@ -70,26 +99,7 @@ def email_incoming_step(
         email_mailbox_id=email.mailbox_id,
     )
     activity.save()
-    audit_record(
-        actor=SYSTEM,
-        action="create",
-        channel=channel,
-        entity=activity,
-        entity_type="activity",
-        changes=diff({}, activity_snapshot(activity)),
-        details={"case_id": str(case.pk), "message_id": email.message_id},
-    )
-    case_write_finish(
-        case=case,
-        actor=SYSTEM,
-        channel=channel,
-        write=CaseWrite(
-            action=CaseAction.EMAIL,
-            before=case_snapshot(case),
-            details={"activity_id": str(activity.pk), "direction": Direction.INCOMING},
-            save_fields=(),
-        ),
-    )
+    _email_written(case=case, activity=activity, actor=SYSTEM, channel=channel, email=email)
     return activity
 
 
@@ -147,26 +157,7 @@ def email_outgoing_step(
         email_automatic=email.automatic,
     )
     activity.save()
-    audit_record(
-        actor=actor,
-        action="create",
-        channel=channel,
-        entity=activity,
-        entity_type="activity",
-        changes=diff({}, activity_snapshot(activity)),
-        details={"case_id": str(case.pk), "message_id": email.message_id},
-    )
-    case_write_finish(
-        case=case,
-        actor=actor,
-        channel=channel,
-        write=CaseWrite(
-            action=CaseAction.EMAIL,
-            before=case_snapshot(case),
-            details={"activity_id": str(activity.pk), "direction": Direction.OUTGOING},
-            save_fields=(),
-        ),
-    )
+    _email_written(case=case, activity=activity, actor=actor, channel=channel, email=email)
     return activity
 
 

@@ -35,8 +35,7 @@ from casedesk.attachments.services import (
     Upload,
     attachments_claim,
     attachments_record,
-    file_stage,
-    files_discard,
+    files_staged,
     max_bytes,
 )
 from casedesk.cases.choices import ActivityType, Direction, EmailStatus, State
@@ -190,14 +189,7 @@ def email_send(
         subject = None
     if errors:
         raise ValidationFailed(errors)
-    staged: list[StagedFile] = []
-    try:
-        for upload in uploads:
-            staged.append(
-                file_stage(
-                    upload.source, filename=upload.filename, content_type=upload.content_type
-                )
-            )
+    with files_staged(uploads) as staged:
         return _email_send(
             actor=actor,
             case_id=case_id,
@@ -209,9 +201,6 @@ def email_send(
             staged=staged,
             channel=channel,
         )
-    except BaseException:
-        files_discard(staged)
-        raise
 
 
 def _email_send(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casedesk.attachments import selectors as attachment_selectors
+from casedesk.attachments.http import attachment_download as attachment_response
 from casedesk.cases import selectors
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, ValidationFailed
@@ -60,12 +61,4 @@ def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileR
     attachment = found(
         attachment_selectors.attachment_get, user=actor(request), attachment_id=attachment_id
     )
-    response = FileResponse(
-        attachment_selectors.attachment_open(attachment),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment)
