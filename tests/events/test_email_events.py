@@ -73,7 +73,9 @@ def test_a_received_email_is_an_email_received_event_of_its_case(mailbox: Any) -
     assert "Secret." not in str(event.data)  # never the body
     assert Delivery.objects.filter(event_id=event.pk).count() == 1
     # The case's own events come first, in the same transaction.
-    types = list(Event.objects.filter(case_id=received.case_id).values_list("type", flat=True))
+    types = list(
+        Event.objects.filter(case_id=received.case_id).order_by("id").values_list("type", flat=True)
+    )
     assert types[-1] == "email.received"
     assert "case.created" in types
 
