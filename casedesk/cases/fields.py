@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from casedesk.cases.choices import CaseType, Origin, Priority, Stage, State, Status
 from casedesk.core.types import Flag, LongText, Title
+from casedesk.sla.choices import KpiStatus
 
 # What a field holds. `ref` is a typed reference (`{"type", "id"}`) kept in one of two
 # columns, `columns`, one per type of `ref_types`.
@@ -302,6 +303,13 @@ FIELDS_IN_ORDER: tuple[CaseField, ...] = (
         audited=True,
         matchable=True,
     ),
+    # The service level, kept by the SLA step of the case-write pipeline and by the timers
+    # (docs/service-levels.md#on-a-case): derived, so neither audited nor matchable (an SLA
+    # item's conditions cannot read what the SLA computes).
+    _key("sla_id", _("SLA")),
+    _column("first_response_by", DATETIME, _("First response by"), nullable=True),
+    _column("resolve_by", DATETIME, _("Resolve by"), nullable=True),
+    _choice("sla_status", KpiStatus, _("SLA status"), nullable=True),
 )
 
 FIELDS: dict[str, CaseField] = {field.name: field for field in FIELDS_IN_ORDER}

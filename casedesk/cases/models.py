@@ -26,6 +26,7 @@ from casedesk.cases.choices import (
     Status,
 )
 from casedesk.core.constraints import exactly_one
+from casedesk.sla.choices import KpiStatus
 
 
 def _status_matches_state() -> Q:
@@ -166,6 +167,20 @@ class Case(models.Model):
     )
     # When the first e-mail an agent wrote was sent (docs/email.md#first-response).
     first_response_at = models.DateTimeField(null=True, blank=True)
+    # The case's service level (docs/service-levels.md#on-a-case), kept by the case-write
+    # pipeline: the SLA applied, the failure times of its KPI instances in force and the worst
+    # of their statuses.
+    sla = models.ForeignKey(
+        "casedesk_sla.Sla",
+        null=True,
+        blank=True,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    first_response_by = models.DateTimeField(null=True, blank=True)
+    resolve_by = models.DateTimeField(null=True, blank=True)
+    sla_status = models.CharField(max_length=24, null=True, blank=True, choices=KpiStatus.choices)
 
     class Meta:
         constraints = [
@@ -196,6 +211,13 @@ class Case(models.Model):
         # index of their own (`db_index=False`): these lead with them and serve the same
         # lookups, and every write of a case maintains one index fewer for each.
         indexes = [
+            # Lists sorted by the service level's deadlines (docs/service-levels.md#on-a-case).
+            models.Index(fields=["state", "resolve_by", "id"], name="case_state_resolve_by_idx"),
+            models.Index(
+                fields=["sla_status", "resolve_by", "id"],
+                condition=Q(sla_status__isnull=False),
+                name="case_sla_status_idx",
+            ),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
             models.Index(
                 fields=["owner_user", "state", "-created_at", "-id"], name="case_owner_user_idx"

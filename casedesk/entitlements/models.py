@@ -59,6 +59,11 @@ class Entitlement(models.Model):
     )
     restrict_case_creation = models.BooleanField(default=False)
     is_default = models.BooleanField(default=False)
+    # The service level of the entitlement's cases, instead of the default SLA
+    # (docs/service-levels.md#slas).
+    sla = models.ForeignKey(
+        "casedesk_sla.Sla", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     modified_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)

@@ -237,6 +237,10 @@ def case_row_out(row: dict[str, Any]) -> dict[str, Any]:
         "resolved_at": _iso(row["resolved_at"]),
         "mailbox_id": _id(row["mailbox_id"]),
         "first_response_at": _iso(row["first_response_at"]),
+        "sla_id": _id(row["sla_id"]),
+        "first_response_by": _iso(row["first_response_by"]),
+        "resolve_by": _iso(row["resolve_by"]),
+        "sla_status": row["sla_status"],
     }
 
 
