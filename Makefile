@@ -41,10 +41,13 @@ system-deps:
 	@.ci/system-packages
 
 # One command: `casedesk serve` also starts the background worker that runs jobs.
+# `make run PORT=8080` (or HOST=0.0.0.0) serves elsewhere.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: install
 	@$(BIN)/casedesk migrate --no-input -v 0
 	@$(BIN)/casedesk demo --if-empty
-	$(BIN)/casedesk serve --host 127.0.0.1 --port 8000
+	$(BIN)/casedesk serve --host $(HOST) --port $(PORT)
 
 # The whole suite, one test at a time (SQLite, or the database of DATABASE_URL).
 test: install-test system-deps

@@ -27,6 +27,15 @@ def test_unknown_path_is_json_404_for_anonymous_callers_too(anon_api: Api) -> No
     assert_error(anon_api.get("/api/v1/nothing-here"), 404, "not_found")
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_path_is_404_for_every_method_even_without_a_csrf_token(method: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(
+        "/api/v1/no/such/path", data="{}", content_type="application/json"
+    )
+    assert_error(response, 404, "not_found")
+
+
 def test_wrong_method_is_json_405_with_allow_header(agent_api: Api) -> None:
     response = agent_api.put("/api/v1/users", {})
     error = assert_error(response, 405, "method_not_allowed")
