@@ -8,8 +8,10 @@ from typing import Any
 from casedesk.cases.services.common import Ref
 from casedesk.cases.services.records import case_create
 from casedesk.catalog import services as catalog
+from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.customers import services as customers
+from casedesk.demo.timeline import FOUNDED, Timeline
 from casedesk.directory.models import User
 
 ACCOUNTS = [
@@ -83,44 +85,50 @@ TITLES = [
 ]
 
 
+def _phone(rng: random.Random) -> str:
+    return f"+39 3{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+
+
 def load(users: dict[str, User]) -> dict[str, int]:
     rng = random.Random(2026)
     manager = users["manager"]
     agents = [users[name] for name in ("agent", "luca", "sara", "paolo")]
-    subjects: dict[str, Any] = {}
-    for root, children in SUBJECTS.items():
-        parent = catalog.subject_create(actor=manager, name=root, channel=Channel.CLI)
-        subjects[root] = parent
-        for child in children:
-            subjects[child] = catalog.subject_create(
-                actor=manager, name=child, parent_id=parent.id, channel=Channel.CLI
+    # The organisation's records predate its cases.
+    with clock.behind(FOUNDED):
+        subjects: dict[str, Any] = {}
+        for root, children in SUBJECTS.items():
+            parent = catalog.subject_create(actor=manager, name=root, channel=Channel.CLI)
+            subjects[root] = parent
+            for child in children:
+                subjects[child] = catalog.subject_create(
+                    actor=manager, name=child, parent_id=parent.id, channel=Channel.CLI
+                )
+        products = [
+            catalog.product_create(actor=manager, name=n, code=c, channel=Channel.CLI)
+            for n, c in PRODUCTS
+        ]
+        accounts = [
+            customers.account_create(actor=agents[0], name=n, phone=p, channel=Channel.CLI)
+            for n, p in ACCOUNTS
+        ]
+        contacts = []
+        for i, (first, last) in enumerate(PEOPLE):
+            account = accounts[i % len(accounts)] if i < 16 else None
+            domain = (account.name.split()[0].lower() if account else "gmail") + ".example"
+            contacts.append(
+                customers.contact_create(
+                    actor=agents[0],
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first.lower()}.{last.lower().replace(' ', '')}@{domain}",
+                    phone=_phone(rng),
+                    account_id=account.id if account else None,
+                    channel=Channel.CLI,
+                )
             )
-    products = [
-        catalog.product_create(actor=manager, name=n, code=c, channel=Channel.CLI)
-        for n, c in PRODUCTS
-    ]
-    accounts = [
-        customers.account_create(actor=agents[0], name=n, phone=p, channel=Channel.CLI)
-        for n, p in ACCOUNTS
-    ]
-    contacts = []
-    for i, (first, last) in enumerate(PEOPLE):
-        account = accounts[i % len(accounts)] if i < 16 else None
-        domain = (account.name.split()[0].lower() if account else "gmail") + ".example"
-        contacts.append(
-            customers.contact_create(
-                actor=agents[0],
-                first_name=first,
-                last_name=last,
-                email=f"{first.lower()}.{last.lower().replace(' ', '')}@{domain}",
-                phone=(
-                    f"+39 3{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
-                ),
-                account_id=account.id if account else None,
-                channel=Channel.CLI,
-            )
-        )
     cases = 0
+    # Open cases of the last three months, the oldest first.
+    timeline = Timeline(oldest=90, newest=1, count=len(TITLES) * 2)
     for i, (title, subject) in enumerate(TITLES * 2):
         contact = contacts[i % len(contacts)]
         if contact.account_id and i % 3:
@@ -128,23 +136,24 @@ def load(users: dict[str, User]) -> dict[str, int]:
         else:
             customer = Ref("contact", contact.id)
         owner = agents[i % len(agents)]
-        case_create(
-            actor=owner,
-            title=title,
-            customer=customer,
-            contact_id=contact.id,
-            description=f"{title}. Segnalato dal cliente {contact.name}.",
-            subject_id=subjects[subject].id if subject else None,
-            product_id=products[i % len(products)].id if i % 2 else None,
-            origin=rng.choice(["phone", "phone", "email", "web", "chat"]),
-            case_type=rng.choice(["question", "problem", "request", None]),
-            priority=rng.choice(["high", "normal", "normal", "low"]),
-            stage=rng.choice(["identify", "research"]),
-            status=rng.choice(
-                ["in_progress", "in_progress", "on_hold", "waiting_for_details", "researching"]
-            ),
-            channel=Channel.CLI,
-        )
+        with timeline.at(i):
+            case_create(
+                actor=owner,
+                title=title,
+                customer=customer,
+                contact_id=contact.id,
+                description=f"{title}. Segnalato dal cliente {contact.name}.",
+                subject_id=subjects[subject].id if subject else None,
+                product_id=products[i % len(products)].id if i % 2 else None,
+                origin=rng.choice(["phone", "phone", "email", "web", "chat"]),
+                case_type=rng.choice(["question", "problem", "request", None]),
+                priority=rng.choice(["high", "normal", "normal", "low"]),
+                stage=rng.choice(["identify", "research"]),
+                status=rng.choice(
+                    ["in_progress", "in_progress", "on_hold", "waiting_for_details", "researching"]
+                ),
+                channel=Channel.CLI,
+            )
         cases += 1
     return {
         "subjects": len(subjects),

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.demo import customers, entitlements, lifecycle, mail, routing, search, webhooks
+from casedesk.demo.timeline import FOUNDED
 from casedesk.directory import services as directory
 from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import User
@@ -33,17 +35,18 @@ def database_is_empty() -> bool:
 @transaction.atomic
 def load() -> dict[str, int]:
     users = {}
-    for username, full_name, role, teams in DEMO_USERS:
-        users[username] = directory.user_create(
-            actor=SYSTEM,
-            username=username,
-            password=DEMO_PASSWORD,
-            role=role,
-            full_name=full_name,
-            email=f"{username}@example.com",
-            team_names=teams,
-            channel=Channel.CLI,
-        )
+    with clock.behind(FOUNDED):
+        for username, full_name, role, teams in DEMO_USERS:
+            users[username] = directory.user_create(
+                actor=SYSTEM,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                full_name=full_name,
+                email=f"{username}@example.com",
+                team_names=teams,
+                channel=Channel.CLI,
+            )
     summary: dict[str, int] = {"users": len(users)}
     summary.update(customers.load(users))
     summary.update(lifecycle.load(users))

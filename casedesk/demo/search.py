@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from casedesk.cases.services.common import Ref
 from casedesk.cases.services.connections import connection_create
 from casedesk.cases.services.lifecycle import case_resolve
@@ -9,6 +11,7 @@ from casedesk.cases.services.records import case_create
 from casedesk.catalog.models import Subject
 from casedesk.core.choices import Channel
 from casedesk.customers.models import Account
+from casedesk.demo.timeline import Timeline
 from casedesk.directory.models import User
 
 # title, description, subject, resolution, resolution type
@@ -124,23 +127,27 @@ def load(users: dict[str, User]) -> dict[str, int]:
         return {}
     subjects = {s.name: s for s in Subject.objects.all()}
     resolved = []
+    # Solved over the last three months, each a day or three after it was opened.
+    timeline = Timeline(oldest=88, newest=6, count=len(RESOLVED))
     for i, (title, description, subject, resolution, kind) in enumerate(RESOLVED):
-        case = case_create(
-            actor=agent,
-            title=title,
-            customer=Ref("account", accounts[i % len(accounts)].pk),
-            description=description,
-            subject_id=subjects[subject].pk if subject in subjects else None,
-            channel=Channel.CLI,
-        )
-        case_resolve(
-            actor=agent,
-            case_id=case.pk,
-            resolution=resolution,
-            resolution_type=kind,
-            billable_minutes=30,
-            channel=Channel.CLI,
-        )
+        with timeline.at(i):
+            case = case_create(
+                actor=agent,
+                title=title,
+                customer=Ref("account", accounts[i % len(accounts)].pk),
+                description=description,
+                subject_id=subjects[subject].pk if subject in subjects else None,
+                channel=Channel.CLI,
+            )
+        with timeline.at(i, later=dt.timedelta(hours=20 + (i % 3) * 24)):
+            case_resolve(
+                actor=agent,
+                case_id=case.pk,
+                resolution=resolution,
+                resolution_type=kind,
+                billable_minutes=30,
+                channel=Channel.CLI,
+            )
         resolved.append(case)
     connections = 0
     for i, (title, subject, links) in enumerate(CONNECTED):
