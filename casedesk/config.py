@@ -7,6 +7,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,6 +160,17 @@ def max_upload_mb() -> int:
     if value < 1:
         raise RuntimeError("CASEDESK_MAX_UPLOAD_MB must be at least 1")
     return value
+
+
+def time_zone() -> str:
+    """`CASEDESK_TIME_ZONE`: the IANA zone the web pages and e-mails show times in (default
+    `UTC`). The API always answers UTC."""
+    raw = os.environ.get("CASEDESK_TIME_ZONE", "").strip() or "UTC"
+    try:
+        zoneinfo.ZoneInfo(raw)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"CASEDESK_TIME_ZONE must be an IANA time zone, not {raw!r}") from exc
+    return raw
 
 
 @dataclass(frozen=True)

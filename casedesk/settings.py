@@ -208,7 +208,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("it", "Italiano")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# Times on pages in the desk's zone; the API and the database keep UTC.
+TIME_ZONE = config.time_zone()
+# Dates and times written one way on every page, in each language (docs/web.md).
+FORMAT_MODULE_PATH = ["casedesk.web.formats"]
 USE_I18N = True
 USE_TZ = True
 
