@@ -364,6 +364,8 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     event = models.CharField(max_length=40, blank=True, default="")
+    # A system post's sentence, rendered in each reader's language (casedesk/cases/posts.py).
+    params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 

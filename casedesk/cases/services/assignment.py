@@ -45,7 +45,7 @@ def assign_write(before: dict[str, Any], owner: User | Team, *, save: bool = Tru
     return CaseWrite(
         action=CaseAction.ASSIGN,
         before=before,
-        post=SystemPost("assigned", f"Assigned to {owner_name(owner)}."),
+        post=SystemPost("assigned", {"owner": owner_name(owner)}),
         save_fields=OWNER_FIELDS,
         save=save,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Mapping
 from typing import Any
 
-from casedesk.cases import workflow
+from casedesk.cases import posts, workflow
 from casedesk.cases.choices import Status
 from casedesk.cases.fields import AUDITED, DATETIME, REF, UUID, CaseField, Ref
 from casedesk.cases.models import Case, CaseNumber, Post, ServiceSettings
@@ -169,12 +170,18 @@ def require_not_merged(case: Case) -> None:
         )
 
 
-def system_post(case: Case, event: str, text: str) -> Post:
-    """A post written by the system for a lifecycle event (created, resolved, routed, ...).
-    Refuse with `case_not_active` on a merged case, which owns nothing."""
+def system_post(case: Case, event: str, params: Mapping[str, Any]) -> Post:
+    """A post written by the system for a lifecycle event (created, resolved, routed, ...),
+    its sentence given by `params` (casedesk/cases/posts.py). Refuse with `case_not_active`
+    on a merged case, which owns nothing."""
     require_not_merged(case)
     return Post.objects.create(
-        case=case, text=text, author=None, event=event, created_at=clock.now()
+        case=case,
+        text=posts.english(event, params),
+        author=None,
+        event=event,
+        params=dict(params),
+        created_at=clock.now(),
     )
 
 

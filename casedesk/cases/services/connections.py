@@ -65,7 +65,7 @@ def connection_create(
                 entity=own,
                 changes={"solution_found": [False, True]},
             )
-            system_post(case, "solution_found", f"Solution found in {other.ticket_number}.")
+            system_post(case, "solution_found", {"ticket": other.ticket_number})
         return own, False
     if not solution_found:
         reverse = Connection.objects.filter(case=other, other=case).first()
@@ -90,7 +90,7 @@ def connection_create(
         },
     )
     if solution_found:
-        system_post(case, "solution_found", f"Solution found in {other.ticket_number}.")
+        system_post(case, "solution_found", {"ticket": other.ticket_number})
     else:
-        system_post(case, "connected", f"Connected to {other.ticket_number}.")
+        system_post(case, "connected", {"ticket": other.ticket_number})
     return connection, True

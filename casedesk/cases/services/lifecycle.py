@@ -145,9 +145,9 @@ def _apply(
     case.state, case.status = state, status
     case.stage = workflow.stage_after(closing.action, case.stage)
     if closing.action == workflow.RESOLVE:
-        post = SystemPost("resolved", f"Case resolved ({status}).")
+        post = SystemPost("resolved", {"status": status})
     else:
-        post = SystemPost("cancelled", "Case cancelled.")
+        post = SystemPost("cancelled")
     case_write_finish(
         case=case,
         actor=actor,
@@ -334,7 +334,7 @@ def case_reactivate(
             action=CaseAction.REACTIVATE,
             before=before,
             details={"superseded_activity_ids": [str(i) for i in superseded]},
-            post=SystemPost("reactivated", "Case reactivated."),
+            post=SystemPost("reactivated"),
         ),
     )
     return case_get(case_id=case.pk)

@@ -123,9 +123,7 @@ def case_merge(
             action=CaseAction.MERGE,
             before=master_before,
             details={"merged_case_id": str(subordinate.pk), "moved": moved},
-            post=SystemPost(
-                "merged", f"Case {subordinate.ticket_number} was merged into this case."
-            ),
+            post=SystemPost("merged", {"ticket": subordinate.ticket_number}),
         ),
     )
     return case_get(case_id=subordinate.pk)

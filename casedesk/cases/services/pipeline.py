@@ -35,6 +35,7 @@ from typing import Any
 
 from django.db import connection
 
+from casedesk.cases import posts
 from casedesk.cases.choices import CaseAction
 from casedesk.cases.models import Case, Post
 from casedesk.cases.services.common import (
@@ -68,10 +69,15 @@ _TOUCHED = ("version", "modified_at")
 
 @dataclass(frozen=True)
 class SystemPost:
-    """The timeline's system post for a write (`event` as stored on the post)."""
+    """The timeline's system post for a write: its `event` and the `params` of its sentence
+    (casedesk/cases/posts.py), which is stored in English as the post's text."""
 
     event: str
-    text: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return posts.english(self.event, self.params)
 
 
 @dataclass(frozen=True)
@@ -277,17 +283,19 @@ def _post(posts: Sequence[tuple[Case, SystemPost]]) -> None:
     """The system posts (a merged case owns none: `case_not_active`); one insert for many."""
     if len(posts) == 1:
         case, post = posts[0]
-        system_post(case, post.event, post.text)
+        system_post(case, post.event, post.params)
         return
     for case, _ in posts:
         require_not_merged(case)
     if posts:
         writer = BulkInsert(
             Post,
-            ("case_id", "text", "event"),
+            ("case_id", "text", "event", "params"),
             constants={"author_id": None, "created_at": clock.now()},
         )
-        writer.write((case.pk, post.text, post.event) for case, post in posts)
+        writer.write(
+            (case.pk, post.text, post.event, json.dumps(dict(post.params))) for case, post in posts
+        )
 
 
 def _index(indexed: Sequence[tuple[Case, CaseChange, CaseWrite]]) -> None:

@@ -170,7 +170,7 @@ def case_create_step(
         write=CaseWrite(
             action=CaseAction.CREATE,
             before=None,
-            post=SystemPost("created", f"Case {case.ticket_number} created."),
+            post=SystemPost("created", {"ticket": case.ticket_number}),
         ),
     )
     return case

@@ -153,7 +153,7 @@ class _Record(NamedTuple):
 
     result: RouteResult
     changes: dict[str, Any]
-    text: str
+    post: SystemPost
     save_fields: tuple[str, ...] | None = None
 
 
@@ -201,28 +201,28 @@ def _apply(
     for case, item in zip(cases, chosen, strict=True):
         if item is None:
             result = RouteResult(case=case, routed=False, reason=NO_ITEM_MATCHED, rule_set=rule_set)
-            text = f'Routing by rule set "{rule_set.name}": no item matched; nothing changed.'
-            records.append(_Record(result, {}, text))
+            post = SystemPost("not_routed", {"form": "no_item", "rule_set": rule_set.name})
+            records.append(_Record(result, {}, post))
             continue
-        prefix = f'Routed by rule set "{rule_set.name}", item "{item.name}": '
+        by = {"rule_set": rule_set.name, "item": item.name}
         if item.route_queue is not None:
             queue = item.route_queue
             placement = next(placements)
             changes: dict[str, Any] = {}
             if placement.changed:
                 changes["queue_id"] = [_id(placement.previous_queue_id), _id(queue.pk)]
-                verb = "moved to" if placement.previous_queue_id else "added to"
+                form = "moved" if placement.previous_queue_id else "added"
             else:
-                verb = "already in"
+                form = "already_in"
             result = RouteResult(
                 case=case, routed=True, rule_set=rule_set, rule_item=item, queue_id=queue.pk
             )
             # Everyone who reads the case reads its timeline: a private queue is not named.
-            where = (
-                "a private queue" if queue.type == QueueType.PRIVATE else f'queue "{queue.name}"'
-            )
-            text = f"{prefix}{verb} {where}."
-            records.append(_Record(result, changes, text, () if changes else None))
+            if queue.type == QueueType.PRIVATE:
+                post = SystemPost("routed", {**by, "form": f"{form}_private"})
+            else:
+                post = SystemPost("routed", {**by, "form": form, "queue": queue.name})
+            records.append(_Record(result, changes, post, () if changes else None))
             continue
         owner: User | Team | None = item.route_owner_user or item.route_owner_team
         assert owner is not None  # the "exactly one destination" constraint
@@ -231,10 +231,10 @@ def _apply(
         if changed:
             set_owner(case, owner)
         changes = {"owner": [before, owner_ref(case)]} if changed else {}
-        verb = "assigned to" if changed else "already owned by"
+        form = "assigned" if changed else "already_owned"
         result = RouteResult(case=case, routed=True, rule_set=rule_set, rule_item=item, owner=owner)
-        text = f"{prefix}{verb} {owner_name(owner)}."
-        records.append(_Record(result, changes, text, OWNER_FIELDS if changed else None))
+        post = SystemPost("routed", {**by, "form": form, "owner": owner_name(owner)})
+        records.append(_Record(result, changes, post, OWNER_FIELDS if changed else None))
     return records
 
 
@@ -273,7 +273,7 @@ def _write_records(records: Sequence[_Record], actor: Actor) -> None:
             before={},
             changes=record.changes,
             details=details,
-            post=SystemPost("routed" if result.routed else "not_routed", record.text),
+            post=record.post,
             save_fields=record.save_fields,
             save=record.save_fields is not None,
         )
@@ -293,9 +293,9 @@ def routing_apply_many(
     if not cases:
         return []
     if rule_set is None:
-        text = "Routing: no active rule set; nothing changed."
+        nothing = SystemPost("not_routed", {"form": "no_rule_set"})
         records = [
-            _Record(RouteResult(case=case, routed=False, reason=NO_ACTIVE_RULE_SET), {}, text)
+            _Record(RouteResult(case=case, routed=False, reason=NO_ACTIVE_RULE_SET), {}, nothing)
             for case in cases
         ]
     else:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from casedesk.cases import choices as case_choices
+from casedesk.cases import posts
 from casedesk.directory import choices as directory_choices
 from casedesk.entitlements import choices as entitlement_choices
 from casedesk.entitlements import selectors as entitlement_selectors
@@ -169,6 +170,17 @@ POST_EVENTS: dict[str, Any] = {
 }
 # Events whose text says nothing more than the event itself.
 PLAIN_EVENTS = frozenset({"created", "cancelled", "reactivated"})
+
+
+@register.filter
+def post_text(post: Any) -> str:
+    """A post's text in the user's language: a system post's sentence rendered from its event
+    and params (casedesk/cases/posts.py), else the text as written."""
+    if getattr(post, "author_id", None) is None:
+        rendered = posts.sentence(getattr(post, "event", ""), getattr(post, "params", None) or {})
+        if rendered is not None:
+            return rendered
+    return str(getattr(post, "text", ""))
 
 
 @register.filter
