@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.middleware.ContentSecurityPolicyMiddleware",
+    "casedesk.web.middleware.FormAddressMiddleware",
     "casedesk.web.middleware.DomainErrorPageMiddleware",
 ]
 

@@ -112,6 +112,38 @@ def _error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
     )
 
 
+class FormAddressMiddleware:
+    """A page that answered a form sent to a POST-only address (a form with errors is shown
+    again at the address it was sent to) leaves that address in the browser's bar: reloading
+    it, or opening it from the history, is a GET. Instead of a blank 405, such a GET is sent
+    to the nearest page above it (`/cases/<id>/notes/` → `/cases/<id>/`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or request.method not in ("GET", "HEAD")
+            or request.path.startswith("/api/")
+        ):
+            return response
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve
+
+        parts = [p for p in request.path.split("/") if p]
+        while parts:
+            parts.pop()
+            candidate = "/" + "".join(f"{p}/" for p in parts)
+            try:
+                resolve(candidate)
+            except Resolver404:
+                continue
+            return redirect(candidate)
+        return redirect("/")
+
+
 class DomainErrorPageMiddleware:
     """A refusal that a page did not handle itself is shown as a page with its status, never
     as a server error (the API maps its own); so is a database that is unreachable, saturated

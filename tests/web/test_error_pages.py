@@ -69,3 +69,19 @@ def test_the_language_selector_names_each_language_in_itself(
     assert ">English</option>" in body
     assert ">Italiano</option>" in body
     assert "Inglese" not in body
+
+
+def test_a_get_on_a_form_address_goes_to_the_page_above_it(
+    web: Callable[..., Client], agent: Any, make_case: Callable[..., Any]
+) -> None:
+    case = make_case()
+    client = web(agent)
+    response = client.get(f"/cases/{case.pk}/notes/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{case.pk}/"
+    assert client.get("/profile/tokens/")["Location"] == "/profile/"
+    assert client.get(f"/tokens/{case.pk}/revoke/")["Location"] == "/"
+
+
+def test_the_api_keeps_its_405(web: Callable[..., Client], agent: Any) -> None:
+    assert web(agent).put("/api/v1/users").status_code == 405

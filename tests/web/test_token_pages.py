@@ -102,3 +102,27 @@ def test_token_section_speaks_italian(web: Callable[..., Client], agent: Any) ->
     assert "Token API" in page and "Revoca" in page and "Crea token" in page
     created = web(agent, language="it").post("/profile/tokens/", {"name": "CI"})
     assert "non sarà più mostrato" in created.content.decode()
+
+
+def test_sending_the_same_token_form_again_creates_no_second_token(
+    web: Callable[..., Client], agent: Any
+) -> None:
+    client = web(agent)
+    page = client.get("/profile/").content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once is not None
+    form = {"name": "CI job", "expires_in_days": "30", "once": once.group(1)}
+    first = client.post("/profile/tokens/", form)
+    assert len(SECRET.findall(first.content.decode())) == 1
+    again = client.post("/profile/tokens/", form)  # the browser's reload
+    assert again.status_code == 302 and again["Location"] == "/profile/"
+    assert ApiToken.objects.filter(user=agent, name="CI job").count() == 1
+    shown = client.get("/profile/").content.decode()
+    assert "already created" in shown and SECRET.search(shown) is None
+    assert once.group(1) not in shown  # the next form has a key of its own
+
+
+def test_revoking_a_token_asks_for_confirmation(web: Callable[..., Client], agent: Any) -> None:
+    services.token_create(user=agent, name="Laptop")
+    page = web(agent, language="it").get("/profile/").content.decode()
+    assert 'data-confirm="Revocare questo token?' in page

@@ -67,3 +67,6 @@ class TokenForm(WebForm):
         max_value=3650,
         help_text=_("Leave empty for the default lifetime."),
     )
+    # A one-time key of the form as the page showed it: sending the same form again (a reload
+    # of the page that shows the new secret) creates no second token.
+    once = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

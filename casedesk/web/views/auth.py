@@ -3,6 +3,7 @@ switch."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -157,7 +158,16 @@ def profile(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         form = ProfileForm(initial={"language": user.language})
-    return _profile_page(request, form=form, token_form=TokenForm(), status=status)
+    return _profile_page(request, form=form, token_form=_token_form(), status=status)
+
+
+# The one-time keys of the token forms already used, in the session (not the secrets).
+_TOKEN_FORMS_USED = "token_forms_used"
+_TOKEN_FORMS_KEPT = 20
+
+
+def _token_form() -> TokenForm:
+    return TokenForm(initial={"once": secrets.token_urlsafe(24)})
 
 
 @login_required
@@ -169,6 +179,14 @@ def token_create(request: HttpRequest) -> HttpResponse:
     token_form = TokenForm(request.POST)
     status = 422
     new_token = None
+    once = request.POST.get("once", "")
+    used: list[str] = request.session.get(_TOKEN_FORMS_USED, [])
+    if once and once in used:
+        messages.info(
+            request,
+            _("This token was already created. Its secret was shown once and is not kept."),
+        )
+        return redirect("web:profile")
     if token_form.is_valid():
         try:
             new_token = services.token_create_for(
@@ -182,7 +200,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             status = 200
-            token_form = TokenForm()
+            token_form = _token_form()
+            if once:
+                request.session[_TOKEN_FORMS_USED] = [*used, once][-_TOKEN_FORMS_KEPT:]
     response = _profile_page(
         request,
         form=ProfileForm(initial={"language": user.language}),
