@@ -98,7 +98,28 @@ FIELD_MESSAGES: dict[str, Any] = {
 
 
 def error_message(exc: DomainError) -> str:
+    if exc.code == "entitlement_exhausted" and "remaining" in exc.details:
+        return _exhausted_message(exc.details)
     return str(CODE_MESSAGES.get(exc.code, exc.message))
+
+
+def _exhausted_message(details: dict[str, Any]) -> str:
+    """What is left and what the case needs, in the entitlement's unit."""
+    from casedesk.entitlements import rules
+    from casedesk.web.templatetags.casedesk_web import label, terms
+
+    kind = str(details.get("allocation_type", "cases"))
+    left = terms(rules.stored_to_terms(max(int(details["remaining"] or 0), 0), kind), kind)
+    needed = terms(rules.stored_to_terms(int(details.get("needed", 0)), kind), kind)
+    if details.get("channel"):
+        return _(
+            "The entitlement has %(left)s left for the %(channel)s channel; this case needs "
+            "%(needed)s."
+        ) % {"left": left, "needed": needed, "channel": label(details["channel"], "origin")}
+    return _("The entitlement has %(left)s left; this case needs %(needed)s.") % {
+        "left": left,
+        "needed": needed,
+    }
 
 
 def field_message(message: Any) -> str:

@@ -250,11 +250,15 @@ def test_hours_resolve_is_refused_when_the_billable_time_exceeds_what_is_left(
     ]
     case = _post_case(agent_api, account, entitlement_id=eid).json()
     url = f"/api/v1/cases/{case['id']}/resolve"
-    assert_error(
-        agent_api.post(url, {"resolution": "Done.", "billable_minutes": 61}),
+    error = assert_error(
+        agent_api.post(url, {"resolution": "Done.", "billable_minutes": 90}),
         409,
         "entitlement_exhausted",
     )
+    # What is left and what was needed, never "no terms left" of an hour that is left.
+    assert error["message"] == "The entitlement has 1 hour left; this case needs 1.5 hours."
+    assert error["details"]["remaining"] == 60 and error["details"]["needed"] == 90
+    assert error["details"]["allocation_type"] == "hours"
     assert agent_api.post(url, {"resolution": "Done.", "billable_minutes": 60}).status_code == 200
     assert fetch(eid)["remaining_terms"] == 0
 

@@ -211,7 +211,10 @@ def test_manager_creates_activates_an_entitlement_and_sees_its_ledger(
     assert response.status_code == 302
     ent = Entitlement.objects.get(name="Supporto 2026")
     assert ent.state == "draft" and ent.channels.get().channel == "phone"
-    client.post(f"/entitlements/{ent.pk}/activate/", {"version": ent.version})
+    activated = client.post(
+        f"/entitlements/{ent.pk}/activate/", {"version": ent.version}, follow=True
+    )
+    assert "The entitlement was activated." in activated.content.decode()
     ent.refresh_from_db()
     assert ent.state == "active"
     make_case(title="Uses a term")  # the default entitlement applies on creation

@@ -21,7 +21,7 @@ from casedesk.core import clock
 from casedesk.core.errors import EntitlementExhausted
 from casedesk.directory.access import Actor, actor_user
 from casedesk.entitlements import rules
-from casedesk.entitlements.choices import LedgerReason
+from casedesk.entitlements.choices import AllocationType, LedgerReason
 from casedesk.entitlements.models import (
     ContractLine,
     ContractLineLedger,
@@ -140,17 +140,46 @@ def _row_reason(
 
 
 def _exhausted(case: Case, move: rules.Move, *, channel: bool) -> EntitlementExhausted:
+    """The refusal of a debit, saying what is left and what was needed (in the stored unit:
+    cases, or minutes of an entitlement in hours) so no one reads "no terms left" of an
+    entitlement with an hour left."""
+    entitlement = Entitlement.objects.values("allocation_type", "remaining_terms").get(
+        pk=move.entitlement_id
+    )
+    remaining: int | None = entitlement["remaining_terms"]
+    if channel:
+        remaining = (
+            EntitlementChannel.objects.filter(
+                entitlement_id=move.entitlement_id, channel=move.channel
+            )
+            .values_list("remaining_terms", flat=True)
+            .first()
+        )
+    kind = entitlement["allocation_type"]
     details: dict[str, Any] = {
         "case_id": str(case.pk),
         "entitlement_id": str(move.entitlement_id),
         "needed": -move.amount,
+        "remaining": remaining,
+        "allocation_type": kind,
     }
+    left = _amount(remaining or 0, kind)
+    needed = _amount(-move.amount, kind)
     if channel:
         details["channel"] = move.channel
-        message = f"The entitlement has no terms left for the {move.channel} channel."
+        message = (
+            f"The entitlement has {left} left for the {move.channel} channel; "
+            f"this case needs {needed}."
+        )
     else:
-        message = "The entitlement has no terms left."
+        message = f"The entitlement has {left} left; this case needs {needed}."
     return EntitlementExhausted(message, details=details)
+
+
+def _amount(stored: int, allocation_type: str) -> str:
+    value = rules.stored_to_terms(max(stored, 0), allocation_type)
+    unit = "case" if allocation_type == AllocationType.CASES else "hour"
+    return f"{value:g} {unit}{'' if value == 1 else 's'}"
 
 
 def _apply(case: Case, move: rules.Move) -> None:

@@ -123,6 +123,12 @@ def num(value: Any, decimals: int | None = None) -> str:
     """A number with the language's grouping and decimal separators."""
     if value in (None, ""):
         return ""
+    if decimals is None and isinstance(value, Decimal | float):
+        # 40.0 reads "40", 1.50 "1.5": no trailing zeros after the decimal separator.
+        exact = Decimal(str(value))
+        value = (
+            exact.quantize(Decimal(1)) if exact == exact.to_integral_value() else exact.normalize()
+        )
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 

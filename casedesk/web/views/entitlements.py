@@ -217,18 +217,25 @@ def entitlement_action(
     try:
         if action == "activate":
             services.entitlement_activate(**common)
+            done = _("The entitlement was activated.")
         elif action == "deactivate":
             services.entitlement_deactivate(**common)
+            done = _("The entitlement was deactivated.")
         elif action == "cancel":
             services.entitlement_cancel(**common)
+            done = _("The entitlement was cancelled.")
         else:
-            services.entitlement_update(
-                changes={"is_default": request.POST.get("is_default") == "1"}, **common
+            default = request.POST.get("is_default") == "1"
+            services.entitlement_update(changes={"is_default": default}, **common)
+            done = (
+                _("The entitlement is now the customer's default.")
+                if default
+                else _("The entitlement is no longer the customer's default.")
             )
     except DomainError as exc:
         messages.error(request, error_message(exc))
         response = entitlement_detail(request, entitlement.pk)
         response.status_code = exc.status
         return response
-    messages.success(request, _("The entitlement was saved."))
+    messages.success(request, done)
     return redirect("web:entitlement_detail", entitlement_id=entitlement.pk)
