@@ -465,3 +465,26 @@ def test_quick_add_an_appointment_with_its_schedule(
     visit = Activity.objects.get(subject="On-site visit")
     assert visit.scheduled_start is not None and visit.scheduled_end is not None
     assert (visit.scheduled_end - visit.scheduled_start).seconds == 5400
+
+
+def test_history_names_what_ids_refer_to_and_labels_every_action(
+    web: Callable[..., Client], agent: Any, manager: Any, make_case: Any
+) -> None:
+    from casedesk.cases.choices import CaseAction
+    from casedesk.cases.fields import CaseChanges
+    from casedesk.cases.services.records import case_update
+    from casedesk.catalog import services as catalog
+    from casedesk.web.templatetags.casedesk_web import ACTIONS
+
+    subject = catalog.subject_create(actor=manager, name="Fibra ottica")
+    parent = make_case(title="Parent")
+    case = make_case()
+    case_update(
+        actor=agent,
+        case_id=case.pk,
+        changes=CaseChanges(subject_id=subject.pk, parent_id=parent.pk),
+    )
+    page = web(agent, language="it").get(f"/cases/{case.pk}/history/").content.decode()
+    assert "Fibra ottica" in page and parent.ticket_number in page
+    assert str(subject.pk) not in page and str(parent.pk) not in page
+    assert set(ACTIONS) >= {str(a) for a in CaseAction}

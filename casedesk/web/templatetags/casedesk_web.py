@@ -39,6 +39,8 @@ ACTIONS: dict[str, Any] = {
     "assign": gettext_lazy("Assigned"),
     "queue": gettext_lazy("Queue changed"),
     "route": gettext_lazy("Routed"),
+    "activity_complete": gettext_lazy("Activity completed"),
+    "email": gettext_lazy("E-mail"),
 }
 
 CHOICES: dict[str, Any] = {

@@ -117,9 +117,69 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         scope=f"web-audit:{case.pk}",
     )
     selectors.case_audit_seen(rows, viewer=actor(request))  # no private queue it may not see
+    names = _reference_names(rows)
+    for entry in rows:  # in memory only: ids read as the names of what they refer to
+        if isinstance(entry.changes, dict):
+            entry.changes = {
+                field: [_named(v, field, names) for v in pair] if isinstance(pair, list) else pair
+                for field, pair in entry.changes.items()
+            }
     return render(
         request,
         "web/cases/history.html",
         {"case": case, "entries": rows, "next_cursor": next_cursor, "nav": "cases"},
         status=status,
     )
+
+
+def _reference_fields() -> dict[str, Any]:
+    """The audited fields that hold an id, with the model and the column that names it."""
+    from casedesk.cases.models import Case
+    from casedesk.catalog.models import Product, Subject
+    from casedesk.customers.models import Contact
+    from casedesk.entitlements.models import ContractLine, Entitlement
+    from casedesk.mail.models import Mailbox
+    from casedesk.routing.models import Queue
+    from casedesk.sla.models import Sla
+
+    return {
+        "subject_id": (Subject, "name"),
+        "product_id": (Product, "name"),
+        "contact_id": (Contact, "name"),
+        "entitlement_id": (Entitlement, "name"),
+        "contract_line_id": (ContractLine, "name"),
+        "queue_id": (Queue, "name"),
+        "parent_id": (Case, "ticket_number"),
+        "merged_into_id": (Case, "ticket_number"),
+        "mailbox_id": (Mailbox, "name"),
+        "sla_id": (Sla, "name"),
+    }
+
+
+def _reference_names(entries: list[Any]) -> dict[tuple[str, str], str]:
+    """The names of the records the entries' changes refer to: one query a kind of record."""
+    fields = _reference_fields()
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        for field, pair in (entry.changes or {}).items():
+            if field in fields and isinstance(pair, list):
+                wanted.setdefault(field, set()).update(v for v in pair if isinstance(v, str))
+    names: dict[tuple[str, str], str] = {}
+    for field, ids in wanted.items():
+        model, column = fields[field]
+        valid = [i for i in ids if _is_uuid(i)]
+        for pk, name in model.objects.filter(pk__in=valid).values_list("pk", column):
+            names[(field, str(pk))] = str(name)
+    return names
+
+
+def _named(value: Any, field: str, names: dict[tuple[str, str], str]) -> Any:
+    return names.get((field, value), value) if isinstance(value, str) else value
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
