@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casedesk.web.middleware.ContentSecurityPolicyMiddleware",
     "casedesk.web.middleware.FormAddressMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "casedesk.web.middleware.DomainErrorPageMiddleware",
 ]
 

@@ -15,6 +15,7 @@ from casedesk.web.views import (
     mailboxes,
     queues,
     related,
+    search,
     users,
     webhooks,
 )
@@ -27,6 +28,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", auth.language_switch, name="set_language"),
     path("profile/", auth.profile, name="profile"),
+    path("search/", search.global_search, name="search"),
     path("profile/tokens/", auth.token_create, name="token_create"),
     path("tokens/<uuid:token_id>/revoke/", auth.token_revoke, name="token_revoke"),
     # Service › Cases

@@ -77,6 +77,7 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(PUBLIC),
     "home": Rule(PAGE),
     "profile": Rule(PAGE),
+    "search": Rule(PAGE),
     "token_create": Rule(OPEN_ACTION, _form(name="Matrix token", expires_in_days="7")),
     "token_revoke": Rule(TOKEN_ACTION),
     "case_list": Rule(PAGE),
