@@ -152,8 +152,26 @@ class KpiInstance(models.Model):
                 condition=Q(due_at__isnull=False),
                 name="kpi_instance_due_idx",
             ),
-            # Compliance reports: instances by when they ended or started.
-            models.Index(fields=["kpi", "started_at"], name="kpi_instance_started_idx"),
+            # Compliance reports (casedesk/sla/reports.py): KPIs met, KPIs missed, by when.
+            models.Index(
+                fields=["succeeded_at"],
+                condition=Q(status=KpiStatus.SUCCEEDED),
+                name="kpi_instance_met_idx",
+            ),
+            models.Index(
+                fields=["failure_at"],
+                condition=Q(status=KpiStatus.NONCOMPLIANT),
+                name="kpi_instance_missed_idx",
+            ),
+            # The running KPIs nearest their failure (the dashboard's "nearing a breach").
+            models.Index(
+                fields=["failure_at", "id"],
+                condition=Q(
+                    in_force=True,
+                    status__in=[KpiStatus.IN_PROGRESS, KpiStatus.NEARING_NONCOMPLIANCE],
+                ),
+                name="kpi_instance_running_idx",
+            ),
         ]
 
     def __str__(self) -> str:

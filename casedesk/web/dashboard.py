@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
 from casedesk.cases import selectors as case_selectors
 from casedesk.cases.choices import STATUSES_BY_STATE, Priority, State, Status
@@ -20,9 +20,15 @@ from casedesk.directory.models import User
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.routing import selectors as routing_selectors
+from casedesk.sla import reports as sla_reports
 
 DAYS = 14
 NEAR_EXHAUSTION = 0.2
+# Service levels (docs/service-levels.md#reports): compliance over the last 30 days, and the
+# running KPIs whose failure time is within the next 8 hours or past.
+COMPLIANCE_DAYS = 30
+NEARING_WITHIN = dt.timedelta(hours=8)
+NEARING_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,53 @@ def entitlements_near_exhaustion(limit: int = 10) -> list[dict[str, Any]]:
         }
         for e in entitlement_selectors.entitlements_near_exhaustion(
             share=NEAR_EXHAUSTION, limit=limit
+        )
+    ]
+
+
+def sla_compliance(user: User) -> list[tuple[str, list[dict[str, Any]]]]:
+    """KPIs met and missed over the last 30 days, by priority and by queue (each a titled
+    table), with the share met as a percentage (None where nothing ended)."""
+    now = clock.now()
+    since = now - dt.timedelta(days=COMPLIANCE_DAYS)
+    shown: list[tuple[str, list[dict[str, Any]]]] = []
+    groupings: tuple[tuple[Literal["priority", "queue"], str], ...] = (
+        ("priority", gettext("By priority")),
+        ("queue", gettext("By queue")),
+    )
+    for by, title in groupings:
+        groups = sla_reports.compliance(since=since, until=now, by=by, viewer=user)
+        rows = [
+            {
+                "label": _group_label(group),
+                "met": group.met,
+                "missed": group.missed,
+                "percent": None if group.share is None else round(100 * group.share),
+            }
+            for group in groups
+            if by == "priority" or group.total
+        ]
+        shown.append((title, rows))
+    return shown
+
+
+def _group_label(group: sla_reports.Compliance) -> str:
+    if group.key is None:
+        return str(pgettext("queue", "No queue"))
+    if group.key == "private":
+        return str(pgettext("queue", "Private queues"))
+    return group.label
+
+
+def sla_nearing_breach() -> list[dict[str, Any]]:
+    """The running KPIs nearest their failure time, with the working time left (negative:
+    overdue)."""
+    now = clock.now()
+    left = sla_reports.TimeLeft()
+    return [
+        {"instance": instance, "case": instance.case, "left": left.of(instance, now)}
+        for instance in sla_reports.nearing_breach(
+            now=now, within=NEARING_WITHIN, limit=NEARING_LIMIT
         )
     ]
 

@@ -16,6 +16,7 @@ from casedesk.directory import choices as directory_choices
 from casedesk.entitlements import choices as entitlement_choices
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.routing import choices as routing_choices
+from casedesk.sla import choices as sla_choices
 
 register = template.Library()
 
@@ -65,6 +66,8 @@ CHOICES: dict[str, Any] = {
     "allocation_type": entitlement_choices.AllocationType,
     "decrease_on": entitlement_choices.DecreaseOn,
     "allotment_type": entitlement_choices.AllotmentType,
+    "kpi": sla_choices.Kpi,
+    "kpi_status": sla_choices.KpiStatus,
 }
 
 
@@ -147,6 +150,14 @@ def minutes(value: Any) -> str:
     if hours:
         return _("%(sign)s%(h)s h") % {"sign": sign, "h": num(hours)}
     return _("%(sign)s%(m)s min") % {"sign": sign, "m": rest}
+
+
+@register.filter
+def working_time(value: Any) -> str:
+    """A span of working time (a timedelta, its sign ignored) as hours and minutes."""
+    if value in (None, ""):
+        return ""
+    return minutes(int(abs(value.total_seconds()) // 60))
 
 
 @register.simple_tag(takes_context=True)

@@ -67,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "series": series,
             "queues": dashboard.hbars(queue_bars),
             "near_exhaustion": dashboard.entitlements_near_exhaustion(),
+            "compliance_tables": dashboard.sla_compliance(actor(request)),
+            "nearing_breach": dashboard.sla_nearing_breach(),
         },
     )
 
