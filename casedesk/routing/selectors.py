@@ -121,6 +121,15 @@ def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
     return sorted(rows.values_list("queue__name", "n"), key=lambda row: (-row[1], row[0]))
 
 
+def open_item_of(*, case_id: uuid.UUID) -> QueueItem | None:
+    """The case's open queue item (at most one), with who works it."""
+    return (
+        QueueItem.objects.select_related("worked_by")
+        .filter(case_id=case_id, state=QueueItemState.OPEN)
+        .first()
+    )
+
+
 def queue_item_get(*, user: User, item_id: uuid.UUID) -> QueueItem:
     item = QueueItem.objects.select_related(*ITEM_RELATED).filter(id=item_id).first()
     if item is None:

@@ -374,3 +374,20 @@ def test_case_page_offers_no_contract_line_when_the_customer_has_no_contract(
     case = make_case()
     page = web(agent).get(f"/cases/{case.pk}/").content.decode()
     assert 'name="contract_line"' not in page
+
+
+def test_case_header_says_who_works_it_how_old_it_is_and_the_terms_left(
+    web: Callable[..., Client], agent: Any, manager: Any, make_case: Any
+) -> None:
+    from casedesk.routing.services import items, queues
+
+    queue = queues.queue_create(actor=manager, name="Tier 1")
+    case = make_case()
+    items.queue_item_add(actor=agent, case_id=case.pk, queue_id=queue.pk)
+    from casedesk.routing.models import QueueItem
+
+    items.queue_item_pick(actor=agent, item_id=QueueItem.objects.get(case=case).pk)
+    page = web(agent, language="it").get(f"/cases/{case.pk}/").content.decode()
+    assert "Tier 1 · lavorato da " + agent.display_name in page
+    assert "data-case-age" in page and " fa</span>" in page
+    assert "data-case-modified" in page

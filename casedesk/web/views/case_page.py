@@ -191,6 +191,14 @@ def _current_queue(request: HttpRequest, case: Case) -> Any:
     return routing.queue_list(user=actor(request)).filter(pk=queue_id).first()
 
 
+def _worked_by(case: Case, queue: Any) -> Any:
+    """Who works the case's open queue item (the queue shown to the user), or None."""
+    if queue is None:
+        return None
+    item = routing.open_item_of(case_id=case.pk)
+    return item.worked_by if item is not None else None
+
+
 def case_page(
     request: HttpRequest,
     case: Case,
@@ -250,6 +258,7 @@ def case_page(
             "-created_at"
         )[:100]
     )
+    queue = _current_queue(request, case)
     return render(
         request,
         "web/cases/detail.html",
@@ -283,7 +292,8 @@ def case_page(
             "children": children,
             "parent": case.parent,
             "merged_into": case.merged_into,
-            "queue": _current_queue(request, case),
+            "queue": queue,
+            "worked_by": _worked_by(case, queue),
             "nav": "cases",
         },
         status=status,
