@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # environment asks Python not to write them: each process would otherwise compile them again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install install-test lock lock-upgrade system-deps run test test-fast lint demo clean bench
+.PHONY: install install-test lock lock-upgrade system-deps test-assets run test test-fast lint demo clean bench
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ lock-upgrade:
 system-deps:
 	@.ci/system-packages
 
+# Test tools no package ships (axe-core for the accessibility checks), checked and kept in
+# .venv/test-assets.
+test-assets: install-test
+	@$(BIN)/python .ci/test-assets.py
+
 # One command: `casedesk serve` also starts the background worker that runs jobs.
 # `make run PORT=8080` (or HOST=0.0.0.0) serves elsewhere.
 HOST ?= 127.0.0.1
@@ -50,7 +55,7 @@ run: install
 	$(BIN)/casedesk serve --host $(HOST) --port $(PORT)
 
 # The whole suite, one test at a time (SQLite, or the database of DATABASE_URL).
-test: install-test system-deps
+test: install-test system-deps test-assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Without the multi-process, server and browser tests, one pytest-xdist worker per core, each
@@ -58,7 +63,7 @@ test: install-test system-deps
 # creates its database (about 15 s of CPU), so on a machine whose cores are already busy
 # TEST_FAST_WORKERS=0 (one process) finishes sooner.
 TEST_FAST_WORKERS ?= auto
-test-fast: install-test system-deps
+test-fast: install-test system-deps test-assets
 	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not slow" -n $(TEST_FAST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-test
