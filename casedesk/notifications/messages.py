@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop, pgettext, pgettext_lazy
 
 ASSIGNED_TO_YOU = "assigned_to_you"
 ASSIGNED_TO_TEAM = "assigned_to_team"
@@ -32,22 +33,22 @@ TEXTS: Mapping[str, str] = {
 }
 
 # The kinds of case write (`CaseAction`), as a follower reads them.
-ACTIONS: Mapping[str, str] = {
-    "create": gettext_noop("created"),
-    "update": gettext_noop("edited"),
-    "assign": gettext_noop("assigned"),
-    "resolve": gettext_noop("resolved"),
-    "cancel": gettext_noop("cancelled"),
-    "reactivate": gettext_noop("reactivated"),
-    "merge": gettext_noop("merged"),
-    "activity_complete": gettext_noop("activity completed"),
-    "queue": gettext_noop("queued"),
-    "route": gettext_noop("routed"),
+ACTIONS: Mapping[str, Promise] = {
+    "create": pgettext_lazy("notification action", "created"),
+    "update": pgettext_lazy("notification action", "edited"),
+    "assign": pgettext_lazy("notification action", "assigned"),
+    "resolve": pgettext_lazy("notification action", "resolved"),
+    "cancel": pgettext_lazy("notification action", "cancelled"),
+    "reactivate": pgettext_lazy("notification action", "reactivated"),
+    "merge": pgettext_lazy("notification action", "merged"),
+    "activity_complete": pgettext_lazy("notification action", "activity completed"),
+    "queue": pgettext_lazy("notification action", "queued"),
+    "route": pgettext_lazy("notification action", "routed"),
 }
 
-KPIS: Mapping[str, str] = {
-    "first_response": gettext_noop("first response"),
-    "resolve": gettext_noop("resolution"),
+KPIS: Mapping[str, Promise] = {
+    "first_response": pgettext_lazy("notification kpi", "first response"),
+    "resolve": pgettext_lazy("notification kpi", "resolution"),
 }
 
 
@@ -73,7 +74,7 @@ def notification_text(
     values["title"] = title
     values["actor"] = actor if actor is not None else pgettext("actor", "casedesk")
     if "action" in values:
-        values["action"] = gettext(ACTIONS.get(values["action"], values["action"]))
+        values["action"] = str(ACTIONS.get(values["action"], values["action"]))
     if "kpi" in values:
-        values["kpi"] = gettext(KPIS.get(values["kpi"], values["kpi"]))
+        values["kpi"] = str(KPIS.get(values["kpi"], values["kpi"]))
     return gettext(template).format_map(values)
