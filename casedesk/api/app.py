@@ -25,6 +25,7 @@ from casedesk.api.routers import (
     events,
     imports,
     mailboxes,
+    notifications,
     queues,
     routing,
     similar,
@@ -61,6 +62,7 @@ api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
 api.add_router("/", emails.router)
 api.add_router("/", events.router)
+api.add_router("/", notifications.router)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
