@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from casedesk.core.errors import NotFound
 from casedesk.directory.models import User
@@ -92,3 +92,22 @@ def notification_settings(*, user: User) -> dict[str, dict[str, bool]]:
 def case_followed(*, user: User, case_id: uuid.UUID) -> bool:
     """Whether the user follows the case."""
     return Follow.objects.filter(user_id=user.pk, case_id=case_id).exists()
+
+
+def mention_candidates(*, text: str, limit: int = 8) -> list[User]:
+    """The active users a note may `@`-mention for what was typed after the `@`: user names
+    that begin with it first, then names that contain it; by user name."""
+    users = User.objects.filter(is_active=True).only(
+        "id", "username", "full_name", "first_name", "last_name"
+    )
+    if not text:
+        return list(users.order_by("username")[:limit])
+    found = list(users.filter(username__istartswith=text).order_by("username")[:limit])
+    if len(found) < limit:
+        more = (
+            users.filter(Q(full_name__icontains=text) | Q(last_name__istartswith=text))
+            .exclude(id__in=[u.pk for u in found])
+            .order_by("username")[: limit - len(found)]
+        )
+        found += list(more)
+    return found
