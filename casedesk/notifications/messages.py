@@ -63,16 +63,17 @@ def notification_text(
     params: Mapping[str, Any],
     ticket: str = "",
     title: str = "",
-    actor: str | None = None,
+    actor_name: str = "",
 ) -> str:
-    """The text of a notification in the active language; `actor` None: the system did it."""
+    """The text of a notification in the active language; without `actor_name` the system
+    did it."""
     template = TEXTS.get(message)
     if template is None:
         return gettext("Something happened on {ticket}").format_map(_Missing(ticket=ticket))
     values = _Missing({str(k): str(v) for k, v in params.items()})
     values["ticket"] = ticket
     values["title"] = title
-    values["actor"] = actor if actor is not None else pgettext("actor", "casedesk")
+    values["actor"] = actor_name or pgettext("actor", "casedesk")
     if "action" in values:
         values["action"] = str(ACTIONS.get(values["action"], values["action"]))
     if "kpi" in values:

@@ -59,7 +59,7 @@ def notification_render(notification: Notification) -> str:
         params=notification.params or {},
         ticket=case.ticket_number if case else "",
         title=case.title if case else "",
-        actor=actor.display_name if actor else None,
+        actor_name=actor.display_name if actor else "",
     )
 
 

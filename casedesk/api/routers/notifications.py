@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Body, Query, Router
+from ninja import Query, Router
 
 from casedesk.api.auth import actor
 from casedesk.api.http import page_body
@@ -22,8 +22,6 @@ from casedesk.notifications import selectors
 from casedesk.notifications.services import preferences
 
 router = Router(tags=["notifications"])
-# The settings body: a JSON object of kinds.
-SETTINGS_BODY = Body(...)
 
 
 class NotificationOut(Out):
@@ -60,6 +58,17 @@ class ChannelsOut(Out):
 class ChannelsIn(In):
     in_app: Flag | None = None
     email: Flag | None = None
+
+
+class SettingsIn(In):
+    """The kinds to set (docs/notifications.md#settings); another name is 422."""
+
+    assigned: ChannelsIn | None = None
+    email_received: ChannelsIn | None = None
+    sla_warning: ChannelsIn | None = None
+    sla_failure: ChannelsIn | None = None
+    mention: ChannelsIn | None = None
+    followed_case_changed: ChannelsIn | None = None
 
 
 class FollowOut(Out):
@@ -128,15 +137,13 @@ def notification_settings_get(request: HttpRequest) -> Any:
     "/users/me/notification-settings",
     response={200: dict[str, ChannelsOut], **errors(413, 422)},
 )
-def notification_settings_put(
-    request: HttpRequest, payload: dict[str, ChannelsIn] = SETTINGS_BODY
-) -> Any:
+def notification_settings_put(request: HttpRequest, payload: SettingsIn) -> Any:
     """Set where each given kind reaches the caller; a kind or channel left out keeps its
     choice. An unknown kind → 422 `validation_error`."""
     user = actor(request)
     preferences.notification_settings_set(
         actor=user,
-        choices={kind: value.model_dump(exclude_none=True) for kind, value in payload.items()},
+        choices=payload.model_dump(exclude_none=True),
     )
     return selectors.notification_settings(user=user)
 

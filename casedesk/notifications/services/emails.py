@@ -54,7 +54,7 @@ def notification_email_build(email: NotificationEmail, *, sender: str) -> EmailM
             params=email.params or {},
             ticket=case.ticket_number if case else "",
             title=case.title if case else "",
-            actor=email.actor.display_name if email.actor else None,
+            actor_name=email.actor.display_name if email.actor else "",
         )
         lines = [text, ""]
         if case is not None:
