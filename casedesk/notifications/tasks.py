@@ -13,6 +13,7 @@ from casedesk.notifications.services.emails import (
 from casedesk.notifications.services.emails import (
     notification_emails_due as emails_due,
 )
+from casedesk.notifications.services.prune import notifications_prune
 
 logger = logging.getLogger("casedesk.notifications")
 
@@ -43,3 +44,9 @@ def notification_emails_due() -> int:
         except Exception:
             logger.exception("notification e-mail failed", extra={"email": str(email_id)})
     return sent
+
+
+@job(max_attempts=1)
+def notifications_prune_job() -> int:
+    """Forget old read notifications and finished notification e-mails; returns how many."""
+    return sum(notifications_prune())

@@ -334,3 +334,25 @@ def test_bulk_routing_tells_team_members_and_followers_at_a_constant_number_of_q
     assert counts[0] == counts[1], counts
     assert len(told(marco, "assigned")) == len(told(lucia, "assigned")) == 12
     assert len(told(watcher, "followed_case_changed")) == 12
+
+
+def test_old_read_notifications_and_finished_emails_are_forgotten(
+    make_user: Any, new_case: NewCase, settings: Any, fake_clock: Any
+) -> None:
+    from casedesk.notifications.services.prune import notifications_prune
+
+    settings.MAIL_FROM, settings.SMTP_URL = "desk@desk.example", "smtp://127.0.0.1:1"
+    marco = make_user("agent", username="marco", email="marco@desk.example")
+    case_id = uuid.UUID(new_case()["id"])
+    for kind in ("assigned", "mention"):
+        notify_users(kind=kind, recipients=[marco.pk], case_id=case_id, actor_id=None, message="x")
+    Notification.objects.filter(kind="assigned").update(read_at=fake_clock.now())
+    NotificationEmail.objects.update(state="sent")
+    fake_clock.advance(29 * 86400)
+    assert notifications_prune() == (0, 0)
+
+    fake_clock.advance(2 * 86400)
+    assert notifications_prune() == (0, 1)  # the e-mail; the read notification is kept longer
+    fake_clock.advance(150 * 86400)
+    assert notifications_prune() == (1, 0)
+    assert [n.kind for n in told(marco)] == ["mention"]  # unread: kept until read
