@@ -138,3 +138,42 @@ def test_without_a_server_an_email_stays_pending(
     assert notification_email_deliver(email.pk) == "not_configured"
     email.refresh_from_db()
     assert (email.state, email.attempts) == ("pending", 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_one_notification_email_send_it_once(
+    smtp: SmtpServer, marco: Any, new_case: NewCase
+) -> None:
+    import threading
+
+    from casedesk.notifications.services.notify import notify_users
+
+    notify_users(
+        kind="assigned",
+        recipients=[marco.pk],
+        case_id=uuid.UUID(new_case()["id"]),
+        actor_id=None,
+        message="assigned_to_you",
+    )
+    email = NotificationEmail.objects.get()
+    smtp.handler.hold = threading.Event()
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        from django.db import connection
+
+        try:
+            outcomes.append(notification_email_deliver(email.pk))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=worker)
+    first.start()
+    # The first worker is in the middle of the SMTP conversation, holding the e-mail.
+    assert smtp.handler.data_started.wait(10)
+    second = notification_email_deliver(email.pk)
+    smtp.handler.hold.set()
+    first.join(10)
+
+    assert (second, outcomes) == ("skipped", ["sent"])
+    assert len(smtp.received) == 1
