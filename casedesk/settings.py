@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casedesk.attachments",
     "casedesk.mail",
     "casedesk.events",
+    "casedesk.notifications",
     "casedesk.web",
     "casedesk.cli",
 ]
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "casedesk.web.context.notifications",
             ],
         },
     },
@@ -239,6 +241,9 @@ MAX_UPLOAD_MB = config.max_upload_mb()
 MAIL_FROM = os.environ.get("CASEDESK_MAIL_FROM", "").strip()
 # Where outgoing mail goes (docs/email.md#sending); empty: it stays queued.
 SMTP_URL = config.smtp_url()
+# The address users reach casedesk at (https://desk.example.com): links in notification
+# e-mails (docs/notifications.md#e-mail); empty: the links are paths.
+BASE_URL = os.environ.get("CASEDESK_BASE_URL", "").strip().rstrip("/")
 # Uploads over this size stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 WHITENOISE_USE_FINDERS = DEBUG

@@ -26,6 +26,7 @@ from casedesk.api.routers import (
     events,
     imports,
     mailboxes,
+    notifications,
     queues,
     routing,
     similar,
@@ -62,6 +63,7 @@ api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)
 api.add_router("/", emails.router)
 api.add_router("/", events.router)
+api.add_router("/", notifications.router)
 
 
 @csrf_exempt

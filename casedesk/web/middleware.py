@@ -107,7 +107,8 @@ def _error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
     return render(
         request,
         "web/error.html",
-        {"message": error_message(exception), "code": exception.code},
+        # The bell's count reads the database, which may be what failed.
+        {"message": error_message(exception), "code": exception.code, "hide_bell": True},
         status=exception.status,
     )
 

@@ -13,6 +13,7 @@ from casedesk.web.views import (
     emails,
     entitlements,
     mailboxes,
+    notifications,
     queues,
     related,
     search,
@@ -31,6 +32,26 @@ urlpatterns = [
     path("search/", search.global_search, name="search"),
     path("profile/tokens/", auth.token_create, name="token_create"),
     path("tokens/<uuid:token_id>/revoke/", auth.token_revoke, name="token_revoke"),
+    # Notifications (docs/notifications.md)
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path(
+        "notifications/read-all/",
+        notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<uuid:notification_id>/read/",
+        notifications.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "profile/notifications/",
+        notifications.notification_settings,
+        name="notification_settings",
+    ),
+    path("cases/<uuid:case_id>/follow/", notifications.case_follow, name="case_follow"),
+    path("cases/<uuid:case_id>/unfollow/", notifications.case_unfollow, name="case_unfollow"),
+    path("lookup/users/", notifications.user_mention_lookup, name="user_mention_lookup"),
     # Service › Cases
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),

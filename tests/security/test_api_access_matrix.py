@@ -41,6 +41,15 @@ OWN_OR_ADMIN = {
     "admin": OK,
 }
 
+# Notifications: the caller's own; another user's is hidden (404), whoever asks.
+OWN_ONLY = {
+    "anon": UNAUTH,
+    "agent_own": OK,
+    "agent_other": HIDDEN,
+    "manager": HIDDEN,
+    "admin": HIDDEN,
+}
+
 
 # A public address, so that no setting is needed to subscribe it (nothing is delivered here).
 WEBHOOK_URL = "https://93.184.216.34/casedesk-hook"
@@ -250,6 +259,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/calendars/{calendar_id}"): Rule(READ),
     ("PATCH", "/calendars/{calendar_id}"): Rule(MANAGER, lambda w, v: {"name": "C2"}),
     ("GET", "/queue-items/{item_id}"): Rule(READ),
+    # Notifications and follows are the caller's own (docs/notifications.md).
+    ("GET", "/notifications"): Rule(READ),
+    ("POST", "/notifications/read-all"): Rule(READ),
+    ("POST", "/notifications/{notification_id}/read"): Rule(OWN_ONLY),
+    ("GET", "/users/me/notification-settings"): Rule(READ),
+    ("PUT", "/users/me/notification-settings"): Rule(
+        READ, lambda w, v: {"mention": {"email": True}}
+    ),
+    ("GET", "/cases/{case_id}/follow"): Rule(READ),
+    ("POST", "/cases/{case_id}/follow"): Rule(READ),
+    ("DELETE", "/cases/{case_id}/follow"): Rule(READ),
     # Every agent may pick items of a public queue (docs/routing.md).
     ("POST", "/queue-items/{item_id}/pick"): Rule(READ, lambda w, v: {}),
     ("POST", "/queue-items/{item_id}/release"): Rule(CASE_WRITE, lambda w, v: {}),
@@ -381,6 +401,18 @@ def _build_world(make_user: Any) -> dict[str, Any]:
         content_type="text/plain",
         case_id=uuid.UUID(world["case_other"]),
     ).id
+    from casedesk.notifications.models import Notification
+    from casedesk.notifications.services.notify import notify_users
+
+    for key, user in (("notification_own", agent_a), ("notification_other", agent_b)):
+        notify_users(
+            kind="mention",
+            recipients=[user.pk],
+            case_id=uuid.UUID(world["case_own"]),
+            actor_id=None,
+            message="mentioned",
+        )
+        world[key] = Notification.objects.get(recipient_id=user.pk, kind="mention").pk
     return world
 
 
@@ -411,6 +443,10 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             return str(world["token_other" if variant != "agent_own" else "token_own"])
         if name == "attachment_id":
             return str(world["attachment_other" if other else "attachment_own"])
+        if name == "notification_id":
+            return str(
+                world["notification_own" if variant == "agent_own" else "notification_other"]
+            )
         if name == "customer_type":
             return "account"
         if name == "customer_id":

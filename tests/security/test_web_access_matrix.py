@@ -165,6 +165,14 @@ RULES: dict[str, Rule] = {
     "customer_new": Rule(PAGE),
     "customer_edit": Rule(PAGE),
     "customer_panel": Rule(PAGE),
+    # Notifications and follows are the user's own (docs/notifications.md).
+    "notification_list": Rule(PAGE),
+    "notification_read": Rule(OPEN_ACTION),
+    "notifications_read_all": Rule(OPEN_ACTION),
+    "notification_settings": Rule(OPEN_ACTION, _form(**{"mention.email": "on"})),
+    "case_follow": Rule(OPEN_ACTION),
+    "case_unfollow": Rule(OPEN_ACTION),
+    "user_mention_lookup": Rule(LOOKUP),
     "customer_lookup": Rule(LOOKUP),
     "contact_lookup": Rule(LOOKUP),
     "account_create": Rule(LOOKUP_ACTION),
@@ -222,6 +230,7 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "mailbox_id": "mailbox",
                     "webhook_id": "webhook",
                     "attachment_id": "attachment_own",
+                    "notification_id": "notification_own",
                 }[name]
             ]
         )

@@ -97,6 +97,18 @@ def activity_write_hook_add(hook: ActivityWriteHook) -> None:
         _hooks.append(hook)
 
 
+NoteWriteHook = Callable[[Note, Actor], object]
+_note_hooks: list[NoteWriteHook] = []
+
+
+def note_write_hook_add(hook: NoteWriteHook) -> None:
+    """Run `hook(note, actor)` for every new note, after its audit row, in its transaction
+    (once, however often it is added). For apps that build on `cases` (notifications); call
+    from `ready()`."""
+    if hook not in _note_hooks:
+        _note_hooks.append(hook)
+
+
 def activity_facts(activity: Activity) -> workflow.ActivityFacts:
     return workflow.ActivityFacts(
         id=activity.pk,
@@ -445,6 +457,8 @@ def note_create(*, actor: User, case_id: uuid.UUID, text: str, channel: str = Ch
         changes={"text": [None, note.text]},
         details={"case_id": str(case.pk)},
     )
+    for hook in _note_hooks:
+        hook(note, actor)
     return note
 
 

@@ -410,9 +410,18 @@ def _attempt(server: Smtp, activity: Activity) -> outgoing.Outcome:
     recipients = list(activity.email_to or []) + list(activity.email_cc or [])
     try:
         message = email_message_build(activity)
-        refused = _smtp_send(
-            server, message, sender=activity.email_from or "", recipients=recipients
-        )
+    except OSError as exc:
+        return outgoing.classify(None, f"{type(exc).__name__}: {exc}".strip())
+    return smtp_send(server, message, sender=activity.email_from or "", recipients=recipients)
+
+
+def smtp_send(
+    server: Smtp, message: EmailMessage, *, sender: str, recipients: list[str]
+) -> outgoing.Outcome:
+    """Send `message` over `server`: what the attempt came to (`outgoing.classify`). For every
+    message the desk sends, a case's e-mail or another (a notification)."""
+    try:
+        refused = _smtp_send(server, message, sender=sender, recipients=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         answers = list(exc.recipients.values())
         text = "; ".join(f"{a}: {c} {_text(t)}" for a, (c, t) in exc.recipients.items())

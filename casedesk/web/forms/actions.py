@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -258,6 +259,11 @@ class NoteForm(MessageForm):
     """A note, with files (docs/email.md#attachments)."""
 
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # `@` offers user names to mention (casedesk/web/static/casedesk/mention.js).
+        self.fields["text"].widget.attrs["data-mention-url"] = reverse("web:user_mention_lookup")
 
 
 def _addresses(value: str) -> list[str]:

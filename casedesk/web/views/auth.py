@@ -27,6 +27,7 @@ from casedesk.web import dashboard
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.auth import LoginForm, ProfileForm, TokenForm
 from casedesk.web.views.common import actor, found, page_of
+from casedesk.web.views.notifications import settings_rows
 
 TOKENS_PER_PAGE = 50
 
@@ -131,6 +132,7 @@ def _profile_page(
             "tokens": tokens,
             "next_cursor": next_cursor,
             "new_token": new_token,
+            "notification_rows": settings_rows(request),
             "nav": "profile",
         },
         status=status if status != 200 else page_status,

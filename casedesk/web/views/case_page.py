@@ -20,6 +20,7 @@ from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.mail.services.send import email_defaults, smtp_server
+from casedesk.notifications.selectors import case_followed
 from casedesk.routing import selectors as routing
 from casedesk.search import similar
 from casedesk.web.forms.actions import (
@@ -294,6 +295,7 @@ def case_page(
             "merged_into": case.merged_into,
             "queue": queue,
             "worked_by": _worked_by(case, queue),
+            "following": case_followed(user=user, case_id=case.pk),
             "nav": "cases",
         },
         status=status,
