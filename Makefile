@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 # environment asks Python not to write them: each process would otherwise compile them again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install install-test lock lock-upgrade system-deps test-assets run test test-fast lint demo clean bench
+.PHONY: install install-test lock lock-upgrade system-deps test-assets screenshots run test test-fast lint demo clean bench
 
 install: $(STAMP)
 
@@ -44,6 +44,13 @@ system-deps:
 # .venv/test-assets.
 test-assets: install-test
 	@$(BIN)/python .ci/test-assets.py
+
+# Screenshots of the main pages at 1366 and 390 px in English and Italian, for review, in
+# var/screenshots (the accessibility and phone-layout browser tests take them).
+screenshots: install-test system-deps test-assets
+	CASEDESK_SCREENSHOTS=$(CURDIR)/var/screenshots $(BIN)/python -m pytest -q \
+		tests/web/browser/test_accessibility.py $(PYTEST_ARGS)
+	@echo "screenshots: $(CURDIR)/var/screenshots"
 
 # One command: `casedesk serve` also starts the background worker that runs jobs.
 # `make run PORT=8080` (or HOST=0.0.0.0) serves elsewhere.

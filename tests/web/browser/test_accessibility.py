@@ -27,8 +27,15 @@ def _axe_source() -> str:
     return AXE.read_text()
 
 
-def _violations(s: Session, path: str) -> list[str]:
+def _shot_name(path: str) -> str:
+    name = path.strip("/").split("?")[0].replace("/", "-") or "dashboard"
+    parts = [p for p in name.split("-") if len(p) != 36]  # no ids in the file names
+    return "-".join(parts) or "dashboard"
+
+
+def _violations(s: Session, path: str, who: str) -> list[str]:
     s.go(path)
+    s.shot(f"{s.page.viewport_size['width']}-{who}-{_shot_name(path)}")
     # Evaluated through the browser's debugging protocol, not as a <script>: the page's
     # Content-Security-Policy (no inline script) stays as users get it.
     s.page.evaluate(_axe_source() + "\n;true")
@@ -100,10 +107,22 @@ def test_no_serious_or_critical_violation_on_the_main_pages(
     found: list[str] = []
     s = open_session(agent, language, width=1366)
     for path in AGENT_PAGES:
-        found += _violations(s, path.format(**ids))
+        found += _violations(s, path.format(**ids), "agent")
     m = open_session(manager, language, width=1366)
     for path in MANAGER_PAGES:
-        found += _violations(m, path)
-    anonymous = open_session(None, language)
-    found += _violations(anonymous, "/login/")
+        found += _violations(m, path, "manager")
+    anonymous = open_session(None, language, width=1366)
+    found += _violations(anonymous, "/login/", "visitor")
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_the_main_pages_fit_a_phone(
+    open_session: Callable[..., Session], agent: Any, world: dict[str, Any], language: str
+) -> None:
+    ids = {"case": world["case"].pk, "account": world["account"].pk}
+    s = open_session(agent, language, width=390, height=844)
+    for path in AGENT_PAGES:
+        s.go(path.format(**ids))
+        s.shot(f"390-agent-{_shot_name(path)}")
+        s.no_horizontal_scroll()
