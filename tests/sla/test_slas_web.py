@@ -312,3 +312,49 @@ def test_entitlement_form_chooses_its_sla(
     assert response.status_code == 302
     entitlement.refresh_from_db()
     assert entitlement.sla_id is None
+
+
+def test_garbage_posted_to_the_service_level_pages_is_refused_not_a_server_error(
+    web: Callable[..., Client], manager: Any
+) -> None:
+    calendar = _calendar(manager)
+    item = {"name": "R", "kpi": "resolve", "warn_after_minutes": 1, "fail_after_minutes": 2}
+    draft = slas.sla_create(actor=manager, name="Draft", items=[item])
+    active = slas.sla_create(actor=manager, name="Active", items=[item])
+    slas.sla_activate(actor=manager, sla_id=active.pk)
+    garbage: list[dict[str, Any]] = [
+        {},
+        {
+            "name": "\x00",
+            "time_zone": "Mars/Olympus",
+            "mon": "25:00-26:00",
+            "holidays": "2026-02-30",
+            "holiday_country": "x" * 20,
+            "version": "x",
+            "pause_statuses": ["merged"],
+            "items-TOTAL_FORMS": "x",
+        },
+        _sla_post(
+            **{
+                "items-0-kpi": "uptime",
+                "items-0-calendar": "nope",
+                "items-0-w0": "queue:not-a-uuid",
+                "items-0-c0_field": "customer.id",
+                "items-0-c0_op": "eq",
+                "items-0-c0_value": "not-a-uuid",
+                "items-0-warn_after_minutes": "99999999999",
+            }
+        ),
+    ]
+    client = web(manager)
+    for url in (
+        "/admin/calendars/new/",
+        f"/admin/calendars/{calendar.pk}/",
+        "/admin/slas/new/",
+        f"/admin/slas/{draft.pk}/",
+        f"/admin/slas/{active.pk}/",
+        f"/admin/slas/{draft.pk}/activate/",
+        f"/admin/slas/{active.pk}/deactivate/",
+    ):
+        for data in garbage:
+            assert client.post(url, data).status_code < 500, (url, data)

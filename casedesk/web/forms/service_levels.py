@@ -4,6 +4,7 @@ calendars, and SLAs with their items, conditions and actions."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 from zoneinfo import available_timezones
@@ -34,7 +35,9 @@ WEEKDAY_LABELS: dict[str, StrPromise] = {
 _INTERVAL = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
+@functools.cache
 def _zones() -> list[tuple[str, str]]:
+    """The IANA time zones by name (read from the system once: it scans the zone files)."""
     return [(z, z) for z in sorted(available_timezones()) if "/" in z or z == "UTC"]
 
 
