@@ -234,14 +234,6 @@ def _sla_errors(
             form.add_error(None, _text(message, parts[0]))
 
 
-def _sla_context(sla: Sla | None) -> dict[str, Any]:
-    return {
-        "sla": sla,
-        "field_labels": dict(condition_field_choices()),
-        "operator_labels": {k: str(v) for k, v in OPERATOR_LABELS.items()},
-    }
-
-
 @manager_required
 @require_GET
 def sla_list(request: HttpRequest) -> HttpResponse:
@@ -370,7 +362,7 @@ def sla_edit(request: HttpRequest, sla_id: uuid.UUID | None = None) -> HttpRespo
     return _render(
         request,
         "web/admin/sla_form.html",
-        {"form": form, "formset": formset, **_sla_context(sla)},
+        {"form": form, "formset": formset, "sla": sla},
         status,
     )
 
