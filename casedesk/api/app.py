@@ -30,6 +30,7 @@ from casedesk.api.routers import (
     queues,
     routing,
     similar,
+    slas,
 )
 
 api = NinjaAPI(
@@ -58,6 +59,7 @@ api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)
 api.add_router("/", queues.router)
 api.add_router("/", calendars.router)
+api.add_router("/", slas.router)
 api.add_router("/", similar.router)
 api.add_router("/", attachments.router)
 api.add_router("/", mailboxes.router)

@@ -52,8 +52,6 @@ class NotFound(DomainError):
     code = "not_found"
     default_message = "No such record."
 
-    default_message = "This method is not allowed on this path."
-
 
 class Conflict(DomainError):
     """The record's state forbids the operation; subclasses carry the specific code."""
@@ -126,6 +124,11 @@ class ContractInUse(Conflict):
 class RuleSetActive(Conflict):
     code = "rule_set_active"
     default_message = "An active routing rule set is read-only."
+
+
+class SlaActive(Conflict):
+    code = "sla_active"
+    default_message = "An active SLA is read-only."
 
 
 class VersionMismatch(DomainError):

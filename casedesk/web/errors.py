@@ -33,6 +33,7 @@ CODE_MESSAGES: dict[str, Any] = {
     "entitlement_state": _("The entitlement's state does not allow this."),
     "entitlement_not_applicable": _("The entitlement does not apply to this case."),
     "rule_set_active": _("An active routing rule set is read-only: deactivate it first."),
+    "sla_active": _("An active SLA is read-only: deactivate it first."),
     "contract_in_use": _(
         "Cases bill to this contract line: it cannot be removed, nor the contract moved to "
         "another customer."
@@ -62,6 +63,16 @@ FIELD_MESSAGES: dict[str, Any] = {
     "no such case": _("The case does not exist."),
     "no such subject": _("The subject does not exist."),
     "no such product": _("The product does not exist."),
+    "no such SLA": _("The SLA does not exist."),
+    "no such calendar": _("The calendar does not exist."),
+    "no such queue": _("The queue does not exist."),
+    "an SLA needs at least one item": _("Add at least one item."),
+    "an SLA needs at least one item to be activated": _(
+        "An SLA needs at least one item to be activated."
+    ),
+    "is already the name of another item of this SLA": _("Another item of this SLA has this name."),
+    "must not be after the failure time": _("The warning must not come after the failure."),
+    "has no working time": _("The week has no working time."),
     "a contact needs a name": _("A contact needs a name."),
     "may not be cleared": _("This field cannot be emptied."),
     "a new case needs an active status": _("A new case needs an active status."),

@@ -74,6 +74,13 @@ def _child(w: dict[str, Any], v: str) -> dict[str, Any]:
 
 
 CALENDAR_BODY = {"name": "C", "time_zone": "Europe/Rome", "week": {"mon": [["09:00", "18:00"]]}}
+SLA_ITEM = {
+    "name": "Respond",
+    "kpi": "first_response",
+    "warn_after_minutes": 30,
+    "fail_after_minutes": 60,
+}
+SLA_BODY = {"name": "S", "items": [SLA_ITEM]}
 
 RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/token"): Rule(
@@ -258,6 +265,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/calendars"): Rule(MANAGER, lambda w, v: CALENDAR_BODY),
     ("GET", "/calendars/{calendar_id}"): Rule(READ),
     ("PATCH", "/calendars/{calendar_id}"): Rule(MANAGER, lambda w, v: {"name": "C2"}),
+    ("GET", "/slas"): Rule(READ),
+    ("POST", "/slas"): Rule(MANAGER, lambda w, v: SLA_BODY),
+    ("GET", "/slas/{sla_id}"): Rule(READ),
+    ("PATCH", "/slas/{sla_id}"): Rule(MANAGER, lambda w, v: {"name": "S2"}),
+    ("POST", "/slas/{sla_id}/activate"): Rule(MANAGER, lambda w, v: {}),
+    ("POST", "/slas/{sla_id}/deactivate"): Rule(MANAGER, lambda w, v: {}),
     ("GET", "/queue-items/{item_id}"): Rule(READ),
     # Notifications and follows are the caller's own (docs/notifications.md).
     ("GET", "/notifications"): Rule(READ),
@@ -375,6 +388,7 @@ def _build_world(make_user: Any) -> dict[str, Any]:
         RULES[("POST", "/contracts/{contract_id}/lines")].body(world, ""),  # type: ignore[misc]
     ).json()["id"]
     world["calendar"] = m.post("/api/v1/calendars", CALENDAR_BODY).json()["id"]
+    world["sla"] = m.post("/api/v1/slas", SLA_BODY).json()["id"]
     world["rule_set"] = m.post("/api/v1/routing-rule-sets", {"name": "R", "items": []}).json()["id"]
     world["team"] = services.team_create(actor=SYSTEM, name="Matrix team").id
     world["token_own"] = services.token_create(user=agent_a)[0].id
@@ -462,6 +476,7 @@ def _fill(path: str, world: dict[str, Any], variant: str, method: str) -> str:
             "line_id": "line",
             "queue_id": "queue",
             "calendar_id": "calendar",
+            "sla_id": "sla",
             "rule_set_id": "rule_set",
             "mailbox_id": "mailbox",
             "webhook_id": "webhook",

@@ -22,6 +22,7 @@ from casedesk.cases.models import Activity, Case, Connection, Note, Post
 from casedesk.directory.models import ApiToken
 from casedesk.entitlements.models import Contract, ContractLine, Entitlement
 from casedesk.routing.models import QueueItem, RoutingRuleSet
+from casedesk.sla.models import Sla
 from tests.security.test_api_access_matrix import _build_world
 
 PUBLIC = "public"  # answers everyone
@@ -69,6 +70,10 @@ def activity_version(w: dict[str, Any], key: str) -> int:
 
 def line_version(w: dict[str, Any], key: str) -> int:
     return ContractLine.objects.get(id=w["line"]).version
+
+
+def sla_version(w: dict[str, Any]) -> int:
+    return Sla.objects.get(id=w["sla"]).version
 
 
 RULES: dict[str, Rule] = {
@@ -143,6 +148,14 @@ RULES: dict[str, Rule] = {
     "admin_rule_set": Rule(MANAGER_PAGE),
     "admin_rule_set_activate": Rule(MANAGER_ACTION),
     "admin_rule_set_deactivate": Rule(MANAGER_ACTION),
+    "admin_calendars": Rule(MANAGER_PAGE),
+    "admin_calendar_new": Rule(MANAGER_PAGE),
+    "admin_calendar": Rule(MANAGER_PAGE),
+    "admin_slas": Rule(MANAGER_PAGE),
+    "admin_sla_new": Rule(MANAGER_PAGE),
+    "admin_sla": Rule(MANAGER_PAGE),
+    "admin_sla_activate": Rule(MANAGER_ACTION, _form(version=lambda w, k: sla_version(w))),
+    "admin_sla_deactivate": Rule(MANAGER_ACTION, _form(version=lambda w, k: sla_version(w))),
     "admin_transitions": Rule(MANAGER_PAGE),
     "admin_service": Rule(MANAGER_PAGE),
     "admin_users": Rule(ADMIN_PAGE),
@@ -222,6 +235,8 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                 {
                     "queue_id": "queue",
                     "rule_set_id": "rule_set",
+                    "calendar_id": "calendar",
+                    "sla_id": "sla",
                     "entitlement_id": "entitlement",
                     "contract_id": "contract",
                     "line_id": "line",
@@ -268,6 +283,8 @@ def _config_effect(w: dict[str, Any]) -> tuple[Any, ...]:
         entitlement.state,
         entitlement.is_default,
         rule_set.active,
+        Sla.objects.get(id=w["sla"]).active,
+        Sla.objects.get(id=w["sla"]).version,
         contract.version,
         ContractLine.objects.filter(contract=contract).count(),
         ApiToken.objects.get(id=w["token_own"]).revoked_at,

@@ -51,6 +51,8 @@ def _web_urls(case: Any, activity: Any, queue_item: Any, line: Any) -> list[str]
         "entitlement_id": uuid.uuid4(),
         "queue_id": uuid.uuid4(),
         "rule_set_id": uuid.uuid4(),
+        "calendar_id": uuid.uuid4(),
+        "sla_id": uuid.uuid4(),
     }
     resolver = get_resolver()
     web = next(p for p in resolver.url_patterns if getattr(p, "namespace", None) == "web")

@@ -66,6 +66,7 @@ class EntitlementOut(Out):
     restrict_case_creation: bool
     is_default: bool
     channels: list[ChannelOut]
+    sla_id: str | None
     created_at: str
     modified_at: str
 
@@ -88,6 +89,7 @@ class EntitlementIn(In):
     decrease_on: DecreaseOn = DecreaseOn.RESOLUTION
     restrict_case_creation: Flag = False
     is_default: Flag = False
+    sla_id: uuid.UUID | None = None
 
 
 class EntitlementPatch(In):
@@ -103,6 +105,7 @@ class EntitlementPatch(In):
     decrease_on: DecreaseOn | None = None
     restrict_case_creation: Flag | None = None
     is_default: Flag | None = None
+    sla_id: uuid.UUID | None = None
 
 
 class EntitlementListParams(ListParams):
@@ -160,6 +163,7 @@ def entitlement_out(entitlement: Entitlement) -> dict[str, Any]:
             }
             for c in sorted(entitlement.channels.all(), key=lambda c: c.channel)
         ],
+        "sla_id": str(entitlement.sla_id) if entitlement.sla_id else None,
         "created_at": entitlement.created_at.isoformat(),
         "modified_at": entitlement.modified_at.isoformat(),
     }
@@ -216,6 +220,7 @@ def entitlement_create(
         decrease_on=payload.decrease_on,
         restrict_case_creation=payload.restrict_case_creation,
         is_default=payload.is_default,
+        sla_id=payload.sla_id,
     )
     return Status(201, _respond(response, entitlement.pk))
 

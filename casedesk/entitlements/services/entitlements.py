@@ -33,6 +33,7 @@ from casedesk.entitlements.locks import (
     other_defaults_lock,
 )
 from casedesk.entitlements.models import Entitlement, EntitlementChannel, TermLedger
+from casedesk.sla.models import Sla
 
 # Fields a PATCH may change, under their API names.
 WRITABLE_FIELDS = frozenset(
@@ -49,6 +50,7 @@ WRITABLE_FIELDS = frozenset(
         "restrict_case_creation",
         "is_default",
         "channels",
+        "sla_id",
     }
 )
 # What may still change once the entitlement is no longer a draft (active, waiting, expired).
@@ -92,6 +94,7 @@ def _snapshot(entitlement: Entitlement) -> dict[str, Any]:
         "restrict_case_creation": entitlement.restrict_case_creation,
         "is_default": entitlement.is_default,
         "channels": {c.channel: c.terms for c in entitlement.channels.order_by("channel")},
+        "sla_id": str(entitlement.sla_id) if entitlement.sla_id else None,
     }
 
 
@@ -177,6 +180,17 @@ def _channel_terms(
     return out
 
 
+def _set_sla(entitlement: Entitlement, sla_id: uuid.UUID | None) -> None:
+    """The entitlement's own SLA (docs/service-levels.md#slas), or none: the default applies."""
+    if sla_id is None:
+        entitlement.sla = None
+        return
+    sla = Sla.objects.filter(id=sla_id).first()
+    if sla is None:
+        raise ValidationFailed({"sla_id": "no such SLA"})
+    entitlement.sla = sla
+
+
 def _check_shape(entitlement: Entitlement) -> None:
     if entitlement.end_date < entitlement.start_date:
         raise ValidationFailed({"end_date": "must not be before the start date"})
@@ -220,13 +234,15 @@ def entitlement_create(
     decrease_on: str = DecreaseOn.RESOLUTION,
     restrict_case_creation: bool = False,
     is_default: bool = False,
+    sla_id: uuid.UUID | None = None,
     channel: str = Channel.API,
 ) -> Entitlement:
     """Create a draft entitlement for a customer; terms are whole cases or hours (two decimals,
     kept as minutes). Setting `is_default` clears it on the customer's other entitlements.
+    `sla_id` names the SLA its cases are measured by (none: the default SLA).
 
-    Refuse with `forbidden` for agents and `validation_error` for an unknown customer, contact
-    or product, a contact outside the customer, bad dates or terms, or hours on creation.
+    Refuse with `forbidden` for agents and `validation_error` for an unknown customer, contact,
+    product or SLA, a contact outside the customer, bad dates or terms, or hours on creation.
     """
     require_role(actor, Role.MANAGER, _MANAGERS_ONLY)
     now = clock.now()
@@ -243,6 +259,7 @@ def entitlement_create(
         modified_at=now,
     )
     _set_customer(entitlement, resolve_customer(customer))
+    _set_sla(entitlement, sla_id)
     _check_shape(entitlement)
     total = _stored(total_terms, allocation_type, "total_terms")
     entitlement.total_terms = entitlement.remaining_terms = total
@@ -336,6 +353,8 @@ def entitlement_update(
         if changes["customer"] is None:
             raise ValidationFailed({"customer": "is required"})
         _set_customer(entitlement, resolve_customer(changes["customer"]))
+    if "sla_id" in changes:
+        _set_sla(entitlement, changes["sla_id"])
     _check_shape(entitlement)
     unit = entitlement.allocation_type
     if "total_terms" in changes:

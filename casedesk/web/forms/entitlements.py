@@ -12,6 +12,7 @@ from casedesk.catalog import selectors as catalog
 from casedesk.core.types import Name
 from casedesk.entitlements.choices import AllocationType, DecreaseOn
 from casedesk.entitlements.services.entitlements import ChannelTerms
+from casedesk.sla import selectors as sla_selectors
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
 from casedesk.web.forms.cases import parse_customer
@@ -52,6 +53,11 @@ class EntitlementForm(WebForm):
     )
     restrict_case_creation = forms.BooleanField(label=_("Restrict case creation"), required=False)
     is_default = forms.BooleanField(label=_("Default entitlement"), required=False)
+    sla = forms.ChoiceField(
+        label=_("SLA"),
+        required=False,
+        help_text=_("The SLA its cases are measured by; none: the default SLA."),
+    )
     products = forms.MultipleChoiceField(label=_("Products"), required=False)
     contacts = IdsField(
         label=_("Contacts"),
@@ -69,6 +75,7 @@ class EntitlementForm(WebForm):
             self.fields["products"],
             [(str(p.pk), p.name) for p in catalog.product_list().order_by("name")],
         )
+        set_choices(self.fields["sla"], [("", _("The default SLA")), *sla_selectors.sla_choices()])
         for origin in Origin:
             self.fields[f"terms_{origin.value}"] = terms_field(origin.label, required=False)
 
@@ -100,6 +107,7 @@ class EntitlementForm(WebForm):
             "decrease_on": data["decrease_on"],
             "restrict_case_creation": data["restrict_case_creation"],
             "is_default": data["is_default"],
+            "sla_id": uuid.UUID(data["sla"]) if data.get("sla") else None,
             "contact_ids": [uuid.UUID(c) for c in data["contacts"]],
             "product_ids": [uuid.UUID(p) for p in data["products"]],
             "channels": channels,

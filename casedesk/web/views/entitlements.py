@@ -89,6 +89,7 @@ def _initial(entitlement: Entitlement) -> dict[str, Any]:
         "decrease_on": entitlement.decrease_on,
         "restrict_case_creation": entitlement.restrict_case_creation,
         "is_default": entitlement.is_default,
+        "sla": str(entitlement.sla_id) if entitlement.sla_id else "",
         "products": [str(p.pk) for p in entitlement.products.all()],
         "contacts": [str(c.pk) for c in entitlement.contacts.all()],
         "version": entitlement.version,
@@ -153,7 +154,12 @@ def entitlement_edit(request: HttpRequest, entitlement_id: uuid.UUID | None = No
         form_add_domain_error(
             form,
             exc,
-            {"customer": "customer", "contact_ids": "contacts", "product_ids": "products"},
+            {
+                "customer": "customer",
+                "contact_ids": "contacts",
+                "product_ids": "products",
+                "sla_id": "sla",
+            },
         )
         return _form_page(request, form, entitlement, exc.status)
     messages.success(request, _("The entitlement was saved."))
@@ -165,6 +171,8 @@ def _changed(form: EntitlementForm, name: str) -> bool:
         return "products" in form.changed_data
     if name == "contact_ids":
         return "contacts" in form.changed_data
+    if name == "sla_id":
+        return "sla" in form.changed_data
     if name == "channels":
         return any(f.startswith("terms_") for f in form.changed_data)
     return name in form.changed_data
