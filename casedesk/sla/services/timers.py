@@ -124,13 +124,14 @@ def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> int:
         fired += _fire(instance, now, item)
     rows_update(KpiInstance, instances, _INSTANCE_FIELDS)
     cases = {i.case_id: i.case for i in instances}
+    wrote = False
     if fired:
         plan = _ActionPlan(cases)
         for firing in fired:
             plan.add(firing)
         plan.recipients_resolve()
         _events_write(fired, now)
-        plan.case_writes_run()
+        wrote = plan.case_writes_run()
         sla_firings_announce(
             [
                 FiringRecord(
@@ -146,7 +147,7 @@ def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> int:
                 for f in fired
             ]
         )
-    _case_statuses_update(cases)
+    _case_statuses_update(cases, reread=wrote)
     result.examined += len(instances)
     result.warnings += sum(1 for f in fired if f.kind == Firing.WARNING)
     result.failures += sum(1 for f in fired if f.kind == Firing.FAILURE)
@@ -331,9 +332,10 @@ class _ActionPlan:
                 if outcome.get("type") == ActionType.NOTIFY and outcome.get("ran"):
                     outcome["recipients"] = sorted(str(r) for r in firing.recipients)
 
-    def case_writes_run(self) -> None:
+    def case_writes_run(self) -> bool:
         """The priority and queue changes, through the case-write pipeline as the system:
-        audited, with their `case.updated` / `case.queued` events."""
+        audited, with their `case.updated` / `case.queued` events. Whether any case was
+        written."""
         moved = {pk: q for pk, q in self.queue.items() if q is not None}
         if self.queues_read:
             moved = {
@@ -344,7 +346,7 @@ class _ActionPlan:
         changing = {pk for pk, v in self.priority.items() if v != self.cases[pk].priority}
         wanted = changing | set(moved)
         if not wanted:
-            return
+            return False
         full = Case.objects.in_bulk(sorted(wanted))
         if changing:
             writes: list[tuple[Case, CaseWrite]] = []
@@ -387,6 +389,7 @@ class _ActionPlan:
                     )
                 )
             case_writes_finish(writes=queue_writes, actor=SYSTEM, channel=Channel.SYSTEM)
+        return True
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -419,22 +422,28 @@ def _events_write(fired: Sequence[_Fired], now: dt.datetime) -> None:
     events_write(events)
 
 
-def _case_statuses_update(cases: Mapping[uuid.UUID, Case]) -> None:
-    """Each case's `sla_status`, the worst status of its instances in force, set-wise; the
-    case's version stays (a derived column)."""
+def _case_statuses_update(cases: Mapping[uuid.UUID, Case], *, reread: bool) -> None:
+    """Each case's `sla_status`, the worst status of its instances in force: one UPDATE a
+    status that changes (a few for a batch); the case's version stays (a derived column).
+    `reread`: the batch wrote cases (its actions), whose steps may have changed the stored
+    status since the claim read it."""
     ids = list(cases)
     statuses: dict[uuid.UUID, list[str]] = defaultdict(list)
     for case_id, status in KpiInstance.objects.filter(case_id__in=ids, in_force=True).values_list(
         "case_id", "status"
     ):
         statuses[case_id].append(status)
-    stored = dict(Case.objects.filter(id__in=ids).values_list("id", "sla_status"))
-    changed = [
-        Case(id=pk, sla_status=worst)
-        for pk in ids
-        if (worst := case_sla_status(statuses.get(pk, ()))) != stored.get(pk)
-    ]
-    rows_update(Case, changed, ["sla_status"])
+    if reread:
+        stored = dict(Case.objects.filter(id__in=ids).values_list("id", "sla_status"))
+    else:
+        stored = {pk: case.sla_status for pk, case in cases.items()}
+    changed: dict[str | None, list[uuid.UUID]] = defaultdict(list)
+    for pk in ids:
+        worst = case_sla_status(statuses.get(pk, ()))
+        if worst != stored.get(pk):
+            changed[worst].append(pk)
+    for worst, pks in changed.items():
+        Case.objects.filter(id__in=pks).update(sla_status=worst)
 
 
 def due_count(now: dt.datetime | None = None) -> int:
