@@ -79,10 +79,11 @@ class TickResult:
 
 
 def sla_tick(
-    now: dt.datetime | None = None, *, limit: int | None = RUN_LIMIT, batch: int = BATCH
+    now: dt.datetime | None = None, *, limit: int | None = RUN_LIMIT, batch: int | None = None
 ) -> TickResult:
     """Fire every warning and failure due at `now` (default: the clock's now), at most
-    `limit` instances (None: all that are due), `batch` instances a transaction.
+    `limit` instances (None: all that are due), `batch` instances a transaction (default
+    `BATCH`).
 
     An instance in force whose clock runs (in progress, nearing noncompliance; noncompliant
     with its failure not fired) fires its warning once `warning_at` has passed (status
@@ -91,6 +92,7 @@ def sla_tick(
     succeeded or cancelled instance, or one out of force, fires nothing (it is no longer
     due)."""
     now = now or clock.now()
+    batch = batch or BATCH
     result = TickResult(now=now)
     while limit is None or result.examined < limit:
         size = batch if limit is None else min(batch, limit - result.examined)
