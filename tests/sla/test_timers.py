@@ -439,3 +439,23 @@ def test_unknown_actions_and_queues_are_recorded_as_not_run(
         "invalid_value",
         "unknown_action",
     ]
+
+
+def test_metrics_show_the_timers_backlog_and_how_late_it_is(
+    fake_clock: FakeClock, agent: Any
+) -> None:
+    from casedesk.core.observability import metrics
+
+    item = sla_make(warn=60, fail=120)
+    instance_make(case_make(owner=agent), item)
+    instance_make(case_make(owner=agent), item)
+    fake_clock.advance(minutes(61))
+
+    late = metrics.exposition()[0].decode()
+    sla_tick()
+    caught_up = metrics.exposition()[0].decode()
+
+    assert "casedesk_sla_timers_due 2.0" in late
+    assert "casedesk_sla_timers_oldest_due_seconds 60.0" in late
+    assert "casedesk_sla_timers_due 0.0" in caught_up
+    assert "casedesk_sla_timers_oldest_due_seconds 0.0" in caught_up

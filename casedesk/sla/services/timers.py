@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Min
 
 from casedesk.cases.choices import CaseAction, Priority, State
 from casedesk.cases.models import Case
@@ -448,8 +449,11 @@ def _case_statuses_update(cases: Mapping[uuid.UUID, Case], *, reread: bool) -> N
         Case.objects.filter(id__in=pks).update(sla_status=worst)
 
 
-def due_count(now: dt.datetime | None = None) -> int:
-    """How many instances are due now (metrics: a number that keeps growing means the timers
-    fall behind)."""
+def due_state(now: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """How many instances are due at `now` and not yet fired, and the oldest due time (None:
+    none): the timers' backlog, for the metrics. Reads the partial index only."""
     now = now or clock.now()
-    return KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now).count()
+    found = KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now).aggregate(
+        count=Count("id"), oldest=Min("due_at")
+    )
+    return int(found["count"]), found["oldest"]
