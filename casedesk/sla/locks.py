@@ -1,5 +1,5 @@
 """Every lock of `sla`, in the global lock order of docs/concurrency.md: a calendar is
-configuration (level 2); the timers' claim of due KPI instances takes each with its case
+configuration (level 2); the timers' claim of due KPI instances takes them and their cases
 (level 4) without waiting (`SKIP LOCKED`)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import uuid
 
 from django.db import connection
 
+from casedesk.cases.models import Case
 from casedesk.core.locks import row_lock
 from casedesk.sla.models import Calendar, KpiInstance
 
@@ -18,25 +19,42 @@ def calendar_lock(calendar_id: uuid.UUID) -> Calendar:
     return row_lock(Calendar, "No such calendar.", id=calendar_id)
 
 
-def kpi_instances_due_claim(*, now: dt.datetime, limit: int) -> list[KpiInstance]:
+def kpi_instances_due_claim(*, now: dt.datetime, limit: int) -> tuple[list[KpiInstance], int]:
     """Up to `limit` KPI instances due at `now` (`due_at <= now`, read through the partial
     index `kpi_instance_due_idx`, oldest due first), each with its case (the columns the timers
-    read), both locked until the end of the caller's transaction.
+    read), both locked until the end of the caller's transaction; and how many due instances
+    were read (the claimed ones and those whose case was busy).
 
-    On PostgreSQL `FOR UPDATE OF instance, case SKIP LOCKED`: an instance or a case another
-    transaction holds (another worker's tick, a write to the case) is skipped, never waited
-    for, so concurrent ticks take disjoint batches and a tick never deadlocks with a case
-    write, which locks the case before its instances. On SQLite the caller's transaction holds
-    the database's write lock: nobody else can fire meanwhile."""
+    On PostgreSQL the instances are read `FOR UPDATE SKIP LOCKED`, then their cases in id
+    order `FOR UPDATE SKIP LOCKED`: an instance or a case another transaction holds (another
+    worker's tick, a write to the case) is skipped, never waited for, so concurrent ticks take
+    disjoint batches and a tick never deadlocks with a case write (which locks the case before
+    its instances); an instance whose case is busy is left to the next tick. The two reads are
+    separate so that the join to the cases is made for the batch only, not for every due
+    instance. On SQLite the caller's transaction holds the database's write lock: nobody else
+    can fire meanwhile."""
+    postgres = connection.vendor == "postgresql"
     due = (
         KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now)
-        .select_related("case")
-        .only(*_INSTANCE_COLUMNS, *(f"case__{name}" for name in CASE_COLUMNS))
+        .only(*_INSTANCE_COLUMNS)
         .order_by("due_at", "id")
     )
-    if connection.vendor == "postgresql":
-        due = due.select_for_update(skip_locked=True, of=("self", "case"))
-    return list(due[:limit])
+    if postgres:
+        due = due.select_for_update(skip_locked=True)
+    instances = list(due[:limit])
+    if not instances:
+        return [], 0
+    cases = Case.objects.filter(id__in={i.case_id for i in instances}).only(*CASE_COLUMNS)
+    if postgres:
+        cases = cases.order_by("id").select_for_update(skip_locked=True)
+    found = {case.pk: case for case in cases}
+    claimed = []
+    for instance in instances:
+        case = found.get(instance.case_id)
+        if case is not None:
+            instance.case = case
+            claimed.append(instance)
+    return claimed, len(instances)
 
 
 # What the timers read of an instance and of its case.
@@ -56,4 +74,4 @@ _INSTANCE_COLUMNS = (
     "failed_at",
     "version",
 )
-CASE_COLUMNS = ("state", "priority", "owner_user", "owner_team", "sla_status")
+CASE_COLUMNS = ("id", "state", "priority", "owner_user", "owner_team", "sla_status")

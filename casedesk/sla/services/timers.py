@@ -97,8 +97,9 @@ def sla_tick(
     result = TickResult(now=now)
     while limit is None or result.examined < limit:
         size = batch if limit is None else min(batch, limit - result.examined)
-        claimed = _tick_batch(now, size, result)
-        if claimed < size:
+        claimed, read = _tick_batch(now, size, result)
+        if read < size or not claimed:
+            # Nothing more is due, or what is due waits for busy cases (the next tick's).
             return result
     result.more = KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now).exists()
     return result
@@ -115,11 +116,12 @@ class _Fired:
 
 
 @transaction.atomic
-def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> int:
-    """Claim up to `size` due instances and fire what is due; how many were claimed."""
-    instances = kpi_instances_due_claim(now=now, limit=size)
+def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> tuple[int, int]:
+    """Claim up to `size` due instances and fire what is due; how many were claimed, and how
+    many due ones were read (`kpi_instances_due_claim`)."""
+    instances, read = kpi_instances_due_claim(now=now, limit=size)
     if not instances:
-        return 0
+        return 0, read
     items = _items({i.item_id for i in instances if i.item_id is not None})
     fired: list[_Fired] = []
     for instance in instances:
@@ -154,7 +156,7 @@ def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> int:
     result.examined += len(instances)
     result.warnings += sum(1 for f in fired if f.kind == Firing.WARNING)
     result.failures += sum(1 for f in fired if f.kind == Firing.FAILURE)
-    return len(instances)
+    return len(instances), read
 
 
 def _items(ids: set[uuid.UUID]) -> dict[uuid.UUID, SlaItem]:
