@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 
 from django.db import connection
 
@@ -19,7 +20,13 @@ def calendar_lock(calendar_id: uuid.UUID) -> Calendar:
     return row_lock(Calendar, "No such calendar.", id=calendar_id)
 
 
-def kpi_instances_due_claim(*, now: dt.datetime, limit: int) -> tuple[list[KpiInstance], int]:
+def kpi_instances_due_claim(
+    *,
+    now: dt.datetime,
+    limit: int,
+    only_ids: Collection[uuid.UUID] | None = None,
+    skip_ids: Collection[uuid.UUID] = (),
+) -> tuple[list[KpiInstance], int]:
     """Up to `limit` KPI instances due at `now` (`due_at <= now`, read through the partial
     index `kpi_instance_due_idx`, oldest due first), each with its case (the columns the timers
     read), both locked until the end of the caller's transaction; and how many due instances
@@ -32,13 +39,17 @@ def kpi_instances_due_claim(*, now: dt.datetime, limit: int) -> tuple[list[KpiIn
     its instances); an instance whose case is busy is left to the next tick. The two reads are
     separate so that the join to the cases is made for the batch only, not for every due
     instance. On SQLite the caller's transaction holds the database's write lock: nobody else
-    can fire meanwhile."""
+    can fire meanwhile. `only_ids`: among these instances only; `skip_ids`: not these."""
     postgres = connection.vendor == "postgresql"
     due = (
         KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now)
         .only(*_INSTANCE_COLUMNS)
         .order_by("due_at", "id")
     )
+    if only_ids is not None:
+        due = due.filter(id__in=list(only_ids))
+    if skip_ids:
+        due = due.exclude(id__in=list(skip_ids))
     if postgres:
         due = due.select_for_update(skip_locked=True)
     instances = list(due[:limit])

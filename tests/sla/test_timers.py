@@ -333,11 +333,11 @@ def test_a_firing_that_fails_after_its_event_was_written_leaves_nothing(
     sla_firing_hook_add(broken)
     fake_clock.advance(minutes(61))
     try:
-        with pytest.raises(RuntimeError):
-            sla_tick()
+        result = sla_tick()
     finally:
         sla_firing_hook_remove(broken)
 
+    assert (result.warnings, result.errors) == (0, 1)
     instance.refresh_from_db()
     assert instance.warned_at is None and instance.status == KpiStatus.IN_PROGRESS
     assert instance.due_at == instance.warning_at
@@ -345,6 +345,33 @@ def test_a_firing_that_fails_after_its_event_was_written_leaves_nothing(
     assert Case.objects.get(pk=case.pk).priority == "normal"
     # Once the cause is gone the warning fires, once.
     assert sla_tick().warnings == 1
+    assert sla_tick().warnings == 0
+
+
+def test_one_instance_that_cannot_fire_does_not_hold_up_the_others(
+    fake_clock: FakeClock, agent: Any
+) -> None:
+    item = sla_make()
+    start = fake_clock.now()
+    # The broken one is the oldest: every batch meets it first.
+    poison = instance_make(case_make(owner=agent), item, started_at=start - dt.timedelta(hours=1))
+    others = [instance_make(case_make(owner=agent), item) for _ in range(4)]
+
+    def broken(firings: Sequence[Firing]) -> None:
+        if any(f.instance_id == poison.pk for f in firings):
+            raise RuntimeError("a bug that only this instance meets")
+
+    sla_firing_hook_add(broken)
+    fake_clock.advance(minutes(61))
+    try:
+        result = sla_tick(batch=2)
+    finally:
+        sla_firing_hook_remove(broken)
+
+    assert (result.warnings, result.errors, result.more) == (4, 1, False)
+    assert all(KpiInstance.objects.get(pk=o.pk).warned_at for o in others)
+    poison.refresh_from_db()
+    assert poison.warned_at is None and poison.due_at is not None
 
 
 def test_a_tick_stops_at_its_limit_and_says_more_are_due(fake_clock: FakeClock, agent: Any) -> None:

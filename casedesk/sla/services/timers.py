@@ -16,9 +16,10 @@ with the number of cases.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,8 @@ from casedesk.sla.instances import RUNNING, case_sla_status, next_due
 from casedesk.sla.locks import kpi_instances_due_claim
 from casedesk.sla.models import KpiInstance, SlaItem
 
+log = logging.getLogger("casedesk.sla")
+
 # Instances claimed and fired in one transaction: the write lock (SQLite) and the row locks
 # (PostgreSQL) are held for one batch only.
 BATCH = 500
@@ -67,6 +70,7 @@ class TickResult:
     examined: int = 0
     warnings: int = 0
     failures: int = 0
+    errors: int = 0  # instances whose firing failed (logged; they stay due)
     more: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +79,7 @@ class TickResult:
             "examined": self.examined,
             "warnings": self.warnings,
             "failures": self.failures,
+            "errors": self.errors,
             "more": self.more,
         }
 
@@ -91,18 +96,48 @@ def sla_tick(
     `nearing_noncompliance`, unless already noncompliant) and its failure once `failure_at`
     has passed (status `noncompliant`), each once; both when both have passed. A paused,
     succeeded or cancelled instance, or one out of force, fires nothing (it is no longer
-    due)."""
+    due). An instance whose firing fails is logged, counted in `errors` and left due; the
+    others of its batch fire without it."""
     now = now or clock.now()
     batch = batch or BATCH
     result = TickResult(now=now)
+    broken: set[uuid.UUID] = set()
     while limit is None or result.examined < limit:
         size = batch if limit is None else min(batch, limit - result.examined)
-        claimed, read = _tick_batch(now, size, result)
+        try:
+            claimed, read = _tick_batch(now, size, result, skip=broken)
+        except Exception:
+            log.exception("sla_tick_batch_failed", extra={"size": size})
+            claimed, read = _tick_one_by_one(now, size, result, broken)
         if read < size or not claimed:
             # Nothing more is due, or what is due waits for busy cases (the next tick's).
             return result
-    result.more = KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now).exists()
+    due = KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now)
+    result.more = due.exclude(id__in=list(broken)).exists() if broken else due.exists()
     return result
+
+
+def _tick_one_by_one(
+    now: dt.datetime, size: int, result: TickResult, broken: set[uuid.UUID]
+) -> tuple[int, int]:
+    """A batch that failed, again an instance a transaction: one instance whose firing
+    fails (a bug, a hook that raises) must not hold up the others. The failing ones stay due
+    (the next tick tries them again) and are left out of the rest of this run."""
+    ids = list(
+        KpiInstance.objects.filter(due_at__isnull=False, due_at__lte=now)
+        .exclude(id__in=list(broken))
+        .order_by("due_at", "id")
+        .values_list("id", flat=True)[:size]
+    )
+    claimed = 0
+    for instance_id in ids:
+        try:
+            claimed += _tick_batch(now, 1, result, only=[instance_id])[0]
+        except Exception:
+            log.exception("sla_tick_instance_failed", extra={"instance_id": str(instance_id)})
+            broken.add(instance_id)
+            result.errors += 1
+    return claimed, len(ids)
 
 
 @dataclass
@@ -116,10 +151,17 @@ class _Fired:
 
 
 @transaction.atomic
-def _tick_batch(now: dt.datetime, size: int, result: TickResult) -> tuple[int, int]:
-    """Claim up to `size` due instances and fire what is due; how many were claimed, and how
-    many due ones were read (`kpi_instances_due_claim`)."""
-    instances, read = kpi_instances_due_claim(now=now, limit=size)
+def _tick_batch(
+    now: dt.datetime,
+    size: int,
+    result: TickResult,
+    *,
+    only: Sequence[uuid.UUID] | None = None,
+    skip: Collection[uuid.UUID] = (),
+) -> tuple[int, int]:
+    """Claim up to `size` due instances (among `only`, without `skip`) and fire what is due;
+    how many were claimed, and how many due ones were read (`kpi_instances_due_claim`)."""
+    instances, read = kpi_instances_due_claim(now=now, limit=size, only_ids=only, skip_ids=skip)
     if not instances:
         return 0, read
     items = _items({i.item_id for i in instances if i.item_id is not None})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from casedesk.cli.base import Command as BaseCommand
 from casedesk.sla.services.timers import sla_tick
@@ -22,3 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = sla_tick(limit=None)
         self.stdout.write(f"warnings: {result.warnings}, failures: {result.failures}")
+        if result.errors:
+            raise CommandError(
+                f"{result.errors} instance(s) could not be fired (see the log); they stay due"
+            )
