@@ -52,7 +52,16 @@ def kpi_instances_due_claim(
         due = due.exclude(id__in=list(skip_ids))
     if postgres:
         due = due.select_for_update(skip_locked=True)
-    instances = list(due[:limit])
+        # The planner, which expects few due rows, would read them all through a bitmap and
+        # sort them: a backlog sorted whole at every batch, and index entries of instances
+        # fired meanwhile (dead until vacuumed) visited at every tick. The index scan reads in
+        # the index's order, stops at the limit, and marks the dead entries as it meets them.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            instances = list(due[:limit])
+            cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
+    else:
+        instances = list(due[:limit])
     if not instances:
         return [], 0
     cases = Case.objects.filter(id__in={i.case_id for i in instances}).only(*CASE_COLUMNS)
