@@ -23,6 +23,7 @@ PRODUCT_ORDER = (
     "restore",
     "import",
     "mail",
+    "sla",
     "migrate",
 )
 # The framework's own commands that belong with the product's.

@@ -81,6 +81,12 @@ def has_role(actor: Actor, role: str) -> bool:
     return _RANK.get(checked.role, -1) >= _RANK[role]
 
 
+def roles_holding(role: str) -> tuple[str, ...]:
+    """The roles that hold `role` (it and the roles above it), for a query that selects the
+    users who hold it (`User.objects.filter(role__in=roles_holding(Role.MANAGER))`)."""
+    return tuple(name for name, rank in _RANK.items() if rank >= _RANK[role])
+
+
 def require_role(actor: Actor, role: str, message: str | None = None) -> None:
     """Refuse with 403 `forbidden` unless `actor` holds `role` (or one above it)."""
     if not has_role(actor, role):

@@ -218,6 +218,31 @@ def exposition() -> tuple[bytes, str]:
 
 
 @at_scrape
+def sla_timers() -> Iterator[Metric]:
+    """The service-level timers' backlog as the database holds it (casedesk/sla/services/
+    timers.py): warnings and failures due and not yet fired, and how late the oldest is. A
+    worker ticks every 30 s, so the age stays under a minute while the timers keep up; take
+    `max` across servers."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from casedesk.core import clock
+    from casedesk.sla.services.timers import due_state
+
+    now = clock.now()
+    count, oldest = due_state(now)
+    yield GaugeMetricFamily(
+        "casedesk_sla_timers_due",
+        "KPI instances whose warning or failure is due and not yet fired.",
+        value=count,
+    )
+    yield GaugeMetricFamily(
+        "casedesk_sla_timers_oldest_due_seconds",
+        "How long ago the oldest unfired warning or failure fell due (0: none).",
+        value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+    )
+
+
+@at_scrape
 def jobs() -> Iterator[Metric]:
     """The background queue as the database holds it (casedesk/jobs/selectors.py): the same
     figures from whichever server is scraped, so take `max`, not `sum`, across servers."""
