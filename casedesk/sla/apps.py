@@ -5,3 +5,10 @@ class SlaConfig(AppConfig):
     name = "casedesk.sla"
     label = "casedesk_sla"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from casedesk.cases.services.pipeline import case_write_step_add
+        from casedesk.sla import checks  # noqa: F401  (registers invariants)
+        from casedesk.sla.services.kpis import kpis_on_case_write
+
+        case_write_step_add(kpis_on_case_write)

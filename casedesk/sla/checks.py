@@ -1,0 +1,1 @@
+"""Invariants of service levels that `casedesk check` verifies."""
