@@ -4,6 +4,7 @@ case), through the services' HTTP API."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -240,3 +241,100 @@ def test_the_entitlements_sla_applies_and_a_change_of_entitlement_switches(
     assert set(_instances(case["id"])) == {"resolve"}
     assert _instances(case["id"])["resolve"].started_at == _at(case["created_at"])
     assert KpiInstance.objects.filter(case_id=case["id"], status="cancelled").count() == 2
+
+
+def test_get_sla_lists_the_instances_in_force_and_all_with_all(
+    agent_api: Api, new_case: Any, fake_clock: FakeClock
+) -> None:
+    sla = make_sla()
+    case = new_case()
+    agent_api.post(f"/api/v1/cases/{case['id']}/resolve", {"resolution": "Fixed."})
+    agent_api.post(f"/api/v1/cases/{case['id']}/reactivate", {})
+    body = agent_api.get(f"/api/v1/cases/{case['id']}/sla").json()
+    assert body["sla_id"] == str(sla.pk)
+    assert [(k["kpi"], k["status"]) for k in body["kpis"]] == [
+        ("first_response", "succeeded"),
+        ("resolve", "in_progress"),
+    ]
+    assert set(body["kpis"][0]) >= {
+        "kpi",
+        "item",
+        "status",
+        "started_at",
+        "warning_at",
+        "failure_at",
+        "succeeded_at",
+        "paused_seconds",
+        "paused_since",
+    }
+    everything = agent_api.get(f"/api/v1/cases/{case['id']}/sla", all="true").json()
+    assert len(everything["kpis"]) == 3
+
+
+def test_get_sla_of_a_missing_case_is_404(agent_api: Api) -> None:
+    from tests.conftest import assert_error
+
+    assert_error(agent_api.get(f"/api/v1/cases/{uuid.uuid4()}/sla"), 404, "not_found")
+
+
+def test_marking_the_first_response_meets_the_kpi_once(
+    agent_api: Api, new_case: Any, fake_clock: FakeClock
+) -> None:
+    from tests.conftest import assert_error
+
+    make_sla()
+    case = new_case()
+    fake_clock.advance(600)
+    response = agent_api.post(f"/api/v1/cases/{case['id']}/first-response")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert _at(body["first_response_at"]) == fake_clock.now()
+    assert body["version"] == case["version"] + 1
+    first = _instances(case["id"])["first_response"]
+    assert (first.status, first.succeeded_at) == ("succeeded", fake_clock.now())
+    again = agent_api.post(f"/api/v1/cases/{case['id']}/first-response")
+    assert_error(again, 409, "first_response_given")
+
+
+def test_marking_the_first_response_of_a_resolved_case_is_409(
+    agent_api: Api, new_case: Any
+) -> None:
+    from tests.conftest import assert_error
+
+    case = new_case()
+    agent_api.post(f"/api/v1/cases/{case['id']}/resolve", {"resolution": "Fixed."})
+    response = agent_api.post(f"/api/v1/cases/{case['id']}/first-response")
+    assert_error(response, 409, "case_not_active")
+
+
+def test_marking_checks_if_match(agent_api: Api, new_case: Any) -> None:
+    from tests.conftest import assert_error
+
+    case = new_case()
+    stale = agent_api.post(
+        f"/api/v1/cases/{case['id']}/first-response", headers={"If-Match": '"99"'}
+    )
+    assert_error(stale, 412, "version_mismatch")
+
+
+def test_a_completed_outgoing_phone_call_is_the_first_response(
+    agent_api: Api, new_case: Any, fake_clock: FakeClock
+) -> None:
+    make_sla()
+    case = new_case()
+    incoming = agent_api.post(
+        f"/api/v1/cases/{case['id']}/activities",
+        {"type": "phone_call", "subject": "They called", "direction": "incoming"},
+    ).json()
+    agent_api.post(f"/api/v1/activities/{incoming['id']}/complete", {"duration_minutes": 5})
+    assert _case(agent_api, case["id"])["first_response_at"] is None
+    call = agent_api.post(
+        f"/api/v1/cases/{case['id']}/activities",
+        {"type": "phone_call", "subject": "Call back", "direction": "outgoing"},
+    ).json()
+    fake_clock.advance(900)
+    agent_api.post(f"/api/v1/activities/{call['id']}/complete", {})
+    record = _case(agent_api, case["id"])
+    assert _at(record["first_response_at"]) == fake_clock.now()
+    assert _instances(case["id"])["first_response"].status == "succeeded"
+    assert record["sla_status"] == "in_progress"  # the resolve KPI runs on
