@@ -83,6 +83,7 @@ def test_resolve_by_sorts_soonest_first_and_cases_without_one_last(
     soon = new_case(priority="high")
     fake_clock.advance(60)
     later = new_case()
+    fake_clock.advance(60)
     none_b = new_case(status="on_hold")  # paused: still has a resolve_by
     ids = _all(agent_api, order="resolve_by")
     assert ids[:3] == [soon["id"], late["id"], later["id"]]
