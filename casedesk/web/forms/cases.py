@@ -12,8 +12,8 @@ from casedesk.cases.fields import FIELDS, FORM_NAMES, CaseChanges, Ref
 from casedesk.cases.workflow import ACTIVE_STATUSES
 from casedesk.catalog import selectors as catalog
 from casedesk.core.types import LongText, SearchText, Title
-from casedesk.web.fields import TypedCharField
 from casedesk.sla.choices import KpiStatus
+from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
 
 # Form field -> the name the services (and the API) use (the fields' `form` names).
