@@ -64,7 +64,9 @@ def _calendar(calendar: Calendar | None) -> BusinessCalendar:
     return found
 
 
-def _slas(wanted: Iterable[uuid.UUID]) -> tuple[dict[uuid.UUID, engine.SlaSpec], list[Sla]]:
+def slas_for_cases(
+    wanted: Iterable[uuid.UUID],
+) -> tuple[dict[uuid.UUID, engine.SlaSpec], list[Sla]]:
     """The active SLAs and the ones named (in use by the batch's cases), as the engine needs
     them, and the active ones."""
     found = list(Sla.objects.filter(Q(active=True) | Q(id__in=list(wanted))))
@@ -138,7 +140,7 @@ def kpis_on_case_write(written: Sequence[CaseWritten]) -> None:
         or ("entitlement_id" in change.changes and case.state == State.ACTIVE)
         for case, change in written
     }
-    specs, active = _slas({sla_id for sla_id in current.values() if sla_id is not None})
+    specs, active = slas_for_cases({sla_id for sla_id in current.values() if sla_id is not None})
     if not specs:
         return
     default = next((sla.pk for sla in active if sla.is_default), None)
