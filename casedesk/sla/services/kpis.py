@@ -48,6 +48,7 @@ _READ = ("state", "status", "created_at", "first_response_at", "resolved_at", "e
 _VALUES = tuple(f.name for f in dc_fields(engine.Instance) if f.name != "id")
 # Writes that move the case between queues: the `queue_id` a condition reads may change.
 _QUEUE_ACTIONS = frozenset({CaseAction.QUEUE, CaseAction.ROUTE})
+_UNREAD = object()
 # A calendar's arithmetic, by id and version (a calendar's version grows with each change).
 _calendars: dict[tuple[uuid.UUID, int], BusinessCalendar] = {}
 
@@ -263,8 +264,9 @@ def _derive(case: Case, sla_id: uuid.UUID | None, in_force: Sequence[engine.Inst
         "sla_status": case_sla_status(i.status for i in in_force),
     }
     changed = False
+    loaded = case.__dict__  # a column read without (deferred) is not there: not read for this
     for name, value in values.items():
-        if getattr(case, name) != value:
+        if loaded.get(name, _UNREAD) != value:
             setattr(case, name, value)
             changed = True
     return changed
