@@ -41,7 +41,7 @@ from casedesk.sla.choices import Kpi, KpiStatus
 from casedesk.sla.instances import RUNNING, next_due
 
 KPIS: tuple[str, ...] = (Kpi.FIRST_RESPONSE, Kpi.RESOLVE)
-_ALWAYS = BusinessCalendar.always()
+ALWAYS = BusinessCalendar.always()
 
 
 def field_root(name: str) -> str:
@@ -59,7 +59,7 @@ class ItemSpec:
     conditions: Sequence[Mapping[str, Any]]
     warn_after_minutes: int
     fail_after_minutes: int
-    calendar: BusinessCalendar = _ALWAYS
+    calendar: BusinessCalendar = ALWAYS
 
     @property
     def reads(self) -> frozenset[str]:
@@ -246,7 +246,7 @@ def _paused_so_far(
     instance: Instance, item: ItemSpec | None, now: dt.datetime
 ) -> tuple[int, dt.timedelta]:
     assert instance.paused_since is not None
-    calendar = item.calendar if item is not None else _ALWAYS
+    calendar = item.calendar if item is not None else ALWAYS
     minutes = max(0.0, calendar.business_minutes_between(instance.paused_since, now))
     return instance.paused_seconds + round(minutes * 60), max(
         dt.timedelta(), now - instance.paused_since

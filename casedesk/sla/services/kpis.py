@@ -38,7 +38,7 @@ from casedesk.sla.calendar import BusinessCalendar
 from casedesk.sla.choices import Kpi
 from casedesk.sla.instances import case_sla_status
 from casedesk.sla.locks import kpi_instances_in_force_lock
-from casedesk.sla.models import Calendar, KpiInstance, Sla, SlaItem
+from casedesk.sla.models import KpiInstance, Sla
 
 # The columns of the case the step writes (derived: no audit, no version).
 DERIVED = ("sla_id", "first_response_by", "resolve_by", "sla_status")
@@ -53,47 +53,85 @@ _UNREAD = object()
 _calendars: dict[tuple[uuid.UUID, int], BusinessCalendar] = {}
 
 
-def _calendar(calendar: Calendar | None) -> BusinessCalendar:
-    if calendar is None:
-        return BusinessCalendar.always()
-    key = (calendar.pk, calendar.version)
+def _calendar(row: dict[str, Any]) -> BusinessCalendar:
+    """The arithmetic of an item's calendar (24x7 without one), built once a version."""
+    calendar_id = row["items__calendar_id"]
+    if calendar_id is None:
+        return engine.ALWAYS
+    key = (calendar_id, row["items__calendar__version"])
     found = _calendars.get(key)
     if found is None:
         if len(_calendars) > 1000:
             _calendars.clear()
-        found = _calendars[key] = calendar.business_calendar()
+        found = _calendars[key] = BusinessCalendar.build(
+            time_zone=row["items__calendar__time_zone"],
+            week=row["items__calendar__week"],
+            holidays=row["items__calendar__holidays"],
+            holiday_country=row["items__calendar__holiday_country"],
+        )
     return found
+
+
+_SLA_COLUMNS = (
+    "id",
+    "active",
+    "is_default",
+    "pause_statuses",
+    "items__id",
+    "items__name",
+    "items__kpi",
+    "items__position",
+    "items__conditions",
+    "items__warn_after_minutes",
+    "items__fail_after_minutes",
+    "items__calendar_id",
+    "items__calendar__version",
+    "items__calendar__time_zone",
+    "items__calendar__week",
+    "items__calendar__holidays",
+    "items__calendar__holiday_country",
+)
 
 
 def slas_for_cases(
     wanted: Iterable[uuid.UUID],
-) -> tuple[dict[uuid.UUID, engine.SlaSpec], list[Sla]]:
-    """The active SLAs and the ones named (in use by the batch's cases), as the engine needs
-    them, and the active ones."""
-    found = list(Sla.objects.filter(Q(active=True) | Q(id__in=list(wanted))))
-    if not found:
-        return {}, []
-    items: dict[uuid.UUID, list[engine.ItemSpec]] = {sla.pk: [] for sla in found}
-    rows = SlaItem.objects.filter(sla_id__in=list(items)).select_related("calendar")
-    for item in rows.order_by("sla_id", "position"):
-        items[item.sla_id].append(
+) -> tuple[dict[uuid.UUID, engine.SlaSpec], list[tuple[uuid.UUID, bool]]]:
+    """The active SLAs and the ones named (in use by the cases at hand), as the engine needs
+    them, with their items and calendars in one query; and the active ones with whether each
+    is the default."""
+    rows = (
+        Sla.objects.filter(Q(active=True) | Q(id__in=list(wanted)))
+        .values(*_SLA_COLUMNS)
+        .order_by("id", "items__position")
+    )
+    items: dict[uuid.UUID, list[engine.ItemSpec]] = {}
+    pauses: dict[uuid.UUID, frozenset[str]] = {}
+    active: list[tuple[uuid.UUID, bool]] = []
+    for row in rows:
+        sla_id = row["id"]
+        if sla_id not in items:
+            items[sla_id] = []
+            pauses[sla_id] = frozenset(row["pause_statuses"])
+            if row["active"]:
+                active.append((sla_id, row["is_default"]))
+        if row["items__id"] is None:  # an SLA without items
+            continue
+        items[sla_id].append(
             engine.ItemSpec(
-                id=item.pk,
-                name=item.name,
-                kpi=item.kpi,
-                conditions=item.conditions,
-                warn_after_minutes=item.warn_after_minutes,
-                fail_after_minutes=item.fail_after_minutes,
-                calendar=_calendar(item.calendar),
+                id=row["items__id"],
+                name=row["items__name"],
+                kpi=row["items__kpi"],
+                conditions=row["items__conditions"],
+                warn_after_minutes=row["items__warn_after_minutes"],
+                fail_after_minutes=row["items__fail_after_minutes"],
+                calendar=_calendar(row),
             )
         )
     specs = {
-        sla.pk: engine.SlaSpec(
-            id=sla.pk, pause_statuses=frozenset(sla.pause_statuses), items=tuple(items[sla.pk])
-        )
-        for sla in found
+        sla_id: engine.SlaSpec(id=sla_id, pause_statuses=pauses[sla_id], items=tuple(found))
+        for sla_id, found in items.items()
     }
-    return specs, [sla for sla in found if sla.active]
+    return specs, active
 
 
 def _columns_read(condition_fields: Iterable[str]) -> set[str]:
@@ -144,8 +182,8 @@ def kpis_on_case_write(written: Sequence[CaseWritten]) -> None:
     specs, active = slas_for_cases({sla_id for sla_id in current.values() if sla_id is not None})
     if not specs:
         return
-    default = next((sla.pk for sla in active if sla.is_default), None)
-    active_ids = {sla.pk for sla in active}
+    default = next((sla_id for sla_id, is_default in active if is_default), None)
+    active_ids = {sla_id for sla_id, _ in active}
     cases = [case for case, _ in written]
     _load(cases, _READ)
     entitlement_slas: dict[uuid.UUID, uuid.UUID | None] = {}
