@@ -69,11 +69,14 @@ class ItemSpec:
     def times(
         self, started_at: dt.datetime, paused_seconds: int
     ) -> tuple[dt.datetime, dt.datetime]:
-        """The warning and failure times of an instance started then, paused so long."""
-        paused = paused_seconds / 60
-        return (
-            self.calendar.add_business_minutes(started_at, self.warn_after_minutes + paused),
-            self.calendar.add_business_minutes(started_at, self.fail_after_minutes + paused),
+        """The warning and failure times of an instance started then, paused so long. The
+        failure is counted on from the warning: working time is additive, and the calendar is
+        walked once."""
+        warning_at = self.calendar.add_business_minutes(
+            started_at, self.warn_after_minutes + paused_seconds / 60
+        )
+        return warning_at, self.calendar.add_business_minutes(
+            warning_at, self.fail_after_minutes - self.warn_after_minutes
         )
 
 

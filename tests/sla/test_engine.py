@@ -36,6 +36,13 @@ NORMAL = engine.ItemSpec(
         time_zone="UTC", week={d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
     ),
 )
+# Across clock changes and Italian holidays.
+ROME = BusinessCalendar.build(
+    time_zone="Europe/Rome",
+    week={d: [["08:30", "13:00"], ["14:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    | {"sun": [["00:00", "06:00"]]},
+    holiday_country="IT",
+)
 FIRST = engine.ItemSpec(
     id=uuid.uuid4(),
     name="first",
@@ -294,3 +301,23 @@ def test_a_pause_pushes_the_failure_by_the_working_time_paused(
     assert after.failure_at == NORMAL.calendar.add_business_minutes(
         T0, 480 + after.paused_seconds / 60
     )
+
+
+@given(
+    st.datetimes(
+        min_value=dt.datetime(2026, 1, 1),
+        max_value=dt.datetime(2027, 12, 31),
+        timezones=st.just(dt.UTC),
+    ),
+    st.integers(min_value=0, max_value=5000),
+    st.integers(min_value=0, max_value=5000),
+    st.integers(min_value=0, max_value=50_000),
+)
+def test_the_failure_counted_on_from_the_warning_is_the_failure_counted_from_the_start(
+    start: dt.datetime, warn: int, extra: int, paused_seconds: int
+) -> None:
+    item = replace(NORMAL, warn_after_minutes=warn, fail_after_minutes=warn + extra, calendar=ROME)
+    warning_at, failure_at = item.times(start, paused_seconds)
+    paused = paused_seconds / 60
+    assert warning_at == ROME.add_business_minutes(start, warn + paused)
+    assert failure_at == ROME.add_business_minutes(start, warn + extra + paused)
