@@ -338,3 +338,23 @@ def test_a_completed_outgoing_phone_call_is_the_first_response(
     assert _at(record["first_response_at"]) == fake_clock.now()
     assert _instances(case["id"])["first_response"].status == "succeeded"
     assert record["sla_status"] == "in_progress"  # the resolve KPI runs on
+
+
+def test_the_first_email_an_agent_sends_is_the_first_response_when_it_is_sent(
+    agent_api: Api, agent: Any, new_case: Any, fake_clock: FakeClock, settings: Any
+) -> None:
+    from casedesk.mail import outgoing
+    from casedesk.mail.services.send import email_outcome_record, email_send
+
+    settings.MAIL_FROM = "desk@desk.example"
+    make_sla()
+    case = new_case()
+    email = email_send(
+        actor=agent, case_id=uuid.UUID(case["id"]), text="On it.", to=["c@customer.example"]
+    )
+    assert _instances(case["id"])["first_response"].status == "in_progress"  # queued only
+    fake_clock.advance(1800)
+    email_outcome_record(activity_id=email.pk, outcome=outgoing.Outcome(outgoing.SENT))
+    first = _instances(case["id"])["first_response"]
+    assert (first.status, first.succeeded_at) == ("succeeded", fake_clock.now())
+    assert _case(agent_api, case["id"])["first_response_at"] is not None
