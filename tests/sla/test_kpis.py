@@ -358,3 +358,22 @@ def test_the_first_email_an_agent_sends_is_the_first_response_when_it_is_sent(
     first = _instances(case["id"])["first_response"]
     assert (first.status, first.succeeded_at) == ("succeeded", fake_clock.now())
     assert _case(agent_api, case["id"])["first_response_at"] is not None
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"field": "id", "op": "is_null", "value": False},
+        {"field": "customer.name", "op": "contains", "value": "acme"},
+        {"field": "owner.type", "op": "eq", "value": "user"},
+        {"field": "subject_id", "op": "is_null", "value": True},
+        {"field": "queue_id", "op": "is_null", "value": True},
+        {"field": "created_at", "op": "is_null", "value": False},
+    ],
+)
+def test_conditions_on_any_kind_of_field_give_the_instance(
+    new_case: Any, condition: dict[str, Any]
+) -> None:
+    make_sla({"kpi": "resolve", "warn": 10, "fail": 20, "conditions": [condition]})
+    case = new_case()
+    assert set(_instances(case["id"])) == {"resolve"}

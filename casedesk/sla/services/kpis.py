@@ -141,10 +141,7 @@ def _columns_read(condition_fields: Iterable[str]) -> set[str]:
         declared = case_fields.FIELDS.get(engine.field_root(name))
         if declared is None:
             continue
-        columns.update(
-            f"{c}_id" if declared.kind in (case_fields.REF, case_fields.UUID) else c
-            for c in case_fields.model_columns(declared)
-        )
+        columns.update(Case._meta.get_field(c).attname for c in case_fields.model_columns(declared))
     return columns
 
 
