@@ -49,6 +49,8 @@ _VALUES = tuple(f.name for f in dc_fields(engine.Instance) if f.name != "id")
 # Writes that move the case between queues: the `queue_id` a condition reads may change.
 _QUEUE_ACTIONS = frozenset({CaseAction.QUEUE, CaseAction.ROUTE})
 _UNREAD = object()
+# A column of the case by its field's name (`subject`) -> its attribute (`subject_id`).
+_ATTNAMES = {f.name: f.attname for f in Case._meta.concrete_fields}
 # A calendar's arithmetic, by id and version (a calendar's version grows with each change).
 _calendars: dict[tuple[uuid.UUID, int], BusinessCalendar] = {}
 
@@ -141,7 +143,7 @@ def _columns_read(condition_fields: Iterable[str]) -> set[str]:
         declared = case_fields.FIELDS.get(engine.field_root(name))
         if declared is None:
             continue
-        columns.update(Case._meta.get_field(c).attname for c in case_fields.model_columns(declared))
+        columns.update(_ATTNAMES[c] for c in case_fields.model_columns(declared))
     return columns
 
 
