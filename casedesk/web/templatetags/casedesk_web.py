@@ -15,7 +15,6 @@ from casedesk.directory import choices as directory_choices
 from casedesk.entitlements import choices as entitlement_choices
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.routing import choices as routing_choices
-from casedesk.sla.choices import KpiStatus
 
 register = template.Library()
 
@@ -55,7 +54,6 @@ CHOICES: dict[str, Any] = {
     "direction": case_choices.Direction,
     "email_status": case_choices.EmailStatus,
     "parent_close_policy": case_choices.ParentClosePolicy,
-    "sla_status": KpiStatus,
     "role": directory_choices.Role,
     "token_state": directory_choices.TokenState,
     "queue_type": routing_choices.QueueType,
