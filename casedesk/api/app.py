@@ -15,6 +15,7 @@ from casedesk.api.routers import (
     auth,
     calendars,
     case_actions,
+    case_kpis,
     cases,
     catalog,
     config,
@@ -54,6 +55,7 @@ api.add_router("/", imports.router)  # and POST /cases/import
 api.add_router("/", cases.router)
 api.add_router("/", activities.router)
 api.add_router("/", case_actions.router)
+api.add_router("/", case_kpis.router)
 api.add_router("/", config.router)
 api.add_router("/", entitlements.router)
 api.add_router("/", contracts.router)

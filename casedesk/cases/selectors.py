@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import (
     CharField,
     Count,
@@ -21,7 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
-from casedesk.cases.choices import State
+from casedesk.cases.choices import Priority, State
 from casedesk.cases.fields import FIELDS_IN_ORDER, REF, CaseField
 from casedesk.cases.models import Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
@@ -175,6 +175,37 @@ class CaseFilters:
     subject_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
     search: str | None = None
+    priority: str | None = None
+    sla_status: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseOrder:
+    """A sort of the case list (docs/service-levels.md#on-a-case): its keys (ending with the
+    primary key), the computed ones and the ones that may be null (sorted last)."""
+
+    keys: tuple[str, ...]
+    annotations: dict[str, Any] = field(default_factory=dict)
+    nulls_last: frozenset[str] = frozenset()
+
+
+# Priority from the most urgent: the choices' own order, not the text's.
+_PRIORITY_RANK = models.Case(
+    *(models.When(priority=value, then=rank) for rank, value in enumerate(Priority.values)),
+    default=len(Priority.values),
+    output_field=models.IntegerField(),
+)
+CASE_ORDERS: dict[str, CaseOrder] = {
+    "-created_at": CaseOrder(("-created_at", "-id")),
+    "-modified_at": CaseOrder(("-modified_at", "-id")),
+    "resolve_by": CaseOrder(("resolve_by", "id"), nulls_last=frozenset({"resolve_by"})),
+    "first_response_by": CaseOrder(
+        ("first_response_by", "id"), nulls_last=frozenset({"first_response_by"})
+    ),
+    "priority": CaseOrder(
+        ("priority_rank", "-created_at", "-id"), annotations={"priority_rank": _PRIORITY_RANK}
+    ),
+}
 
 
 def _owner_type(owner_id: uuid.UUID) -> str | None:
@@ -197,6 +228,10 @@ def case_list(filters: CaseFilters, *, viewer: User | None) -> QuerySet[Case]:
         qs = qs.filter(state=filters.state)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.sla_status:
+        qs = qs.filter(sla_status=filters.sla_status)
     if filters.owner_id:
         # One owner column, not both ORed: the list is then one range of that column's index,
         # already in the list's order, however many cases the owner has.

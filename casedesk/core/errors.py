@@ -86,6 +86,11 @@ class CaseNotActive(Conflict):
     default_message = "The case is not active."
 
 
+class FirstResponseGiven(Conflict):
+    code = "first_response_given"
+    default_message = "The first response was already given."
+
+
 class CaseNotClosed(Conflict):
     code = "case_not_closed"
     default_message = "The case is already active."

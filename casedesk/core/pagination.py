@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 
 from casedesk.core.errors import BadRequest
 
@@ -85,22 +85,44 @@ def decode_cursor(scope: str, cursor: str, width: int) -> list[Any]:
         raise BadRequest("The cursor is invalid.", details={"cursor": "invalid"}) from exc
 
 
-def _after(order: Sequence[str], values: Sequence[Any]) -> Q:
+def _after(order: Sequence[str], values: Sequence[Any], nulls_last: Collection[str] = ()) -> Q:
     """Rows strictly after `values` in `order` (each field '-name' for descending).
 
-    Nullable sort keys are not supported: order only by non-null columns, ending with a unique
-    one (the primary key) so the order is total.
+    A sort key that may be null must be named in `nulls_last` (its nulls sort after every
+    value, in either direction); the order ends with a unique one (the primary key) so that
+    it is total.
     """
     condition = Q()
     for i in range(len(order) - 1, -1, -1):
         field = order[i].lstrip("-")
         descending = order[i].startswith("-")
-        step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[i]})
+        if field in nulls_last:
+            if values[i] is None:  # nothing sorts after a null but other nulls
+                step, same = Q(pk__in=[]), Q(**{f"{field}__isnull": True})
+            else:
+                beyond = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[i]})
+                step, same = beyond | Q(**{f"{field}__isnull": True}), Q(**{field: values[i]})
+        else:
+            step = Q(**{f"{field}__{'lt' if descending else 'gt'}": values[i]})
+            same = Q(**{field: values[i]})
         if i == len(order) - 1:
             condition = step
         else:
-            condition = step | (Q(**{field: values[i]}) & condition)
+            condition = step | (same & condition)
     return condition
+
+
+def _ordering(order: Sequence[str], nulls_last: Collection[str]) -> list[Any]:
+    result: list[Any] = []
+    for name in order:
+        field = name.lstrip("-")
+        if field not in nulls_last:
+            result.append(name)
+        elif name.startswith("-"):
+            result.append(F(field).desc(nulls_last=True))
+        else:
+            result.append(F(field).asc(nulls_last=True))
+    return result
 
 
 def paginate(
@@ -111,6 +133,8 @@ def paginate(
     cursor: str | None = None,
     scope: str = "",
     read: Callable[[QuerySet[Any, Any]], QuerySet[Any, Any]] | None = None,
+    annotations: Mapping[str, Any] | None = None,
+    nulls_last: Collection[str] = (),
 ) -> Page[T]:
     """Return one page of `queryset` in `order`; `scope` ties a cursor to its list.
 
@@ -124,14 +148,17 @@ def paginate(
     if not 1 <= size <= MAX_LIMIT:
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", details={"limit": size})
     scope = scope or queryset.model._meta.label
-    qs = queryset.order_by(*order)
+    extra = dict(annotations or {})
+    ordering = _ordering(order, nulls_last)
+    qs = (queryset.annotate(**extra) if extra else queryset).order_by(*ordering)
     if cursor:
-        qs = qs.filter(_after(order, decode_cursor(scope, cursor, len(order))))
+        qs = qs.filter(_after(order, decode_cursor(scope, cursor, len(order)), nulls_last))
     if read is None:
         rows = list(qs[: size + 1])
     else:
         keys = qs.values("pk")[: size + 1]
-        rows = list(read(keys).order_by(*order))
+        page = read(keys)
+        rows = list((page.annotate(**extra) if extra else page).order_by(*ordering))
     has_more = len(rows) > size
     rows = rows[:size]
     next_cursor = None

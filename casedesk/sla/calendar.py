@@ -26,6 +26,7 @@ MAX_HOLIDAYS = 1000
 # here on is a holiday, which explicit holidays alone cannot be): give up instead of looping.
 MAX_IDLE_DAYS = 3 * 366
 
+_DAYS_KEPT = 4000  # dates whose intervals a calendar keeps (about eleven years)
 _TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
 _UTC = dt.UTC
 
@@ -111,6 +112,11 @@ class BusinessCalendar:
     holidays: frozenset[dt.date] = frozenset()
     holiday_country: str | None = None
     _country_days: Any = field(default=None, compare=False, hash=False, repr=False)
+    # The working intervals of the dates asked about, as UTC instants: a calendar is immutable
+    # and the same few days are asked about again and again (every case's deadlines).
+    _days: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -159,6 +165,14 @@ class BusinessCalendar:
 
     def intervals_on(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         """The working intervals of a local date, as UTC instants (empty ones dropped)."""
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) >= _DAYS_KEPT:
+                self._days.clear()
+            found = self._days[day] = self._intervals_on(day)
+        return found
+
+    def _intervals_on(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
         if self.is_holiday(day):
             return []
         result = []

@@ -1,7 +1,8 @@
 """Every lock of `sla`, in the global lock order of docs/concurrency.md: moving the default
 SLA is serialised first (level 1); a calendar and an SLA are configuration (level 2), the SLA
-being written before the other default one; the timers' claim of due KPI instances takes them
-and their cases (level 4) without waiting (`SKIP LOCKED`)."""
+being written before the other default one; the KPI instances of cases come after their cases
+(level 7, with the rows of a case); the timers' claim of due KPI instances takes them and
+their cases without waiting (`SKIP LOCKED`), so it never holds up a case write."""
 
 from __future__ import annotations
 
@@ -117,3 +118,10 @@ _INSTANCE_COLUMNS = (
     "version",
 )
 CASE_COLUMNS = ("id", "state", "priority", "owner_user", "owner_team", "sla_status")
+
+
+def kpi_instances_in_force_lock(case_ids: Collection[uuid.UUID]) -> list[KpiInstance]:
+    """The KPI instances in force of these cases, locked in id order; after their cases (the
+    caller locked them), like every row of a case (docs/concurrency.md)."""
+    rows = KpiInstance.objects.filter(case_id__in=list(case_ids), in_force=True).order_by("id")
+    return list(rows_lock(rows))

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
 from casedesk.core.errors import NotFound
-from casedesk.sla.models import Calendar, Sla, SlaItem
+from casedesk.sla.models import Calendar, KpiInstance, Sla, SlaItem
 
 
 def calendar_list() -> QuerySet[Calendar]:
@@ -50,18 +49,10 @@ def sla_choices() -> list[tuple[str, str]]:
     ]
 
 
-def active_slas() -> list[Sla]:
-    """The SLAs in force: every active SLA, by name, each with `items.all()` prefetched in
-    order (`position`) and each item's `calendar` joined (None: 24x7). Two queries whatever the
-    number of SLAs and items; the KPI engine reads it once per batch of cases.
-
-    A case is measured by its entitlement's SLA when that is among these, else by the
-    default one (`default_sla_id`); docs/service-levels.md#slas.
-    """
-    return list(Sla.objects.filter(active=True).order_by("name", "id").prefetch_related(_items()))
-
-
-def default_sla_id(slas: Iterable[Sla]) -> uuid.UUID | None:
-    """The id of the default SLA among `slas` (those of `active_slas()`), None without one: an
-    inactive default SLA is no default."""
-    return next((sla.pk for sla in slas if sla.is_default and sla.active), None)
+def case_kpis(*, case_id: uuid.UUID, everything: bool = False) -> list[KpiInstance]:
+    """The KPI instances of a case: the ones in force (one a KPI), or with `everything` also
+    the cancelled and superseded ones; by KPI, then when they started."""
+    rows = KpiInstance.objects.filter(case_id=case_id)
+    if not everything:
+        rows = rows.filter(in_force=True)
+    return list(rows.order_by("kpi", "started_at", "id"))

@@ -25,6 +25,7 @@ CODE_MESSAGES: dict[str, Any] = {
     "open_activities": _("The case has open activities."),
     "transition_not_allowed": _("This status change is not allowed for the case."),
     "case_not_active": _("The case is not active: resolved and cancelled cases are read-only."),
+    "first_response_given": _("The first response was already given."),
     "case_not_closed": _("The case is already active."),
     "case_merged": _("A merged case cannot be reactivated."),
     "case_hierarchy": _("This parent and child relationship is not allowed."),

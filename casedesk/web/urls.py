@@ -62,6 +62,11 @@ urlpatterns = [
     path("cases/<uuid:case_id>/resolve/", case_actions.case_resolve, name="case_resolve"),
     path("cases/<uuid:case_id>/cancel/", case_actions.case_cancel, name="case_cancel"),
     path("cases/<uuid:case_id>/reactivate/", case_actions.case_reactivate, name="case_reactivate"),
+    path(
+        "cases/<uuid:case_id>/first-response/",
+        case_actions.case_first_response,
+        name="case_first_response",
+    ),
     path("cases/<uuid:case_id>/assign/", case_actions.case_assign, name="case_assign"),
     path("cases/<uuid:case_id>/queue/", case_actions.case_queue, name="case_queue"),
     path("cases/<uuid:case_id>/route/", case_actions.case_route, name="case_route"),

@@ -187,6 +187,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/cases/{case_id}/merge"): Rule(CASE_WRITE, lambda w, v: {"into": w["master"]}),
     ("POST", "/cases/{case_id}/reactivate"): Rule(CASE_WRITE, lambda w, v: {}),
+    ("POST", "/cases/{case_id}/first-response"): Rule(CASE_WRITE, lambda w, v: {}),
+    ("GET", "/cases/{case_id}/sla"): Rule(READ),
     ("POST", "/cases/{case_id}/assign"): Rule(
         CASE_WRITE, lambda w, v: {"owner": {"type": "user", "id": w["agent_a_id"]}}
     ),

@@ -104,6 +104,7 @@ RULES: dict[str, Rule] = {
     ),
     "case_cancel": Rule(CASE_ACTION, _form(status="cancelled", confirm="1", version=version)),
     "case_reactivate": Rule(CASE_ACTION, _form(version=version)),
+    "case_first_response": Rule(CASE_ACTION, _form(version=version)),
     "case_assign": Rule(
         CASE_ACTION, _form(owner=lambda w, k: f"user:{w['manager_id']}", version=version)
     ),

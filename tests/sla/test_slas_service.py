@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from casedesk.core.errors import Forbidden, SlaActive, ValidationFailed
 from casedesk.core.models import AuditEntry
-from casedesk.sla import selectors
 from casedesk.sla.models import Calendar, Sla, SlaItem
 from casedesk.sla.services import calendars, slas
 
@@ -130,31 +127,3 @@ def test_editing_an_inactive_sla_replaces_items_and_audits_the_before_and_after(
     entry = AuditEntry.objects.get(entity_id=sla.pk, action="update")
     before, after = entry.changes["items"]
     assert [i["name"] for i in before] == ["Respond"] and [i["name"] for i in after] == ["Resolve"]
-
-
-def test_active_slas_reads_items_in_order_with_calendars_in_two_queries(manager: Any) -> None:
-    calendar = _calendar(manager)
-    for n in range(3):
-        sla = slas.sla_create(
-            actor=manager,
-            name=f"SLA {n}",
-            is_default=n == 1,
-            items=[_item(name="B", calendar_id=calendar.pk), _item(name="A", kpi="resolve")],
-        )
-        slas.sla_activate(actor=manager, sla_id=sla.pk)
-    slas.sla_create(actor=manager, name="Draft", items=[_item()])
-    with CaptureQueriesContext(connection) as queries:
-        found = selectors.active_slas()
-        shown = [
-            (s.name, [(i.name, i.calendar.name if i.calendar else None) for i in s.items.all()])
-            for s in found
-        ]
-        default = selectors.default_sla_id(found)
-    assert len(queries) == 2
-    assert shown == [(f"SLA {n}", [("B", "Office"), ("A", None)]) for n in range(3)]
-    assert default == Sla.objects.get(name="SLA 1").pk
-
-
-def test_an_inactive_default_is_no_default_in_force(manager: Any) -> None:
-    slas.sla_create(actor=manager, name="Default", is_default=True, items=[_item()])
-    assert selectors.default_sla_id(selectors.active_slas()) is None

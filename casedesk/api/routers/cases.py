@@ -24,6 +24,7 @@ from casedesk.core.pagination import paginate
 from casedesk.core.types import Flag, LongText, SearchText, Title
 from casedesk.directory.models import User
 from casedesk.routing.services import routing
+from casedesk.sla.choices import KpiStatus
 
 __all__ = ["activity_out", "case_out", "case_record_out", "case_row_out", "router"]
 
@@ -147,6 +148,11 @@ class CaseListParams(ListParams):
     subject_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
     search: SearchText | None = None
+    priority: Priority | None = None
+    sla_status: KpiStatus | None = None
+    order: Literal["-created_at", "-modified_at", "resolve_by", "first_response_by", "priority"] = (
+        "-created_at"
+    )
 
 
 class AuditActor(Out):
@@ -271,7 +277,9 @@ def audit_out(entry: AuditEntry) -> dict[str, Any]:
 
 @router.get("/cases", response={200: CasePage, **errors()})
 def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, Any]:
-    """Cases, newest first, matching every filter given. A private queue's cases are listed
+    """Cases matching every filter given, newest first or in `order` (`resolve_by` and
+    `first_response_by` soonest first, cases without one last; `priority` high first, then
+    newest first). A private queue's cases are listed
     (`queue_id`) and shown in it only to its members, managers and administrators: for anyone
     else the filter lists nothing and a case in it shows `queue_id` null."""
     me = actor(request)
@@ -285,15 +293,20 @@ def case_list(request: HttpRequest, params: Query[CaseListParams]) -> dict[str, 
         subject_id=params.subject_id,
         parent_id=params.parent_id,
         search=params.search,
+        priority=params.priority,
+        sla_status=params.sla_status,
     )
+    order = selectors.CASE_ORDERS[params.order]
     scope = "cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     page = paginate(
         selectors.case_list(filters, viewer=me),
-        order=("-created_at", "-id"),
+        order=order.keys,
         limit=params.limit,
         cursor=params.cursor,
-        scope=scope,
+        scope=f"{scope}|order={params.order}",
         read=selectors.case_rows_of,
+        annotations=order.annotations,
+        nulls_last=order.nulls_last,
     )
     selectors.case_rows_seen(cast(list[dict[str, Any]], page.items), viewer=me)  # rows: `read`
     return page_body(page, case_row_out)

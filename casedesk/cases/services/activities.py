@@ -30,6 +30,7 @@ from casedesk.cases.locks import activity_lock, case_lock
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.cases.permissions import require_activity_change, require_case_change
 from casedesk.cases.services.common import case_snapshot
+from casedesk.cases.services.first_response import gives_first_response
 from casedesk.cases.services.pipeline import CaseWrite, case_write_finish
 from casedesk.core import clock
 from casedesk.core.audit import audit_record, diff, snapshot
@@ -130,17 +131,26 @@ def case_total_time(case: Case) -> int:
 
 
 def case_total_refresh(
-    *, actor: Actor, case: Case, channel: str, action: CaseAction, details: dict[str, Any]
+    *,
+    actor: Actor,
+    case: Case,
+    channel: str,
+    action: CaseAction,
+    details: dict[str, Any],
+    first_response_at: dt.datetime | None = None,
 ) -> bool:
     """Bring an active case's `total_minutes` in step with its activities (the case is locked
-    by the caller). A resolved or cancelled case keeps the totals of its resolution."""
+    by the caller), and record its first response at `first_response_at` when given (in the
+    same write). A resolved or cancelled case keeps the totals of its resolution."""
     if case.state != State.ACTIVE:
         return False
     total = case_total_time(case)
-    if total == case.total_minutes:
+    if total == case.total_minutes and first_response_at is None:
         return False
     before = case_snapshot(case)
     case.total_minutes = total
+    if first_response_at is not None:
+        case.first_response_at = first_response_at
     case_write_finish(
         case=case,
         actor=actor,
@@ -358,6 +368,8 @@ def _close(
             channel=channel,
             action=CaseAction.ACTIVITY_COMPLETE,
             details={"activity_id": str(activity.pk)},
+            # The first completed outgoing phone call is the case's first response.
+            first_response_at=activity.closed_at if gives_first_response(case, activity) else None,
         )
     return activity
 

@@ -341,9 +341,27 @@ def _write(
 
 
 # The columns of an inserted case that the pipeline's steps read (the ledger: no entitlement,
-# no contract line), in the model's order (`Case.from_db`); the others are left deferred, as a
-# query with `only()` would leave them.
-_READ = {"id", "number", "state", "status", "entitlement_id", "contract_line_id", "version"}
+# no contract line; the service levels: the times, the state and the fields SLA conditions most
+# often read), in the model's order (`Case.from_db`); the others are left deferred, as a query
+# with `only()` would leave them (a step that needs one reads it for the whole batch).
+_READ = {
+    "id",
+    "number",
+    "state",
+    "status",
+    "entitlement_id",
+    "contract_line_id",
+    "version",
+    "created_at",
+    "resolved_at",
+    "first_response_at",
+    "sla_id",
+    "priority",
+    "origin",
+    "case_type",
+    "subject_id",
+    "product_id",
+}
 _INSERTED = [f.attname for f in Case._meta.concrete_fields if f.attname in _READ]
 _LOADED = frozenset(_INSERTED)  # what `from_db` asks of every column: a set answers faster
 
@@ -359,6 +377,15 @@ def _inserted(r: CheckedRow) -> Case:
         "entitlement_id": None,
         "contract_line_id": None,
         "version": 1,
+        "created_at": r.created_at,
+        "resolved_at": r.resolved_at,
+        "first_response_at": None,
+        "sla_id": None,
+        "priority": r.priority,
+        "origin": r.origin,
+        "case_type": r.case_type,
+        "subject_id": r.subject_id,
+        "product_id": r.product_id,
     }
     return Case.from_db(None, _LOADED, [values[name] for name in _INSERTED])
 

@@ -12,6 +12,7 @@ from casedesk.cases.fields import FIELDS, FORM_NAMES, CaseChanges, Ref
 from casedesk.cases.workflow import ACTIVE_STATUSES
 from casedesk.catalog import selectors as catalog
 from casedesk.core.types import LongText, SearchText, Title
+from casedesk.sla.choices import KpiStatus
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
 
@@ -172,6 +173,8 @@ class CaseListForm(WebForm):
     status = forms.ChoiceField(label=_("Status reason"), required=False)
     subject = forms.ChoiceField(label=_("Subject"), required=False)
     queue = forms.ChoiceField(label=_("Queue"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    sla_status = forms.ChoiceField(label=_("SLA status"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     cursor = forms.CharField(required=False, max_length=2000)
 
@@ -190,6 +193,8 @@ class CaseListForm(WebForm):
         set_choices(self.fields["subject"], subject_choices())
         set_choices(self.fields["sort"], sorts)
         set_choices(self.fields["queue"], [("", _("Any")), *(queues or [])])
+        set_choices(self.fields["priority"], [("", _("Any")), *Priority.choices])
+        set_choices(self.fields["sla_status"], [("", _("Any")), *KpiStatus.choices])
 
     def clean_queue(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("queue"))

@@ -19,6 +19,7 @@ from casedesk.cases import selectors
 from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.services import assignment, lifecycle, merge, records
+from casedesk.cases.services.first_response import case_first_response_mark
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, OpenActivities
 from casedesk.routing.selectors import VisibleQueues
@@ -150,6 +151,27 @@ def case_reactivate(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, case, "reactivate", form, exc)
     messages.success(request, _("The case was reactivated."))
+    return _back(case)
+
+
+@login_required
+@require_POST
+def case_first_response(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    case = _case(case_id)
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _back(case)
+    try:
+        case_first_response_mark(
+            actor=actor(request),
+            case_id=case.pk,
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:  # no dialog: the refusal is a message on the case page
+        messages.error(request, error_message(exc))
+        return _back(case)
+    messages.success(request, _("The first response was recorded."))
     return _back(case)
 
 

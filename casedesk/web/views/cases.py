@@ -51,12 +51,14 @@ VIEWS: dict[str, tuple[Any, str, bool]] = {
 }
 
 # Sort orders: each ends with the primary key so the keyset order is total.
-SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "newest": (gettext_lazy("Newest first"), ("-created_at", "-id")),
-    "oldest": (gettext_lazy("Oldest first"), ("created_at", "id")),
-    "modified": (gettext_lazy("Recently modified"), ("-modified_at", "-id")),
-    "number": (gettext_lazy("Case number"), ("number", "id")),
-    "title": (gettext_lazy("Case title"), ("title", "id")),
+SORTS: dict[str, tuple[Any, selectors.CaseOrder]] = {
+    "newest": (gettext_lazy("Newest first"), selectors.CaseOrder(("-created_at", "-id"))),
+    "oldest": (gettext_lazy("Oldest first"), selectors.CaseOrder(("created_at", "id"))),
+    "modified": (gettext_lazy("Recently modified"), selectors.CASE_ORDERS["-modified_at"]),
+    "number": (gettext_lazy("Case number"), selectors.CaseOrder(("number", "id"))),
+    "title": (gettext_lazy("Case title"), selectors.CaseOrder(("title", "id"))),
+    "resolve_by": (gettext_lazy("Resolve by"), selectors.CASE_ORDERS["resolve_by"]),
+    "priority": (gettext_lazy("Priority"), selectors.CASE_ORDERS["priority"]),
 }
 
 
@@ -82,15 +84,20 @@ def case_list(request: HttpRequest) -> HttpResponse:
         subject_id=cleaned.get("subject"),
         queue_id=cleaned.get("queue"),
         search=cleaned.get("search") or None,
+        priority=cleaned.get("priority") or None,
+        sla_status=cleaned.get("sla_status") or None,
     )
+    order = SORTS[sort][1]
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
     cases, next_cursor, status = page_of(
         request,
         selectors.case_list(filters, viewer=actor(request)),
-        order=SORTS[sort][1],
+        order=order.keys,
         limit=PAGE_SIZE,
         cursor=cleaned.get("cursor") or "",
         scope=f"{scope}|sort={sort}",
+        annotations=order.annotations,
+        nulls_last=order.nulls_last,
     )
     return render(
         request,
@@ -106,6 +113,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "owners": owner_choices(),
             "queues": queue_choices(request),
             "nav": "cases",
+            "sort": sort,
         },
         status=status,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -76,6 +76,8 @@ def page_of(
     limit: int,
     scope: str,
     cursor: str | None = None,
+    annotations: Mapping[str, Any] | None = None,
+    nulls_last: Collection[str] = (),
 ) -> tuple[list[T], str | None, int]:
     """One page of a list (its cursor from `?cursor=` unless given): the rows, the next
     page's cursor and the page's status. A stale or tampered cursor is an empty page with
@@ -87,6 +89,8 @@ def page_of(
             limit=limit,
             cursor=(request.GET.get("cursor") if cursor is None else cursor) or None,
             scope=scope,
+            annotations=annotations,
+            nulls_last=nulls_last,
         )
     except DomainError as exc:
         messages.error(request, error_message(exc))
