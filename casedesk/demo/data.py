@@ -9,7 +9,16 @@ from django.db import transaction
 
 from casedesk.core import clock
 from casedesk.core.choices import Channel
-from casedesk.demo import customers, entitlements, lifecycle, mail, routing, search, webhooks
+from casedesk.demo import (
+    customers,
+    entitlements,
+    lifecycle,
+    mail,
+    routing,
+    search,
+    service_levels,
+    webhooks,
+)
 from casedesk.demo.timeline import FOUNDED
 from casedesk.directory import services as directory
 from casedesk.directory.access import SYSTEM
@@ -48,6 +57,8 @@ def load() -> dict[str, int]:
                 channel=Channel.CLI,
             )
     summary: dict[str, int] = {"users": len(users)}
+    with clock.behind(FOUNDED):  # in force before the first case
+        summary.update(service_levels.load(users))
     summary.update(customers.load(users))
     summary.update(lifecycle.load(users))
     summary.update(routing.load(users))
@@ -55,4 +66,6 @@ def load() -> dict[str, int]:
     summary.update(entitlements.load(users))
     summary.update(webhooks.load(users))
     summary.update(mail.load(users))
+    summary.update(service_levels.load_cases(users))
+    summary.update(service_levels.fire_timers())
     return summary

@@ -19,6 +19,7 @@ from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.customers import services as customers
 from casedesk.customers.models import Account
+from casedesk.demo import service_levels
 from casedesk.directory.models import User
 from casedesk.entitlements.models import Entitlement
 from casedesk.entitlements.services import contracts, entitlements
@@ -63,6 +64,7 @@ def load(users: dict[str, User]) -> dict[str, int]:
         decrease_on="creation",
         channels=[ChannelTerms("phone", 10), ChannelTerms("email", 5)],
         is_default=True,
+        sla_id=service_levels.premium_sla_id(),
     )
     hours = entitlement(
         hospital,

@@ -52,7 +52,7 @@ def sla_choices() -> list[tuple[str, str]]:
 def case_kpis(*, case_id: uuid.UUID, everything: bool = False) -> list[KpiInstance]:
     """The KPI instances of a case: the ones in force (one a KPI), or with `everything` also
     the cancelled and superseded ones; by KPI, then when they started."""
-    rows = KpiInstance.objects.filter(case_id=case_id)
+    rows = KpiInstance.objects.select_related("item__calendar").filter(case_id=case_id)
     if not everything:
         rows = rows.filter(in_force=True)
     return list(rows.order_by("kpi", "started_at", "id"))

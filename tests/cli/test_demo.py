@@ -54,3 +54,27 @@ def test_demo_has_cases_that_came_in_by_email() -> None:
     sent = Activity.objects.get(case=invoice, direction=Direction.OUTGOING)
     assert sent.email_status == "queued"
     assert sent.email_to == ["chiara.galli@rossi-impianti.example"]
+
+
+@pytest.mark.django_db
+def test_the_demo_has_service_levels_with_cases_in_every_kpi_state() -> None:
+    from django.core.management import call_command
+
+    from casedesk.sla.models import Calendar, KpiInstance, Sla
+
+    call_command("demo", stdout=io.StringIO())
+    assert Calendar.objects.filter(holiday_country="IT").exists()
+    assert set(Sla.objects.filter(active=True).values_list("name", "is_default")) == {
+        ("Standard", True),
+        ("Premium", False),
+    }
+    states = set(KpiInstance.objects.values_list("status", flat=True))
+    assert states >= {
+        "in_progress",
+        "nearing_noncompliance",
+        "noncompliant",
+        "succeeded",
+        "paused",
+        "cancelled",
+    }
+    assert KpiInstance.objects.filter(sla__name="Premium").exists()

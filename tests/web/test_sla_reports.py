@@ -138,3 +138,24 @@ def test_the_dashboard_shows_compliance_and_the_cases_nearing_a_breach(
     assert (
         "Server room too hot" in page and "mancano 1 h 29 min" in page
     ) or "mancano 1 h 30 min" in page
+
+
+def test_the_case_header_shows_each_kpi_with_its_working_time_left(
+    make_case: Callable[..., Any],
+    web: Callable[..., Client],
+    agent: Any,
+    fake_clock: Any,
+) -> None:
+    from tests.support.sla import make_sla
+
+    make_sla()  # the default: first response in 120 min, resolution in 960, 24x7
+    case = make_case()
+    fake_clock.advance(30 * 60)
+    page = web(agent, language="en").get(f"/cases/{case.pk}/").content.decode()
+    assert (
+        'data-kpi="first_response"' in page and "First response:\n        1 h 30 min left" in page
+    )
+    assert "Resolution:\n        15 h 30 min left" in page
+    fake_clock.advance(100 * 60)
+    italian = web(agent, language="it").get(f"/cases/{case.pk}/").content.decode()
+    assert "in ritardo di 10 min" in italian

@@ -192,6 +192,29 @@ def _current_queue(request: HttpRequest, case: Case) -> Any:
     return routing.queue_list(user=actor(request)).filter(pk=queue_id).first()
 
 
+def _kpis(case: Case) -> list[dict[str, Any]]:
+    """The case's KPIs in force, each with the working time left before its failure time
+    (negative: overdue) while it runs (docs/service-levels.md#on-a-case)."""
+    if case.sla_id is None:
+        return []
+    from casedesk.core import clock
+    from casedesk.sla import reports as sla_reports
+    from casedesk.sla import selectors as sla_selectors
+    from casedesk.sla.instances import RUNNING
+
+    now = clock.now()
+    left = sla_reports.TimeLeft()
+    shown = []
+    for instance in sla_selectors.case_kpis(case_id=case.pk):
+        running = instance.status in RUNNING or (
+            instance.status == "noncompliant" and instance.succeeded_at is None
+        )
+        shown.append(
+            {"instance": instance, "left": left.of(instance, now) if running else None}
+        )
+    return shown
+
+
 def _worked_by(case: Case, queue: Any) -> Any:
     """Who works the case's open queue item (the queue shown to the user), or None."""
     if queue is None:
@@ -295,6 +318,7 @@ def case_page(
             "merged_into": case.merged_into,
             "queue": queue,
             "worked_by": _worked_by(case, queue),
+            "kpis": _kpis(case),
             "following": case_followed(user=user, case_id=case.pk),
             "nav": "cases",
         },
