@@ -209,9 +209,7 @@ def _kpis(case: Case) -> list[dict[str, Any]]:
         running = instance.status in RUNNING or (
             instance.status == "noncompliant" and instance.succeeded_at is None
         )
-        shown.append(
-            {"instance": instance, "left": left.of(instance, now) if running else None}
-        )
+        shown.append({"instance": instance, "left": left.of(instance, now) if running else None})
     return shown
 
 
