@@ -235,6 +235,6 @@ def test_user_signs_in_and_chooses_the_language_in_the_profile(
     expect(page.get_by_role("heading", level=1)).to_have_text(w["my_active"])
     page.get_by_role("link", name=agent.display_name).click()
     page.get_by_label(w["language"], exact=True).last.select_option(other)
-    page.locator("main").get_by_role("button", name=w["save"]).click()
+    page.locator("main").get_by_role("button", name=w["save"], exact=True).click()
     expect(page.locator(".messages")).to_contain_text(WORDS[other]["profile_saved"])
     expect(page.locator("html")).to_have_attribute("lang", other)

@@ -41,6 +41,13 @@ def test_user_creates_sees_and_revokes_an_api_token_on_the_profile(
     expect(row).to_contain_text(w["token_active"])
     s.shot("profile-tokens")
     s.no_horizontal_scroll()
+    asked: list[str] = []
+
+    def confirm(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     row.get_by_role("button", name=re.compile(f"^{w['revoke']}")).click()
     expect(page.locator(".messages")).to_contain_text(w["token_revoked"])
     expect(page.locator("[data-token-secret]")).to_have_count(0)
@@ -48,6 +55,7 @@ def test_user_creates_sees_and_revokes_an_api_token_on_the_profile(
         w["token_revoked_state"]
     )
     assert services.token_authenticate(secret) is None
+    assert len(asked) == 1  # revoking asked first
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
