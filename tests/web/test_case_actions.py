@@ -393,6 +393,12 @@ def test_bulk_assign_changes_each_selected_case_and_reports_refusals(
     )
     body = response.content.decode()
     assert "1 case done." in body and "not allowed" in body
+    # Each case by its ticket number, never its id.
+    assert f"{mine.ticket_number}: assigned to {manager.display_name}." in body
+    messages = body[
+        body.index('class="messages"') : body.index("</ul>", body.index('class="messages"'))
+    ]
+    assert f"{theirs.ticket_number}: " in messages and str(theirs.pk) not in messages
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.owner_user_id == manager.pk and theirs.owner_user_id != manager.pk
@@ -411,7 +417,47 @@ def test_bulk_route_and_queue_use_the_routing_services(
     routed = client.post(
         "/cases/bulk/", {"case_ids": [str(case.pk)], "action": "route"}, follow=True
     )
-    assert "1 case done." in routed.content.decode()
+    body = routed.content.decode()
+    assert "1 case done." in body
+    assert f"{case.ticket_number}: not routed, no routing rule set is active." in body
+
+
+def test_bulk_route_names_the_queue_and_the_rule_of_each_case(
+    web: Callable[..., Client], agent: Any, manager: Any, make_case: Any, queue: Any
+) -> None:
+    from casedesk.routing.services import rule_sets
+
+    rule_set = rule_sets.rule_set_create(
+        actor=manager,
+        name="Standard",
+        items=[
+            rule_sets.RuleItemSpec(
+                name="Urgent",
+                conditions=[{"field": "priority", "op": "eq", "value": "high"}],
+                queue_id=queue.pk,
+            )
+        ],
+    )
+    rule_sets.rule_set_activate(actor=manager, rule_set_id=rule_set.pk)
+    urgent = make_case(priority="high")
+    calm = make_case(priority="low")
+    body = (
+        web(agent)
+        .post(
+            "/cases/bulk/",
+            {"case_ids": [str(urgent.pk), str(calm.pk)], "action": "route"},
+            follow=True,
+        )
+        .content.decode()
+    )
+    assert (
+        f"{urgent.ticket_number}: routed to the queue &ldquo;{queue.name}&rdquo; by the rule "
+        "&ldquo;Urgent&rdquo;."
+        in body
+        or f"{urgent.ticket_number}: routed to the queue “{queue.name}” by the rule “Urgent”."
+        in body
+    )
+    assert f"{calm.ticket_number}: not routed, no rule of “Standard” matched." in body
 
 
 def test_bulk_needs_a_selection(web: Callable[..., Client], agent: Any) -> None:

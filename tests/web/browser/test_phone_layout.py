@@ -40,8 +40,7 @@ def test_the_case_list_is_cards_that_fit_a_phone(
     width = s.page.evaluate("document.querySelector('table.list').getBoundingClientRect().width")
     assert width <= 390, f"the case list is {width}px wide"
     label = s.page.evaluate(
-        "getComputedStyle(document.querySelector('table.list td[data-label]'), '::before')"
-        ".content"
+        "getComputedStyle(document.querySelector('table.list td[data-label]'), '::before').content"
     )
     assert "Numero" in label  # each cell says what it is, in the page's language
     s.no_horizontal_scroll()
