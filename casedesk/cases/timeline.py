@@ -61,24 +61,40 @@ class TimelinePage:
     next: str | None
 
 
+# What the timeline may be narrowed to (`show`): every entry, or one kind of them (e-mails are
+# the activities of type e-mail; `activities` are the others).
+TIMELINE_SHOWS = ("all", "notes", "emails", "activities", "posts")
+
+
 def case_timeline(
-    *, case_id: uuid.UUID, limit: int = 50, cursor: str | None = None
+    *, case_id: uuid.UUID, limit: int = 50, cursor: str | None = None, show: str = "all"
 ) -> TimelinePage:
-    """Activities, notes and posts of a case together, newest first (ties by id).
+    """Activities, notes and posts of a case together, newest first (ties by id); with `show`
+    (`TIMELINE_SHOWS`) one kind of them only.
 
     One query per kind and page however deep: each kind is read after the cursor's (time, id)
     and the three are merged.
     """
-    scope = f"timeline:{case_id}"
+    if show not in TIMELINE_SHOWS:
+        show = "all"
+    scope = f"timeline:{case_id}:{show}"
     after = Q()
     if cursor:
         at, last_id = decode_cursor(scope, cursor, 2)
         after = Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id)
+    activities = activity_list(case_id=case_id)
+    if show == "emails":
+        activities = activities.filter(type=ActivityType.EMAIL)
+    elif show == "activities":
+        activities = activities.exclude(type=ActivityType.EMAIL)
     sources: list[tuple[str, QuerySet[Any]]] = [
-        ("activity", activity_list(case_id=case_id)),
+        ("activity", activities),
         ("note", note_list(case_id=case_id)),
         ("post", post_list(case_id=case_id)),
     ]
+    wanted = {"all": {"activity", "note", "post"}, "notes": {"note"}, "posts": {"post"}}
+    kinds = wanted.get(show, {"activity"})
+    sources = [(kind, qs) for kind, qs in sources if kind in kinds]
     entries: list[TimelineEntry] = []
     for kind, qs in sources:
         rows = qs.filter(after).order_by("-created_at", "-id")[: limit + 1]

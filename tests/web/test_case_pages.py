@@ -391,3 +391,43 @@ def test_case_header_says_who_works_it_how_old_it_is_and_the_terms_left(
     assert "Tier 1 · lavorato da " + agent.display_name in page
     assert "data-case-age" in page and " fa</span>" in page
     assert "data-case-modified" in page
+
+
+def test_the_composer_opens_on_a_note_and_the_timeline_filters_by_kind(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    from casedesk.cases.services import activities
+
+    case = make_case()
+    activities.note_create(actor=agent, case_id=case.pk, text="Checked the cabling.")
+    activities.activity_create(
+        actor=agent, case_id=case.pk, type="phone_call", subject="Called back"
+    )
+    client = web(agent)
+
+    def timeline(**query: str) -> str:
+        page = client.get(f"/cases/{case.pk}/", query).content.decode()
+        return page[
+            page.index('<ol class="timeline"') : page.index(
+                "</ol>", page.index('<ol class="timeline"')
+            )
+        ]
+
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="compose-note" class="tab-input" checked' in page
+    both = timeline()
+    assert "Checked the cabling." in both and "Called back" in both
+    notes = timeline(show="notes")
+    assert "Checked the cabling." in notes and "Called back" not in notes
+    calls = timeline(show="activities")
+    assert "Called back" in calls and "Checked the cabling." not in calls
+    assert client.get(f"/cases/{case.pk}/", {"show": "nonsense"}).status_code == 200
+
+
+def test_a_refused_activity_reopens_the_composer_on_its_tab(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    case = make_case()
+    response = web(agent).post(f"/cases/{case.pk}/activities/", {"type": "phone_call"})
+    assert response.status_code == 422
+    assert 'id="compose-activity" class="tab-input" checked' in response.content.decode()

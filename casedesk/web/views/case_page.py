@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from casedesk.attachments.selectors import attachments_of_entries
 from casedesk.cases import actions, selectors, timeline, workflow
@@ -213,6 +214,27 @@ def _kpis(case: Case) -> list[dict[str, Any]]:
     return shown
 
 
+TIMELINE_FILTERS = (
+    ("all", gettext_lazy("Everything")),
+    ("notes", gettext_lazy("Notes")),
+    ("emails", gettext_lazy("E-mails")),
+    ("activities", gettext_lazy("Calls, tasks, appointments")),
+    ("posts", gettext_lazy("Posts")),
+)
+
+
+def _composer_tab(dialogs: dict[str, forms.Form], allowed: CaseAllowed, reply: Any) -> str:
+    """The composer's open tab: the one whose form was refused, else a note (or the first kind
+    the user may write)."""
+    for name in ("email", "activity", "note", "post"):
+        form = dialogs.get(name)
+        if form is not None and form.is_bound and form.errors:
+            return name
+    if actions.ADD_NOTE in allowed:
+        return "note"
+    return "email" if reply else "activity"
+
+
 def _worked_by(case: Case, queue: Any) -> Any:
     """Who works the case's open queue item (the queue shown to the user), or None."""
     if queue is None:
@@ -250,8 +272,14 @@ def case_page(
     if reply is not None:
         email_form.fields["to"].widget.attrs["placeholder"] = reply["to"]
         email_form.fields["subject"].widget.attrs["placeholder"] = reply["subject"]
+    show = request.GET.get("show") or "all"
+    if show not in timeline.TIMELINE_SHOWS:
+        show = "all"
     page = timeline.case_timeline(
-        case_id=case.pk, limit=TIMELINE_PAGE, cursor=request.GET.get("timeline") or None
+        case_id=case.pk,
+        limit=TIMELINE_PAGE,
+        cursor=request.GET.get("timeline") or None,
+        show=show,
     )
     files = attachments_of_entries(
         activity_ids=[e.record.pk for e in page.items if e.kind == "activity"],
@@ -301,6 +329,9 @@ def case_page(
             "reply": reply,
             "smtp_configured": smtp_server() is not None,
             "timeline": page.items,
+            "timeline_show": show,
+            "timeline_filters": TIMELINE_FILTERS,
+            "composer_tab": _composer_tab(all_dialogs, allowed, reply),
             "timeline_next": page.next,
             "complete_form": CompleteForm(auto_id=False),
             "open_activities": open_count,

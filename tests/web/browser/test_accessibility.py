@@ -5,6 +5,7 @@ and Italian (docs/web.md#accessibility). axe-core comes from the npm registry th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,13 @@ def _axe_source() -> str:
     return AXE.read_text()
 
 
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _shot_name(path: str) -> str:
-    name = path.strip("/").split("?")[0].replace("/", "-") or "dashboard"
-    parts = [p for p in name.split("-") if len(p) != 36]  # no ids in the file names
+    """The page's path as a file name, without ids (`cases-history`), `dashboard` for /."""
+    name = _ID.sub("", path.split("?")[0]).replace("{case}", "").replace("{account}", "")
+    parts = [p for p in name.split("/") if p]
     return "-".join(parts) or "dashboard"
 
 
@@ -123,6 +128,7 @@ def test_the_main_pages_fit_a_phone(
     ids = {"case": world["case"].pk, "account": world["account"].pk}
     s = open_session(agent, language, width=390, height=844)
     for path in AGENT_PAGES:
-        s.go(path.format(**ids))
-        s.shot(f"390-agent-{_shot_name(path)}")
+        shown = path.format(**ids)
+        s.go(shown)
+        s.shot(f"390-agent-{_shot_name(shown)}")
         s.no_horizontal_scroll()

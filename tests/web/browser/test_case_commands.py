@@ -59,9 +59,9 @@ def test_agent_logs_a_call_then_resolves_the_case_confirming_the_open_task(
     timeline = page.locator("#timeline")
     # A phone call, completed with its duration, and a task left open.
     for subject in ("Chiamata al cliente", "Sostituire il lettore"):
-        # The activity form (the reply box beside it has a subject of its own).
-        add = timeline.locator("details", has_text=w["add_activity_summary"])
-        add.get_by_text(w["add_activity_summary"]).click()
+        # The composer's activity tab (the reply tab has a subject of its own).
+        timeline.get_by_text(w["activity_tab"], exact=True).click()
+        add = timeline.locator(".panel-activity")
         kind = w["phone_call"] if subject.startswith("Chiamata") else w["task"]
         add.get_by_label(w["activity_type"]).select_option(label=kind)
         add.get_by_label(w["subject"], exact=True).fill(subject)

@@ -81,7 +81,7 @@ def test_assign_to_me_and_ctrl_enter(
     s.go(f"/cases/{case.pk}/")
     page.keyboard.press("a")
     expect(page.locator("[data-case-owner]")).to_contain_text(manager.display_name)
-    page.get_by_text("Add a note").click()
+    # The composer opens on a note.
     note = page.locator("#note_text")
     note.fill("Checked the breaker.")
     note.press("Control+Enter")

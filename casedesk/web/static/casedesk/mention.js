@@ -22,7 +22,8 @@
     area.insertAdjacentElement("afterend", list);
     area.setAttribute("aria-autocomplete", "list");
     area.setAttribute("aria-controls", listId);
-    area.setAttribute("aria-expanded", "false");
+    /* A textarea keeps its textbox role (no combobox role, so no aria-expanded): the list it
+       controls is announced through aria-activedescendant and the options' labels. */
     var active = -1;
     var timer = null;
     var asked = null;
@@ -33,7 +34,6 @@
       list.hidden = true;
       list.textContent = "";
       active = -1;
-      area.setAttribute("aria-expanded", "false");
       area.removeAttribute("aria-activedescendant");
     }
 
@@ -91,7 +91,6 @@
         list.appendChild(li);
       });
       list.hidden = false;
-      area.setAttribute("aria-expanded", "true");
       highlight(0);
     }
 
