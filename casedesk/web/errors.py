@@ -7,6 +7,7 @@ the form fields they name.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -158,12 +159,53 @@ def form_add_domain_error(
         form.add_error(None, error_message(exc))
 
 
+_ITEM_PATH = re.compile(r"^items\.(\d+)(?:\.conditions\.(\d+))?(?:\.(\w+))?$")
+_PATH_PARTS: dict[str, Any] = {
+    "field": _("field"),
+    "op": _("operator"),
+    "value": _("value"),
+    "name": _("name"),
+    "route_to": _("destination"),
+    "queue_id": _("queue"),
+    "owner": _("owner"),
+    "calendar_id": _("calendar"),
+    "warn_after_minutes": _("warning after"),
+    "fail_after_minutes": _("failure after"),
+}
+
+
+def field_path_label(path: str) -> str:
+    """Where a refusal points, as people say it: `items.1.conditions.0.value` is "Rule 2,
+    condition 1, value"; `allowed.in_progress` is the status "In progress"; a case field its
+    label."""
+    from casedesk.cases.choices import Status
+    from casedesk.cases.fields import FIELDS
+
+    found = _ITEM_PATH.match(path)
+    if found:
+        item, condition, part = found.groups()
+        words = [_("Rule %(n)s") % {"n": int(item) + 1}]
+        if condition is not None:
+            words.append(_("condition %(n)s") % {"n": int(condition) + 1})
+        if part:
+            words.append(str(_PATH_PARTS.get(part, part)))
+        return ", ".join(str(w) for w in words)
+    head, _dot, rest = path.partition(".")
+    if head == "allowed" and rest in Status.values:
+        return str(Status(rest).label)
+    if path in FIELDS:
+        return str(FIELDS[path].label)
+    return path
+
+
 def message_domain_error(request: HttpRequest, exc: DomainError) -> None:
     """Show a refusal as a message on the next page."""
     text = error_message(exc)
     fields = exc.details.get("fields") if exc.code == "validation_error" else None
     if isinstance(fields, dict) and fields:
-        text += " " + "; ".join(f"{k}: {field_message(v)}" for k, v in fields.items())
+        text += " " + "; ".join(
+            f"{field_path_label(k)}: {field_message(v)}" for k, v in fields.items()
+        )
     messages.error(request, text)
 
 

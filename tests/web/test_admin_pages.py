@@ -123,6 +123,11 @@ def test_manager_builds_activates_and_deactivates_a_rule_set(
     assert rule_set.active
     page = client.get(f"/admin/rule-sets/{rule_set.pk}/").content.decode()
     assert "read-only" in page
+    # Its one rule, no blank ones; fields and operators by their labels, not their names.
+    assert 'name="items-TOTAL_FORMS" value="1"' in page
+    assert '<option value="priority" selected>Priority</option>' in page
+    assert '<option value="in" selected>is one of</option>' in page
+    assert ">merged_into_id<" not in page and ">is_null<" not in page
     client.post(f"/admin/rule-sets/{rule_set.pk}/deactivate/", {"version": rule_set.version})
     rule_set.refresh_from_db()
     assert not rule_set.active
@@ -302,3 +307,30 @@ def test_web_form_shows_the_refusal_on_the_user_name_when_it_holds_a_bidi_overri
     assert response.status_code == 422
     assert "username" in response.context["user_form"].errors
     assert not User.objects.filter(username="\u202enimda").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "italian"),
+    [
+        (
+            "items.1.conditions.0.value",
+            "Rule 2, condition 1, value",
+            "Regola 2, condizione 1, valore",
+        ),
+        ("items.0.name", "Rule 1, name", "Regola 1, nome"),
+        ("allowed.in_progress", "In progress", "In corso"),
+        ("title", "Case title", "Titolo caso"),
+        ("something.else", "something.else", "something.else"),
+    ],
+)
+def test_refusals_name_where_they_point_as_people_say_it(
+    path: str, english: str, italian: str
+) -> None:
+    from django.utils import translation
+
+    from casedesk.web.errors import field_path_label
+
+    with translation.override("en"):
+        assert field_path_label(path) == english
+    with translation.override("it"):
+        assert field_path_label(path) == italian

@@ -19,6 +19,7 @@ from casedesk.routing.choices import QueueType
 from casedesk.routing.services.rule_sets import RuleItemSpec
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
+from casedesk.web.forms.conditions import OPERATOR_LABELS, condition_field_choices
 
 CONDITIONS_PER_ITEM = 3
 
@@ -68,8 +69,8 @@ class RuleItemForm(WebForm):
     def __init__(self, *args: Any, destinations: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["route_to"], [("", "—"), *destinations])
-        fields = [("", "—"), *[(name, name) for name in matching.FIELDS]]
-        ops = [("", "—"), *[(op, op) for op in matching.OPERATORS]]
+        fields = [("", "—"), *condition_field_choices()]
+        ops = [("", "—"), *[(op, str(OPERATOR_LABELS[op])) for op in matching.OPERATORS]]
         for i in range(CONDITIONS_PER_ITEM):
             self.fields[f"c{i}_field"] = forms.ChoiceField(
                 label=_("Field"), choices=fields, required=False

@@ -13,7 +13,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from casedesk.cases import fields as case_fields
 from casedesk.cases.choices import Priority, Status
 from casedesk.core.types import Name
 from casedesk.routing import matching
@@ -22,6 +21,7 @@ from casedesk.sla.choices import ActionType, Kpi, NotifyTarget
 from casedesk.sla.services.slas import MAX_MINUTES, PAUSABLE
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
+from casedesk.web.forms.conditions import OPERATOR_LABELS, condition_field_choices
 
 WEEKDAY_LABELS: dict[str, StrPromise] = {
     "mon": _("Monday"),
@@ -136,38 +136,11 @@ def _padded(text: str) -> str:
 CONDITIONS_PER_ITEM = 3
 ACTIONS_PER_LIST = 3
 
-OPERATOR_LABELS: dict[str, StrPromise] = {
-    "eq": _("is"),
-    "ne": _("is not"),
-    "in": _("is one of"),
-    "contains": _("contains"),
-    "is_null": _("is empty"),
-}
-_REF_PART_LABELS: dict[str, StrPromise] = {
-    "type": _("type"),
-    "id": _("ID"),
-    "name": _("name"),
-}
-
-
 NOTIFY_LABELS: dict[str, StrPromise] = {
     NotifyTarget.OWNER: _("Notify the owner"),
     NotifyTarget.MANAGER: _("Notify the owner's managers"),
     NotifyTarget.QUEUE_MEMBERS: _("Notify the queue's members"),
 }
-
-
-def condition_field_choices() -> list[tuple[str, str]]:
-    """The fields a condition may read, by their labels in the user's language."""
-    labels = {f.name: f.label for f in case_fields.FIELDS_IN_ORDER}
-    out: list[tuple[str, str]] = []
-    for name in matching.FIELDS:
-        base, _dot, part = name.partition(".")
-        if part:
-            out.append((name, f"{labels.get(base, base)} ({_REF_PART_LABELS.get(part, part)})"))
-        else:
-            out.append((name, str(labels.get(name, name))))
-    return out
 
 
 def action_choices(queues: list[tuple[str, str]]) -> list[Any]:

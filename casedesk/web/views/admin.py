@@ -27,7 +27,13 @@ from casedesk.directory.choices import Role
 from casedesk.routing import selectors as routing
 from casedesk.routing.services import queues as queue_services
 from casedesk.routing.services import rule_sets as rule_set_services
-from casedesk.web.errors import error_message, form_add_domain_error, message_domain_error
+from casedesk.web.errors import (
+    error_message,
+    field_message,
+    field_path_label,
+    form_add_domain_error,
+    message_domain_error,
+)
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.admin import (
     QueueForm,
@@ -145,6 +151,8 @@ def _destinations(request: HttpRequest) -> list[Any]:
 
 
 ItemFormSet = formset_factory(RuleItemForm, extra=2, can_delete=True, can_order=True)
+# An active rule set is read-only: its rules and no blank ones to fill in.
+ReadOnlyItemFormSet = formset_factory(RuleItemForm, extra=0, can_delete=True, can_order=True)
 
 
 def _item_initial(item: Any) -> dict[str, Any]:
@@ -184,7 +192,8 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
     destinations = _destinations(request)
     items_initial = [_item_initial(i) for i in rule_set.items.all()] if rule_set else []
     form = RuleSetForm(request.POST or None, initial={"name": rule_set.name} if rule_set else {})
-    formset = ItemFormSet(
+    formset_class = ReadOnlyItemFormSet if rule_set and rule_set.active else ItemFormSet
+    formset = formset_class(
         request.POST or None,
         initial=items_initial,
         prefix="items",
@@ -226,7 +235,7 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
                 if exc.code == "validation_error":
                     form.add_error(None, error_message(exc))
                     for name, text in (exc.details.get("fields") or {}).items():
-                        form.add_error(None, f"{name}: {text}")
+                        form.add_error(None, f"{field_path_label(name)}: {field_message(text)}")
                 else:
                     form.add_error(None, error_message(exc))
                 status = exc.status
