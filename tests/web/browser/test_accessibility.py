@@ -32,8 +32,12 @@ _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def _shot_name(path: str) -> str:
-    """The page's path as a file name, without ids (`cases-history`), `dashboard` for /."""
-    name = _ID.sub("", path.split("?")[0]).replace("{case}", "").replace("{account}", "")
+    """The page's path as a file name, an id as `one` (`cases-one-history`), a list's view
+    kept (`cases-my`), `dashboard` for /."""
+    bare, _mark, query = path.partition("?")
+    name = _ID.sub("one", bare).replace("{case}", "one").replace("{account}", "one")
+    if query.startswith("view="):
+        name += "-" + query.removeprefix("view=")
     parts = [p for p in name.split("/") if p]
     return "-".join(parts) or "dashboard"
 
