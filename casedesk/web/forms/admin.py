@@ -14,14 +14,11 @@ from casedesk.cases.choices import ParentClosePolicy
 from casedesk.cases.services.common import Ref
 from casedesk.core.types import Name, Password, PersonName, ShortText, Username
 from casedesk.directory.choices import Role
-from casedesk.routing import matching
 from casedesk.routing.choices import QueueType
 from casedesk.routing.services.rule_sets import RuleItemSpec
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
-from casedesk.web.forms.conditions import OPERATOR_LABELS, condition_field_choices
-
-CONDITIONS_PER_ITEM = 3
+from casedesk.web.forms.conditions import ConditionRows
 
 
 class QueueForm(WebForm):
@@ -48,19 +45,7 @@ class RuleSetForm(WebForm):
     name = TypedCharField(type_=Name, label=_("Name"), max_length=200)
 
 
-def _convert(kind: str, raw: str) -> Any:
-    text = raw.strip()
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            return text  # the service refuses a value of the wrong kind
-    if kind == "bool":
-        return text.lower() in {"1", "true", "yes", "sì", "si"}
-    return text
-
-
-class RuleItemForm(WebForm):
+class RuleItemForm(ConditionRows, WebForm):
     """One ordered rule: a name, up to three conditions (all must hold), a destination."""
 
     name = TypedCharField(type_=Name, label=_("Rule name"), max_length=200, required=False)
@@ -69,24 +54,7 @@ class RuleItemForm(WebForm):
     def __init__(self, *args: Any, destinations: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["route_to"], [("", "—"), *destinations])
-        fields = [("", "—"), *condition_field_choices()]
-        ops = [("", "—"), *[(op, str(OPERATOR_LABELS[op])) for op in matching.OPERATORS]]
-        for i in range(CONDITIONS_PER_ITEM):
-            self.fields[f"c{i}_field"] = forms.ChoiceField(
-                label=_("Field"), choices=fields, required=False
-            )
-            self.fields[f"c{i}_op"] = forms.ChoiceField(
-                label=_("Operator"), choices=ops, required=False
-            )
-            self.fields[f"c{i}_value"] = forms.CharField(
-                label=_("Value"), required=False, max_length=2000
-            )
-
-    def condition_rows(self) -> list[tuple[Any, Any, Any]]:
-        return [
-            (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"])
-            for i in range(CONDITIONS_PER_ITEM)
-        ]
+        self.add_condition_fields()
 
     def is_blank(self) -> bool:
         data = self.cleaned_data
@@ -104,20 +72,7 @@ class RuleItemForm(WebForm):
 
     def spec(self) -> RuleItemSpec:
         data = self.cleaned_data
-        conditions = []
-        for i in range(CONDITIONS_PER_ITEM):
-            field, op, raw = data.get(f"c{i}_field"), data.get(f"c{i}_op"), data.get(f"c{i}_value")
-            if not field or not op:
-                continue
-            spec = matching.FIELDS.get(field)
-            kind = spec.kind if spec else "text"
-            if op == "is_null":
-                value: Any = _convert("bool", raw or "true")
-            elif op == "in":
-                value = [_convert(kind, part) for part in (raw or "").split(",") if part.strip()]
-            else:
-                value = _convert(kind, raw or "")
-            conditions.append({"field": field, "op": op, "value": value})
+        conditions = [condition for _row, condition in self.conditions()]
         kind, _sep, raw_id = data["route_to"].partition(":")
         target = uuid.UUID(raw_id)
         if kind == "queue":

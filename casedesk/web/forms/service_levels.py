@@ -15,13 +15,12 @@ from django_stubs_ext import StrPromise
 
 from casedesk.cases.choices import Priority, Status
 from casedesk.core.types import Name
-from casedesk.routing import matching
 from casedesk.sla.calendar import WEEKDAYS
 from casedesk.sla.choices import ActionType, Kpi, NotifyTarget
 from casedesk.sla.services.slas import MAX_MINUTES, PAUSABLE
 from casedesk.web.fields import TypedCharField
 from casedesk.web.forms.base import WebForm, set_choices
-from casedesk.web.forms.conditions import OPERATOR_LABELS, condition_field_choices
+from casedesk.web.forms.conditions import ConditionRows
 
 WEEKDAY_LABELS: dict[str, StrPromise] = {
     "mon": _("Monday"),
@@ -133,7 +132,6 @@ def _padded(text: str) -> str:
 
 # --- SLAs -------------------------------------------------------------------------------------
 
-CONDITIONS_PER_ITEM = 3
 ACTIONS_PER_LIST = 3
 
 NOTIFY_LABELS: dict[str, StrPromise] = {
@@ -175,18 +173,6 @@ def _action(option: str) -> dict[str, Any]:
     return {"type": kind, key: target}
 
 
-def _convert(kind: str, raw: str) -> Any:
-    text = raw.strip()
-    if kind == "int":
-        try:
-            return int(text)
-        except ValueError:
-            return text  # the service refuses a value of the wrong kind
-    if kind == "bool":
-        return text.lower() in {"1", "true", "yes", "sì", "si"}
-    return text
-
-
 class SlaForm(WebForm):
     name = TypedCharField(type_=Name, label=_("Name"), max_length=200)
     is_default = forms.BooleanField(
@@ -205,7 +191,7 @@ class SlaForm(WebForm):
         set_choices(self.fields["pause_statuses"], [(s, Status(s).label) for s in PAUSABLE])
 
 
-class SlaItemForm(WebForm):
+class SlaItemForm(ConditionRows, WebForm):
     """One ordered item: a name, a KPI, up to three conditions (all must hold), a calendar,
     the warning and failure times and up to three actions on each."""
 
@@ -234,29 +220,12 @@ class SlaItemForm(WebForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self.fields["calendar"], [("", _("Around the clock (24×7)")), *calendars])
-        fields = [("", "—"), *condition_field_choices()]
-        ops = [("", "—"), *[(op, str(OPERATOR_LABELS[op])) for op in matching.OPERATORS]]
-        for i in range(CONDITIONS_PER_ITEM):
-            self.fields[f"c{i}_field"] = forms.ChoiceField(
-                label=_("Field"), choices=fields, required=False
-            )
-            self.fields[f"c{i}_op"] = forms.ChoiceField(
-                label=_("Operator"), choices=ops, required=False
-            )
-            self.fields[f"c{i}_value"] = forms.CharField(
-                label=_("Value"), required=False, max_length=2000
-            )
+        self.add_condition_fields()
         for prefix, label in (("w", _("On warning")), ("f", _("On failure"))):
             for i in range(ACTIONS_PER_LIST):
                 self.fields[f"{prefix}{i}"] = forms.ChoiceField(
                     label=label, choices=actions, required=False
                 )
-
-    def condition_rows(self) -> list[tuple[Any, Any, Any]]:
-        return [
-            (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"])
-            for i in range(CONDITIONS_PER_ITEM)
-        ]
 
     def warning_fields(self) -> list[Any]:
         return [self[f"w{i}"] for i in range(ACTIONS_PER_LIST)]
@@ -289,22 +258,11 @@ class SlaItemForm(WebForm):
             "fail_after_minutes": "fail_after_minutes",
         }
         conditions: list[dict[str, Any]] = []
-        for i in range(CONDITIONS_PER_ITEM):
-            field, op, raw = data.get(f"c{i}_field"), data.get(f"c{i}_op"), data.get(f"c{i}_value")
-            if not field or not op:
-                continue
-            spec = matching.FIELDS.get(field)
-            kind = spec.kind if spec else "text"
-            if op == "is_null":
-                value: Any = _convert("bool", raw or "true")
-            elif op == "in":
-                value = [_convert(kind, part) for part in (raw or "").split(",") if part.strip()]
-            else:
-                value = _convert(kind, raw or "")
+        for i, condition in self.conditions():
             for part in ("field", "op", "value"):
                 places[f"conditions.{len(conditions)}.{part}"] = f"c{i}_{part}"
             places[f"conditions.{len(conditions)}"] = f"c{i}_value"
-            conditions.append({"field": field, "op": op, "value": value})
+            conditions.append(condition)
         lists: dict[str, list[dict[str, Any]]] = {}
         for key, prefix in (("on_warning", "w"), ("on_failure", "f")):
             lists[key] = []

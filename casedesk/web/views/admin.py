@@ -34,14 +34,20 @@ from casedesk.web.errors import (
     form_add_domain_error,
     message_domain_error,
 )
-from casedesk.web.forms.actions import VersionForm
 from casedesk.web.forms.admin import (
     QueueForm,
     RuleItemForm,
     RuleSetForm,
     ServiceSettingsForm,
 )
-from casedesk.web.views.common import actor, found, posted_version
+from casedesk.web.forms.conditions import conditions_initial
+from casedesk.web.views.common import (
+    activation_action,
+    actor,
+    found,
+    ordered_items,
+    posted_version,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -162,17 +168,7 @@ def _item_initial(item: Any) -> dict[str, Any]:
         route = f"user:{item.route_owner_user_id}"
     else:
         route = f"team:{item.route_owner_team_id}"
-    initial: dict[str, Any] = {"name": item.name, "route_to": route}
-    for i, condition in enumerate(item.conditions[:3]):
-        value = condition.get("value")
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        initial[f"c{i}_field"] = condition.get("field")
-        initial[f"c{i}_op"] = condition.get("op")
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        initial[f"c{i}_value"] = "" if value is None else value
-    return initial
+    return {"name": item.name, "route_to": route, **conditions_initial(item.conditions)}
 
 
 @manager_required
@@ -202,18 +198,7 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
     status = 200
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            kept = [
-                f
-                for f in formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.is_blank()
-            ]
-            # The order field moves a rule; rules without one keep their place.
-            kept.sort(
-                key=lambda f: (
-                    f.cleaned_data.get("ORDER") or formset.forms.index(f) + 1,
-                    formset.forms.index(f),
-                )
-            )
+            kept = ordered_items(formset)
             specs = [f.spec() for f in kept]
             try:
                 if rule_set is None:
@@ -255,29 +240,16 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
 @manager_required
 @require_POST
 def rule_set_action(request: HttpRequest, rule_set_id: uuid.UUID, action: str) -> HttpResponse:
-    form = VersionForm(request.POST)
-    if form.is_valid():
-        service = (
-            rule_set_services.rule_set_activate
-            if action == "activate"
-            else rule_set_services.rule_set_deactivate
-        )
-        try:
-            service(
-                actor=actor(request),
-                rule_set_id=rule_set_id,
-                expected_version=form.cleaned_data["version"],
-                channel=Channel.UI,
-            )
-        except DomainError as exc:
-            message_domain_error(request, exc)
-        else:
-            messages.success(
-                request,
-                _("The routing rule set is active.")
-                if action == "activate"
-                else _("The routing rule set is inactive."),
-            )
+    activation_action(
+        request,
+        action,
+        activate=functools.partial(rule_set_services.rule_set_activate, rule_set_id=rule_set_id),
+        deactivate=functools.partial(
+            rule_set_services.rule_set_deactivate, rule_set_id=rule_set_id
+        ),
+        active=_("The routing rule set is active."),
+        inactive=_("The routing rule set is inactive."),
+    )
     return redirect("web:admin_rule_sets")
 
 

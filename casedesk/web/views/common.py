@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
+from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, NotFound
 from casedesk.core.pagination import paginate
 from casedesk.directory.models import User
-from casedesk.web.errors import error_message
+from casedesk.web.errors import error_message, message_domain_error
+from casedesk.web.forms.actions import VersionForm
 
 T = TypeVar("T")
 View = Callable[..., HttpResponse]
@@ -96,3 +98,43 @@ def page_of(
         messages.error(request, error_message(exc))
         return [], None, exc.status
     return list(page.items), page.next, 200
+
+
+def ordered_items(formset: Any) -> list[Any]:
+    """The item forms of an editor's formset that were filled in and not deleted, in the order
+    their order field asks (an item without one keeps its place)."""
+    kept = [
+        f
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.is_blank()
+    ]
+    position = {id(f): i for i, f in enumerate(formset.forms)}
+    kept.sort(key=lambda f: (f.cleaned_data.get("ORDER") or position[id(f)] + 1, position[id(f)]))
+    return kept
+
+
+def activation_action(
+    request: HttpRequest,
+    action: str,
+    *,
+    activate: Callable[..., Any],
+    deactivate: Callable[..., Any],
+    active: str,
+    inactive: str,
+) -> None:
+    """Activate or deactivate a configuration record (a rule set, an SLA) from its list page,
+    with the version the page read: say what it now is, or why not."""
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return
+    service = activate if action == "activate" else deactivate
+    try:
+        service(
+            actor=actor(request),
+            expected_version=form.cleaned_data["version"],
+            channel=Channel.UI,
+        )
+    except DomainError as exc:
+        message_domain_error(request, exc)
+    else:
+        messages.success(request, active if action == "activate" else inactive)

@@ -4,6 +4,7 @@ activate, deactivate)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -26,21 +27,29 @@ from casedesk.sla.choices import Kpi
 from casedesk.sla.models import Calendar, Sla
 from casedesk.sla.services import calendars as calendar_services
 from casedesk.sla.services import slas as sla_services
-from casedesk.web.errors import FIELD_MESSAGES, error_message, message_domain_error
-from casedesk.web.forms.actions import VersionForm
-from casedesk.web.forms.service_levels import (
+from casedesk.web.errors import FIELD_MESSAGES, error_message
+from casedesk.web.forms.conditions import (
     OPERATOR_LABELS,
+    condition_field_choices,
+    conditions_initial,
+)
+from casedesk.web.forms.service_levels import (
     WEEKDAY_LABELS,
     CalendarForm,
     SlaForm,
     SlaItemForm,
     action_choices,
     action_value,
-    condition_field_choices,
     week_text,
 )
 from casedesk.web.views.admin import manager_required
-from casedesk.web.views.common import actor, found, posted_version
+from casedesk.web.views.common import (
+    activation_action,
+    actor,
+    found,
+    ordered_items,
+    posted_version,
+)
 
 # What to say, in the user's language, when a service's message for a place is not one of
 # the known ones (web/errors.py): by the last part of the place.
@@ -179,16 +188,8 @@ def _item_initial(item: Any) -> dict[str, Any]:
         "calendar": str(item.calendar_id) if item.calendar_id else "",
         "warn_after_minutes": item.warn_after_minutes,
         "fail_after_minutes": item.fail_after_minutes,
+        **conditions_initial(item.conditions),
     }
-    for i, condition in enumerate(item.conditions[:3]):
-        value = condition.get("value")
-        if isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        initial[f"c{i}_field"] = condition.get("field")
-        initial[f"c{i}_op"] = condition.get("op")
-        initial[f"c{i}_value"] = "" if value is None else value
     for key, prefix in (("on_warning", "w"), ("on_failure", "f")):
         for i, action in enumerate(getattr(item, key)[:3]):
             initial[f"{prefix}{i}"] = action_value(action)
@@ -318,18 +319,7 @@ def sla_edit(request: HttpRequest, sla_id: uuid.UUID | None = None) -> HttpRespo
     status = 200
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            kept_forms = [
-                f
-                for f in formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE") and not f.is_blank()
-            ]
-            # The order field moves an item; items without one keep their place.
-            kept_forms.sort(
-                key=lambda f: (
-                    f.cleaned_data.get("ORDER") or formset.forms.index(f) + 1,
-                    formset.forms.index(f),
-                )
-            )
+            kept_forms = ordered_items(formset)
             built = [f.item() for f in kept_forms]
             kept = [(f, places) for f, (_item, places) in zip(kept_forms, built, strict=True)]
             values = {
@@ -370,21 +360,12 @@ def sla_edit(request: HttpRequest, sla_id: uuid.UUID | None = None) -> HttpRespo
 @manager_required
 @require_POST
 def sla_action(request: HttpRequest, sla_id: uuid.UUID, action: str) -> HttpResponse:
-    form = VersionForm(request.POST)
-    if form.is_valid():
-        service = sla_services.sla_activate if action == "activate" else sla_services.sla_deactivate
-        try:
-            service(
-                actor=actor(request),
-                sla_id=sla_id,
-                expected_version=form.cleaned_data["version"],
-                channel=Channel.UI,
-            )
-        except DomainError as exc:
-            message_domain_error(request, exc)
-        else:
-            messages.success(
-                request,
-                _("The SLA is active.") if action == "activate" else _("The SLA is inactive."),
-            )
+    activation_action(
+        request,
+        action,
+        activate=functools.partial(sla_services.sla_activate, sla_id=sla_id),
+        deactivate=functools.partial(sla_services.sla_deactivate, sla_id=sla_id),
+        active=_("The SLA is active."),
+        inactive=_("The SLA is inactive."),
+    )
     return redirect("web:admin_slas")
