@@ -12,10 +12,10 @@ from casedesk.cases.models import Case
 from casedesk.notifications.choices import EmailState, NotificationKind
 
 
-class Notification(models.Model):
-    """One thing that happened, for one user, in the app. The text is kept as a message key
-    and its parameters (`casedesk/notifications/messages.py`), so that it reads in the
-    recipient's language whenever it is shown."""
+class Message(models.Model):
+    """What a notification says and to whom: a kind, the case, who did it, and the text as a
+    message key and its parameters (`casedesk/notifications/messages.py`), rendered in the
+    recipient's language whenever it is shown. Shared by the in-app row and the e-mail."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(
@@ -34,6 +34,16 @@ class Notification(models.Model):
     )
     message = models.CharField(max_length=40)
     params = models.JSONField(default=dict)
+
+    class Meta:
+        abstract = True
+
+
+class Notification(Message):
+    """One thing that happened, for one user, in the app. The text is kept as a message key
+    and its parameters (`casedesk/notifications/messages.py`), so that it reads in the
+    recipient's language whenever it is shown."""
+
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -87,28 +97,11 @@ class Follow(models.Model):
         return f"{self.user_id} follows {self.case_id}"
 
 
-class NotificationEmail(models.Model):
+class NotificationEmail(Message):
     """One notification e-mail to one user, until it is sent or given up. It carries what it
     says (not a notification row: a user may want a kind by e-mail only) and is written in
     the user's language when it is sent. `claimed_until`: a worker holds it until then."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    case = models.ForeignKey(
-        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    message = models.CharField(max_length=40)
-    params = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")

@@ -35,6 +35,13 @@ def next_due(
     return None
 
 
+def counting(*, status: str, succeeded_at: dt.datetime | None) -> bool:
+    """Whether the instance is still waiting to be met: its clock runs (in progress, nearing
+    noncompliance), or its failure time passed and it is not met yet (noncompliant). A
+    paused, met or cancelled instance is not."""
+    return status in RUNNING or (status == KpiStatus.NONCOMPLIANT and succeeded_at is None)
+
+
 def case_sla_status(statuses: Iterable[str]) -> str | None:
     """The worst status among a case's instances in force (`WORST`); None without one
     (cancelled instances are not in force)."""

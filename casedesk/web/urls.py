@@ -50,8 +50,18 @@ urlpatterns = [
         notifications.notification_settings,
         name="notification_settings",
     ),
-    path("cases/<uuid:case_id>/follow/", notifications.case_follow, name="case_follow"),
-    path("cases/<uuid:case_id>/unfollow/", notifications.case_unfollow, name="case_unfollow"),
+    path(
+        "cases/<uuid:case_id>/follow/",
+        notifications.case_follow,
+        {"follow": True},
+        name="case_follow",
+    ),
+    path(
+        "cases/<uuid:case_id>/unfollow/",
+        notifications.case_follow,
+        {"follow": False},
+        name="case_unfollow",
+    ),
     path("lookup/users/", notifications.user_mention_lookup, name="user_mention_lookup"),
     # Service › Cases
     path("cases/", cases.case_list, name="case_list"),

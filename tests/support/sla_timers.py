@@ -72,6 +72,7 @@ def instance_make(
     failure_at: dt.datetime | None = None,
     warned_at: dt.datetime | None = None,
     failed_at: dt.datetime | None = None,
+    succeeded_at: dt.datetime | None = None,
     due_at: Any = "computed",
 ) -> KpiInstance:
     """A KPI instance of `item` on `case`, started at `started_at` (default now), its warning
@@ -102,6 +103,7 @@ def instance_make(
         failure_at=failure,
         warned_at=warned_at,
         failed_at=failed_at,
+        succeeded_at=succeeded_at,
         due_at=due_at,
         paused_since=started if status == KpiStatus.PAUSED else None,
     )

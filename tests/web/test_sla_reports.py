@@ -14,42 +14,27 @@ from django.test import Client
 from casedesk.core import clock
 from casedesk.routing.services import items, queues
 from casedesk.sla import reports
-from casedesk.sla.models import Calendar, KpiInstance, Sla, SlaItem
+from casedesk.sla.models import Calendar, KpiInstance, SlaItem
+from tests.support.sla_timers import instance_make, sla_make
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def item(db: None) -> SlaItem:
-    now = clock.now()
-    sla = Sla.objects.create(name="Standard", active=True, created_at=now, modified_at=now)
-    return SlaItem.objects.create(
-        sla=sla,
-        position=1,
-        name="Everything",
-        kpi="resolve",
-        warn_after_minutes=60,
-        fail_after_minutes=120,
-    )
+    return sla_make()  # resolve: warning after 60 minutes, failure after 120
 
 
 def _instance(case: Any, item: SlaItem, status: str, **times: Any) -> KpiInstance:
-    now = clock.now()
-    values: dict[str, Any] = {
-        "started_at": now - dt.timedelta(hours=3),
-        "warning_at": now - dt.timedelta(hours=2),
-        "failure_at": now - dt.timedelta(hours=1),
-        **times,
-    }
-    return KpiInstance.objects.create(
-        case=case,
-        sla=item.sla,
-        item=item,
-        item_name=item.name,
-        kpi=item.kpi,
+    """Started three hours ago (so past its failure time unless told otherwise)."""
+    times.setdefault("failure_at", clock.now() - dt.timedelta(hours=1))
+    return instance_make(
+        case,
+        item,
+        started_at=clock.now() - dt.timedelta(hours=3),
         status=status,
         in_force=status != "cancelled",
-        **values,
+        **times,
     )
 
 

@@ -15,21 +15,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from casedesk.cases.models import Case
 from casedesk.cases.services import assignment
+from casedesk.cases.services.assignment import owner_name
+from casedesk.cases.services.common import resolve_owner
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
-from casedesk.directory.models import Team, User
 from casedesk.routing.models import Queue
 from casedesk.routing.selectors import VisibleQueues
 from casedesk.routing.services import items as queue_items
 from casedesk.routing.services import routing
-from casedesk.routing.services.routing import NO_ACTIVE_RULE_SET, RouteResult
 from casedesk.web.errors import error_message
 from casedesk.web.forms.actions import parse_owner
+from casedesk.web.views.case_actions import route_outcome
 from casedesk.web.views.common import actor, parse_uuid
 
 MAX_SELECTED = 1000
@@ -58,37 +60,15 @@ def _summary(request: HttpRequest, done: list[str], refused: list[str]) -> None:
         )
 
 
-def _routed_line(
-    ticket: str, result: RouteResult, queues: VisibleQueues, names: dict[uuid.UUID, str]
-) -> str:
-    """Where routing sent the case and by which rule, or why it did not."""
-    if not result.routed:
-        if result.reason == NO_ACTIVE_RULE_SET:
-            return _("%(ticket)s: not routed, no routing rule set is active.") % {"ticket": ticket}
-        return _("%(ticket)s: not routed, no rule of “%(rule_set)s” matched.") % {
-            "ticket": ticket,
-            "rule_set": result.rule_set.name if result.rule_set else "",
-        }
-    rule = result.rule_item.name if result.rule_item else ""
-    if result.queue_id is not None:
-        queue = names.get(result.queue_id, "")
-        if not queues.shows(result.queue_id):
-            return _("%(ticket)s: routed to a private queue by the rule “%(rule)s”.") % {
-                "ticket": ticket,
-                "rule": rule,
-            }
-        return _("%(ticket)s: routed to the queue “%(queue)s” by the rule “%(rule)s”.") % {
-            "ticket": ticket,
-            "queue": queue,
-            "rule": rule,
-        }
-    owner = result.owner
-    name = getattr(owner, "display_name", None) or getattr(owner, "name", "")
-    return _("%(ticket)s: assigned to %(owner)s by the rule “%(rule)s”.") % {
-        "ticket": ticket,
-        "owner": name,
-        "rule": rule,
-    }
+# Where routing sent each case of a bulk command, after its ticket number (the outcomes of
+# `route_outcome`, as the case page says them).
+BULK_ROUTE_SENTENCES = {
+    "no_rule_set": _lazy("%(ticket)s: not routed, no routing rule set is active."),
+    "no_match": _lazy("%(ticket)s: not routed, no rule of “%(set)s” matched."),
+    "private_queue": _lazy("%(ticket)s: routed to a private queue by the rule “%(item)s”."),
+    "queue": _lazy("%(ticket)s: routed to the queue “%(queue)s” by the rule “%(item)s”."),
+    "owner": _lazy("%(ticket)s: assigned to %(owner)s by the rule “%(item)s”."),
+}
 
 
 @login_required
@@ -112,18 +92,14 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
         return tickets.get(case_id) or _("an unknown case")
 
     if action == "route":
-        queues = VisibleQueues(user)
-        outcomes = routing.cases_route(actor=user, case_ids=ids)
-        names = dict(
-            Queue.objects.filter(
-                pk__in={o.result.queue_id for o in outcomes if o.result and o.result.queue_id}
-            ).values_list("pk", "name")
-        )
-        for outcome in outcomes:
-            if outcome.error is not None:
-                refused.append(f"{ticket(outcome.case_id)}: {error_message(outcome.error)}")
-            elif outcome.result is not None:
-                done.append(_routed_line(ticket(outcome.case_id), outcome.result, queues, names))
+        queues = VisibleQueues(user)  # read once for every case
+        for routed in routing.cases_route(actor=user, case_ids=ids):
+            if routed.error is not None:
+                refused.append(f"{ticket(routed.case_id)}: {error_message(routed.error)}")
+            elif routed.result is not None:
+                outcome, names = route_outcome(routed.result, queues)
+                sentence = BULK_ROUTE_SENTENCES[outcome]
+                done.append(str(sentence) % {**names, "ticket": ticket(routed.case_id)})
     elif action in {"assign", "queue"}:
         owner = parse_owner(request.POST.get("owner") or "")
         queue_id = parse_uuid(request.POST.get("queue"))
@@ -148,9 +124,10 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
 def _where(action: str, owner: Any, queue_id: Any) -> str:
     """Where the command sent the cases, said once for all of them."""
     if action == "assign":
-        model = User if owner.type == "user" else Team
-        found = model.objects.filter(pk=owner.id).first()
-        name = getattr(found, "display_name", None) or getattr(found, "name", "")
+        try:
+            name = owner_name(resolve_owner(owner))
+        except DomainError:  # each case's assignment refuses it and says why
+            name = ""
         return _("assigned to %(owner)s.") % {"owner": name}
     queue = Queue.objects.filter(pk=queue_id).values_list("name", flat=True).first() or ""
     return _("added to the queue “%(queue)s”.") % {"queue": queue}

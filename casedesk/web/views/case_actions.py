@@ -13,12 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from casedesk.cases import selectors
 from casedesk.cases.fields import CaseChanges
 from casedesk.cases.models import Case
 from casedesk.cases.services import assignment, lifecycle, merge, records
+from casedesk.cases.services.assignment import owner_name
 from casedesk.cases.services.first_response import case_first_response_mark
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, OpenActivities
@@ -193,8 +195,10 @@ def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, case, "assign", form, exc)
     owner = assigned.owner_user or assigned.owner_team
-    name = getattr(owner, "display_name", None) or getattr(owner, "name", "")
-    messages.success(request, _("The case was assigned to %(owner)s.") % {"owner": name})
+    assert owner is not None  # the "exactly one owner" constraint
+    messages.success(
+        request, _("The case was assigned to %(owner)s.") % {"owner": owner_name(owner)}
+    )
     return _back(case)
 
 
@@ -222,35 +226,41 @@ def case_queue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     return _back(case)
 
 
-def route_message(result: RouteResult, user: Any) -> str:
-    """Where the case went and why, in the user's words (a private queue the user may not see
-    is not named)."""
-    if not result.routed:
-        if result.reason == routing.NO_ACTIVE_RULE_SET:
-            return _("No routing rule set is active: the case stays where it is.")
-        return _(
-            "No rule of the active routing rule set %(set)s matched: the case stays where it is."
-        ) % {"set": result.rule_set.name if result.rule_set else ""}
-    rule = {
-        "item": result.rule_item.name if result.rule_item else "",
+def route_outcome(result: RouteResult, queues: VisibleQueues) -> tuple[str, dict[str, str]]:
+    """What routing did to a case, as one of `no_rule_set`, `no_match`, `private_queue`,
+    `queue` or `owner`, with the names its sentence needs (`set`, `item`, `queue`, `owner`):
+    a private queue the user may not see is not named."""
+    names = {
         "set": result.rule_set.name if result.rule_set else "",
+        "item": result.rule_item.name if result.rule_item else "",
     }
+    if not result.routed:
+        return ("no_rule_set" if result.reason == routing.NO_ACTIVE_RULE_SET else "no_match"), names
     if result.queue_id is not None:
-        if not VisibleQueues(user).shows(result.queue_id):
-            return (
-                _("The case was routed to a private queue by the rule %(item)s of %(set)s.") % rule
-            )
+        if not queues.shows(result.queue_id):
+            return "private_queue", names
         queue = result.rule_item.route_queue if result.rule_item else None
-        return _("The case was routed to the queue %(queue)s by the rule %(item)s of %(set)s.") % {
-            **rule,
-            "queue": queue.name if queue else "",
-        }
-    owner = result.owner
-    name = getattr(owner, "display_name", None) or getattr(owner, "name", "")
-    return _("The case was assigned to %(owner)s by the rule %(item)s of %(set)s.") % {
-        **rule,
-        "owner": name,
-    }
+        return "queue", {**names, "queue": queue.name if queue else ""}
+    return "owner", {**names, "owner": owner_name(result.owner) if result.owner else ""}
+
+
+ROUTE_SENTENCES = {
+    "no_rule_set": _lazy("No routing rule set is active: the case stays where it is."),
+    "no_match": _lazy(
+        "No rule of the active routing rule set %(set)s matched: the case stays where it is."
+    ),
+    "private_queue": _lazy(
+        "The case was routed to a private queue by the rule %(item)s of %(set)s."
+    ),
+    "queue": _lazy("The case was routed to the queue %(queue)s by the rule %(item)s of %(set)s."),
+    "owner": _lazy("The case was assigned to %(owner)s by the rule %(item)s of %(set)s."),
+}
+
+
+def route_message(result: RouteResult, user: Any) -> str:
+    """Where the case went and why, in the user's words."""
+    outcome, names = route_outcome(result, VisibleQueues(user))
+    return str(ROUTE_SENTENCES[outcome]) % names
 
 
 @login_required

@@ -201,17 +201,19 @@ def _kpis(case: Case) -> list[dict[str, Any]]:
     from casedesk.core import clock
     from casedesk.sla import reports as sla_reports
     from casedesk.sla import selectors as sla_selectors
-    from casedesk.sla.instances import RUNNING
+    from casedesk.sla.instances import counting
 
     now = clock.now()
     left = sla_reports.TimeLeft()
-    shown = []
-    for instance in sla_selectors.case_kpis(case_id=case.pk):
-        running = instance.status in RUNNING or (
-            instance.status == "noncompliant" and instance.succeeded_at is None
-        )
-        shown.append({"instance": instance, "left": left.of(instance, now) if running else None})
-    return shown
+    return [
+        {
+            "instance": instance,
+            "left": left.of(instance, now)
+            if counting(status=instance.status, succeeded_at=instance.succeeded_at)
+            else None,
+        }
+        for instance in sla_selectors.case_kpis(case_id=case.pk)
+    ]
 
 
 TIMELINE_FILTERS = (

@@ -113,23 +113,15 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_follow(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+def case_follow(request: HttpRequest, case_id: uuid.UUID, *, follow: bool) -> HttpResponse:
+    """Follow the case (`follow`) or stop following it, then back to it."""
+    service = preferences.case_follow if follow else preferences.case_unfollow
     try:
-        preferences.case_follow(actor=actor(request), case_id=case_id)
+        service(actor=actor(request), case_id=case_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    messages.success(request, _("You follow this case."))
-    return redirect("web:case_detail", case_id=case_id)
-
-
-@login_required
-@require_POST
-def case_unfollow(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
-    try:
-        preferences.case_unfollow(actor=actor(request), case_id=case_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    messages.success(request, _("You no longer follow this case."))
+    done = _("You follow this case.") if follow else _("You no longer follow this case.")
+    messages.success(request, done)
     return redirect("web:case_detail", case_id=case_id)
 
 
