@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -135,6 +136,19 @@ def case_seen(case: Case, *, viewer: User | None) -> Case:
     queue_id = getattr(case, "current_queue_id", None)
     case.current_queue_id = VisibleQueues(viewer).shown(queue_id)  # type: ignore[attr-defined]
     return case
+
+
+# `CAS-01000-K7Q2M9`, `cas-01000`, `01000`, `1000`: a case by its ticket or its number
+# (docs/web.md#finding-anything).
+_TICKET = re.compile(r"^\s*(?:CAS-)?0*(\d{1,12})(?:-[A-Z0-9]{6})?\s*$", re.IGNORECASE)
+
+
+def case_id_by_ticket(text: str) -> uuid.UUID | None:
+    """The id of the case a ticket number or a case number names, or None."""
+    match = _TICKET.match(text)
+    if match is None:
+        return None
+    return Case.objects.filter(number=int(match.group(1))).values_list("id", flat=True).first()
 
 
 def case_get(*, case_id: uuid.UUID) -> Case:

@@ -80,7 +80,7 @@ def _users() -> list[tuple[str, str]]:
     return [(str(u.pk), u.display_name) for u in directory.user_list().order_by("username")]
 
 
-def _render(
+def render_admin(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     return render(request, template, {"nav": "admin", **context}, status=status)
@@ -89,7 +89,7 @@ def _render(
 @manager_required
 @require_GET
 def admin_home(request: HttpRequest) -> HttpResponse:
-    return _render(request, "web/admin/home.html", {})
+    return render_admin(request, "web/admin/home.html", {})
 
 
 # --- queues -----------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue_list(request: HttpRequest) -> HttpResponse:
     queues = routing.queue_list(user=actor(request)).order_by("name")
-    return _render(request, "web/admin/queues.html", {"queues": queues})
+    return render_admin(request, "web/admin/queues.html", {"queues": queues})
 
 
 @manager_required
@@ -140,7 +140,9 @@ def queue_edit(request: HttpRequest, queue_id: uuid.UUID | None = None) -> HttpR
                 return redirect("web:admin_queues")
         else:
             status = 422
-    return _render(request, "web/admin/queue_form.html", {"form": form, "queue": queue}, status)
+    return render_admin(
+        request, "web/admin/queue_form.html", {"form": form, "queue": queue}, status
+    )
 
 
 # --- routing rule sets ------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def _item_initial(item: Any) -> dict[str, Any]:
 @manager_required
 @require_GET
 def rule_set_list(request: HttpRequest) -> HttpResponse:
-    return _render(
+    return render_admin(
         request,
         "web/admin/rule_sets.html",
         {"rule_sets": routing.rule_set_list().order_by("-active", "name")},
@@ -229,7 +231,7 @@ def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) ->
                 return redirect("web:admin_rule_set", rule_set_id=saved.pk)
         else:
             status = 422
-    return _render(
+    return render_admin(
         request,
         "web/admin/rule_set_form.html",
         {"form": form, "formset": formset, "rule_set": rule_set},
@@ -285,7 +287,7 @@ def transitions(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The status reason transitions were saved."))
             return redirect("web:admin_transitions")
-    return _render(
+    return render_admin(
         request,
         "web/admin/transitions.html",
         {
@@ -329,4 +331,4 @@ def service_settings(request: HttpRequest) -> HttpResponse:
                 return redirect("web:admin_service")
         else:
             status = 422
-    return _render(request, "web/admin/service.html", {"form": form}, status)
+    return render_admin(request, "web/admin/service.html", {"form": form}, status)

@@ -22,7 +22,7 @@ from casedesk.mail.services.poll import PollFailed, mailbox_poll
 from casedesk.routing import selectors as routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.mail import IMAP, PIPE, MailboxForm
-from casedesk.web.views.admin import _render, admin_required
+from casedesk.web.views.admin import admin_required, render_admin
 from casedesk.web.views.common import actor, found, posted_version
 
 # Form fields named differently from the service's.
@@ -71,7 +71,7 @@ def _initial(mailbox: Mailbox | None, request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def mailbox_list(request: HttpRequest) -> HttpResponse:
     mailboxes = selectors.mailbox_list(user=actor(request)).order_by("name")
-    return _render(request, "web/admin/mailboxes.html", {"mailboxes": mailboxes})
+    return render_admin(request, "web/admin/mailboxes.html", {"mailboxes": mailboxes})
 
 
 @admin_required
@@ -106,7 +106,7 @@ def mailbox_edit(request: HttpRequest, mailbox_id: uuid.UUID | None = None) -> H
         else:
             status = 422
     context = {"form": form, "mailbox": mailbox}
-    return _render(request, "web/admin/mailbox_form.html", context, status)
+    return render_admin(request, "web/admin/mailbox_form.html", context, status)
 
 
 @admin_required

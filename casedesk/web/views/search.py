@@ -4,8 +4,6 @@ asks for the same results as a fragment (htmx); without JavaScript, the form ope
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,19 +14,9 @@ from casedesk.cases.models import Case
 from casedesk.customers import selectors as customer_selectors
 from casedesk.web.views.common import actor
 
-# `CAS-01000-K7Q2M9`, `cas-01000`, `01000`, `1000`: a case by its ticket or its number.
-_TICKET = re.compile(r"^\s*(?:CAS-)?0*(\d{1,12})(?:-[A-Z0-9]{6})?\s*$", re.IGNORECASE)
 MAX_QUERY = 200
 PAGE_LIMIT = 25
 TYPING_LIMIT = 6
-
-
-def ticket_case(text: str) -> Case | None:
-    """The case a ticket number or a case number names, or None."""
-    match = _TICKET.match(text)
-    if match is None:
-        return None
-    return Case.objects.filter(number=int(match.group(1))).only("id").first()
 
 
 @login_required
@@ -37,17 +25,17 @@ def global_search(request: HttpRequest) -> HttpResponse:
     text = (request.GET.get("q") or "").strip()[:MAX_QUERY]
     typing = bool(getattr(request, "htmx", False))
     limit = TYPING_LIMIT if typing else PAGE_LIMIT
-    found = ticket_case(text) if text else None
+    found = case_selectors.case_id_by_ticket(text) if text else None
     if found is not None and not typing:
-        return redirect("web:case_detail", case_id=found.pk)
+        return redirect("web:case_detail", case_id=found)
     cases: list[Case] = []
     customers: list[dict[str, object]] = []
     if text:
         viewer = actor(request)
         listed = case_selectors.case_list(case_selectors.CaseFilters(search=text), viewer=viewer)
         cases = list(listed.order_by("-modified_at", "-id")[:limit])
-        if found is not None and all(c.pk != found.pk for c in cases):
-            cases.insert(0, case_selectors.case_get(case_id=found.pk))
+        if found is not None and all(c.pk != found for c in cases):
+            cases.insert(0, case_selectors.case_get(case_id=found))
         customers = customer_selectors.customer_search(text=text, limit=limit)
     context = {
         "q": text,

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.forms import formset_factory
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,7 +42,7 @@ from casedesk.web.forms.service_levels import (
     action_value,
     week_text,
 )
-from casedesk.web.views.admin import manager_required
+from casedesk.web.views.admin import manager_required, render_admin
 from casedesk.web.views.common import (
     activation_action,
     actor,
@@ -70,18 +70,9 @@ FALLBACKS: dict[str, Any] = {
 }
 
 
-CASE_FIELDS = {f.name: f for f in case_fields.FIELDS_IN_ORDER}
-
-
 def _text(message: Any, fallback: str) -> str:
     known = FIELD_MESSAGES.get(str(message))
     return str(known if known is not None else FALLBACKS.get(fallback, message))
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return render(request, template, {"nav": "admin", **context}, status=status)
 
 
 # --- calendars --------------------------------------------------------------------------------
@@ -99,7 +90,7 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
         }
         for c in selectors.calendar_list().order_by("name", "id")
     ]
-    return _render(request, "web/admin/calendars.html", {"rows": rows})
+    return render_admin(request, "web/admin/calendars.html", {"rows": rows})
 
 
 def _calendar_initial(calendar: Calendar) -> dict[str, Any]:
@@ -159,7 +150,7 @@ def calendar_edit(request: HttpRequest, calendar_id: uuid.UUID | None = None) ->
                 return redirect("web:admin_calendars")
         else:
             status = 422
-    return _render(
+    return render_admin(
         request,
         "web/admin/calendar_form.html",
         {"form": form, "calendar": calendar},
@@ -238,7 +229,7 @@ def _sla_errors(
 @manager_required
 @require_GET
 def sla_list(request: HttpRequest) -> HttpResponse:
-    return _render(
+    return render_admin(
         request,
         "web/admin/slas.html",
         {"slas": selectors.sla_list().order_by("-active", "name", "id")},
@@ -247,7 +238,7 @@ def sla_list(request: HttpRequest) -> HttpResponse:
 
 def _shown_value(field: str, value: Any) -> str:
     """A condition's value as people read it: a choice by its label."""
-    case_field = CASE_FIELDS.get(field)
+    case_field = case_fields.FIELDS.get(field)
     if case_field is not None and case_field.choices is not None and value in case_field.values:
         return str(case_field.choices(value).label)
     return str(value)
@@ -287,7 +278,7 @@ def _sla_view(request: HttpRequest, sla: Sla) -> HttpResponse:
         for item in sla.items.all()
     ]
     pauses = [Status(s).label for s in sla.pause_statuses if s in Status.values]
-    return _render(
+    return render_admin(
         request, "web/admin/sla_view.html", {"sla": sla, "items": items, "pauses": pauses}
     )
 
@@ -349,7 +340,7 @@ def sla_edit(request: HttpRequest, sla_id: uuid.UUID | None = None) -> HttpRespo
                 return redirect("web:admin_sla", sla_id=saved.pk)
         else:
             status = 422
-    return _render(
+    return render_admin(
         request,
         "web/admin/sla_form.html",
         {"form": form, "formset": formset, "sla": sla},

@@ -4,12 +4,11 @@ forms, a page per user (details, activity, password) and a page per team (name, 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,19 +27,13 @@ from casedesk.web.forms.admin import (
     UserEditForm,
     UserForm,
 )
-from casedesk.web.views.admin import admin_required
+from casedesk.web.views.admin import admin_required, render_admin
 from casedesk.web.views.auth import token_rows
 from casedesk.web.views.common import actor, found, posted_version
 
 # The services' field names -> the fields of these pages' forms.
 USER_FIELDS = {"team_ids": "teams"}
 TEAM_FIELDS = {"member_ids": "members"}
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return render(request, template, {"nav": "admin", **context}, status=status)
 
 
 def _team_choices() -> list[tuple[str, str]]:
@@ -107,7 +100,7 @@ def users_and_teams(request: HttpRequest) -> HttpResponse:
                 return redirect("web:admin_users")
         else:
             status = 422
-    return _render(
+    return render_admin(
         request,
         "web/admin/users.html",
         {
@@ -188,7 +181,7 @@ def user_edit(request: HttpRequest, user_id: uuid.UUID) -> HttpResponse:
         else:
             status = 422
     tokens, next_cursor, page_status = token_rows(request, user=user)
-    return _render(
+    return render_admin(
         request,
         "web/admin/user_form.html",
         {
@@ -234,7 +227,7 @@ def team_edit(request: HttpRequest, team_id: uuid.UUID) -> HttpResponse:
                 return redirect("web:admin_users")
         else:
             status = 422
-    return _render(
+    return render_admin(
         request,
         "web/admin/team_form.html",
         {"form": form, "team": team, "version": posted_version(request) or team.version},

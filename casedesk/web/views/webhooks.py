@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,23 +17,17 @@ from casedesk.events import selectors, services
 from casedesk.events.choices import ALL_EVENTS
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.webhooks import WebhookForm
-from casedesk.web.views.admin import admin_required
+from casedesk.web.views.admin import admin_required, render_admin
 from casedesk.web.views.common import actor, found, page_of, posted_version
 
 DELIVERIES_PER_PAGE = 50
-
-
-def _render(
-    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    return render(request, template, {"nav": "admin", **context}, status=status)
 
 
 @admin_required
 @require_GET
 def webhook_list(request: HttpRequest) -> HttpResponse:
     webhooks = selectors.webhook_list().order_by("created_at", "id")
-    return _render(request, "web/admin/webhooks.html", {"webhooks": webhooks})
+    return render_admin(request, "web/admin/webhooks.html", {"webhooks": webhooks})
 
 
 @admin_required
@@ -81,7 +75,7 @@ def webhook_edit(request: HttpRequest, webhook_id: uuid.UUID | None = None) -> H
         else:
             status = 422
     context = {"form": form, "webhook": webhook}
-    return _render(request, "web/admin/webhook_form.html", context, status)
+    return render_admin(request, "web/admin/webhook_form.html", context, status)
 
 
 @admin_required
@@ -113,4 +107,4 @@ def delivery_list(request: HttpRequest, webhook_id: uuid.UUID) -> HttpResponse:
         scope=f"web-deliveries:{webhook.pk}",
     )
     context = {"webhook": webhook, "deliveries": rows, "next_cursor": next_cursor}
-    return _render(request, "web/admin/webhook_deliveries.html", context, status)
+    return render_admin(request, "web/admin/webhook_deliveries.html", context, status)
