@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casedesk.attachments.services import Upload, note_create_with_uploads
 from casedesk.cases import selectors, timeline, workflow
 from casedesk.cases.choices import Direction
-from casedesk.cases.models import Activity
+from casedesk.cases.models import Activity, Case
 from casedesk.cases.permissions import activity_change_allowed
 from casedesk.cases.services import activities
 from casedesk.core.choices import Channel
@@ -32,7 +32,7 @@ from casedesk.web.forms.actions import (
     NoteForm,
     VersionForm,
 )
-from casedesk.web.views.case_page import case_page
+from casedesk.web.views.case_page import case_page, composer_answer, is_htmx
 from casedesk.web.views.common import actor, found
 
 
@@ -45,7 +45,22 @@ def _refused(
 ) -> HttpResponse:
     message_domain_error(request, exc)
     case = found(selectors.case_get, case_id=case_id)
+    if is_htmx(request):
+        return composer_answer(request, case, dialogs=dialogs, status=exc.status)  # type: ignore[arg-type]
     return case_page(request, case, dialogs=dialogs, status=exc.status)  # type: ignore[arg-type]
+
+
+def _composed(request: HttpRequest, case: Case) -> HttpResponse:
+    """A write from the composer done: the timeline in place (htmx), or the page again."""
+    if is_htmx(request):
+        return composer_answer(request, case)
+    return _timeline(case.pk)
+
+
+def _composer_refused(request: HttpRequest, case: Case, name: str, form: Any) -> HttpResponse:
+    if is_htmx(request):
+        return composer_answer(request, case, dialogs={name: form}, status=422)
+    return case_page(request, case, dialogs={name: form}, status=422)
 
 
 @login_required
@@ -54,7 +69,7 @@ def activity_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = found(selectors.case_get, case_id=case_id)
     form = ActivityForm(request.POST, auto_id="activity_%s")
     if not form.is_valid():
-        return case_page(request, case, dialogs={"activity": form}, status=422)
+        return _composer_refused(request, case, "activity", form)
     try:
         activities.activity_create(
             actor=actor(request), case_id=case.pk, channel=Channel.UI, **form.cleaned_data
@@ -62,7 +77,7 @@ def activity_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, case.pk, exc, {"activity": form})
     messages.success(request, _("The activity was added."))
-    return _timeline(case.pk)
+    return _composed(request, case)
 
 
 def _minute(value: dt.datetime | None) -> dt.datetime | None:
@@ -137,12 +152,13 @@ def activity_edit(request: HttpRequest, activity_id: uuid.UUID) -> HttpResponse:
 def activity_close(request: HttpRequest, activity_id: uuid.UUID, action: str) -> HttpResponse:
     """Complete (with the actual duration) or cancel an open activity."""
     activity = found(timeline.activity_get, activity_id=activity_id)
+    case = found(selectors.case_get, case_id=activity.case_id)  # as the page read it
     form: VersionForm = (
         CompleteForm(request.POST) if action == "complete" else VersionForm(request.POST)
     )
     if not form.is_valid():
         messages.error(request, _("The activity could not be closed: reload the page."))
-        return _timeline(activity.case_id)
+        return _composed(request, case)
     try:
         if action == "complete":
             activities.activity_complete(
@@ -163,7 +179,7 @@ def activity_close(request: HttpRequest, activity_id: uuid.UUID, action: str) ->
             messages.success(request, _("The activity was cancelled."))
     except DomainError as exc:
         return _refused(request, activity.case_id, exc, {})
-    return _timeline(activity.case_id)
+    return _composed(request, case)
 
 
 @login_required
@@ -177,7 +193,7 @@ def message_add(request: HttpRequest, case_id: uuid.UUID, kind: str) -> HttpResp
         else MessageForm(request.POST, auto_id=f"{kind}_%s")
     )
     if not form.is_valid():
-        return case_page(request, case, dialogs={kind: form}, status=422)
+        return _composer_refused(request, case, kind, form)
     try:
         if kind == "note":
             note_create_with_uploads(
@@ -201,4 +217,4 @@ def message_add(request: HttpRequest, case_id: uuid.UUID, kind: str) -> HttpResp
     messages.success(
         request, _("The note was added.") if kind == "note" else _("The post was added.")
     )
-    return _timeline(case.pk)
+    return _composed(request, case)

@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from casedesk.cases import selectors
 from casedesk.cases.fields import CaseChanges
@@ -33,7 +35,9 @@ from casedesk.web.forms.actions import AssignForm, CancelForm, QueueForm, Resolv
 from casedesk.web.forms.cases import FIELD_OF_API_NAME
 from casedesk.web.views.case_page import (
     case_page,
+    dialog_answer,
     edit_form,
+    is_htmx,
     owner_choices,
     queue_choices,
 )
@@ -44,9 +48,16 @@ def _case(case_id: uuid.UUID) -> Case:
     return found(selectors.case_get, case_id=case_id)
 
 
-def _back(case: Case | uuid.UUID) -> HttpResponse:
+def _back(case: Case | uuid.UUID, request: HttpRequest | None = None) -> HttpResponse:
+    """The case page again; a dialog submitted with htmx has the browser load it."""
     case_id = case.pk if isinstance(case, Case) else case
+    if request is not None and is_htmx(request):
+        return HttpResponseClientRedirect(reverse("web:case_detail", kwargs={"case_id": case_id}))
     return redirect("web:case_detail", case_id=case_id)
+
+
+# The dialogs whose form answers alone when htmx submits it (templates/web/cases/dialogs/).
+DIALOGS = frozenset({"resolve", "cancel", "assign", "queue", "reactivate"})
 
 
 def _refused(
@@ -57,13 +68,22 @@ def _refused(
     exc: DomainError | None = None,
     warning: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The case page again, with the dialog `name` open on the user's input."""
+    """The case page again, with the dialog `name` open on the user's input; through htmx,
+    the dialog's form alone, with the refusal in it."""
+    in_place = is_htmx(request) and name in DIALOGS
+    error = ""
     if exc is not None and warning is None:
         if exc.code == "validation_error":
             form_add_domain_error(form, exc, FIELD_OF_API_NAME_ACTIONS)
+        elif in_place:
+            error = error_message(exc)
         else:
             messages.error(request, error_message(exc))
     status = exc.status if exc is not None else 422
+    if in_place:
+        return dialog_answer(
+            request, case, name, form=form, error=error, warning=warning, status=status
+        )
     return case_page(
         request,
         _case(case.pk),
@@ -98,7 +118,7 @@ def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, case, "resolve", form, exc)
     messages.success(request, _("The case was resolved."))
-    return _back(case)
+    return _back(case, request)
 
 
 @login_required
@@ -133,7 +153,7 @@ def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return _refused(request, case, "cancel", form, exc, warning=exc.details)
     except DomainError as exc:
         return _refused(request, case, "cancel", form, exc)
-    return _back(case)
+    return _back(case, request)
 
 
 @login_required
@@ -153,7 +173,7 @@ def case_reactivate(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, case, "reactivate", form, exc)
     messages.success(request, _("The case was reactivated."))
-    return _back(case)
+    return _back(case, request)
 
 
 @login_required
@@ -199,7 +219,7 @@ def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     messages.success(
         request, _("The case was assigned to %(owner)s.") % {"owner": owner_name(owner)}
     )
-    return _back(case)
+    return _back(case, request)
 
 
 @login_required
@@ -223,7 +243,7 @@ def case_queue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         request,
         _("The case was added to the queue %(queue)s.") % {"queue": placement.item.queue.name},
     )
-    return _back(case)
+    return _back(case, request)
 
 
 def route_outcome(result: RouteResult, queues: VisibleQueues) -> tuple[str, dict[str, str]]:

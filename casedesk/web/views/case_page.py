@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
 
 from casedesk.attachments.selectors import attachments_of_entries
@@ -37,10 +38,12 @@ from casedesk.web.forms.actions import (
 )
 from casedesk.web.forms.base import set_choices
 from casedesk.web.forms.cases import API_NAMES, CaseEditForm
-from casedesk.web.views.common import actor
+from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
+# Marks an answer that is a part of the page: casedesk.js swaps it whatever its status.
+FRAGMENT_HEADER = "X-Casedesk-Fragment"
 
 
 def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
@@ -254,8 +257,12 @@ def case_page(
     open_dialog: str | None = None,
     warning: dict[str, Any] | None = None,
     status: int = 200,
+    template: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Render the case page; a refused action passes its bound form and the dialog to reopen."""
+    """Render the case page; a refused action passes its bound form and the dialog to reopen.
+    `template` renders a part of it instead (an htmx answer, docs/web.md#partial-updates); an
+    htmx request for the timeline alone (its filter) gets the timeline."""
     user = actor(request)
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     allowed = case_allowed(user=user, case=case)
@@ -311,9 +318,11 @@ def case_page(
         )[:100]
     )
     queue = _current_queue(request, case)
-    return render(
+    if template is None and timeline_swap(request):
+        template = "web/cases/_timeline.html"
+    response = render(
         request,
-        "web/cases/detail.html",
+        template or "web/cases/detail.html",
         {
             "case": case,
             "form": form,
@@ -352,6 +361,76 @@ def case_page(
             "kpis": _kpis(case),
             "following": case_followed(user=user, case_id=case.pk),
             "nav": "cases",
+            **(extra or {}),
         },
         status=status,
+    )
+    # The same address answers the page or a part of it: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    if template is not None:
+        response[FRAGMENT_HEADER] = "1"
+    return response
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent the request (django-htmx's middleware reads its headers)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def timeline_swap(request: HttpRequest) -> bool:
+    """Whether the request is htmx asking for the timeline alone (its filter, "Older
+    entries"); restoring the browser's history asks for the whole page."""
+    htmx = getattr(request, "htmx", None)
+    if request.method != "GET" or not htmx:
+        return False
+    return bool(htmx.target == "timeline" and not htmx.history_restore_request)
+
+
+def composer_answer(
+    request: HttpRequest,
+    case: Case,
+    *,
+    dialogs: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The answer to the composer submitted with htmx: the timeline (with the composer, reset
+    or with the refused form on its tab) and, out of band, every part of the page that carries
+    the case's version (header and command bar, process bar, side panels, dialogs) and the
+    messages. `case` is the case as it was before the write: the case form's version (posted
+    with the composer as `read_version`) is refreshed only when nobody else changed the case
+    since the page read it, so that the form never overwrites a change its user has not
+    seen."""
+    read = request.POST.get("read_version")
+    fresh = found(selectors.case_get, case_id=case.pk)
+    return case_page(
+        request,
+        fresh,
+        dialogs=dialogs,
+        status=status,
+        template="web/cases/_live.html",
+        extra={"refresh_version": read == str(case.version)},
+    )
+
+
+def dialog_answer(
+    request: HttpRequest,
+    case: Case,
+    name: str,
+    *,
+    form: forms.Form,
+    error: str = "",
+    warning: dict[str, Any] | None = None,
+    status: int = 422,
+) -> HttpResponse:
+    """A dialog's form refused through htmx: the form again, with its errors (and `error`,
+    the service's refusal), swapped inside the open dialog."""
+    return case_page(
+        request,
+        found(selectors.case_get, case_id=case.pk),
+        dialogs={name: form},
+        open_dialog=name,
+        warning=warning,
+        status=status,
+        template=f"web/cases/dialogs/{name}.html",
+        extra={"dialog_error": error},
     )

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from casedesk.attachments import selectors as attachment_selectors
 from casedesk.attachments.http import attachment_download as attachment_response
 from casedesk.cases import selectors
+from casedesk.cases.models import Case
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, ValidationFailed
 from casedesk.mail.services.send import Upload, email_send
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.actions import EmailForm
-from casedesk.web.views.case_page import case_page
+from casedesk.web.views.case_page import case_page, composer_answer, is_htmx
 from casedesk.web.views.common import actor, found
 
 
@@ -31,7 +32,7 @@ def email_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = found(selectors.case_get, case_id=case_id)
     form = EmailForm(request.POST, request.FILES, auto_id="email_%s")
     if not form.is_valid():
-        return case_page(request, case, dialogs={"email": form}, status=422)
+        return _answer(request, case, form, 422)
     data = form.cleaned_data
     try:
         email_send(
@@ -46,12 +47,21 @@ def email_add(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         )
     except ValidationFailed as exc:
         form_add_domain_error(form, exc)
-        return case_page(request, case, dialogs={"email": form}, status=exc.status)
+        return _answer(request, case, form, exc.status)
     except DomainError as exc:
         message_domain_error(request, exc)
-        return case_page(request, case, dialogs={"email": form}, status=exc.status)
+        return _answer(request, case, form, exc.status)
     messages.success(request, _("The e-mail was queued for sending."))
+    if is_htmx(request):
+        return composer_answer(request, case)
     return redirect(reverse("web:case_detail", kwargs={"case_id": case.pk}) + "#timeline")
+
+
+def _answer(request: HttpRequest, case: Case, form: EmailForm, status: int) -> HttpResponse:
+    """The reply box refused: in place (htmx) or on the case page."""
+    if is_htmx(request):
+        return composer_answer(request, case, dialogs={"email": form}, status=status)
+    return case_page(request, case, dialogs={"email": form}, status=status)
 
 
 @login_required

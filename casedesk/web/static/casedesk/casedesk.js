@@ -44,6 +44,17 @@
     }
   });
 
+  /* htmx swaps an answer marked as a part of the page (X-Casedesk-Fragment) whatever its
+     status: a refused form comes back with its errors (422, 409...). Any other error answer
+     is not swapped. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.getResponseHeader("X-Casedesk-Fragment")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     /* A checkbox that selects every row: <input type=checkbox data-select-all="name">. */
