@@ -4,6 +4,7 @@ its internal name (`merged_into_id`, `customer.type`, `eq`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +42,12 @@ def condition_field_choices() -> list[tuple[str, str]]:
     return out
 
 
-# The condition rows an editor shows for each rule or SLA item (all must hold).
-CONDITIONS_PER_ITEM = 3
+# The editors' limits (docs/routing.md, docs/service-levels.md): "Add condition" and "Add
+# rule" stop there. An item saved through the API may hold more (up to the services' limits):
+# the editor shows them all, and never makes more rows than `ROWS_AT_MOST`, whatever is posted.
+CONDITIONS_AT_MOST = 20
+ITEMS_AT_MOST = 100
+ROWS_AT_MOST = 50
 
 
 def _convert(kind: str, raw: str) -> Any:
@@ -59,10 +64,10 @@ def _convert(kind: str, raw: str) -> Any:
 
 
 def conditions_initial(conditions: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """A stored item's conditions as the editor's rows (`c0_field`, `c0_op`, `c0_value`, ...):
-    a list as comma-separated values, a flag as true or false."""
-    initial: dict[str, Any] = {}
-    for i, condition in enumerate(conditions[:CONDITIONS_PER_ITEM]):
+    """A stored item's conditions as the editor's rows (`c0_field`, `c0_op`, `c0_value`, ...,
+    and their number, `rows`): a list as comma-separated values, a flag as true or false."""
+    initial: dict[str, Any] = {"rows": min(len(conditions), ROWS_AT_MOST)}
+    for i, condition in enumerate(conditions[:ROWS_AT_MOST]):
         value = condition.get("value")
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
@@ -74,20 +79,50 @@ def conditions_initial(conditions: Sequence[Mapping[str, Any]]) -> dict[str, Any
     return initial
 
 
+def posted_rows(data: Mapping[str, Any], prefix: str) -> int:
+    """The condition rows a form posted without saying how many (`rows`): up to the last
+    row that has a value."""
+    pattern = re.compile(re.escape(prefix) + r"c(\d+)_(?:field|op|value)$")
+    found = [int(m.group(1)) for key in data if (m := pattern.match(key))]
+    return min(max(found) + 1, ROWS_AT_MOST) if found else 0
+
+
 class ConditionRows:
-    """The condition rows of an editor's item form (a Django form that mixes this in): fields
-    and operators by their labels, and the filled rows read back as conditions."""
+    """The condition rows of an editor's item form (a Django form that mixes this in): as many
+    as the form says (its hidden `rows`), fields and operators by their labels, and the filled
+    rows read back as conditions."""
 
     if TYPE_CHECKING:  # what the Django form this is mixed into provides
         fields: dict[str, forms.Field]
         cleaned_data: dict[str, Any]
+        is_bound: bool
+        data: Any
+        initial: Any
 
         def __getitem__(self, name: str) -> forms.BoundField: ...
 
+        def add_prefix(self, field_name: str) -> str: ...
+
+    row_count = 1
+
+    def _posted_rows(self) -> int:
+        """The number of rows posted: `rows`, else (a client that does not send it) the rows
+        that have a field."""
+        raw = self.data.get(self.add_prefix("rows"))
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return posted_rows(self.data, self.add_prefix(""))
+
     def add_condition_fields(self) -> None:
+        rows = self._posted_rows() if self.is_bound else self.initial.get("rows", 1)
+        self.row_count = max(0, min(int(rows), ROWS_AT_MOST))
+        self.fields["rows"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, initial=self.row_count
+        )
         choices = [("", "—"), *condition_field_choices()]
         ops = [("", "—"), *[(op, str(OPERATOR_LABELS[op])) for op in matching.OPERATORS]]
-        for i in range(CONDITIONS_PER_ITEM):
+        for i in range(self.row_count):
             self.fields[f"c{i}_field"] = forms.ChoiceField(
                 label=_("Field"), choices=choices, required=False
             )
@@ -101,7 +136,7 @@ class ConditionRows:
     def condition_rows(self) -> list[tuple[Any, Any, Any]]:
         return [
             (self[f"c{i}_field"], self[f"c{i}_op"], self[f"c{i}_value"])
-            for i in range(CONDITIONS_PER_ITEM)
+            for i in range(self.row_count)
         ]
 
     def conditions(self) -> list[tuple[int, dict[str, Any]]]:
@@ -109,7 +144,7 @@ class ConditionRows:
         false, `in` comma-separated values, the others one value of the field's kind."""
         data = self.cleaned_data
         found: list[tuple[int, dict[str, Any]]] = []
-        for i in range(CONDITIONS_PER_ITEM):
+        for i in range(self.row_count):
             field, op, raw = data.get(f"c{i}_field"), data.get(f"c{i}_op"), data.get(f"c{i}_value")
             if not field or not op:
                 continue

@@ -32,7 +32,8 @@ from casedesk.web.forms.actions import (
     NoteForm,
     VersionForm,
 )
-from casedesk.web.views.case_page import case_page, composer_answer, is_htmx
+from casedesk.web.fragments import is_htmx
+from casedesk.web.views.case_page import case_page, composer_answer
 from casedesk.web.views.common import actor, found
 
 

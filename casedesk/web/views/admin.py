@@ -48,6 +48,7 @@ from casedesk.web.views.common import (
     ordered_items,
     posted_version,
 )
+from casedesk.web.views.editors import editor_again, editor_edit
 
 View = Callable[..., HttpResponse]
 
@@ -158,19 +159,25 @@ def _destinations(request: HttpRequest) -> list[Any]:
     return [(_("Queues"), queues), (_("Users"), users), (_("Teams"), teams)]
 
 
-ItemFormSet = formset_factory(RuleItemForm, extra=2, can_delete=True, can_order=True)
-# An active rule set is read-only: its rules and no blank ones to fill in.
+# A new rule set starts with one blank rule; "Add rule" adds more (views/editors.py).
+ItemFormSet = formset_factory(RuleItemForm, extra=1, can_delete=True, can_order=True)
+# An active rule set is read-only: its rules and no blank ones to fill in; the editor's
+# buttons re-render exactly the rules posted.
 ReadOnlyItemFormSet = formset_factory(RuleItemForm, extra=0, can_delete=True, can_order=True)
 
 
-def _item_initial(item: Any) -> dict[str, Any]:
+def _item_initial(item: Any, *, blank_row: bool = True) -> dict[str, Any]:
+    """A stored rule as the editor's item, with one blank condition row to fill in unless
+    the set is read-only."""
     if item.route_queue_id:
         route = f"queue:{item.route_queue_id}"
     elif item.route_owner_user_id:
         route = f"user:{item.route_owner_user_id}"
     else:
         route = f"team:{item.route_owner_team_id}"
-    return {"name": item.name, "route_to": route, **conditions_initial(item.conditions)}
+    conditions = conditions_initial(item.conditions)
+    conditions["rows"] += 1 if blank_row else 0
+    return {"name": item.name, "route_to": route, **conditions}
 
 
 @manager_required
@@ -187,10 +194,27 @@ def rule_set_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def rule_set_edit(request: HttpRequest, rule_set_id: uuid.UUID | None = None) -> HttpResponse:
     rule_set = found(routing.rule_set_get, rule_set_id=rule_set_id) if rule_set_id else None
+    read_only = bool(rule_set and rule_set.active)
     destinations = _destinations(request)
-    items_initial = [_item_initial(i) for i in rule_set.items.all()] if rule_set else []
+    edit = None if read_only else editor_edit(request.POST, item_word="rule")
+    if edit is not None:
+        return editor_again(
+            request,
+            edit,
+            form_class=RuleSetForm,
+            formset_class=ReadOnlyItemFormSet,
+            form_kwargs={"destinations": destinations},
+            template="web/admin/rule_set_form.html",
+            fragment="web/admin/_rule_set_editor.html",
+            context={"rule_set": rule_set},
+        )
+    items_initial = (
+        [_item_initial(i, blank_row=not read_only) for i in rule_set.items.all()]
+        if rule_set
+        else []
+    )
     form = RuleSetForm(request.POST or None, initial={"name": rule_set.name} if rule_set else {})
-    formset_class = ReadOnlyItemFormSet if rule_set and rule_set.active else ItemFormSet
+    formset_class = ReadOnlyItemFormSet if read_only else ItemFormSet
     formset = formset_class(
         request.POST or None,
         initial=items_initial,

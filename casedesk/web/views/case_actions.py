@@ -33,11 +33,11 @@ from casedesk.routing.services.routing import RouteResult
 from casedesk.web.errors import FIELD_OF_API_NAME_ACTIONS, error_message, form_add_domain_error
 from casedesk.web.forms.actions import AssignForm, CancelForm, QueueForm, ResolveForm, VersionForm
 from casedesk.web.forms.cases import FIELD_OF_API_NAME
+from casedesk.web.fragments import is_htmx
 from casedesk.web.views.case_page import (
     case_page,
     dialog_answer,
     edit_form,
-    is_htmx,
     owner_choices,
     queue_choices,
 )

@@ -38,12 +38,11 @@ from casedesk.web.forms.actions import (
 )
 from casedesk.web.forms.base import set_choices
 from casedesk.web.forms.cases import API_NAMES, CaseEditForm
+from casedesk.web.fragments import FRAGMENT_HEADER
 from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
-# Marks an answer that is a part of the page: casedesk.js swaps it whatever its status.
-FRAGMENT_HEADER = "X-Casedesk-Fragment"
 
 
 def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
@@ -370,11 +369,6 @@ def case_page(
     if template is not None:
         response[FRAGMENT_HEADER] = "1"
     return response
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """Whether htmx sent the request (django-htmx's middleware reads its headers)."""
-    return bool(getattr(request, "htmx", False))
 
 
 def timeline_swap(request: HttpRequest) -> bool:

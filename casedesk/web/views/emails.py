@@ -21,7 +21,8 @@ from casedesk.core.errors import DomainError, ValidationFailed
 from casedesk.mail.services.send import Upload, email_send
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.actions import EmailForm
-from casedesk.web.views.case_page import case_page, composer_answer, is_htmx
+from casedesk.web.fragments import is_htmx
+from casedesk.web.views.case_page import case_page, composer_answer
 from casedesk.web.views.common import actor, found
 
 

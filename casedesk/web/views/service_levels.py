@@ -50,6 +50,7 @@ from casedesk.web.views.common import (
     ordered_items,
     posted_version,
 )
+from casedesk.web.views.editors import editor_again, editor_edit
 
 # What to say, in the user's language, when a service's message for a place is not one of
 # the known ones (web/errors.py): by the last part of the place.
@@ -161,7 +162,10 @@ def calendar_edit(request: HttpRequest, calendar_id: uuid.UUID | None = None) ->
 # --- SLAs -------------------------------------------------------------------------------------
 
 
-ItemFormSet = formset_factory(SlaItemForm, extra=2, can_delete=True, can_order=True)
+# A new SLA starts with one blank item; "Add item" adds more (views/editors.py), whose
+# re-rendering shows exactly the items posted.
+ItemFormSet = formset_factory(SlaItemForm, extra=1, can_delete=True, can_order=True)
+EditedItemFormSet = formset_factory(SlaItemForm, extra=0, can_delete=True, can_order=True)
 
 
 def _calendar_choices() -> list[tuple[str, str]]:
@@ -181,6 +185,7 @@ def _item_initial(item: Any) -> dict[str, Any]:
         "fail_after_minutes": item.fail_after_minutes,
         **conditions_initial(item.conditions),
     }
+    initial["rows"] += 1  # a blank condition row to fill in
     for key, prefix in (("on_warning", "w"), ("on_failure", "f")):
         for i, action in enumerate(getattr(item, key)[:3]):
             initial[f"{prefix}{i}"] = action_value(action)
@@ -297,15 +302,28 @@ def sla_edit(request: HttpRequest, sla_id: uuid.UUID | None = None) -> HttpRespo
         if sla
         else {"pause_statuses": list(sla_services.DEFAULT_PAUSE_STATUSES)}
     )
+    form_kwargs = {
+        "calendars": _calendar_choices(),
+        "actions": action_choices(_queue_choices(request)),
+    }
+    edit = editor_edit(request.POST, item_word="item")
+    if edit is not None:
+        return editor_again(
+            request,
+            edit,
+            form_class=SlaForm,
+            formset_class=EditedItemFormSet,
+            form_kwargs=form_kwargs,
+            template="web/admin/sla_form.html",
+            fragment="web/admin/_sla_editor.html",
+            context={"sla": sla},
+        )
     form = SlaForm(request.POST or None, initial=initial)
     formset = ItemFormSet(
         request.POST or None,
         initial=[_item_initial(i) for i in sla.items.all()] if sla else [],
         prefix="items",
-        form_kwargs={
-            "calendars": _calendar_choices(),
-            "actions": action_choices(_queue_choices(request)),
-        },
+        form_kwargs=form_kwargs,
     )
     status = 200
     if request.method == "POST":
