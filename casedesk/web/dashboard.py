@@ -140,33 +140,22 @@ def sla_nearing_breach() -> list[dict[str, Any]]:
 
 # --- SVG geometry -----------------------------------------------------------------------------
 
-WIDTH = 480
-ROW = 26
-LABEL = 170
-
 
 def hbars(bars: list[Bar]) -> dict[str, Any]:
-    """A horizontal bar chart: one row per bar, scaled to the largest value."""
+    """A horizontal bar chart: one row per bar, its length in percent of the largest value.
+    The labels and values are HTML text beside the bars (templates/web/_hbars.html), so they
+    keep the page's size on any screen; only the bars are drawn (SVG, no style attribute)."""
     top = max([b.value for b in bars] + [1])
-    span = WIDTH - LABEL - 50
-    rows = []
-    for i, bar in enumerate(bars):
-        length = round(span * bar.value / top, 1)
-        rows.append(
-            {
-                "bar": bar,
-                "y": i * ROW,
-                "text_y": i * ROW + 17,
-                "width": max(length, 1 if bar.value else 0),
-                "value_x": LABEL + length + 6,
-            }
-        )
-    return {"rows": rows, "width": WIDTH, "height": max(len(bars), 1) * ROW, "label_x": LABEL}
+    rows = [
+        {"bar": bar, "percent": max(round(100 * bar.value / top, 1), 0.5 if bar.value else 0)}
+        for bar in bars
+    ]
+    return {"rows": rows}
 
 
 def columns(dates: list[dt.date], series: list[Series]) -> dict[str, Any]:
     """Grouped columns per day (created beside resolved)."""
-    height, bottom, width_total = 220, 24, 960
+    height, bottom, width_total = 200, 4, 960
     top = max([v for s in series for v in s.values] + [1])
     group = width_total / max(len(dates), 1)
     width = max((group - 6) / max(len(series), 1), 2)
@@ -185,17 +174,14 @@ def columns(dates: list[dt.date], series: list[Series]) -> dict[str, Any]:
                     "title": f"{s.label}: {value}",
                 }
             )
-    ticks = [
-        {"x": round(i * group + group / 2, 1), "date": d}
-        for i, d in enumerate(dates)
-        if i % 2 == 0 or len(dates) <= 7
-    ]
+    # The days under the columns are HTML text, one cell per day (every other day named when
+    # there are more than seven), so they keep the page's size on a phone.
+    ticks = [d if i % 2 == 0 or len(dates) <= 7 else None for i, d in enumerate(dates)]
     return {
         "bars": bars,
         "ticks": ticks,
         "width": width_total,
         "height": height,
         "axis_y": height - bottom,
-        "label_y": height - 4,
         "max": top,
     }
