@@ -98,6 +98,7 @@ MANAGER_PAGES = [
     "/admin/queues/",
     "/admin/rule-sets/",
     "/admin/rule-sets/new/",
+    "/admin/slas/new/",
     "/admin/transitions/",
     "/admin/service/",
     "/entitlements/new/",
