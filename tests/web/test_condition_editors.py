@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -234,3 +235,63 @@ def test_an_active_rule_set_shows_no_blank_rows_and_no_editor_buttons(
     assert refused.status_code == 409
     assert "data-editor-error" not in refused.content.decode()
     assert _selected(refused.content.decode(), "items-0-c1_field") is None
+
+
+class _Fields(HTMLParser):
+    """The values a browser would post from a page's first form (the editor): inputs,
+    selected options and textareas, buttons left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "input" and a.get("name") and a.get("type") not in ("checkbox", "submit"):
+            self.values.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values.append((self._select, a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def _posted(page: str) -> dict[str, str]:
+    parser = _Fields()
+    start = page.index('id="rule-set-editor"')
+    form = page[start : page.index("</form>", start)]
+    parser.feed(form)
+    return {name: value for name, value in parser.values if name != "csrfmiddlewaretoken"}
+
+
+def test_a_rule_removed_from_a_saved_set_is_gone_once_the_form_is_saved(
+    web: Callable[..., Client], manager: Any, queue: Any
+) -> None:
+    client = web(manager)
+    two = _rule_set(
+        queue,
+        **{
+            "items-TOTAL_FORMS": "2",
+            "items-1-name": "Everything else",
+            "items-1-route_to": f"queue:{queue.pk}",
+        },
+    )
+    assert client.post(RULE_SETS, two).status_code == 302
+    rule_set = RoutingRuleSet.objects.get()
+    url = f"/admin/rule-sets/{rule_set.pk}/"
+    shown = _posted(client.get(url).content.decode())
+    # Its two rules and a blank one.
+    assert shown["items-TOTAL_FORMS"] == "3" and shown["items-INITIAL_FORMS"] == "2"
+    assert shown["items-0-name"] == "Urgent"
+    again = client.post(url, {**shown, "editor": "remove_item:0"}, headers=HX)
+    edited = _posted(again.content.decode())
+    assert edited["items-TOTAL_FORMS"] == "2" and edited["items-0-name"] == "Everything else"
+    assert edited["items-1-name"] == ""
+    saved = client.post(url, edited)
+    assert saved.status_code == 302
+    rule_set.refresh_from_db()
+    assert [item.name for item in rule_set.items.all()] == ["Everything else"]
