@@ -1,9 +1,10 @@
 """The case page updated in place with htmx (docs/web.md#partial-updates), in a browser: a note
 added without reloading the page, then the case resolved with the version that answer
-refreshed; a refusal shows inside the open dialog."""
+refreshed; the timeline's filter in place; a refusal shows inside the open dialog."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -50,6 +51,16 @@ def test_agent_adds_a_note_then_resolves_the_case_without_reloading(
     )
     expect(page.locator("#messages")).to_contain_text("The note was added.")
     expect(timeline.locator(".panel-note textarea")).to_have_value("")
+    assert page.evaluate("window.casedeskSamePage === true")
+
+    # The timeline's filter, in place: the notes alone, and the address says so.
+    timeline.get_by_role("link", name="Notes", exact=True).click()
+    expect(page).to_have_url(re.compile(r"\?show=notes$"))
+    expect(timeline.locator("ol.timeline")).not_to_contain_text("Call the customer")
+    expect(timeline.locator("ol.timeline")).to_contain_text("The customer sent the serial number.")
+    expect(timeline.get_by_role("link", name="Notes", exact=True)).to_have_attribute(
+        "aria-current", "true"
+    )
     assert page.evaluate("window.casedeskSamePage === true")
 
     # Resolve: a refusal stays in the dialog, without reloading the page.
