@@ -22,6 +22,7 @@ from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.mail.services.send import email_defaults, smtp_server
 from casedesk.notifications.selectors import case_followed
+from casedesk.notifications.services.preferences import case_notifications_mark_read
 from casedesk.routing import selectors as routing
 from casedesk.search import similar
 from casedesk.web.forms.actions import (
@@ -258,6 +259,8 @@ def case_page(
     """Render the case page; a refused action passes its bound form and the dialog to reopen."""
     user = actor(request)
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
+    # The viewer is reading the case: its notifications about it are read (the bell drops).
+    case_notifications_mark_read(actor=user, case_id=case.pk)
     allowed = case_allowed(user=user, case=case)
     if form is None:
         form = edit_form(case, allowed=allowed)
