@@ -86,3 +86,14 @@ def test_a_ticket_number_lists_its_case_and_nothing_found_says_so(
     page = web(agent).get("/cases/find/", {"q": "zzqx", "customer": "account:bad"})
     assert page.status_code == 200  # a malformed customer is ignored
     assert 'href="/cases/new/"' in page.content.decode()
+
+
+def test_the_case_page_in_identify_finds_cases_of_its_customer_first(
+    web: Callable[..., Client], agent: Any, make_case: Callable[..., Any], account: Any
+) -> None:
+    case = make_case(title="Stampante guasta")
+    page = web(agent).get(f"/cases/{case.pk}/").content.decode()
+    start = page.index('class="findcase"')
+    form = page[page.rindex("<form", 0, start) : page.index("</form>", start)]
+    assert 'action="/cases/find/"' in form and 'name="q"' in form
+    assert f'name="customer" value="account:{account.pk}"' in form
