@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from casedesk.attachments.selectors import attachments_of_entries
@@ -320,6 +321,8 @@ def case_page(
         {
             "case": case,
             "form": form,
+            # A refused form sent to an action's address is shown at the case's own address.
+            "page_address": reverse("web:case_detail", args=[case.pk]),
             **customer_context(customer_value),
             "can_change": can_change,
             "can": dict.fromkeys(allowed.actions, True),
