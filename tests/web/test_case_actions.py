@@ -551,3 +551,4 @@ def test_history_names_the_customer_and_the_owner_not_their_ids(
     for record in (account, agent, team):
         assert str(record.pk) not in page
     assert account.name in page and agent.display_name in page and "Secondo livello" in page
+    assert "<dt>Description</dt>" not in page  # created empty: nothing to show

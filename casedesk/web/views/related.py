@@ -123,6 +123,8 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             entry.changes = {
                 field: [_named(v, field, names) for v in pair] if isinstance(pair, list) else pair
                 for field, pair in entry.changes.items()
+                # A field created empty (no description) is no change to show.
+                if not (isinstance(pair, list) and all(v in _EMPTY for v in pair))
             }
     return render(
         request,
@@ -130,6 +132,9 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         {"case": case, "entries": rows, "next_cursor": next_cursor, "nav": "cases"},
         status=status,
     )
+
+
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def _reference_fields() -> dict[str, Any]:
