@@ -88,3 +88,23 @@ def test_a_contracts_lines_and_their_use_are_cards_that_fit_a_phone(
         assert wraps[0] <= wraps[1], f"{table} is cut off: {wraps}"
     s.no_horizontal_scroll()
     s.shot("phone-contract")
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_notification_settings_are_one_table_whose_columns_line_up(
+    open_session: Callable[..., Session], agent: Any, width: int
+) -> None:
+    s = open_session(agent, "it", width=width, height=844)
+    s.go("/profile/")
+    header, box = s.page.evaluate(
+        """() => {
+          const t = document.querySelector('[data-notification-settings]');
+          const centre = (e) => {
+            const r = e.getBoundingClientRect();
+            return r.left + r.width / 2;
+          };
+          return [centre(t.querySelector('#nk-app-h')), centre(t.querySelector('tbody input'))];
+        }"""
+    )
+    assert abs(header - box) < 12, f"'In the app' is at {header}px, its boxes at {box}px"
+    s.no_horizontal_scroll()
