@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", observability.readyz, name="readyz"),
     path("metrics", observability.metrics_view, name="metrics"),
     path("api/v1/", api.urls),
-    re_path(r"^api/v1/(?P<rest>.*)$", not_found),
+    # Every other address under /api (another version, none): a JSON 404, never a page.
+    re_path(r"^api(?:/(?P<rest>.*))?$", not_found),
     path("", include("casedesk.web.urls")),
 ]

@@ -72,7 +72,7 @@ api.add_router("/", notifications.router)
 
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
-    """Any path under /api/v1 that no operation serves, whatever the method: it changes
+    """Any path under /api that no operation serves, whatever the method: it changes
     nothing, so a request without a CSRF token is told the path does not exist, not that it
     is forbidden."""
     return errors.error_response(404, "not_found", "No such path.")

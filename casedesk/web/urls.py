@@ -66,6 +66,7 @@ urlpatterns = [
     # Service › Cases
     path("cases/", cases.case_list, name="case_list"),
     path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/find/", search.case_find, name="case_find"),
     path("cases/bulk/", bulk.case_bulk, name="case_bulk"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/stage/", cases.case_stage, name="case_stage"),

@@ -36,6 +36,17 @@ def test_unknown_path_is_404_for_every_method_even_without_a_csrf_token(method: 
     assert_error(response, 404, "not_found")
 
 
+@pytest.mark.parametrize("path", ["/api/no/such/path", "/api/v2/cases", "/api/", "/api"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unknown_path_outside_the_version_is_json_404_too(method: str, path: str) -> None:
+    client = Client(enforce_csrf_checks=True)
+    if method == "post":
+        response = client.post(path, data="{}", content_type="application/json")
+    else:
+        response = client.get(path)
+    assert_error(response, 404, "not_found")
+
+
 def test_wrong_method_is_json_405_with_allow_header(agent_api: Api) -> None:
     response = agent_api.put("/api/v1/users", {})
     error = assert_error(response, 405, "method_not_allowed")

@@ -69,6 +69,24 @@ def test_the_list_links_each_notification_to_its_case_in_the_users_language(
     assert "Segna tutte come lette" in html
 
 
+def test_opening_a_case_marks_the_viewers_notifications_about_it_read(
+    agent: Any, manager: Any, new_case: NewCase
+) -> None:
+    opened, other = new_case(), new_case()
+    tell(agent, opened, n=2)
+    tell(agent, other)
+    tell(manager, opened)
+    page = web(agent).get(f"/cases/{opened['id']}/")
+    assert page.status_code == 200
+    # The bell of the page itself already counts only the other case's notification.
+    assert "data-bell-count>1</span>" in page.content.decode()
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert list(unread.filter(recipient_id=agent.pk).values_list("case_id", flat=True)) == [
+        uuid.UUID(other["id"])
+    ]
+    assert unread.filter(recipient_id=manager.pk).count() == 1  # another viewer's stay unread
+
+
 def test_marking_read_and_all_read_answer_with_a_redirect(agent: Any, new_case: NewCase) -> None:
     tell(agent, new_case(), n=3)
     client = web(agent)

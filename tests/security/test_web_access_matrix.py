@@ -87,6 +87,7 @@ RULES: dict[str, Rule] = {
     "token_revoke": Rule(TOKEN_ACTION),
     "case_list": Rule(PAGE),
     "case_new": Rule(PAGE),
+    "case_find": Rule(PAGE),
     "case_bulk": Rule(OPEN_ACTION),
     "case_detail": Rule(PAGE),
     "case_similar": Rule(PAGE),

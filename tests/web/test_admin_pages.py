@@ -225,6 +225,8 @@ def test_manager_creates_activates_an_entitlement_and_sees_its_ledger(
     make_case(title="Uses a term")  # the default entitlement applies on creation
     page = client.get(f"/entitlements/{ent.pk}/").content.decode()
     assert "4 cases" in page and "Uses a term" not in page and "CAS-" in page
+    # On a phone the ledger is cards, each cell labelled: nothing cut off at the side.
+    assert 'class="list cards" data-ledger' in page and 'data-label="Reason"' in page
     listing = client.get("/entitlements/?state=active").content.decode()
     assert "Supporto 2026" in listing
 

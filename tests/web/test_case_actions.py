@@ -534,3 +534,21 @@ def test_history_names_what_ids_refer_to_and_labels_every_action(
     assert "Fibra ottica" in page and parent.ticket_number in page
     assert str(subject.pk) not in page and str(parent.pk) not in page
     assert set(ACTIONS) >= {str(a) for a in CaseAction}
+
+
+def test_history_names_the_customer_and_the_owner_not_their_ids(
+    web: Callable[..., Client], agent: Any, manager: Any, make_case: Any, account: Any
+) -> None:
+    from casedesk.cases.services import assignment
+    from casedesk.cases.services.common import Ref
+    from casedesk.directory import services as directory
+    from casedesk.directory.access import SYSTEM
+
+    team = directory.team_create(actor=SYSTEM, name="Secondo livello")
+    case = make_case()
+    assignment.case_assign(actor=manager, case_id=case.pk, owner=Ref("team", team.pk))
+    page = web(agent).get(f"/cases/{case.pk}/history/").content.decode()
+    for record in (account, agent, team):
+        assert str(record.pk) not in page
+    assert account.name in page and agent.display_name in page and "Secondo livello" in page
+    assert "<dt>Description</dt>" not in page  # created empty: nothing to show

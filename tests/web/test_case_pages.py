@@ -298,8 +298,8 @@ def test_new_case_offers_find_case_before_creating(
     case = make_case(title="Stampante del magazzino offline")
     client = web(agent)
     page = client.get("/cases/new/").content.decode()
-    assert 'name="search"' in page and 'action="/cases/"' in page
-    found = client.get("/cases/", {"view": "active", "search": case.ticket_number})
+    assert 'name="q"' in page and 'action="/cases/find/"' in page
+    found = client.get("/cases/find/", {"q": case.ticket_number})
     assert case.title in found.content.decode()
 
 

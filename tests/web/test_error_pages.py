@@ -83,5 +83,21 @@ def test_a_get_on_a_form_address_goes_to_the_page_above_it(
     assert client.get(f"/tokens/{case.pk}/revoke/")["Location"] == "/"
 
 
+def test_a_form_refused_at_an_actions_address_names_the_page_it_is(
+    web: Callable[..., Client], agent: Any, make_case: Callable[..., Any]
+) -> None:
+    case = make_case()
+    client = web(agent)
+    refused = client.post(f"/cases/{case.pk}/resolve/", {"version": case.version})
+    assert refused.status_code == 422
+    address = f'<meta name="casedesk-address" content="/cases/{case.pk}/">'
+    assert address in refused.content.decode()  # casedesk.js shows it in the bar
+    assert "casedesk-address" not in client.get(f"/cases/{case.pk}/").content.decode()
+    token = client.post("/profile/tokens/", {"name": "", "expires_in_days": "7"})
+    assert token.status_code == 422
+    assert '<meta name="casedesk-address" content="/profile/">' in token.content.decode()
+    assert "casedesk-address" not in client.get("/profile/").content.decode()
+
+
 def test_the_api_keeps_its_405(web: Callable[..., Client], agent: Any) -> None:
     assert web(agent).put("/api/v1/users").status_code == 405

@@ -70,6 +70,18 @@ def notifications_mark_all_read(*, actor: Actor) -> int:
         )
 
 
+def case_notifications_mark_read(*, actor: Actor, case_id: uuid.UUID) -> int:
+    """Mark the actor's unread notifications about one case read (the actor opened the case);
+    returns how many were. The system, which has no notifications, marks none."""
+    user = actor_user(actor)
+    if user is None:
+        return 0
+    with transaction.atomic():
+        return Notification.objects.filter(
+            recipient_id=user.pk, case_id=case_id, read_at__isnull=True
+        ).update(read_at=clock.now())
+
+
 def notification_settings_set(*, actor: Actor, choices: Mapping[str, Any]) -> None:
     """Set where each given kind reaches the actor: `{kind: {"in_app": bool, "email": bool}}`;
     a channel left out keeps its choice, and so does a kind left out.

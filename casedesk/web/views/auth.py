@@ -134,6 +134,8 @@ def _profile_page(
             "new_token": new_token,
             "notification_rows": settings_rows(request),
             "nav": "profile",
+            # Shown after a form sent to /profile/tokens/: the bar shows the profile's address.
+            "page_address": reverse("web:profile"),
         },
         status=status if status != 200 else page_status,
     )

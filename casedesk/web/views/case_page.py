@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
 from casedesk.mail.services.send import email_defaults, smtp_server
 from casedesk.notifications.selectors import case_followed
+from casedesk.notifications.services.preferences import case_notifications_mark_read
 from casedesk.routing import selectors as routing
 from casedesk.search import similar
 from casedesk.web.forms.actions import (
@@ -264,6 +266,8 @@ def case_page(
     htmx request for the timeline alone (its filter) gets the timeline."""
     user = actor(request)
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
+    # The viewer is reading the case: its notifications about it are read (the bell drops).
+    case_notifications_mark_read(actor=user, case_id=case.pk)
     allowed = case_allowed(user=user, case=case)
     if form is None:
         form = edit_form(case, allowed=allowed)
@@ -325,6 +329,8 @@ def case_page(
         {
             "case": case,
             "form": form,
+            # A refused form sent to an action's address is shown at the case's own address.
+            "page_address": reverse("web:case_detail", args=[case.pk]),
             **customer_context(customer_value),
             "can_change": can_change,
             "can": dict.fromkeys(allowed.actions, True),

@@ -123,6 +123,8 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             entry.changes = {
                 field: [_named(v, field, names) for v in pair] if isinstance(pair, list) else pair
                 for field, pair in entry.changes.items()
+                # A field created empty (no description) is no change to show.
+                if not (isinstance(pair, list) and all(v in _EMPTY for v in pair))
             }
     return render(
         request,
@@ -130,6 +132,9 @@ def case_history(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         {"case": case, "entries": rows, "next_cursor": next_cursor, "nav": "cases"},
         status=status,
     )
+
+
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def _reference_fields() -> dict[str, Any]:
@@ -164,16 +169,38 @@ def _reference_names(entries: list[Any]) -> dict[tuple[str, str], str]:
         for field, pair in (entry.changes or {}).items():
             if field in fields and isinstance(pair, list):
                 wanted.setdefault(field, set()).update(v for v in pair if isinstance(v, str))
+    # The customer and the owner are `{"type", "id"}`: account or contact, user or team.
+    kinds: dict[str, set[str]] = {}
+    for entry in entries:
+        for pair in (entry.changes or {}).values():
+            for value in pair if isinstance(pair, list) else ():
+                if isinstance(value, dict) and isinstance(value.get("id"), str):
+                    kinds.setdefault(str(value.get("type")), set()).add(value["id"])
     names: dict[tuple[str, str], str] = {}
     for field, ids in wanted.items():
         model, column = fields[field]
         valid = [i for i in ids if _is_uuid(i)]
         for pk, name in model.objects.filter(pk__in=valid).values_list("pk", column):
             names[(field, str(pk))] = str(name)
+    from casedesk.customers.models import Account, Contact
+    from casedesk.directory.models import Team, User
+
+    named: dict[str, Any] = {"account": Account, "contact": Contact, "team": Team}
+    for kind, ids in kinds.items():
+        valid = [i for i in ids if _is_uuid(i)]
+        if kind == "user":
+            for user in User.objects.filter(pk__in=valid):
+                names[(kind, str(user.pk))] = user.display_name
+        elif kind in named:
+            for pk, name in named[kind].objects.filter(pk__in=valid).values_list("pk", "name"):
+                names[(kind, str(pk))] = str(name)
     return names
 
 
 def _named(value: Any, field: str, names: dict[tuple[str, str], str]) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("id"), str):
+        name = names.get((str(value.get("type")), value["id"]))
+        return {**value, "name": name} if name else value
     return names.get((field, value), value) if isinstance(value, str) else value
 
 

@@ -91,6 +91,7 @@ AGENT_PAGES = [
     "/entitlements/",
     "/contracts/",
     "/search/?q=vetrina",
+    "/cases/find/?q=vetrina",
     "/profile/",
 ]
 MANAGER_PAGES = [

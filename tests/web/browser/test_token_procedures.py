@@ -37,6 +37,8 @@ def test_user_creates_sees_and_revokes_an_api_token_on_the_profile(
     secret = page.locator("[data-token-secret]").inner_text().strip()
     me = services.token_authenticate(secret)
     assert me is not None and me.pk == agent.pk
+    # The bar shows the profile's address, not the form's: reloading the page sends nothing.
+    assert page.url == f"{s.base_url}/profile/"
     row = page.locator("tr", has_text="Integrazione ERP")
     expect(row).to_contain_text(w["token_active"])
     s.shot("profile-tokens")

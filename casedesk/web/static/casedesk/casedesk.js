@@ -215,6 +215,15 @@
   }, true);
 
   /* A dialog the server re-rendered with errors opens by itself. */
+  /* A page answering a form sent to a POST-only address (an action refused with errors, a new
+     token) names the page it is: the bar shows that address, so reloading it sends nothing. */
+  (function () {
+    var address = document.querySelector("meta[name=casedesk-address]");
+    if (address && window.history && window.history.replaceState) {
+      window.history.replaceState(window.history.state, "", address.getAttribute("content") + window.location.hash);
+    }
+  })();
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
       openDialog(dialog, null);

@@ -11,6 +11,8 @@
     var input = $(box, "#customer-search");
     var list = $(box, "#customer-results");
     var hidden = document.getElementById("id_customer");
+    // "Find case" of the new-case page lists the chosen customer's cases first.
+    var findCustomer = document.querySelector("[data-find-customer]");
     var contactSelect = document.getElementById("id_contact");
     var contactList = document.querySelector("select[data-customer-contacts]");
     var panel = document.getElementById("customer-panel");
@@ -161,6 +163,7 @@
     function choose(type, id, name, accountId) {
       current = { type: type, id: id, name: name, accountId: accountId || null };
       hidden.value = type + ":" + id;
+      if (findCustomer) { findCustomer.value = hidden.value; }
       input.value = name;
       input.removeAttribute("aria-invalid");
       setExpanded(false);
@@ -195,6 +198,7 @@
     input.addEventListener("input", function () {
       if (hidden.value) {
         hidden.value = "";
+        if (findCustomer) { findCustomer.value = ""; }
         current = { type: null, id: null, name: "", accountId: null };
       }
       search(false);
