@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 import uuid
@@ -431,6 +432,11 @@ def cmd_query_counts(args: argparse.Namespace) -> None:
     emit(out)
 
 
+def _short_sql(sql: str) -> str:
+    """A statement with its first column list cut short: what it reads and how."""
+    return re.sub(r"^SELECT (.{0,80}).*? FROM ", r"SELECT \1… FROM ", sql, count=1)[:1000]
+
+
 def cmd_page_queries(args: argparse.Namespace) -> None:
     """SQL queries of each web page of the benchmark (bench/pages.py) through the whole
     stack (Django's test client, signed in as the page user with a session), with the time
@@ -464,7 +470,7 @@ def cmd_page_queries(args: argparse.Namespace) -> None:
             "sql_ms": round(sum(times), 1),
             "slowest_sql_ms": round(times[slowest], 1) if slowest is not None else None,
             "slowest_sql": (
-                ctx.captured_queries[slowest]["sql"][:600] if slowest is not None else None
+                _short_sql(ctx.captured_queries[slowest]["sql"]) if slowest is not None else None
             ),
         }
     emit(out)

@@ -74,7 +74,7 @@ def _cpu(row: dict[str, Any]) -> str:
 
 
 def http_table(results: dict[str, Any]) -> list[str]:
-    engines = [e for e in ENGINES if "http" in results["engines"].get(e, {})]
+    engines = [e for e in ENGINES if results["engines"].get(e, {}).get("http")]
     if not engines:
         return ["(no HTTP figures)"]
     head = "| operation | c |"
