@@ -5,6 +5,7 @@ CASEDESK_DATA_DIR), so Django is set up for exactly that database. Each command 
 JSON object on stdout.
 
     python bench/casedesk_side.py facts
+    python bench/casedesk_side.py page-queries --facts facts.json
     python bench/casedesk_side.py raw-insert --rows 20000
     python bench/casedesk_side.py service-import --rows 2000 --username bench_agent
     python bench/casedesk_side.py bulk-import --rows 20000 --username bench_admin
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 import uuid
@@ -42,6 +44,7 @@ from casedesk.cases.services.common import Ref  # noqa: E402
 from casedesk.customers.models import Account  # noqa: E402
 from casedesk.customers.services import account_create  # noqa: E402
 from casedesk.directory.models import User  # noqa: E402
+from casedesk.routing.models import QueueItem  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import workload  # noqa: E402
@@ -76,6 +79,21 @@ def cmd_facts(args: argparse.Namespace) -> None:
             "id", flat=True
         )
     ][: args.sample]
+    resolved_numbers = [rng.randint(1, high) for _ in range(args.sample * 2)] if high else []
+    resolved_ids = [
+        str(i)
+        for i in Case.objects.filter(number__in=resolved_numbers, state=State.RESOLVED).values_list(
+            "id", flat=True
+        )
+    ][: args.sample]
+    # The queues with their open items, the fullest first (the queue pages of the benchmark).
+    queues = [
+        {"id": str(q["queue_id"]), "name": q["queue__name"], "open_items": q["n"]}
+        for q in QueueItem.objects.filter(state="open")
+        .values("queue_id", "queue__name")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    ]
     accounts = [str(i) for i in Account.objects.order_by("?").values_list("id", flat=True)[:200]]
     # Active cases for bulk routing: a stretch of numbers from a random start.
     route_ids: list[str] = []
@@ -93,6 +111,8 @@ def cmd_facts(args: argparse.Namespace) -> None:
             "cases": total,
             "case_ids": case_ids,
             "active_case_ids": active_ids,
+            "resolved_case_ids": resolved_ids,
+            "queues": queues,
             "account_ids": accounts,
             "busiest_owner": (
                 {"username": owner.username, "id": str(owner.id), "active": busiest["n"]}
@@ -412,6 +432,50 @@ def cmd_query_counts(args: argparse.Namespace) -> None:
     emit(out)
 
 
+def _short_sql(sql: str) -> str:
+    """A statement with its first column list cut short: what it reads and how."""
+    return re.sub(r"^SELECT (.{0,80}).*? FROM ", r"SELECT \1… FROM ", sql, count=1)[:1000]
+
+
+def cmd_page_queries(args: argparse.Namespace) -> None:
+    """SQL queries of each web page of the benchmark (bench/pages.py) through the whole
+    stack (Django's test client, signed in as the page user with a session), with the time
+    the database took for them in this process. Each page is requested twice and the second
+    is counted: the first fills what a worker keeps between requests."""
+    import pages
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from casedesk.cli.static import ensure_collected
+
+    ensure_collected()  # the pages link the collected static files, as `casedesk serve` does
+    with open(args.facts) as handle:
+        facts = json.loads(handle.read())
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(User.objects.get(username=args.username))
+    out: dict[str, Any] = {}
+    for op, paths in pages.page_paths(facts, facts["words"]).items():
+        if not paths:
+            continue
+        path = paths[0]
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        times = [float(q.get("time") or 0) * 1000 for q in ctx.captured_queries]
+        slowest = max(range(len(times)), key=times.__getitem__) if times else None
+        out[op] = {
+            "path": path,
+            "status": response.status_code,
+            "queries": len(ctx.captured_queries),
+            "sql_ms": round(sum(times), 1),
+            "slowest_sql_ms": round(times[slowest], 1) if slowest is not None else None,
+            "slowest_sql": (
+                _short_sql(ctx.captured_queries[slowest]["sql"]) if slowest is not None else None
+            ),
+        }
+    emit(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
@@ -425,6 +489,9 @@ def main(argv: list[str] | None = None) -> None:
     counts.add_argument("--owner", required=True)
     counts.add_argument("--word", required=True)
     counts.add_argument("--case", required=True)
+    page_queries = sub.add_parser("page-queries")
+    page_queries.add_argument("--facts", required=True, help="the facts JSON, with `words`")
+    page_queries.add_argument("--username", default="bench")
     raw = sub.add_parser("raw-insert")
     raw.add_argument("--rows", type=int, default=20000)
     raw.add_argument("--batch", type=int, default=1000)
@@ -448,6 +515,7 @@ def main(argv: list[str] | None = None) -> None:
         "bulk-import": cmd_bulk_import,
         "seed": cmd_seed,
         "query-counts": cmd_query_counts,
+        "page-queries": cmd_page_queries,
     }[args.command](args)
 
 

@@ -5,11 +5,14 @@
 For N cases: N / 10 customers (two fifths accounts, the rest contacts, half of them at an
 account), a subject tree, and N cases with Italian and English text drawn from a Zipf-like
 vocabulary (bench/vocabulary.py): about 60% resolved with a resolution activity, 5% cancelled,
-the rest active. Every case has one to four phone calls, e-mails, tasks and appointments, so
-there are about three activities per case (3,000,000 at a million cases); the activities of
-closed cases are closed, and resolved cases billed their completed work (the totals `casedesk
-check` verifies). The search indexes are filled in the same transactions as the rows,
-with the product's own document builder (casedesk/search/documents.py).
+the rest active; a tenth of high priority, a fifth of low priority. A third of the active cases
+wait in one of four public queues (an open queue item each, a fifth of them worked by the
+owner `bench`), so the queue pages have items. Every case has one to four phone calls,
+e-mails, tasks and appointments, so there are about three activities per case (3,000,000 at a
+million cases); the activities of closed cases are closed, and resolved cases billed their
+completed work (the totals `casedesk check` verifies). The search indexes are filled in the
+same transactions as the rows, with the product's own document builder
+(casedesk/search/documents.py).
 
 Loading is the engine's bulk path: rows are built as tuples (no model instances) and written
 with one executemany (SQLite) or COPY (PostgreSQL) per table and batch. The secondary indexes
@@ -37,6 +40,12 @@ ACTIVITY_TYPES = ("phone_call", "phone_call", "email", "email", "task", "appoint
 # the cases there are three a case.
 ACTIVITY_COUNTS = (1, 2, 2, 3, 4)
 TEXT_POOL = 20_000
+PRIORITIES = ("high", "normal", "low")
+PRIORITY_WEIGHTS = (0.10, 0.70, 0.20)
+# Queues of the active cases: a third of them in one of these, the first the fullest.
+QUEUE_NAMES = ("First line", "Billing", "Technical", "Escalations")
+QUEUE_WEIGHTS = (0.45, 0.25, 0.20, 0.10)
+QUEUED_SHARE = 1 / 3
 
 
 def _setup() -> None:
@@ -201,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     from casedesk.core.text import digits, fold
     from casedesk.customers.models import Account, Contact
     from casedesk.directory.models import User
+    from casedesk.routing.models import Queue, QueueItem
     from casedesk.search.customers import customer_index_write_many
     from casedesk.search.documents import case_document, insert_documents
 
@@ -245,6 +255,15 @@ def main(argv: list[str] | None = None) -> int:
         Subject.objects.bulk_create(children)
         subjects = roots + children
     subject_weights = [1.0 / (i + 1) for i in range(len(subjects))]
+
+    # Queues: four public ones (reused when the database has them).
+    queues = {q.name: q for q in Queue.objects.filter(name__in=QUEUE_NAMES)}
+    for name in QUEUE_NAMES:
+        if name not in queues:
+            queues[name] = Queue.objects.create(
+                name=name, type="public", created_at=now, modified_at=now
+            )
+    queue_ids = [queues[name].pk for name in QUEUE_NAMES]
 
     # Customers: a tenth as many as cases, two fifths of them accounts.
     n_customers = max(30, args.cases // 10)
@@ -330,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
     cases_table = Table(connection, Case)
     numbers_table = Table(connection, CaseNumber)
     activities_table = Table(connection, Activity)
+    items_table = Table(connection, QueueItem)
+    item_total = 0
     loading = Loading(
         connection,
         [
@@ -345,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     for start, count in _batches(args.cases, args.batch):
         cases: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
         docs = []
         for k in range(count):
             number = first_number + start + k
@@ -369,6 +391,18 @@ def main(argv: list[str] | None = None) -> int:
             subject_id = (
                 rng.choices(subject_ids, subject_weights)[0] if rng.random() < 0.85 else None
             )
+            priority = rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0]
+            if state == "active" and rng.random() < QUEUED_SHARE:
+                items.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "queue_id": rng.choices(queue_ids, QUEUE_WEIGHTS)[0],
+                        "case_id": case_id,
+                        "state": "open",
+                        "entered_on": created + dt.timedelta(minutes=rng.randint(1, 600)),
+                        "worked_by_id": owner_id if rng.random() < 0.2 else None,
+                    }
+                )
             title = vocab.sentence(rng, 4, 9)[:200]
             description = vocab.sentence(rng, 12, 40)
             resolution = vocab.sentence(rng, 8, 25) if state == "resolved" else None
@@ -384,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
                     "subject_id": subject_id,
                     "state": state,
                     "status": status,
+                    "priority": priority,
                     "owner_user_id": owner_id,
                     "created_by_id": owner_id,
                     "created_at": created,
@@ -468,14 +503,17 @@ def main(argv: list[str] | None = None) -> int:
             numbers_table.write([{"id": c["number"] - 999} for c in cases])
             cases_table.write(cases)
             activities_table.write(activities)
+            items_table.write(items)
             insert_documents(connection, docs)
         activity_total += len(activities)
+        item_total += len(items)
         progress.update(count)
         done = start + count
         if done % (args.batch * 20) == 0 or done == args.cases:
             log(f"cases: {done} ({time.perf_counter() - started:.0f}s)")
     progress.close()
     log(f"activities: {activity_total} ({time.perf_counter() - started:.0f}s)")
+    log(f"queue items: {item_total} in {len(queue_ids)} queues")
 
     loading.finish(log)
     with connection.cursor() as cursor:

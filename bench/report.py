@@ -19,6 +19,23 @@ OPS = (
     "resolve",
 )
 ENGINES = ("sqlite", "postgres")
+# The web pages (bench/pages.py), in report order, and their target: p95 at c=4.
+PAGE_OPS = (
+    "case_page_active",
+    "case_page_resolved",
+    "cases_my",
+    "cases_active",
+    "cases_resolved",
+    "cases_by_priority",
+    "cases_high_priority",
+    "queues",
+    "queue_available",
+    "dashboard",
+    "search_page",
+    "search_page_frequent",
+)
+PAGE_TARGET_MS = 50.0
+PAGE_TARGET_CONCURRENCY = 4
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -57,7 +74,7 @@ def _cpu(row: dict[str, Any]) -> str:
 
 
 def http_table(results: dict[str, Any]) -> list[str]:
-    engines = [e for e in ENGINES if "http" in results["engines"].get(e, {})]
+    engines = [e for e in ENGINES if results["engines"].get(e, {}).get("http")]
     if not engines:
         return ["(no HTTP figures)"]
     head = "| operation | c |"
@@ -88,6 +105,78 @@ def http_table(results: dict[str, Any]) -> list[str]:
                 ]
             if seen:
                 lines.append(f"| {op} | {c} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def pages_table(results: dict[str, Any]) -> list[str]:
+    """The web pages: throughput, p50/p95/p99 and server CPU per request, per engine."""
+    engines = [e for e in ENGINES if results["engines"].get(e, {}).get("pages")]
+    if not engines:
+        return ["(no page figures)"]
+    head = "| page | c |"
+    rule = "|---|---:|"
+    for engine in engines:
+        head += f" {engine} req/s | p50 ms | p95 ms | p99 ms | CPU ms/req |"
+        rule += "---:|---:|---:|---:|---:|"
+    lines = [head, rule]
+    concurrencies = sorted(
+        {r["concurrency"] for e in engines for r in results["engines"][e]["pages"]}
+    )
+    for op in PAGE_OPS:
+        for c in concurrencies:
+            cells = []
+            seen = False
+            for engine in engines:
+                row = _find(results["engines"][engine]["pages"], op, c)
+                if row is None:
+                    cells += ["–"] * 5
+                    continue
+                seen = True
+                errors = f" ({row['errors']} err)" if row["errors"] else ""
+                cells += [
+                    _fmt(row["throughput_rps"]) + errors,
+                    _fmt(row["p50_ms"]),
+                    _fmt(row["p95_ms"]),
+                    _fmt(row["p99_ms"]),
+                    _cpu(row),
+                ]
+            if seen:
+                lines.append(f"| {op} | {c} | " + " | ".join(cells) + " |")
+    paths = {}
+    for engine in engines:
+        for op, row in results["engines"][engine].get("page_queries", {}).items():
+            paths.setdefault(op, row["path"])
+    if paths:
+        lines += [
+            "",
+            "Paths (the case pages: random cases of that state; the search pages: "
+            "one word after another):",
+            "",
+        ]
+        lines += [f"- {op}: `{path}`" for op, path in paths.items()]
+    return lines
+
+
+def page_targets(results: dict[str, Any]) -> list[str]:
+    """Each page's p95 at c=4 against the target, per engine."""
+    c = PAGE_TARGET_CONCURRENCY
+    lines = [
+        "| page | " + " | ".join(f"{e} p95 ms (c={c}) | met" for e in ENGINES) + " |",
+        "|---|" + "---:|:---:|" * len(ENGINES),
+    ]
+    for op in PAGE_OPS:
+        cells = []
+        seen = False
+        for engine in ENGINES:
+            row = _find(results["engines"].get(engine, {}).get("pages", []), op, c)
+            if row is None or row["p95_ms"] is None:
+                cells += ["–", "–"]
+                continue
+            seen = True
+            met = row["p95_ms"] <= PAGE_TARGET_MS and not row["errors"]
+            cells += [_fmt(row["p95_ms"]), "yes" if met else "**no**"]
+        if seen:
+            lines.append(f"| {op} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -156,6 +245,18 @@ def query_table(results: dict[str, Any]) -> list[str]:
         _fmt(results["engines"].get(e, {}).get("query_counts", {}).get("get")) for e in ENGINES
     ]
     lines.append("| get case | " + " | ".join(cells) + " |")
+    for op in PAGE_OPS:
+        cells = []
+        for engine in ENGINES:
+            row = results["engines"].get(engine, {}).get("page_queries", {}).get(op)
+            if not row:
+                cells.append("–")
+            elif row["status"] != 200:
+                cells.append(f"status {row['status']}")
+            else:
+                cells.append(f"{row['queries']} ({row['sql_ms']} ms SQL)")
+        if any(cell != "–" for cell in cells):
+            lines.append(f"| page {op} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -267,11 +368,22 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *http_table(results),
         "",
+        "## Pages (the web workspace, signed in with a session cookie as `bench`)",
+        "",
+        *pages_table(results),
+        "",
+        f"Target: p95 under {PAGE_TARGET_MS:.0f} ms at c={PAGE_TARGET_CONCURRENCY}.",
+        "",
+        *page_targets(results),
+        "",
         "## Bulk paths and memory",
         "",
         *bulk_table(results),
         "",
         "## SQL queries per request",
+        "",
+        "API reads at limit 5 / 50; pages: queries of one request (the second of the page in "
+        "a process), with the database time of those queries in that process.",
         "",
         *query_table(results),
         "",

@@ -5,11 +5,15 @@ For each engine (SQLite, PostgreSQL): a fresh database, the data set, `casedesk 
 cases", keyword search (rare, medium, frequent words), similar cases and resolve at each
 concurrency; the resident memory of each worker; bulk routing; the bulk import rate against
 the engine's raw insert rate. Then the peer: django-helpdesk 2.6.1 with 50,000 tickets,
-its ticket create and its keyword search with the same client.
+its ticket create and its keyword search with the same client. The web workspace's pages
+(bench/pages.py: the case page, the case lists, the queue pages, the dashboard, the search
+page) are measured the same way, signed in with a session cookie.
 
     .venv/bin/python bench/run_all.py --preset quick      # `make bench`: 100,000 cases
     .venv/bin/python bench/run_all.py --preset full       # 1,000,000 cases (docs/performance.md)
     .venv/bin/python bench/run_all.py --preset smoke      # a few thousand cases, seconds
+    .venv/bin/python bench/run_all.py --preset full --ops pages --concurrency 4 --no-peer
+                                                          # only the web pages, at c=4
 
 Writes bench/out/results.json and bench/out/results.md.
 """
@@ -42,6 +46,7 @@ import report  # noqa: E402
 import workload  # noqa: E402
 from datasets import ADMIN, AGENT, PG_ADMIN_URL, Dataset, casedesk, ensure_all, side  # noqa: E402
 from http_bench import Client, Request, run_load  # noqa: E402
+from pages import PAGE_OPS, page_paths, sign_in  # noqa: E402
 from peer import helpdesk_peer  # noqa: E402
 from server_cpu import ServerCpu  # noqa: E402
 
@@ -85,6 +90,46 @@ PRESETS: dict[str, dict[str, Any]] = {
         "route_batches": 5,
     },
 }
+
+
+API_OPS = (
+    "create",
+    "get",
+    "list_mine",
+    "list_mine_agent",
+    "search_rare",
+    "search_medium",
+    "search_frequent",
+    "similar",
+    "resolve",
+)
+# The parts of a run besides the HTTP points: bulk routing, raw insert and bulk import, the peer.
+OTHER_PARTS = ("routing", "import", "peer")
+GROUPS: dict[str, tuple[str, ...]] = {
+    "api": API_OPS,
+    "pages": PAGE_OPS,
+    "bulk": ("routing", "import"),
+    "all": API_OPS + PAGE_OPS + OTHER_PARTS,
+}
+
+
+def parse_ops(text: str) -> frozenset[str]:
+    """`--ops`: operation names and group names (api, pages, bulk, all), comma-separated."""
+    known = set(GROUPS["all"])
+    chosen: set[str] = set()
+    for name in (n.strip() for n in text.split(",")):
+        if not name:
+            continue
+        if name in GROUPS:
+            chosen.update(GROUPS[name])
+        elif name in known:
+            chosen.add(name)
+        else:
+            raise ValueError(
+                f"unknown operation {name!r}: one of {', '.join(GROUPS)}, "
+                + ", ".join(GROUPS["all"])
+            )
+    return frozenset(chosen)
 
 
 def log(message: str) -> None:
@@ -176,6 +221,14 @@ class Setup:
     facts: dict[str, Any]
     words: dict[str, list[str]]
     cpu: ServerCpu
+    ops: frozenset[str] = GROUPS["all"]
+    # The session cookies of the page clients, one per client thread (bench/pages.py).
+    sessions: list[str] = field(default_factory=list)
+
+    def session(self, thread: int) -> str:
+        while len(self.sessions) <= thread:
+            self.sessions.append(sign_in(self.base))
+        return self.sessions[thread]
 
 
 def probe_missing(client: Client, method: str, path: str, body: Any = None) -> str | None:
@@ -197,29 +250,90 @@ def probe_missing(client: Client, method: str, path: str, body: Any = None) -> s
     return None
 
 
-def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every operation at every concurrency. Cases made by `create` are resolved later."""
+def record_point(
+    setup: Setup, results: list[dict[str, Any]], op: str, run: Callable[[], Any], note: str = ""
+) -> None:
+    """Run one point; its summary with the server CPU per request goes to `results`."""
+    before = setup.cpu.snapshot()
+    result = run()
+    summary = {"op": op, **result.summary(), **setup.cpu.per_request(before, result.sent)}
+    if note:
+        summary["note"] = note
+    results.append(summary)
+    log(
+        f"{op:20s} c={summary['concurrency']:<2d} {summary['throughput_rps']:8.1f} req/s"
+        f"  p50 {summary['p50_ms']} p95 {summary['p95_ms']} p99 {summary['p99_ms']} ms"
+        f"  cpu {summary['app_cpu_ms']}+{summary['db_cpu_ms']} ms"
+        f"  errors {summary['errors']} {summary['first_error'] or ''}"
+    )
+
+
+def page_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The chosen web pages at every concurrency, each client thread signed in with its own
+    session (the first `concurrency` sessions are signed in before the points)."""
     results: list[dict[str, Any]] = []
     notes: list[str] = []
+    chosen = [op for op in PAGE_OPS if op in setup.ops]
+    if not chosen:
+        return results, notes
+    paths = page_paths(setup.facts, setup.words)
+    for thread in range(max(preset["concurrency"])):
+        setup.session(thread)
+    rng = random.Random(11)
+
+    def maker(op: str) -> Callable[[int, int], Request]:
+        choices = paths[op]
+        randomly = op.startswith("case_page")
+
+        def make(thread: int, i: int) -> Request:
+            path = rng.choice(choices) if randomly else choices[i % len(choices)]
+            return Request("GET", path, None, {"Cookie": setup.session(thread)})
+
+        return make
+
+    # Each worker warms the page's code paths on first use: a few requests first, not counted.
+    primer = Client(setup.base)
+    for op in chosen:
+        if paths[op]:
+            for i in range(6):
+                primer.send(maker(op)(0, i))
+    primer.close()
+    for op in chosen:
+        if not paths[op]:
+            notes.append(f"{op} skipped: the data set has no queue with items")
+            log(notes[-1])
+            continue
+        for c in preset["concurrency"]:
+            record_point(
+                setup,
+                results,
+                op,
+                lambda op=op, c=c: run_load(
+                    name=op,
+                    base=setup.base,
+                    make=maker(op),
+                    concurrency=c,
+                    seconds=preset["seconds"],
+                    warmup=preset["warmup"],
+                    expect=frozenset({200}),
+                    min_requests=20,
+                ),
+            )
+    return results, notes
+
+
+def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every chosen API operation at every concurrency. Cases made by `create` are resolved
+    later."""
+    results: list[dict[str, Any]] = []
+    notes: list[str] = []
+    if not any(op in setup.ops for op in API_OPS):
+        return results, notes
     auth = {"Authorization": f"Bearer {setup.agent_token}"}
     rng = random.Random(3)
     accounts = setup.facts["account_ids"]
     case_ids = setup.facts["case_ids"]
     created = Pool()
-
-    def record(op: str, run: Callable[[], Any], note: str = "") -> None:
-        before = setup.cpu.snapshot()
-        result = run()
-        summary = {"op": op, **result.summary(), **setup.cpu.per_request(before, result.sent)}
-        if note:
-            summary["note"] = note
-        results.append(summary)
-        log(
-            f"{op:16s} c={summary['concurrency']:<2d} {summary['throughput_rps']:8.1f} req/s"
-            f"  p50 {summary['p50_ms']} ms  p95 {summary['p95_ms']} ms"
-            f"  cpu {summary['app_cpu_ms']}+{summary['db_cpu_ms']} ms"
-            f"  errors {summary['errors']} {summary['first_error'] or ''}"
-        )
 
     def create(_t: int, _i: int) -> Request:
         body = {
@@ -280,8 +394,12 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
     primer.close()
 
     def point(op: str, make: Any, c: int, note: str = "", **extra: Any) -> None:
+        if op not in setup.ops:
+            return
         kwargs = {**common, **extra}
-        record(op, lambda: run_load(name=op, make=make, concurrency=c, **kwargs), note)
+        record_point(
+            setup, results, op, lambda: run_load(name=op, make=make, concurrency=c, **kwargs), note
+        )
 
     for c in preset["concurrency"]:
         point("create", create, c, expect=frozenset({201}), on_answer=keep_created)
@@ -297,6 +415,8 @@ def http_scenarios(setup: Setup, preset: dict[str, Any]) -> tuple[list[dict[str,
     for c in preset["concurrency"]:
         point("similar", similar, c)
 
+    if "resolve" not in setup.ops:
+        return results, notes
     client = Client(setup.base, auth)
     probe_id = created.take()
     missing = (
@@ -392,7 +512,12 @@ def bulk_routing(setup: Setup, batches: int) -> dict[str, Any]:
 
 
 def run_engine(
-    engine: str, preset: dict[str, Any], out: Path, figures: dict[str, Any], dataset: Dataset
+    engine: str,
+    preset: dict[str, Any],
+    out: Path,
+    figures: dict[str, Any],
+    dataset: Dataset,
+    ops: frozenset[str] = GROUPS["all"],
 ) -> None:
     """Fill `figures` as the run goes (a failure keeps what was measured before it)."""
     figures.update({"engine": engine, "notes": []})
@@ -432,27 +557,40 @@ def run_engine(
             facts["case_ids"][0],
         )
         log(f"{engine}: queries per request {figures['query_counts']}")
+        if any(op in ops for op in PAGE_OPS):
+            facts_path = out / f"run-{engine}" / "facts.json"
+            facts_path.write_text(json.dumps({**facts, "words": words}))
+            figures["page_queries"] = side(env, "page-queries", "--facts", str(facts_path))
+            for op, row in figures["page_queries"].items():
+                log(
+                    f"{engine}: {op} {row['path']} -> {row['status']}, {row['queries']} queries,"
+                    f" {row['sql_ms']} ms of SQL (slowest {row['slowest_sql_ms']} ms)"
+                )
 
         log(f"{engine}: serve --workers 2")
         with running_server(env) as (base, master_pid):
             cpu = ServerCpu(master_pid, db_backends(env) if engine == "postgres" else None)
             setup = Setup(
-                base, agent_token, admin_token, owner_token, owner["id"], facts, words, cpu
+                base, agent_token, admin_token, owner_token, owner["id"], facts, words, cpu, ops
             )
             figures["rss_mb_idle"] = worker_rss_mb(master_pid)
             figures["http"], notes = http_scenarios(setup, preset)
             figures["notes"] += notes
+            figures["pages"], notes = page_scenarios(setup, preset)
+            figures["notes"] += notes
             figures["rss_mb"] = worker_rss_mb(master_pid)
             log(f"{engine}: RSS {figures['rss_mb']}")
-            figures["bulk_routing"] = bulk_routing(setup, preset["route_batches"])
-            log(f"{engine}: bulk routing {figures['bulk_routing']}")
-            figures["rss_mb_after_routing"] = worker_rss_mb(master_pid)
+            if "routing" in ops:
+                figures["bulk_routing"] = bulk_routing(setup, preset["route_batches"])
+                log(f"{engine}: bulk routing {figures['bulk_routing']}")
+                figures["rss_mb_after_routing"] = worker_rss_mb(master_pid)
 
-        log(f"{engine}: raw insert of {preset['raw_rows']} case rows")
-        figures["raw_insert"] = side(env, "raw-insert", "--rows", str(preset["raw_rows"]))
-        log(f"{engine}: raw {figures['raw_insert']}")
-        figures["import"] = import_rate(env, preset, figures["dataset"])
-        log(f"{engine}: import {figures['import']}")
+        if "import" in ops:
+            log(f"{engine}: raw insert of {preset['raw_rows']} case rows")
+            figures["raw_insert"] = side(env, "raw-insert", "--rows", str(preset["raw_rows"]))
+            log(f"{engine}: raw {figures['raw_insert']}")
+            figures["import"] = import_rate(env, preset, figures["dataset"])
+            log(f"{engine}: import {figures['import']}")
     figures["seconds"] = round(time.perf_counter() - started, 1)
 
 
@@ -525,6 +663,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-tickets", type=int)
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument(
+        "--ops",
+        default="all",
+        help="what to measure, comma-separated: operations (create, get, ..., case_page_active,"
+        " dashboard, ...), the parts routing, import and peer, or the groups api, pages, bulk,"
+        " all (the default)",
+    )
+    parser.add_argument(
+        "--concurrency", help="the concurrencies of the HTTP points, comma-separated (e.g. 4)"
+    )
+    parser.add_argument(
         "--fresh-data", action="store_true", help="rebuild the data sets even when cached"
     )
     parser.add_argument(
@@ -539,11 +687,24 @@ def main(argv: list[str] | None = None) -> int:
         preset["seconds"] = args.seconds
     if args.peer_tickets:
         preset["peer_tickets"] = args.peer_tickets
+    try:
+        ops = parse_ops(args.ops)
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.concurrency:
+        try:
+            preset["concurrency"] = [int(c) for c in args.concurrency.split(",") if c.strip()]
+        except ValueError:
+            parser.error(f"--concurrency: whole numbers, not {args.concurrency!r}")
+        if not preset["concurrency"] or min(preset["concurrency"]) < 1:
+            parser.error("--concurrency: at least one, each at least 1")
+        preset["peer_search_concurrency"] = preset["concurrency"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {
         "preset": args.preset,
         "settings": preset,
+        "ops": sorted(ops),
         "machine": machine(),
         "engines": {},
     }
@@ -567,12 +728,12 @@ def main(argv: list[str] | None = None) -> int:
         figures: dict[str, Any] = {"dataset": built[engine]}
         results["engines"][engine] = figures
         try:
-            run_engine(engine, preset, out, figures, datasets[engine])
+            run_engine(engine, preset, out, figures, datasets[engine], ops)
         except Exception as exc:  # keep the other engine's figures, and this one's so far
             log(f"{engine} failed: {type(exc).__name__}: {exc}")
             figures["failed"] = f"{type(exc).__name__}: {exc}"
         save()
-    if not args.no_peer:
+    if not args.no_peer and "peer" in ops:
         log("peer: django-helpdesk")
         try:
             results["peer"] = run_peer(preset, out)

@@ -54,6 +54,8 @@ class QueueItem(models.Model):
         ]
         indexes = [
             models.Index(fields=["queue", "state", "entered_on", "id"], name="queueitem_queue_idx"),
+            # The open items of every queue, oldest first (Service › Queues without a queue).
+            models.Index(fields=["state", "entered_on", "id"], name="queueitem_state_order_idx"),
             models.Index(fields=["case", "state"], name="queueitem_case_idx"),
             models.Index(fields=["worked_by", "state"], name="queueitem_worker_idx"),
         ]
