@@ -98,8 +98,7 @@ def test_a_real_server_answers_413_at_once_when_content_length_claims_too_much(
     tmp_path: Path,
 ) -> None:
     """Over a socket: the server answers without waiting for bytes that never come."""
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         with running_server(env, workers=1) as (base, _proc):
             port = int(base.rsplit(":", 1)[1])
             body = b'{"username": "anna", "password": "secret"}'

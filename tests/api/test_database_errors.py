@@ -155,8 +155,7 @@ def test_no_request_fails_when_the_database_closed_the_pooled_connections(
 ) -> None:
     """`casedesk serve` with its pool: PostgreSQL ends every connection the server holds
     (a restart, a fail-over, an administrator); each later request still answers 200."""
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         run(env, "user", "add", "ops", "--password", PASSWORD, "--role", "admin")
         database = env["DATABASE_URL"].rsplit("/", 1)[1]
         with (

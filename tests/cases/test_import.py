@@ -582,8 +582,7 @@ def test_api_import_takes_at_most_a_thousand_cases(admin_api: Api, acme: Any) ->
 
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    with fresh_database_env(tmp_path_factory.mktemp("import")) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path_factory.mktemp("import"), migrated=True) as env:
         run(
             env,
             "user",

@@ -35,8 +35,7 @@ def _race(tmp_path: Path, env: dict[str, str], jobs: list[dict[str, Any]]) -> li
 
 @pytest.fixture
 def env(tmp_path: Path) -> Any:
-    with fresh_database_env(tmp_path) as environment:
-        run(environment, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         yield environment
 
 

@@ -62,10 +62,9 @@ def usernames(env: dict[str, str]) -> set[str]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A migrated database with the administrator `ops`, made once for the module."""
-    with fresh_database_env(tmp_path_factory.mktemp("template")) as env:
+    with fresh_database_env(tmp_path_factory.mktemp("template"), migrated=True) as env:
         if _postgres(env):
             skips.require_program("pg_dump", "pg_dump", "postgresql-client")
-        run(env, "migrate", "--no-input", "-v", "0")
         run(env, "user", "add", "ops", "--password-stdin", "--role", "admin", input=PASSWORD)
         yield env
 

@@ -21,8 +21,7 @@ PW = "a-long-enough-pass-1"
 
 @pytest.fixture(scope="module")
 def cli_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    with fresh_database_env(tmp_path_factory.mktemp("cli")) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path_factory.mktemp("cli"), migrated=True) as env:
         yield env
 
 
@@ -161,8 +160,7 @@ def test_check_passes_on_a_fresh_database(cli_env: dict[str, str]) -> None:
 
 
 def test_check_reports_a_violation_and_exits_non_zero(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         skips.engine_only("sqlite", "breaks a foreign key through SQLite's own file")
         import sqlite3
 

@@ -64,8 +64,7 @@ def test_help_typed_as_a_command_prints_the_same_help(
 def test_flush_is_refused_with_one_line_naming_restore_and_erases_nothing(
     tmp_path: Path,
 ) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         run(env, "user", "add", "kept", "--password-stdin", input="a-long-enough-pass-1")
         out = run(env, "flush", "--no-input", check=False)
         assert out.returncode == 2

@@ -16,8 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         run(
             env,
             "user",
@@ -57,8 +56,7 @@ def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path:
 def test_serve_links_static_files_by_hashed_names_cached_for_a_year_when_started(
     tmp_path: Path,
 ) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         with (
             running_server(env, workers=1) as (base, _proc),
             httpx.Client(base_url=base, timeout=10) as http,

@@ -19,8 +19,7 @@ WORKERS = 4
 
 @pytest.fixture
 def env(tmp_path: Path) -> Any:
-    with fresh_database_env(tmp_path) as environment:
-        run(environment, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         yield environment
 
 

@@ -20,9 +20,8 @@ CASES = 12
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with fresh_database_env(tmp_path) as environment:
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         environment["CASEDESK_WEBHOOK_ALLOW_PRIVATE"] = "1"
-        run(environment, "migrate", "--no-input", "-v", "0")
         yield environment
 
 

@@ -36,11 +36,10 @@ PASSWORD = "a-long-enough-pass-1"
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with fresh_database_env(tmp_path) as environment:
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         environment["CASEDESK_WEBHOOK_ALLOW_PRIVATE"] = "1"
         # A killed worker's claims run out in 2 s, not a minute: the test stays short.
         environment["CASEDESK_WEBHOOK_LEASE_SECONDS"] = "2"
-        run(environment, "migrate", "--no-input", "-v", "0")
         yield environment
 
 

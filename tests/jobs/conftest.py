@@ -20,10 +20,9 @@ FAST = {"CASEDESK_JOBS_HEARTBEAT_SECONDS": "0.3", "CASEDESK_JOBS_WORKER_STALE_SE
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """One migrated database for the module (a migration takes seconds)."""
-    with fresh_database_env(tmp_path_factory.mktemp("jobs")) as env:
+    with fresh_database_env(tmp_path_factory.mktemp("jobs"), migrated=True) as env:
         env.update(FAST, DJANGO_SETTINGS_MODULE="casedesk.settings")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
-        run(env, "migrate", "--no-input", "-v", "0")
         yield env
 
 

@@ -26,8 +26,7 @@ mailbox_create(actor=admin, name="Support", address="support@desk.example")
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    with fresh_database_env(tmp_path_factory.mktemp("mail-cli")) as environment:
-        run(environment, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path_factory.mktemp("mail-cli"), migrated=True) as environment:
         run(environment, "shell", "-c", SETUP)
         yield environment
 

@@ -27,9 +27,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def env(tmp_path: Path, smtp: SmtpServer) -> Any:
-    with fresh_database_env(tmp_path) as environment:
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         environment["CASEDESK_SMTP_URL"] = smtp.url
-        run(environment, "migrate", "--no-input", "-v", "0")
         yield environment
 
 

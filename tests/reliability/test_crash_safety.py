@@ -45,8 +45,7 @@ def _token(http: httpx.Client) -> str:
 
 
 def test_acknowledged_writes_survive_killed_workers_and_a_killed_server(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         run(env, "user", "add", "crash", "--password-stdin", "--role", "manager", input=PASSWORD)
         go, stop = tmp_path / "go", tmp_path / "stop"
         outs = [tmp_path / f"driver{i}.json" for i in range(DRIVERS)]

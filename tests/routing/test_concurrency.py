@@ -158,8 +158,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def race_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    with fresh_database_env(tmp_path_factory.mktemp("race")) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path_factory.mktemp("race"), migrated=True) as env:
         yield env
 
 

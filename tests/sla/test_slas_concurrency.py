@@ -21,8 +21,7 @@ CREATIONS = 3
 
 @pytest.fixture
 def env(tmp_path: Path) -> Any:
-    with fresh_database_env(tmp_path) as environment:
-        run(environment, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as environment:
         yield environment
 
 

@@ -27,10 +27,9 @@ TICK_EVERY = 30.0
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with fresh_database_env(tmp_path) as env:
+    with fresh_database_env(tmp_path, migrated=True) as env:
         env.update(FAST, DJANGO_SETTINGS_MODULE="casedesk.settings")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
-        run(env, "migrate", "--no-input", "-v", "0")
         yield env
 
 

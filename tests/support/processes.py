@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,25 +30,78 @@ def _postgres_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
+# The migrated database each new `migrated=True` database is copied from, made once a test
+# process (a migration runs for seconds; a copy takes a fraction of one).
+_TEMPLATE: dict[str, str] = {}
+
+
+def _admin_url(url: str) -> str:
+    return urlunparse(urlparse(url)._replace(path="/postgres"))
+
+
+def _template() -> str:
+    """A migrated database of the configured engine, made on first use and dropped at the
+    process's exit: the template's data directory (SQLite) or its database name (PostgreSQL)."""
+    if "source" in _TEMPLATE:
+        return _TEMPLATE["source"]
+    env = dict(os.environ)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    url = _postgres_url()
+    if url is None:
+        data = Path(tempfile.mkdtemp(prefix="casedesk-template-")) / "data"
+        env.pop("DATABASE_URL", None)
+        env["CASEDESK_DATA_DIR"] = str(data)
+        run(env, "migrate", "--no-input", "-v", "0")
+        atexit.register(shutil.rmtree, data.parent, True)
+        _TEMPLATE["source"] = str(data)
+        return str(data)
+    import psycopg
+
+    name = f"casedesk_template_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{name}"))
+    env["CASEDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="casedesk-template-")
+    run(env, "migrate", "--no-input", "-v", "0")
+
+    def drop() -> None:
+        with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    atexit.register(drop)
+    _TEMPLATE["source"] = name
+    return name
+
+
 @contextlib.contextmanager
-def fresh_database_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """An environment naming a new, empty database of the configured engine (dropped after)."""
+def fresh_database_env(tmp_path: Path, *, migrated: bool = False) -> Iterator[dict[str, str]]:
+    """An environment naming a new database of the configured engine (dropped after): empty,
+    or with `migrated` a copy of a database `casedesk migrate` made (what a test that starts
+    its processes on a migrated database needs, without a migration each)."""
     env = dict(os.environ)
     env["CASEDESK_DATA_DIR"] = str(tmp_path / "data")
     env.pop("DJANGO_SETTINGS_MODULE", None)
     url = _postgres_url()
+    template = _template() if migrated else None
     if url is None:
         env.pop("DATABASE_URL", None)
+        if template is not None:
+            data = tmp_path / "data"
+            data.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal"):
+                source = Path(template) / f"casedesk.sqlite3{suffix}"
+                if source.exists():
+                    shutil.copyfile(source, data / source.name)
         yield env
         return
     import psycopg
 
     name = f"casedesk_proc_{uuid.uuid4().hex[:12]}"
-    parsed = urlparse(url)
-    admin_url = urlunparse(parsed._replace(path="/postgres"))
+    admin_url = _admin_url(url)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{name}"))
+        copy = f' TEMPLATE "{template}"' if template is not None else ""
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
+    env["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path=f"/{name}"))
     try:
         yield env
     finally:

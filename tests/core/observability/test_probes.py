@@ -65,8 +65,7 @@ def test_readyz_is_503_naming_the_database_when_it_is_unreachable(
 
 @pytest.mark.slow
 def test_readyz_is_503_naming_migrations_when_one_is_unapplied(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
-        run(env, "migrate", "--no-input", "-v", "0")
+    with fresh_database_env(tmp_path, migrated=True) as env:
         run(env, "migrate", "casedesk_core", "0002", "--no-input", "-v", "0")
         status, body, _ = request_in_process(env, "/readyz")
     assert status == 503, body

@@ -57,9 +57,8 @@ def _scrape(base: str) -> dict[tuple[str, frozenset[Any]], float]:
 
 @pytest.mark.slow
 def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
+    with fresh_database_env(tmp_path, migrated=True) as env:
         env["CASEDESK_LOG_FORMAT"] = "json"
-        run(env, "migrate", "--no-input", "-v", "0")
         # gunicorn alone (--no-worker): the process is its master, the children its workers.
         with running_server(env, 2, "--no-worker") as (base, proc):
             workers = {child.pid for child in psutil.Process(proc.pid).children()}
@@ -91,11 +90,10 @@ def test_serve_adds_up_the_metrics_of_every_worker(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_serve_drops_the_live_gauges_of_a_worker_that_exited(tmp_path: Path) -> None:
-    with fresh_database_env(tmp_path) as env:
+    with fresh_database_env(tmp_path, migrated=True) as env:
         if "DATABASE_URL" not in env:
             pytest.skip(skips.engine_reason("postgresql", "the live gauges are the pool's"))
         env["CASEDESK_LOG_FORMAT"] = "json"
-        run(env, "migrate", "--no-input", "-v", "0")
         # gunicorn alone (--no-worker): the process is its master, the children its workers.
         with running_server(env, 2, "--no-worker") as (base, proc):
             master = psutil.Process(proc.pid)
