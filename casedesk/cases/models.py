@@ -423,3 +423,52 @@ class ServiceSettings(models.Model):
 
     def __str__(self) -> str:
         return "service settings"
+
+
+class CaseCount(models.Model):
+    """How many cases there are of each state, status, priority and owner: the lists' and the
+    dashboard's counts, read without scanning the case table (docs/cases.md#counters).
+
+    Kept by the case-write pipeline in the write's transaction (`cases/counters.py`). A key
+    has a few rows (`shard`, chosen at random by each write) so that concurrent writes do not
+    all wait on one row; a count is the sum of its rows' `n` (a row may be negative)."""
+
+    state = models.CharField(max_length=10, choices=State.choices)
+    status = models.CharField(max_length=24, choices=Status.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    owner_type = models.CharField(max_length=4)  # "user" or "team"
+    owner_id = models.UUIDField()
+    shard = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state", "status", "priority", "owner_type", "owner_id", "shard"],
+                name="case_count_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner_id", "state"], name="case_count_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state}/{self.status}/{self.priority}/{self.owner_id}: {self.n}"
+
+
+class CaseDayCount(models.Model):
+    """How many cases were created, and how many of today's resolved cases were resolved, on
+    each day (in the site's time zone): the dashboard's chart. Sharded as `CaseCount`."""
+
+    kind = models.CharField(max_length=10)  # "created" or "resolved"
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "day", "shard"], name="case_day_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day}: {self.n}"

@@ -7,7 +7,8 @@ order, each step a few statements for the whole batch:
 
 1. the version grows and the modification time moves (a new case keeps version 1), and the
    case rows are saved (not for a write that changed no column of the case, or whose rows the
-   caller inserted itself: `CaseWrite.save`);
+   caller inserted itself: `CaseWrite.save`), and the case counters follow
+   (`casedesk/cases/counters.py`: one upsert a table for the whole batch);
 2. the steps of the apps that build on cases run (`case_write_step_add`: routing closes the
    queue items of the cases that leave service; events writes the cases' outbox events);
 3. one audit row a case with every changed field's old and new value;
@@ -37,6 +38,7 @@ from django.db import connection
 
 from casedesk.cases import posts
 from casedesk.cases.choices import CaseAction
+from casedesk.cases.counters import counts_written
 from casedesk.cases.models import Case, Post
 from casedesk.cases.services.common import (
     case_snapshot,
@@ -174,6 +176,7 @@ def case_writes_finish(
         return []
     _save(writes)
     written = [(case, _change(case, write, actor, channel)) for case, write in writes]
+    counts_written(written)
     for step in _steps:
         step(written)
     _audit(written, actor, channel)

@@ -57,7 +57,17 @@ def queue_items(request: HttpRequest) -> HttpResponse:
         {
             "heading": heading,
             "view": view,
-            "views": [(key, label) for key, (label, _w) in VIEWS.items()],
+            "views": [
+                (
+                    key,
+                    label,
+                    selectors.queue_item_count(
+                        user=user,
+                        filters=selectors.ItemFilters(queue_id=queue_id, worked_by=by or None),
+                    ),
+                )
+                for key, (label, by) in VIEWS.items()
+            ],
             "queues": queues,
             "queue_id": queue_id,
             "items": rows,
