@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from casedesk.cases.models import Case, CaseCount, CaseDayCount
@@ -170,6 +170,20 @@ def case_count(
             filters[name] = value
     total = CaseCount.objects.filter(**filters).aggregate(total=Sum("n"))["total"]
     return int(total or 0)
+
+
+def state_counts(*, owner_type: str, owner_id: uuid.UUID) -> dict[str, tuple[int, int]]:
+    """For each state, how many cases there are and how many of them the owner has: one
+    query over the counters."""
+    rows = (
+        CaseCount.objects.values_list("state")
+        .annotate(
+            total=Sum("n"), owned=Sum("n", filter=Q(owner_type=owner_type, owner_id=owner_id))
+        )
+        .values_list("state", "total", "owned")
+        .order_by()
+    )
+    return {state: (int(total or 0), int(owned or 0)) for state, total, owned in rows}
 
 
 def case_counts_by(*, by: str, state: str) -> dict[str, int]:

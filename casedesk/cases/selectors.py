@@ -364,6 +364,12 @@ def case_counts_per_day(
     return counters.day_counts(kind=kind, since=since)
 
 
+def case_state_counts(*, owner: User) -> dict[str, tuple[int, int]]:
+    """For each state, how many cases there are and how many `owner` owns (the list's view
+    tabs, which every viewer lists in full), from the counters in one query."""
+    return counters.state_counts(owner_type="user", owner_id=owner.pk)
+
+
 def case_view_count(filters: CaseFilters, *, viewer: User | None) -> int | None:
     """How many cases `case_list(filters, viewer=viewer)` lists, when the counters can tell
     (filters of state, status, priority and owner only: the list then restricts nothing for any
