@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from casedesk.cases.choices import (
     STATUSES_BY_STATE,
@@ -34,6 +34,15 @@ def _status_matches_state() -> Q:
     for state, statuses in STATUSES_BY_STATE.items():
         condition |= Q(state=state, status__in=list(statuses))
     return condition
+
+
+# Priority from the most urgent: the choices' own order, not the text's (the lists' sort, and
+# the index that reads it).
+PRIORITY_RANK = models.Case(
+    *(models.When(priority=value, then=rank) for rank, value in enumerate(Priority.values)),
+    default=len(Priority.values),
+    output_field=models.IntegerField(),
+)
 
 
 class CaseNumber(models.Model):
@@ -219,6 +228,16 @@ class Case(models.Model):
                 name="case_sla_status_idx",
             ),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
+            # The web list's sorts by title and by priority (docs/web.md#lists); by number the
+            # unique index of `number` serves.
+            models.Index(fields=["state", "title", "id"], name="case_state_title_idx"),
+            models.Index(
+                F("state"),
+                PRIORITY_RANK,
+                F("created_at").desc(),
+                F("id").desc(),
+                name="case_state_priority_idx",
+            ),
             models.Index(
                 fields=["owner_user", "state", "-created_at", "-id"], name="case_owner_user_idx"
             ),

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import (
     CharField,
     Exists,
@@ -22,9 +22,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from casedesk.cases import counters
-from casedesk.cases.choices import Priority, State
+from casedesk.cases.choices import State
 from casedesk.cases.fields import FIELDS_IN_ORDER, REF, CaseField
-from casedesk.cases.models import Activity, Case, ServiceSettings
+from casedesk.cases.models import PRIORITY_RANK, Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
 from casedesk.core.models import AuditEntry
 from casedesk.customers.models import Account, Contact
@@ -203,12 +203,7 @@ class CaseOrder:
     nulls_last: frozenset[str] = frozenset()
 
 
-# Priority from the most urgent: the choices' own order, not the text's.
-_PRIORITY_RANK = models.Case(
-    *(models.When(priority=value, then=rank) for rank, value in enumerate(Priority.values)),
-    default=len(Priority.values),
-    output_field=models.IntegerField(),
-)
+_PRIORITY_RANK = PRIORITY_RANK  # read by the index `case_state_priority_idx`
 CASE_ORDERS: dict[str, CaseOrder] = {
     "-created_at": CaseOrder(("-created_at", "-id")),
     "-modified_at": CaseOrder(("-modified_at", "-id")),

@@ -37,7 +37,7 @@ from casedesk.web.views.case_page import (
     owner_choices,
     queue_choices,
 )
-from casedesk.web.views.common import actor, found, page_of, parse_uuid
+from casedesk.web.views.common import actor, found, page_both, parse_uuid
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 25
@@ -50,16 +50,56 @@ VIEWS: dict[str, tuple[Any, str, bool]] = {
     "cancelled": (gettext_lazy("Cancelled cases"), State.CANCELLED, False),
 }
 
-# Sort orders: each ends with the primary key so the keyset order is total.
-SORTS: dict[str, tuple[Any, selectors.CaseOrder]] = {
-    "newest": (gettext_lazy("Newest first"), selectors.CaseOrder(("-created_at", "-id"))),
-    "oldest": (gettext_lazy("Oldest first"), selectors.CaseOrder(("created_at", "id"))),
-    "modified": (gettext_lazy("Recently modified"), selectors.CASE_ORDERS["-modified_at"]),
+# The columns of the list, each with its sort order when it has one (an index of the case
+# table reads it, with the view's state first: docs/web.md#lists). `?sort=<column>` lists in
+# that order, `?sort=-<column>` in its exact reverse. The customer and the owner are names
+# kept in other tables: sorting by them would sort every case, so they do not sort.
+COLUMNS: dict[str, tuple[Any, selectors.CaseOrder | None]] = {
     "number": (gettext_lazy("Case number"), selectors.CaseOrder(("number", "id"))),
     "title": (gettext_lazy("Case title"), selectors.CaseOrder(("title", "id"))),
-    "resolve_by": (gettext_lazy("Resolve by"), selectors.CASE_ORDERS["resolve_by"]),
+    "customer": (gettext_lazy("Customer"), None),
     "priority": (gettext_lazy("Priority"), selectors.CASE_ORDERS["priority"]),
+    "status": (
+        gettext_lazy("Status reason"),
+        selectors.CaseOrder(("status", "-created_at", "-id")),
+    ),
+    "owner": (gettext_lazy("Owner"), None),
+    "created": (gettext_lazy("Created on"), selectors.CaseOrder(("created_at", "id"))),
+    "resolve_by": (gettext_lazy("Resolve by"), selectors.CASE_ORDERS["resolve_by"]),
 }
+DEFAULT_SORT = "-created"
+# Sorts of earlier versions of the page, still in bookmarks.
+OLD_SORTS = {"newest": "-created", "oldest": "created"}
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    """The sort menu of the filters (the headers' links do the same without it)."""
+    found = []
+    for key, (label, order) in COLUMNS.items():
+        if order is not None:
+            found.append((key, _("%(column)s, ascending") % {"column": label}))
+            found.append((f"-{key}", _("%(column)s, descending") % {"column": label}))
+    return found
+
+
+def column_headers(sort: str) -> list[dict[str, Any]]:
+    """The list's headers: label, the sort a click asks for (the reverse of the current one
+    on its column) and `aria-sort` on the sorted column."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    headers = []
+    for key, (label, order) in COLUMNS.items():
+        sorted_here = order is not None and key == current
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": None
+                if order is None
+                else (key if sorted_here and descending else f"-{key}" if sorted_here else key),
+                "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
+            }
+        )
+    return headers
 
 
 def view_tabs(user: Any) -> list[tuple[str, Any, int | None]]:
@@ -79,14 +119,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if view not in VIEWS:
         view = "my"
     heading, state, mine = VIEWS[view]
+    query = request.GET.copy()
+    if query.get("sort") in OLD_SORTS:
+        query["sort"] = OLD_SORTS[query["sort"]]
     form = CaseListForm(
-        request.GET or None,
+        query or None,
         statuses=list(STATUSES_BY_STATE[state]),
-        sorts=[(key, label) for key, (label, _order) in SORTS.items()],
+        sorts=sort_choices(),
         queues=queue_choices(request),
     )
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    sort = cleaned.get("sort") or "newest"
+    sort = cleaned.get("sort") or DEFAULT_SORT
     filters = selectors.CaseFilters(
         state=state,
         status=cleaned.get("status") or None,
@@ -98,9 +141,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         priority=cleaned.get("priority") or None,
         sla_status=cleaned.get("sla_status") or None,
     )
-    order = SORTS[sort][1]
+    order = COLUMNS[sort.lstrip("-")][1]
+    assert order is not None
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
-    cases, next_cursor, status = page_of(
+    cases, next_cursor, previous_cursor, status = page_both(
         request,
         selectors.case_list(filters, viewer=actor(request)),
         order=order.keys,
@@ -109,6 +153,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         scope=f"{scope}|sort={sort}",
         annotations=order.annotations,
         nulls_last=order.nulls_last,
+        reverse=sort.startswith("-"),
     )
     return render(
         request,
@@ -117,6 +162,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "cases": cases,
             "next_cursor": next_cursor,
+            "previous_cursor": previous_cursor,
+            "columns": column_headers(sort),
             "view": view,
             "heading": heading,
             "views": view_tabs(actor(request)),
