@@ -120,8 +120,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         view = "my"
     heading, state, mine = VIEWS[view]
     query = request.GET.copy()
-    if query.get("sort") in OLD_SORTS:
-        query["sort"] = OLD_SORTS[query["sort"]]
+    old_sort = OLD_SORTS.get(request.GET.get("sort") or "")
+    if old_sort:
+        query["sort"] = old_sort
     form = CaseListForm(
         query or None,
         statuses=list(STATUSES_BY_STATE[state]),
