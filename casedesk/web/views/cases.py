@@ -20,6 +20,7 @@ from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
+from casedesk.customers import selectors as customer_selectors
 from casedesk.core.errors import DomainError
 from casedesk.routing.services import routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
@@ -82,6 +83,17 @@ def sort_choices() -> list[tuple[str, str]]:
     return found
 
 
+def customer_name(value: str | None) -> str | None:
+    """The name of the customer a `?customer=account:<uuid>` names, or None."""
+    ref = parse_customer(value or "")
+    if ref is None:
+        return None
+    try:
+        return customer_selectors.customer_get(customer_type=ref.type, customer_id=ref.id).name
+    except DomainError:
+        return None
+
+
 def column_headers(sort: str) -> list[dict[str, Any]]:
     """The list's headers: label, the sort a click asks for (the reverse of the current one
     on its column) and `aria-sort` on the sorted column."""
@@ -123,19 +135,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
     old_sort = OLD_SORTS.get(request.GET.get("sort") or "")
     if old_sort:
         query["sort"] = old_sort
+    owners = owner_choices()
     form = CaseListForm(
         query or None,
         statuses=list(STATUSES_BY_STATE[state]),
         sorts=sort_choices(),
         queues=queue_choices(request),
+        owners=owners,
+        customer_name=customer_name(request.GET.get("customer")),
     )
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
     sort = cleaned.get("sort") or DEFAULT_SORT
+    owner = cleaned.get("owner")
+    customer = cleaned.get("customer")
     filters = selectors.CaseFilters(
         state=state,
         status=cleaned.get("status") or None,
-        owner_id=actor(request).pk if mine else None,
-        owner_type="user" if mine else None,
+        owner_id=actor(request).pk if mine else owner.id if owner else None,
+        owner_type="user" if mine else owner.type if owner else None,
+        customer_id=customer.id if customer else None,
         subject_id=cleaned.get("subject"),
         queue_id=cleaned.get("queue"),
         search=cleaned.get("search") or None,
@@ -169,7 +187,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "heading": heading,
             "views": view_tabs(actor(request)),
             "paged": bool(cleaned.get("cursor")),
-            "owners": owner_choices(),
+            "owners": owners,
+            "mine": mine,
             "queues": queue_choices(request),
             "nav": "cases",
             "sort": sort,
