@@ -20,8 +20,8 @@ from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.fields import CaseChanges
 from casedesk.cases.services import records
 from casedesk.core.choices import Channel
-from casedesk.customers import selectors as customer_selectors
 from casedesk.core.errors import DomainError
+from casedesk.customers import selectors as customer_selectors
 from casedesk.routing.services import routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
