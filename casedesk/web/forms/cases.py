@@ -212,7 +212,8 @@ class CaseListForm(WebForm):
 
     def clean_owner(self) -> Ref | None:
         kind, _sep, raw = (self.cleaned_data.get("owner") or "").partition(":")
-        return Ref(kind, _uuid_or_none(raw)) if kind in {"user", "team"} and raw else None
+        owner_id = _uuid_or_none(raw)
+        return Ref(kind, owner_id) if kind in {"user", "team"} and owner_id else None
 
     def clean_customer(self) -> Ref | None:
         value = self.cleaned_data.get("customer") or ""
