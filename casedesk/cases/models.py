@@ -491,3 +491,22 @@ class CaseDayCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.day}: {self.n}"
+
+
+class SavedView(models.Model):
+    """A user's own view of the case list: a name and the list's filters and sort
+    (docs/web.md#saved-views)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    query = models.JSONField(default=dict)  # the list's parameters: {"view": "active", ...}
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

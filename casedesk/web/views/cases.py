@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from casedesk.cases import selectors
 from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.fields import CaseChanges
-from casedesk.cases.services import records
+from casedesk.cases.services import records, saved_views
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.customers import selectors as customer_selectors
@@ -81,6 +82,20 @@ def sort_choices() -> list[tuple[str, str]]:
             found.append((key, _("%(column)s, ascending") % {"column": label}))
             found.append((f"-{key}", _("%(column)s, descending") % {"column": label}))
     return found
+
+
+def saved_context(request: HttpRequest) -> dict[str, Any]:
+    """The user's saved views as tabs (no count: the counters answer only some of them, and
+    each would cost a query), the current one, and the list's parameters a new one keeps."""
+    current_id = parse_uuid(request.GET.get("saved"))
+    tabs = []
+    current = None
+    for view in saved_views.saved_view_list(user=actor(request)):
+        tabs.append({"view": view, "url": "?" + urlencode({**view.query, "saved": str(view.pk)})})
+        if view.pk == current_id:
+            current = view
+    keep = [(k, request.GET[k]) for k in saved_views.KEPT if request.GET.get(k)]
+    return {"saved_tabs": tabs, "saved_current": current, "saved_keep": keep}
 
 
 def customer_name(value: str | None) -> str | None:
@@ -189,6 +204,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "paged": bool(cleaned.get("cursor")),
             "owners": owners,
             "mine": mine,
+            **saved_context(request),
             "queues": queue_choices(request),
             "nav": "cases",
             "sort": sort,
