@@ -44,3 +44,21 @@ def test_a_malformed_customer_is_refused_not_a_server_error(
 ) -> None:
     response = web(agent).get("/cases/", {"view": "active", "customer": "account:nope"})
     assert response.status_code == 200
+
+
+def test_htmx_gets_only_the_list_region_and_a_plain_request_the_page(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    make_case(title="Urgent one", priority="high")
+    make_case(title="Calm one", priority="low")
+    client = web(agent)
+    params = {"view": "active", "priority": "high"}
+    fragment = client.get(
+        "/cases/", params, headers={"HX-Request": "true", "HX-Target": "case-list"}
+    ).content.decode()
+    assert "<html" not in fragment and 'class="tabs"' not in fragment
+    assert "Urgent one" in fragment and "Calm one" not in fragment
+    assert 'hx-get="/cases/"' in fragment and 'hx-push-url="true"' in fragment
+    page = client.get("/cases/", params).content.decode()
+    assert "<html" in page and 'id="case-list"' in page and "Urgent one" in page
+    assert '<details class="filterbox" data-open-wide>' in page  # folded until the script opens it

@@ -189,9 +189,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         nulls_last=order.nulls_last,
         reverse=sort.startswith("-"),
     )
+    htmx = getattr(request, "htmx", None)
     return render(
         request,
-        "web/cases/list.html",
+        # htmx asks for the list region only (the filters, the table, the pages).
+        "web/cases/_list.html" if htmx and htmx.target == "case-list" else "web/cases/list.html",
         {
             "form": form,
             "cases": cases,
