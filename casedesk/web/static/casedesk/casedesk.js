@@ -218,7 +218,12 @@
       if (wide.matches) { box.open = true; }
     });
   }
-  openWide(document);
+  /* This script runs in <head>: the filters exist once the page is parsed. */
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { openWide(document); });
+  } else {
+    openWide(document);
+  }
   var filtersOpen = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var box = event.detail.target && event.detail.target.querySelector("details[data-open-wide]");
