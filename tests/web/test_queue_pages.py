@@ -148,3 +148,15 @@ def test_items_page_both_ways_and_sort_newest_first(
         assert ('aria-sort="descending"' in last) == (sort == "-entered")
         back = client.get(follow(last, "prev") or "").content.decode()
         assert shown(back) == pages[-2]
+
+
+def test_htmx_gets_only_the_queue_list_region(
+    web: Callable[..., Client], agent: Any, queued: Any
+) -> None:
+    client = web(agent)
+    fragment = client.get(
+        "/queues/", {"view": "all"}, headers={"HX-Request": "true", "HX-Target": "queue-list"}
+    ).content.decode()
+    assert "<html" not in fragment and "Waiting in the queue" in fragment
+    assert 'hx-target="#queue-list"' in fragment
+    assert 'id="queue-list"' in client.get("/queues/").content.decode()

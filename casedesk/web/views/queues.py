@@ -58,9 +58,12 @@ def queue_items(request: HttpRequest) -> HttpResponse:
         scope=f"web-items:{view}:{queue_id}",
         reverse=sort == "-entered",
     )
+    htmx = getattr(request, "htmx", None)
+    # htmx asks for the list region only (the filter, the table, the pages).
+    region = bool(htmx and htmx.target == "queue-list")
     return render(
         request,
-        "web/queues/items.html",
+        "web/queues/_items.html" if region else "web/queues/items.html",
         {
             "heading": heading,
             "view": view,
