@@ -15,6 +15,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection
@@ -38,7 +39,21 @@ def day_of(moment: dt.datetime | None) -> dt.date | None:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
-def case_key(case: Case) -> CountKey:
+# The columns the counters read, and the audited changes that move a case between keys.
+_COLUMNS = (
+    "state",
+    "status",
+    "priority",
+    "owner_user_id",
+    "owner_team_id",
+    "created_at",
+    "resolved_at",
+)
+_COUNTED = frozenset({"state", "status", "priority", "owner", "resolved_at"})
+
+
+def case_key(case: Any) -> CountKey:
+    """The key of a case (or of its `_COLUMNS` loaded into a `SimpleNamespace`)."""
     if case.owner_user_id is not None:
         owner: tuple[str, uuid.UUID] = ("user", case.owner_user_id)
     else:
@@ -139,10 +154,35 @@ def _upsert(model: Any, key: Sequence[str], rows: Iterable[Sequence[Any]]) -> No
 
 
 def counts_written(written: Sequence[tuple[Case, Any]]) -> None:
-    """The pipeline's step: the counters follow the batch's `(case, CaseChange)` writes."""
+    """The pipeline's step: the counters follow the batch's `(case, CaseChange)` writes.
+
+    Only the new cases and the writes whose audited changes move a case between keys count;
+    a case read with only some columns (bulk routing) has the others read for the whole batch
+    in one query, never one a case."""
+    moved = [
+        (case, change)
+        for case, change in written
+        if change.created or _COUNTED & change.changes.keys()
+    ]
+    if not moved:
+        return
+    missing = [case.pk for case, _ in moved if set(_COLUMNS) & case.get_deferred_fields()]
+    loaded: dict[Any, SimpleNamespace] = {}
+    if missing:
+        for row in Case.objects.filter(pk__in=missing).values("pk", *_COLUMNS).order_by():
+            loaded[row.pop("pk")] = SimpleNamespace(**row)
     deltas = Deltas()
-    for case, change in written:
-        deltas.case_written(case, created=change.created, changes=change.changes)
+    for case, change in moved:
+        current: Any = case
+        if case.pk in loaded:  # the columns the write set are in memory, the others as read
+            found = loaded[case.pk]
+            current = SimpleNamespace(
+                **{
+                    name: getattr(case if name not in case.get_deferred_fields() else found, name)
+                    for name in _COLUMNS
+                }
+            )
+        deltas.case_written(current, created=change.created, changes=change.changes)
     deltas.write()
 
 

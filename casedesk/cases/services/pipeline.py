@@ -7,15 +7,16 @@ order, each step a few statements for the whole batch:
 
 1. the version grows and the modification time moves (a new case keeps version 1), and the
    case rows are saved (not for a write that changed no column of the case, or whose rows the
-   caller inserted itself: `CaseWrite.save`), and the case counters follow
-   (`casedesk/cases/counters.py`: one upsert a table for the whole batch);
+   caller inserted itself: `CaseWrite.save`);
 2. the steps of the apps that build on cases run (`case_write_step_add`: routing closes the
    queue items of the cases that leave service; events writes the cases' outbox events);
 3. one audit row a case with every changed field's old and new value;
 4. the system posts of the timeline, for the writes that have one;
 5. the term ledger (`entitlements/services/terms.py`), told the reason of the change; it may
    refuse the write by raising `entitlement_exhausted`, which rolls the transaction back;
-6. the search documents (`search/indexing.py`).
+6. the search documents (`search/indexing.py`);
+7. the case counters (`casedesk/cases/counters.py`: one upsert a table for the whole batch),
+   last, so that their rows stay locked only until the commit.
 
 The result is a `CaseChange` a write: the record of what happened to the case. It is the one
 place the outbox event of the case is written from (`casedesk/events/outbox.py`), in the same
@@ -176,7 +177,6 @@ def case_writes_finish(
         return []
     _save(writes)
     written = [(case, _change(case, write, actor, channel)) for case, write in writes]
-    counts_written(written)
     for step in _steps:
         step(written)
     _audit(written, actor, channel)
@@ -195,6 +195,7 @@ def case_writes_finish(
             created=change.created,
         )
     _index(indexed)
+    counts_written(written)
     return [change for _, change in written]
 
 
