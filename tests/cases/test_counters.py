@@ -151,3 +151,17 @@ def test_shards_are_summed(new_case: Any) -> None:
     )
     exact()
     assert active() == 6
+
+
+def test_a_view_count_comes_from_the_counters_or_not_at_all(new_case: Any, agent: Any) -> None:
+    new_case(priority="high")
+    new_case()
+    filters = selectors.CaseFilters
+    assert selectors.case_view_count(filters(state="active"), viewer=agent) == 2
+    assert selectors.case_view_count(filters(state="active", priority="high"), viewer=agent) == 1
+    mine = filters(state="active", owner_id=agent.pk)  # the owner's kind looked up
+    assert selectors.case_view_count(mine, viewer=agent) == 2
+    # Filters the counters cannot answer: no count rather than a count of the case table.
+    searched = filters(state="active", search="printer")
+    assert selectors.case_view_count(searched, viewer=agent) is None
+    assert selectors.case_view_count(filters(sla_status="in_progress"), viewer=agent) is None
