@@ -165,3 +165,21 @@ def test_a_view_count_comes_from_the_counters_or_not_at_all(new_case: Any, agent
     searched = filters(state="active", search="printer")
     assert selectors.case_view_count(searched, viewer=agent) is None
     assert selectors.case_view_count(filters(sla_status="in_progress"), viewer=agent) is None
+
+
+def test_the_migration_fills_the_counters_from_the_existing_cases(
+    agent_api: Api, new_case: Any
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("casedesk.cases.migrations.0011_case_counters_fill").fill
+    new_case(priority="low")
+    resolved = new_case()
+    assert resolve(agent_api, resolved["id"]).status_code == 200
+    CaseCount.objects.all().delete()
+    CaseDayCount.objects.all().delete()
+    fill(apps, None)
+    exact()
+    assert active() == 1 and counters.case_count(state="resolved") == 1
