@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from casedesk.cases.choices import STATUSES_BY_STATE, ActivityState, ActivityType, State, Status
+from casedesk.cases.counters import real_counts, stored_counts
 from casedesk.cases.models import Activity, Case, Note, Post
 from casedesk.core.invariants import invariant
 
@@ -164,3 +165,24 @@ def totals_match_billing() -> Iterator[str]:
     bad = Activity.objects.filter(billed=True).exclude(state=ActivityState.COMPLETED)
     for activity_id in bad.values_list("id", flat=True).iterator():
         yield f"activity {activity_id} is billed but not completed"
+
+
+@invariant("case_counters_match_the_cases")
+def counters_match_the_cases() -> Iterator[str]:
+    """The case counters (docs/cases.md#counters) equal the counts of the case table."""
+    real_counts_, real_days = real_counts()
+    stored, stored_days = stored_counts()
+    for key in sorted(set(real_counts_) | set(stored), key=str):
+        if real_counts_[key] != stored[key]:
+            state, status, priority, owner_type, owner_id = key
+            yield (
+                f"{state}/{status}/{priority} cases of {owner_type} {owner_id}: "
+                f"counted {stored[key]}, there are {real_counts_[key]}"
+            )
+    for day_key in sorted(set(real_days) | set(stored_days)):
+        if real_days[day_key] != stored_days[day_key]:
+            kind, day = day_key
+            yield (
+                f"cases {kind} on {day.isoformat()}: counted {stored_days[day_key]}, "
+                f"there are {real_days[day_key]}"
+            )

@@ -16,8 +16,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from casedesk.cases.choices import ActivityState, ActivityType, State
-from casedesk.cases.models import Activity, Case, ServiceSettings
+from casedesk.cases.models import Activity, Case, SavedView, ServiceSettings
 from casedesk.core.errors import NotFound
+from casedesk.directory.models import User
 
 
 def service_settings_lock() -> ServiceSettings:
@@ -106,3 +107,17 @@ def activity_lock(activity_id: uuid.UUID) -> tuple[Case, Activity]:
         if activity.case_id == case.pk:
             return case, activity
     raise NotFound("No such activity.")  # pragma: no cover - moved three times in a row
+
+
+def saved_views_lock(user_id: uuid.UUID) -> None:
+    """The user's row, locked while one of the user's saved views is added: two saves at once
+    cannot both pass the limit of views (nothing else of cases is locked with it)."""
+    list(User.objects.select_for_update().filter(pk=user_id).values_list("pk"))
+
+
+def saved_view_lock(user_id: uuid.UUID, view_id: uuid.UUID) -> SavedView:
+    """One of the user's saved views, locked; `not_found` for another user's view too."""
+    found = SavedView.objects.select_for_update().filter(id=view_id, user_id=user_id).first()
+    if found is None:
+        raise NotFound("No such saved view.")
+    return found

@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from casedesk.cases.choices import (
     STATUSES_BY_STATE,
@@ -34,6 +34,15 @@ def _status_matches_state() -> Q:
     for state, statuses in STATUSES_BY_STATE.items():
         condition |= Q(state=state, status__in=list(statuses))
     return condition
+
+
+# Priority from the most urgent: the choices' own order, not the text's (the lists' sort, and
+# the index that reads it).
+PRIORITY_RANK = models.Case(
+    *(models.When(priority=value, then=rank) for rank, value in enumerate(Priority.values)),
+    default=len(Priority.values),
+    output_field=models.IntegerField(),
+)
 
 
 class CaseNumber(models.Model):
@@ -219,6 +228,16 @@ class Case(models.Model):
                 name="case_sla_status_idx",
             ),
             models.Index(fields=["state", "-created_at", "-id"], name="case_state_created_idx"),
+            # The web list's sorts by title and by priority (docs/web.md#lists); by number the
+            # unique index of `number` serves.
+            models.Index(fields=["state", "title", "id"], name="case_state_title_idx"),
+            models.Index(
+                F("state"),
+                PRIORITY_RANK,
+                F("created_at").desc(),
+                F("id").desc(),
+                name="case_state_priority_idx",
+            ),
             models.Index(
                 fields=["owner_user", "state", "-created_at", "-id"], name="case_owner_user_idx"
             ),
@@ -423,3 +442,71 @@ class ServiceSettings(models.Model):
 
     def __str__(self) -> str:
         return "service settings"
+
+
+class CaseCount(models.Model):
+    """How many cases there are of each state, status, priority and owner: the lists' and the
+    dashboard's counts, read without scanning the case table (docs/cases.md#counters).
+
+    Kept by the case-write pipeline in the write's transaction (`cases/counters.py`). A key
+    has a few rows (`shard`, chosen at random by each write) so that concurrent writes do not
+    all wait on one row; a count is the sum of its rows' `n` (a row may be negative)."""
+
+    state = models.CharField(max_length=10, choices=State.choices)
+    status = models.CharField(max_length=24, choices=Status.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    owner_type = models.CharField(max_length=4)  # "user" or "team"
+    owner_id = models.UUIDField()
+    shard = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state", "status", "priority", "owner_type", "owner_id", "shard"],
+                name="case_count_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner_id", "state"], name="case_count_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state}/{self.status}/{self.priority}/{self.owner_id}: {self.n}"
+
+
+class CaseDayCount(models.Model):
+    """How many cases were created, and how many of today's resolved cases were resolved, on
+    each day (in the site's time zone): the dashboard's chart. Sharded as `CaseCount`."""
+
+    kind = models.CharField(max_length=10)  # "created" or "resolved"
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "day", "shard"], name="case_day_count_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.day}: {self.n}"
+
+
+class SavedView(models.Model):
+    """A user's own view of the case list: a name and the list's filters and sort
+    (docs/web.md#saved-views)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60)
+    query = models.JSONField(default=dict)  # the list's parameters: {"view": "active", ...}
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_view_name_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,10 +9,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import connection, models
+from django.db import connection
 from django.db.models import (
     CharField,
-    Count,
     Exists,
     OuterRef,
     Q,
@@ -20,11 +19,12 @@ from django.db.models import (
     Subquery,
     UUIDField,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 
-from casedesk.cases.choices import Priority, State
+from casedesk.cases import counters
+from casedesk.cases.choices import State
 from casedesk.cases.fields import FIELDS_IN_ORDER, REF, CaseField
-from casedesk.cases.models import Activity, Case, ServiceSettings
+from casedesk.cases.models import PRIORITY_RANK, Activity, Case, ServiceSettings
 from casedesk.core.errors import NotFound
 from casedesk.core.models import AuditEntry
 from casedesk.customers.models import Account, Contact
@@ -203,12 +203,7 @@ class CaseOrder:
     nulls_last: frozenset[str] = frozenset()
 
 
-# Priority from the most urgent: the choices' own order, not the text's.
-_PRIORITY_RANK = models.Case(
-    *(models.When(priority=value, then=rank) for rank, value in enumerate(Priority.values)),
-    default=len(Priority.values),
-    output_field=models.IntegerField(),
-)
+_PRIORITY_RANK = PRIORITY_RANK  # read by the index `case_state_priority_idx`
 CASE_ORDERS: dict[str, CaseOrder] = {
     "-created_at": CaseOrder(("-created_at", "-id")),
     "-modified_at": CaseOrder(("-modified_at", "-id")),
@@ -350,19 +345,49 @@ def case_audit_seen(entries: list[AuditEntry], *, viewer: User | None) -> list[A
 
 
 def active_case_counts(*, by: Literal["status", "priority"]) -> dict[str, int]:
-    """How many active cases there are of each status or priority (values with none are absent)."""
-    rows = Case.objects.filter(state=State.ACTIVE).values_list(by).annotate(n=Count("id"))
-    return dict(rows.values_list(by, "n"))
+    """How many active cases there are of each status or priority (values with none are
+    absent), from the counters (docs/cases.md#counters), not the case table."""
+    return counters.case_counts_by(by=by, state=State.ACTIVE)
 
 
 def case_counts_per_day(
-    *, field: Literal["created_at", "resolved_at"], since: dt.datetime
+    *, field: Literal["created_at", "resolved_at"], since: dt.date
 ) -> dict[dt.date, int]:
-    """Cases created (or resolved) on each day from `since` (days with none are absent)."""
-    rows = (
-        Case.objects.filter(**{f"{field}__gte": since})
-        .annotate(day=TruncDate(field))
-        .values_list("day")
-        .annotate(n=Count("id"))
+    """Cases created (or resolved) on each day (in the site's time zone) from `since` (days
+    with none are absent), from the counters."""
+    kind = counters.CREATED if field == "created_at" else counters.RESOLVED
+    return counters.day_counts(kind=kind, since=since)
+
+
+def case_state_counts(*, owner: User) -> dict[str, tuple[int, int]]:
+    """For each state, how many cases there are and how many `owner` owns (the list's view
+    tabs, which every viewer lists in full), from the counters in one query."""
+    return counters.state_counts(owner_type="user", owner_id=owner.pk)
+
+
+def case_view_count(filters: CaseFilters, *, viewer: User | None) -> int | None:
+    """How many cases `case_list(filters, viewer=viewer)` lists, when the counters can tell
+    (filters of state, status, priority and owner only: the list then restricts nothing for any
+    viewer, the private-queue rule applying only to a queue filter); None otherwise, as
+    counting would scan the case table."""
+    if (
+        filters.queue_id
+        or filters.customer_id
+        or filters.subject_id
+        or filters.parent_id
+        or filters.sla_status
+        or (filters.search and filters.search.strip())
+    ):
+        return None
+    owner_type = None
+    if filters.owner_id:
+        owner_type = filters.owner_type or _owner_type(filters.owner_id)
+        if owner_type is None:
+            return 0
+    return counters.case_count(
+        state=filters.state,
+        status=filters.status,
+        priority=filters.priority,
+        owner_type=owner_type,
+        owner_id=filters.owner_id,
     )
-    return dict(rows.values_list("day", "n"))

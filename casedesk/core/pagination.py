@@ -28,6 +28,7 @@ _SALT = "casedesk.pagination"
 class Page(Generic[T]):
     items: list[T]
     next: str | None
+    previous: str | None = None  # the cursor of the page before (the web's lists)
 
 
 def _encode(value: Any) -> Any:
@@ -68,11 +69,19 @@ def _field_value(obj: Any, path: str) -> Any:
     return value
 
 
-def encode_cursor(scope: str, values: Sequence[Any]) -> str:
-    return signing.dumps({"s": scope, "k": [_encode(v) for v in values]}, salt=_SALT, compress=True)
+def encode_cursor(scope: str, values: Sequence[Any], *, before: bool = False) -> str:
+    """A cursor of the rows after `values` (with `before`, the rows before them)."""
+    data: dict[str, Any] = {"s": scope, "k": [_encode(v) for v in values]}
+    if before:
+        data["b"] = 1
+    return signing.dumps(data, salt=_SALT, compress=True)
 
 
 def decode_cursor(scope: str, cursor: str, width: int) -> list[Any]:
+    return _decode_cursor(scope, cursor, width)[0]
+
+
+def _decode_cursor(scope: str, cursor: str, width: int) -> tuple[list[Any], bool]:
     try:
         data = signing.loads(cursor, salt=_SALT)
         if not isinstance(data, dict) or data.get("s") != scope:
@@ -80,7 +89,7 @@ def decode_cursor(scope: str, cursor: str, width: int) -> list[Any]:
         keys = data.get("k")
         if not isinstance(keys, list) or len(keys) != width:
             raise ValueError("bad cursor")
-        return [_decode(v) for v in keys]
+        return [_decode(v) for v in keys], data.get("b") == 1
     except (signing.BadSignature, ValueError, TypeError) as exc:
         raise BadRequest("The cursor is invalid.", details={"cursor": "invalid"}) from exc
 
@@ -112,16 +121,35 @@ def _after(order: Sequence[str], values: Sequence[Any], nulls_last: Collection[s
     return condition
 
 
-def _ordering(order: Sequence[str], nulls_last: Collection[str]) -> list[Any]:
+def _before(order: Sequence[str], values: Sequence[Any], nulls_last: Collection[str] = ()) -> Q:
+    """Rows strictly before `values` in `order` (as `_after`, the other way)."""
+    condition = Q()
+    for i in range(len(order) - 1, -1, -1):
+        field = order[i].lstrip("-")
+        descending = order[i].startswith("-")
+        lookup = f"{field}__{'gt' if descending else 'lt'}"
+        if field in nulls_last and values[i] is None:  # every value sorts before a null
+            step, same = Q(**{f"{field}__isnull": False}), Q(**{f"{field}__isnull": True})
+        else:  # a null never sorts before a value: the comparison leaves nulls out
+            step, same = Q(**{lookup: values[i]}), Q(**{field: values[i]})
+        condition = step if i == len(order) - 1 else step | (same & condition)
+    return condition
+
+
+def _ordering(
+    order: Sequence[str], nulls_last: Collection[str], *, reverse: bool = False
+) -> list[Any]:
+    """The ORDER BY of `order`, or of its exact reverse (a key with nulls last then has them
+    first: the same index read backwards)."""
     result: list[Any] = []
     for name in order:
         field = name.lstrip("-")
+        descending = name.startswith("-") != reverse
         if field not in nulls_last:
-            result.append(name)
-        elif name.startswith("-"):
-            result.append(F(field).desc(nulls_last=True))
+            result.append(f"-{field}" if descending else field)
         else:
-            result.append(F(field).asc(nulls_last=True))
+            nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+            result.append(F(field).desc(**nulls) if descending else F(field).asc(**nulls))
     return result
 
 
@@ -135,8 +163,13 @@ def paginate(
     read: Callable[[QuerySet[Any, Any]], QuerySet[Any, Any]] | None = None,
     annotations: Mapping[str, Any] | None = None,
     nulls_last: Collection[str] = (),
+    reverse: bool = False,
 ) -> Page[T]:
     """Return one page of `queryset` in `order`; `scope` ties a cursor to its list.
+
+    With `reverse`, the list is `order`'s exact reverse (its last row first). The page's
+    `previous` is the cursor of the page before it (None on the first page): a page is read
+    backwards by reversing the order, taking the page and reversing it back.
 
     With `read`, the page is chosen first on the primary keys alone and then read in full:
     `read` gets the query of the page's keys (`values("pk")`, sliced) and returns the query
@@ -149,10 +182,18 @@ def paginate(
         raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}.", details={"limit": size})
     scope = scope or queryset.model._meta.label
     extra = dict(annotations or {})
-    ordering = _ordering(order, nulls_last)
-    qs = (queryset.annotate(**extra) if extra else queryset).order_by(*ordering)
+    values: list[Any] | None = None
+    before = False
     if cursor:
-        qs = qs.filter(_after(order, decode_cursor(scope, cursor, len(order)), nulls_last))
+        values, before = _decode_cursor(scope, cursor, len(order))
+    # Read in the direction of `order` (`forward`) or against it: from a cursor as it says,
+    # else in the list's direction. A page read against the list's direction is reversed back.
+    forward = not before if values is not None else not reverse
+    going_on = forward != reverse
+    ordering = _ordering(order, nulls_last, reverse=not forward)
+    qs = (queryset.annotate(**extra) if extra else queryset).order_by(*ordering)
+    if values is not None:
+        qs = qs.filter((_after if forward else _before)(order, values, nulls_last))
     if read is None:
         rows = list(qs[: size + 1])
     else:
@@ -161,8 +202,17 @@ def paginate(
         rows = list((page.annotate(**extra) if extra else page).order_by(*ordering))
     has_more = len(rows) > size
     rows = rows[:size]
-    next_cursor = None
-    if has_more and rows:
-        last = rows[-1]
-        next_cursor = encode_cursor(scope, [_field_value(last, f.lstrip("-")) for f in order])
-    return Page(items=rows, next=next_cursor)
+    if not going_on:
+        rows.reverse()
+
+    def key(row: Any) -> list[Any]:
+        return [_field_value(row, f.lstrip("-")) for f in order]
+
+    # The next page is after the last row in the list's direction (before it in `order`'s for
+    # a reversed list), the previous one before the first row.
+    next_cursor = previous = None
+    if rows and (has_more or not going_on):
+        next_cursor = encode_cursor(scope, key(rows[-1]), before=reverse)
+    if rows and (has_more if not going_on else values is not None):
+        previous = encode_cursor(scope, key(rows[0]), before=not reverse)
+    return Page(items=rows, next=next_cursor, previous=previous)

@@ -58,6 +58,13 @@ class QueueItem(models.Model):
             models.Index(fields=["state", "entered_on", "id"], name="queueitem_state_order_idx"),
             models.Index(fields=["case", "state"], name="queueitem_case_idx"),
             models.Index(fields=["worked_by", "state"], name="queueitem_worker_idx"),
+            # The open items only, by queue and worker: the counts of the queue views and the
+            # dashboard's queue sizes read it alone (docs/routing.md#listing-items).
+            models.Index(
+                fields=["queue", "worked_by"],
+                condition=Q(state=QueueItemState.OPEN),
+                name="queueitem_open_idx",
+            ),
         ]
 
     def __str__(self) -> str:

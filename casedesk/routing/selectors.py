@@ -114,8 +114,16 @@ def queue_item_list(*, user: User, filters: ItemFilters) -> QuerySet[QueueItem]:
     return qs
 
 
+def queue_item_count(*, user: User, filters: ItemFilters) -> int:
+    """How many items `queue_item_list` lists: a count of open queue items, read from the
+    queue item indexes (`queueitem_open_idx`, `queueitem_worker_idx` for the user's own),
+    never from the case table (docs/routing.md#listing-items)."""
+    return queue_item_list(user=user, filters=filters).order_by().count()
+
+
 def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
-    """Open items per queue the user may see, by queue name, the fullest first."""
+    """Open items per queue the user may see, by queue name, the fullest first (counted on
+    `queueitem_open_idx`, open items only)."""
     items = queue_item_list(user=user, filters=ItemFilters())
     rows = items.order_by().values_list("queue__name").annotate(n=Count("id"))
     return sorted(rows.values_list("queue__name", "n"), key=lambda row: (-row[1], row[0]))

@@ -60,9 +60,8 @@ def open_by_priority() -> list[Bar]:
 
 def created_and_resolved(days: int = DAYS) -> tuple[list[dt.date], list[Series]]:
     first = clock.today() - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC)
-    created = case_selectors.case_counts_per_day(field="created_at", since=since)
-    resolved = case_selectors.case_counts_per_day(field="resolved_at", since=since)
+    created = case_selectors.case_counts_per_day(field="created_at", since=first)
+    resolved = case_selectors.case_counts_per_day(field="resolved_at", since=first)
     dates = [first + dt.timedelta(days=i) for i in range(days)]
     return dates, [
         Series(pgettext("chart", "Created"), "series-created", [created.get(d, 0) for d in dates]),

@@ -121,6 +121,10 @@ RULES: dict[str, Rule] = {
     "email_add": Rule(CASE_ACTION, _form(text="An answer", to="customer@example.com")),
     "connection_add": Rule(CASE_ACTION, _form(other=lambda w, k: w["resolved_b2"])),
     "queue_items": Rule(PAGE),
+    # Saved views are the user's own: another user's is not found (tests/web/test_saved_views).
+    "saved_view_create": Rule(OPEN_ACTION, _form(name="Matrix view", view="active")),
+    "saved_view_rename": Rule(OPEN_ACTION, _form(name="Renamed view")),
+    "saved_view_delete": Rule(OPEN_ACTION),
     "queue_item_pick": Rule(OPEN_ACTION),
     "queue_item_release": Rule(CASE_ACTION),
     "queue_item_remove": Rule(CASE_ACTION),
@@ -248,6 +252,7 @@ def _url(route: str, w: dict[str, Any], other: bool) -> str:
                     "webhook_id": "webhook",
                     "attachment_id": "attachment_own",
                     "notification_id": "notification_own",
+                    "saved_view_id": "saved_view",
                 }[name]
             ]
         )
@@ -326,6 +331,9 @@ def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any, set
         {"resolution_type": "problem_solved", "resolution": "done"},
     )
     w["resolved_b2"] = b2["id"]
+    from casedesk.cases.services.saved_views import saved_view_create
+
+    w["saved_view"] = saved_view_create(actor=users["agent_a"], name="Agent's", query={}).pk
     clients = {
         "anon": _client(None),
         "agent": _client(users["agent_a"]),

@@ -87,3 +87,76 @@ def test_queue_pages_need_a_session_and_csrf(
         f"/queue-items/{queued.pk}/pick/", {"version": queued.version}
     )
     assert response.status_code == 403
+
+
+def test_items_show_priority_customer_and_time_in_queue(
+    web: Callable[..., Client], agent: Any, queued: Any
+) -> None:
+    body = web(agent).get("/queues/").content.decode()
+    assert "prio-normal" in body and "Time in queue" in body
+    assert queued.case.customer_account.name in body
+
+
+def test_pick_and_open_goes_to_the_case_page(
+    web: Callable[..., Client], make_user: Callable[..., Any], queued: Any
+) -> None:
+    other = make_user("agent")
+    response = web(other).post(
+        f"/queue-items/{queued.pk}/pick/", {"version": queued.version, "open": "1"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{queued.case_id}/"
+    queued.refresh_from_db()
+    assert queued.worked_by_id == other.pk
+
+
+def test_items_page_both_ways_and_sort_newest_first(
+    web: Callable[..., Client],
+    agent: Any,
+    manager: Any,
+    make_case: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import html
+    import re
+
+    from casedesk.routing.services import items, queues
+    from casedesk.web.views import queues as queue_views
+
+    monkeypatch.setattr(queue_views, "PAGE_SIZE", 2)
+    queue = queues.queue_create(actor=manager, name="Tier 2")
+    titles = [f"Item {i}" for i in range(5)]
+    for title in titles:
+        items.queue_item_add(actor=agent, case_id=make_case(title=title).pk, queue_id=queue.pk)
+    client = web(agent)
+
+    def shown(body: str) -> list[str]:
+        return [t for t in re.findall(r"<br>(Item \d)</td>", body)]
+
+    def follow(body: str, rel: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)" rel="{rel}">', body)
+        return "/queues/" + html.unescape(found.group(1)) if found else None
+
+    for sort, expected in (("entered", titles), ("-entered", titles[::-1])):
+        url: str | None = f"/queues/?view=available&sort={sort}"
+        pages, last = [], ""
+        while url:
+            last = client.get(url).content.decode()
+            pages.append(shown(last))
+            url = follow(last, "next")
+        assert [t for page in pages for t in page] == expected
+        assert ('aria-sort="descending"' in last) == (sort == "-entered")
+        back = client.get(follow(last, "prev") or "").content.decode()
+        assert shown(back) == pages[-2]
+
+
+def test_htmx_gets_only_the_queue_list_region(
+    web: Callable[..., Client], agent: Any, queued: Any
+) -> None:
+    client = web(agent)
+    fragment = client.get(
+        "/queues/", {"view": "all"}, headers={"HX-Request": "true", "HX-Target": "queue-list"}
+    ).content.decode()
+    assert "<html" not in fragment and "Waiting in the queue" in fragment
+    assert 'hx-target="#queue-list"' in fragment
+    assert 'id="queue-list"' in client.get("/queues/").content.decode()

@@ -14,7 +14,9 @@ order, each step a few statements for the whole batch:
 4. the system posts of the timeline, for the writes that have one;
 5. the term ledger (`entitlements/services/terms.py`), told the reason of the change; it may
    refuse the write by raising `entitlement_exhausted`, which rolls the transaction back;
-6. the search documents (`search/indexing.py`).
+6. the search documents (`search/indexing.py`);
+7. the case counters (`casedesk/cases/counters.py`: one upsert a table for the whole batch),
+   last, so that their rows stay locked only until the commit.
 
 The result is a `CaseChange` a write: the record of what happened to the case. It is the one
 place the outbox event of the case is written from (`casedesk/events/outbox.py`), in the same
@@ -37,6 +39,7 @@ from django.db import connection
 
 from casedesk.cases import posts
 from casedesk.cases.choices import CaseAction
+from casedesk.cases.counters import counts_written
 from casedesk.cases.models import Case, Post
 from casedesk.cases.services.common import (
     case_snapshot,
@@ -192,6 +195,7 @@ def case_writes_finish(
             created=change.created,
         )
     _index(indexed)
+    counts_written(written)
     return [change for _, change in written]
 
 

@@ -175,6 +175,9 @@ class CaseListForm(WebForm):
     queue = forms.ChoiceField(label=_("Queue"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), required=False)
     sla_status = forms.ChoiceField(label=_("SLA status"), required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    # `account:<uuid>` or `contact:<uuid>`: the list's customer links set it.
+    customer = forms.CharField(label=_("Customer"), required=False, max_length=80)
     sort = forms.ChoiceField(label=_("Sort by"), required=False)
     cursor = forms.CharField(required=False, max_length=2000)
 
@@ -184,9 +187,17 @@ class CaseListForm(WebForm):
         statuses: list[str],
         sorts: list[tuple[str, str]],
         queues: list[tuple[str, str]] | None = None,
+        owners: list[tuple[str, Any]] | None = None,
+        customer_name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        set_choices(self.fields["owner"], [("", _("Any")), *(owners or [])])
+        customer_value = str(self.data.get("customer") or "") if self.is_bound else ""
+        self.fields["customer"].widget = forms.Select(
+            choices=[("", _("Any"))]
+            + ([(customer_value, customer_name)] if customer_name and customer_value else [])
+        )
         set_choices(
             self.fields["status"], [("", _("Any"))] + [(s, Status(s).label) for s in statuses]
         )
@@ -198,6 +209,18 @@ class CaseListForm(WebForm):
 
     def clean_queue(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("queue"))
+
+    def clean_owner(self) -> Ref | None:
+        kind, _sep, raw = (self.cleaned_data.get("owner") or "").partition(":")
+        owner_id = _uuid_or_none(raw)
+        return Ref(kind, owner_id) if kind in {"user", "team"} and owner_id else None
+
+    def clean_customer(self) -> Ref | None:
+        value = self.cleaned_data.get("customer") or ""
+        found = parse_customer(value)
+        if value and found is None:
+            raise forms.ValidationError(_("Choose a valid option."))
+        return found
 
     def clean_subject(self) -> uuid.UUID | None:
         return _uuid_or_none(self.cleaned_data.get("subject"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,9 +19,10 @@ from casedesk.cases import selectors
 from casedesk.cases.allowed import case_allowed
 from casedesk.cases.choices import STATUSES_BY_STATE, State
 from casedesk.cases.fields import CaseChanges
-from casedesk.cases.services import records
+from casedesk.cases.services import records, saved_views
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
+from casedesk.customers import selectors as customer_selectors
 from casedesk.routing.services import routing
 from casedesk.web.errors import form_add_domain_error, message_domain_error
 from casedesk.web.forms.cases import (
@@ -37,7 +39,7 @@ from casedesk.web.views.case_page import (
     owner_choices,
     queue_choices,
 )
-from casedesk.web.views.common import actor, found, page_of, parse_uuid
+from casedesk.web.views.common import actor, found, page_both, parse_uuid
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 PAGE_SIZE = 25
@@ -50,16 +52,92 @@ VIEWS: dict[str, tuple[Any, str, bool]] = {
     "cancelled": (gettext_lazy("Cancelled cases"), State.CANCELLED, False),
 }
 
-# Sort orders: each ends with the primary key so the keyset order is total.
-SORTS: dict[str, tuple[Any, selectors.CaseOrder]] = {
-    "newest": (gettext_lazy("Newest first"), selectors.CaseOrder(("-created_at", "-id"))),
-    "oldest": (gettext_lazy("Oldest first"), selectors.CaseOrder(("created_at", "id"))),
-    "modified": (gettext_lazy("Recently modified"), selectors.CASE_ORDERS["-modified_at"]),
+# The columns of the list, each with its sort order when it has one (an index of the case
+# table reads it, with the view's state first: docs/web.md#lists). `?sort=<column>` lists in
+# that order, `?sort=-<column>` in its exact reverse. The customer and the owner are names
+# kept in other tables: sorting by them would sort every case, so they do not sort.
+COLUMNS: dict[str, tuple[Any, selectors.CaseOrder | None]] = {
     "number": (gettext_lazy("Case number"), selectors.CaseOrder(("number", "id"))),
     "title": (gettext_lazy("Case title"), selectors.CaseOrder(("title", "id"))),
-    "resolve_by": (gettext_lazy("Resolve by"), selectors.CASE_ORDERS["resolve_by"]),
+    "customer": (gettext_lazy("Customer"), None),
     "priority": (gettext_lazy("Priority"), selectors.CASE_ORDERS["priority"]),
+    "status": (
+        gettext_lazy("Status reason"),
+        selectors.CaseOrder(("status", "-created_at", "-id")),
+    ),
+    "owner": (gettext_lazy("Owner"), None),
+    "created": (gettext_lazy("Created on"), selectors.CaseOrder(("created_at", "id"))),
+    "resolve_by": (gettext_lazy("Resolve by"), selectors.CASE_ORDERS["resolve_by"]),
 }
+DEFAULT_SORT = "-created"
+# Sorts of earlier versions of the page, still in bookmarks.
+OLD_SORTS = {"newest": "-created", "oldest": "created"}
+
+
+def sort_choices() -> list[tuple[str, str]]:
+    """The sort menu of the filters (the headers' links do the same without it)."""
+    found = []
+    for key, (label, order) in COLUMNS.items():
+        if order is not None:
+            found.append((key, _("%(column)s, ascending") % {"column": label}))
+            found.append((f"-{key}", _("%(column)s, descending") % {"column": label}))
+    return found
+
+
+def saved_context(request: HttpRequest) -> dict[str, Any]:
+    """The user's saved views as tabs (no count: the counters answer only some of them, and
+    each would cost a query), the current one, and the list's parameters a new one keeps."""
+    current_id = parse_uuid(request.GET.get("saved"))
+    tabs = []
+    current = None
+    for view in saved_views.saved_view_list(user=actor(request)):
+        tabs.append({"view": view, "url": "?" + urlencode({**view.query, "saved": str(view.pk)})})
+        if view.pk == current_id:
+            current = view
+    keep = [(k, request.GET[k]) for k in saved_views.KEPT if request.GET.get(k)]
+    return {"saved_tabs": tabs, "saved_current": current, "saved_keep": keep}
+
+
+def customer_name(value: str | None) -> str | None:
+    """The name of the customer a `?customer=account:<uuid>` names, or None."""
+    ref = parse_customer(value or "")
+    if ref is None:
+        return None
+    try:
+        return customer_selectors.customer_get(customer_type=ref.type, customer_id=ref.id).name
+    except DomainError:
+        return None
+
+
+def column_headers(sort: str) -> list[dict[str, Any]]:
+    """The list's headers: label, the sort a click asks for (the reverse of the current one
+    on its column) and `aria-sort` on the sorted column."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    headers = []
+    for key, (label, order) in COLUMNS.items():
+        sorted_here = order is not None and key == current
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "sort": None
+                if order is None
+                else (key if sorted_here and descending else f"-{key}" if sorted_here else key),
+                "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
+            }
+        )
+    return headers
+
+
+def view_tabs(user: Any) -> list[tuple[str, Any, int | None]]:
+    """The built-in views with their counts, from the case counters in one query (no case is
+    counted: the views filter by state and owner only, which list the same cases for every
+    viewer; docs/cases.md#counters)."""
+    counts = selectors.case_state_counts(owner=user)
+    return [
+        (key, label, counts.get(state, (0, 0))[1 if mine else 0])
+        for key, (label, state, mine) in VIEWS.items()
+    ]
 
 
 @login_required
@@ -68,28 +146,39 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if view not in VIEWS:
         view = "my"
     heading, state, mine = VIEWS[view]
+    query = request.GET.copy()
+    old_sort = OLD_SORTS.get(request.GET.get("sort") or "")
+    if old_sort:
+        query["sort"] = old_sort
+    owners = owner_choices()
     form = CaseListForm(
-        request.GET or None,
+        query or None,
         statuses=list(STATUSES_BY_STATE[state]),
-        sorts=[(key, label) for key, (label, _order) in SORTS.items()],
+        sorts=sort_choices(),
         queues=queue_choices(request),
+        owners=owners,
+        customer_name=customer_name(request.GET.get("customer")),
     )
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    sort = cleaned.get("sort") or "newest"
+    sort = cleaned.get("sort") or DEFAULT_SORT
+    owner = cleaned.get("owner")
+    customer = cleaned.get("customer")
     filters = selectors.CaseFilters(
         state=state,
         status=cleaned.get("status") or None,
-        owner_id=actor(request).pk if mine else None,
-        owner_type="user" if mine else None,
+        owner_id=actor(request).pk if mine else owner.id if owner else None,
+        owner_type="user" if mine else owner.type if owner else None,
+        customer_id=customer.id if customer else None,
         subject_id=cleaned.get("subject"),
         queue_id=cleaned.get("queue"),
         search=cleaned.get("search") or None,
         priority=cleaned.get("priority") or None,
         sla_status=cleaned.get("sla_status") or None,
     )
-    order = SORTS[sort][1]
+    order = COLUMNS[sort.lstrip("-")][1]
+    assert order is not None
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
-    cases, next_cursor, status = page_of(
+    cases, next_cursor, previous_cursor, status = page_both(
         request,
         selectors.case_list(filters, viewer=actor(request)),
         order=order.keys,
@@ -98,19 +187,26 @@ def case_list(request: HttpRequest) -> HttpResponse:
         scope=f"{scope}|sort={sort}",
         annotations=order.annotations,
         nulls_last=order.nulls_last,
+        reverse=sort.startswith("-"),
     )
+    htmx = getattr(request, "htmx", None)
     return render(
         request,
-        "web/cases/list.html",
+        # htmx asks for the list region only (the filters, the table, the pages).
+        "web/cases/_list.html" if htmx and htmx.target == "case-list" else "web/cases/list.html",
         {
             "form": form,
             "cases": cases,
             "next_cursor": next_cursor,
+            "previous_cursor": previous_cursor,
+            "columns": column_headers(sort),
             "view": view,
             "heading": heading,
-            "views": [(key, label) for key, (label, _s, _m) in VIEWS.items()],
+            "views": view_tabs(actor(request)),
             "paged": bool(cleaned.get("cursor")),
-            "owners": owner_choices(),
+            "owners": owners,
+            "mine": mine,
+            **saved_context(request),
             "queues": queue_choices(request),
             "nav": "cases",
             "sort": sort,

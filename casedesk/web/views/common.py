@@ -100,6 +100,37 @@ def page_of(
     return list(page.items), page.next, 200
 
 
+def page_both(
+    request: HttpRequest,
+    queryset: QuerySet[Any, T],
+    *,
+    order: Sequence[str],
+    limit: int,
+    scope: str,
+    cursor: str | None = None,
+    annotations: Mapping[str, Any] | None = None,
+    nulls_last: Collection[str] = (),
+    reverse: bool = False,
+) -> tuple[list[T], str | None, str | None, int]:
+    """`page_of` for a list that pages both ways, in `order` or (`reverse`) its exact
+    reverse: the rows, the next and the previous page's cursors and the page's status."""
+    try:
+        page = paginate(
+            queryset,
+            order=order,
+            limit=limit,
+            cursor=(request.GET.get("cursor") if cursor is None else cursor) or None,
+            scope=scope,
+            annotations=annotations,
+            nulls_last=nulls_last,
+            reverse=reverse,
+        )
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+        return [], None, None, exc.status
+    return list(page.items), page.next, page.previous, 200
+
+
 def ordered_items(formset: Any) -> list[Any]:
     """The item forms of an editor's formset that were filled in and not deleted, in the order
     their order field asks (an item without one keeps its place)."""

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from casedesk.core import clock
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError
 from casedesk.routing import selectors
 from casedesk.routing.services import items as item_services
 from casedesk.web.errors import error_message
 from casedesk.web.forms.actions import VersionForm
-from casedesk.web.views.common import actor, page_of, parse_uuid
+from casedesk.web.views.common import actor, page_both, parse_uuid
 
 PAGE_SIZE = 50
 VIEWS: dict[str, tuple[Any, str]] = {
@@ -44,25 +45,47 @@ def queue_items(request: HttpRequest) -> HttpResponse:
     if queue_id is not None and queue_id not in {q.pk for q in queues}:
         queue_id = None
     filters = selectors.ItemFilters(queue_id=queue_id, worked_by=worked_by or None)
-    rows, next_cursor, status = page_of(
+    sort = request.GET.get("sort") or "entered"
+    if sort not in ("entered", "-entered"):
+        sort = "entered"
+    rows, next_cursor, previous_cursor, status = page_both(
         request,
-        selectors.queue_item_list(user=user, filters=filters),
+        selectors.queue_item_list(user=user, filters=filters).select_related(
+            "case__customer_account", "case__customer_contact"
+        ),
         order=("entered_on", "id"),
         limit=PAGE_SIZE,
         scope=f"web-items:{view}:{queue_id}",
+        reverse=sort == "-entered",
     )
+    htmx = getattr(request, "htmx", None)
+    # htmx asks for the list region only (the filter, the table, the pages).
+    region = bool(htmx and htmx.target == "queue-list")
     return render(
         request,
-        "web/queues/items.html",
+        "web/queues/_items.html" if region else "web/queues/items.html",
         {
             "heading": heading,
             "view": view,
-            "views": [(key, label) for key, (label, _w) in VIEWS.items()],
+            "views": [
+                (
+                    key,
+                    label,
+                    selectors.queue_item_count(
+                        user=user,
+                        filters=selectors.ItemFilters(queue_id=queue_id, worked_by=by or None),
+                    ),
+                )
+                for key, (label, by) in VIEWS.items()
+            ],
             "queues": queues,
             "queue_id": queue_id,
             "items": rows,
             "next_cursor": next_cursor,
+            "previous_cursor": previous_cursor,
             "paged": bool(request.GET.get("cursor")),
+            "sort": sort,
+            "now": clock.now(),
             "nav": "queues",
         },
         status=status,
@@ -93,7 +116,10 @@ def queue_item_action(request: HttpRequest, item_id: uuid.UUID, action: str) -> 
     try:
         if action == "pick":
             remove = request.POST.get("remove") == "1"
-            item_services.queue_item_pick(remove=remove, **common)
+            picked = item_services.queue_item_pick(remove=remove, **common)
+            if request.POST.get("open") == "1":  # "Pick and open": on to the case
+                messages.success(request, _("You are now working on the item."))
+                return redirect("web:case_detail", case_id=picked.case_id)
             text = (
                 _("You picked the item; it left the queue and the case is now yours.")
                 if remove

@@ -74,13 +74,19 @@ def world(agent: Any, manager: Any) -> dict[str, Any]:
     )
     items.queue_item_add(actor=agent, case_id=case.pk, queue_id=queue.pk)
     activities.note_create(actor=agent, case_id=case.pk, text="Chiamato il cliente.")
-    return {"case": case, "account": account, "queue": queue}
+    from casedesk.cases.services.saved_views import saved_view_create
+
+    saved = saved_view_create(
+        actor=agent, name="Urgenti", query={"view": "active", "priority": "high", "sort": "-title"}
+    )
+    return {"case": case, "account": account, "queue": queue, "saved": saved}
 
 
 AGENT_PAGES = [
     "/",
     "/cases/?view=my",
     "/cases/?view=active",
+    "/cases/?view=active&priority=high&sort=-title&saved={saved}",
     "/cases/new/",
     "/cases/{case}/",
     "/cases/{case}/history/",
@@ -114,7 +120,7 @@ def test_no_serious_or_critical_violation_on_the_main_pages(
     world: dict[str, Any],
     language: str,
 ) -> None:
-    ids = {"case": world["case"].pk, "account": world["account"].pk}
+    ids = {"case": world["case"].pk, "account": world["account"].pk, "saved": world["saved"].pk}
     found: list[str] = []
     s = open_session(agent, language, width=1366)
     for path in AGENT_PAGES:
@@ -131,7 +137,7 @@ def test_no_serious_or_critical_violation_on_the_main_pages(
 def test_the_main_pages_fit_a_phone(
     open_session: Callable[..., Session], agent: Any, world: dict[str, Any], language: str
 ) -> None:
-    ids = {"case": world["case"].pk, "account": world["account"].pk}
+    ids = {"case": world["case"].pk, "account": world["account"].pk, "saved": world["saved"].pk}
     s = open_session(agent, language, width=390, height=844)
     for path in AGENT_PAGES:
         shown = path.format(**ids)

@@ -230,5 +230,29 @@
     });
   });
 
+  /* Filters under <details data-open-wide>: open on a wide screen, collapsed on a phone; a
+     list region that htmx replaces keeps the state the user left them in. */
+  var wide = window.matchMedia("(min-width: 700px)");
+  function openWide(root) {
+    root.querySelectorAll("details[data-open-wide]").forEach(function (box) {
+      if (wide.matches) { box.open = true; }
+    });
+  }
+  /* This script runs in <head>: the filters exist once the page is parsed. */
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { openWide(document); });
+  } else {
+    openWide(document);
+  }
+  var filtersOpen = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var box = event.detail.target && event.detail.target.querySelector("details[data-open-wide]");
+    filtersOpen = box ? box.open : null;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.detail.target && event.detail.target.querySelector("details[data-open-wide]");
+    if (box && filtersOpen !== null) { box.open = filtersOpen; }
+  });
+
   window.casedesk = { openDialog: openDialog, closeDialog: closeDialog };
 })();
