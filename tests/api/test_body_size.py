@@ -14,7 +14,7 @@ from django.test import Client
 
 from casedesk.directory.models import ApiToken, Team
 from tests.conftest import Api, assert_error
-from tests.support.processes import fresh_database_env, run, running_server
+from tests.support.processes import fresh_database_env, running_server
 
 pytestmark = pytest.mark.django_db
 
@@ -98,17 +98,19 @@ def test_a_real_server_answers_413_at_once_when_content_length_claims_too_much(
     tmp_path: Path,
 ) -> None:
     """Over a socket: the server answers without waiting for bytes that never come."""
-    with fresh_database_env(tmp_path, migrated=True) as env:
-        with running_server(env, workers=1) as (base, _proc):
-            port = int(base.rsplit(":", 1)[1])
-            body = b'{"username": "anna", "password": "secret"}'
-            request = (
-                b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                b"Content-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n" + body
-            )
-            with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
-                sock.sendall(request)
-                answer = _read_head(sock)
+    with (
+        fresh_database_env(tmp_path, migrated=True) as env,
+        running_server(env, workers=1) as (base, _proc),
+    ):
+        port = int(base.rsplit(":", 1)[1])
+        body = b'{"username": "anna", "password": "secret"}'
+        request = (
+            b"POST /api/v1/auth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 999999999999\r\n\r\n" + body
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+            sock.sendall(request)
+            answer = _read_head(sock)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert b'"too_large"' in answer
 

@@ -56,19 +56,19 @@ def test_serve_answers_the_api_with_several_workers_and_stops_them_all(tmp_path:
 def test_serve_links_static_files_by_hashed_names_cached_for_a_year_when_started(
     tmp_path: Path,
 ) -> None:
-    with fresh_database_env(tmp_path, migrated=True) as env:
-        with (
-            running_server(env, workers=1) as (base, _proc),
-            httpx.Client(base_url=base, timeout=10) as http,
-        ):
-            linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', http.get("/login/").text)
-            assert linked, "the sign-in page links no static file"
-            for path in linked:
-                assert re.search(r"\.[0-9a-f]{12}\.[a-z]+$", path), path
-                answer = http.get(path)
-                assert answer.status_code == 200, path
-                cache = answer.headers["Cache-Control"]
-                assert "max-age=315360000" in cache and "immutable" in cache, (path, cache)
+    with (
+        fresh_database_env(tmp_path, migrated=True) as env,
+        running_server(env, workers=1) as (base, _proc),
+        httpx.Client(base_url=base, timeout=10) as http,
+    ):
+        linked = re.findall(r'(?:href|src)="(/static/[^"]+)"', http.get("/login/").text)
+        assert linked, "the sign-in page links no static file"
+        for path in linked:
+            assert re.search(r"\.[0-9a-f]{12}\.[a-z]+$", path), path
+            answer = http.get(path)
+            assert answer.status_code == 200, path
+            cache = answer.headers["Cache-Control"]
+            assert "max-age=315360000" in cache and "immutable" in cache, (path, cache)
 
 
 def _gunicorn_argv(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import ask_worker, fresh_database_env, race, run
+from tests.support.processes import ask_worker, fresh_database_env, race
 
 pytestmark = pytest.mark.slow
 

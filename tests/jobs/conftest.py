@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import ROOT, ask_worker, fresh_database_env, run
+from tests.support.processes import ROOT, ask_worker, fresh_database_env
 
 SCRIPT = str(Path(__file__).with_name("jobs_script.py"))
 TASKS = "tests.jobs.tasks"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import ask_worker, fresh_database_env, race, run
+from tests.support.processes import ask_worker, fresh_database_env, race
 from tests.support.smtp import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.jobs.conftest import FAST
-from tests.support.processes import CASEDESK, ROOT, ask_worker, fresh_database_env, run
+from tests.support.processes import CASEDESK, ROOT, ask_worker, fresh_database_env
 
 pytestmark = pytest.mark.slow
 

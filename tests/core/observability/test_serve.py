@@ -16,7 +16,7 @@ import pytest
 
 from tests.core.observability.conftest import parse_metrics
 from tests.support import skips
-from tests.support.processes import fresh_database_env, run, running_server
+from tests.support.processes import fresh_database_env, running_server
 
 
 def _log(proc: Any) -> list[dict[str, Any]]:
