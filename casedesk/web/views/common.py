@@ -84,20 +84,17 @@ def page_of(
     """One page of a list (its cursor from `?cursor=` unless given): the rows, the next
     page's cursor and the page's status. A stale or tampered cursor is an empty page with
     the refusal as a message and its 4xx status, never a server error."""
-    try:
-        page = paginate(
-            queryset,
-            order=order,
-            limit=limit,
-            cursor=(request.GET.get("cursor") if cursor is None else cursor) or None,
-            scope=scope,
-            annotations=annotations,
-            nulls_last=nulls_last,
-        )
-    except DomainError as exc:
-        messages.error(request, error_message(exc))
-        return [], None, exc.status
-    return list(page.items), page.next, 200
+    rows, following, _previous, status = page_both(
+        request,
+        queryset,
+        order=order,
+        limit=limit,
+        scope=scope,
+        cursor=cursor,
+        annotations=annotations,
+        nulls_last=nulls_last,
+    )
+    return rows, following, status
 
 
 def page_both(
