@@ -137,6 +137,28 @@ FAST: dict[str, Callable[[dict[str, Any]], str | None]] = {
 }
 
 
+def _label(context: dict[str, Any]) -> str | None:
+    """`django/forms/label.html`."""
+    if set(context) != {"field", "label", "attrs", "use_tag", "tag"}:
+        return None
+    label = _out(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = _out(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'] or {})}>{label}</{tag}>"
+
+
+def _no_errors(context: dict[str, Any]) -> str | None:
+    """`django/forms/errors/list/default.html` of no error (errors are rendered by Django)."""
+    if set(context) != {"errors", "error_class"} or context["errors"]:
+        return None
+    return ""
+
+
+FAST["django/forms/label.html"] = _label
+FAST["django/forms/errors/list/default.html"] = _no_errors
+
+
 class FastFormRenderer(DjangoTemplates):
     """Django's form renderer, with its field, input, textarea and select templates written
     in Python (identical output)."""
