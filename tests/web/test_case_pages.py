@@ -431,3 +431,37 @@ def test_a_refused_activity_reopens_the_composer_on_its_tab(
     response = web(agent).post(f"/cases/{case.pk}/activities/", {"type": "phone_call"})
     assert response.status_code == 422
     assert 'id="compose-activity" class="tab-input" checked' in response.content.decode()
+
+
+def test_case_page_queries_do_not_grow_with_timeline_owners_or_queues(
+    web: Callable[..., Client],
+    manager: Any,
+    make_user: Any,
+    make_case: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from casedesk.cases.services import activities
+    from casedesk.routing.services.queues import queue_create
+
+    case = make_case(owner=manager)
+    member = make_user("agent", teams=["First line"])
+    queue_create(actor=manager, name="Tier 1", member_ids=[member.pk])
+    activities.note_create(actor=manager, case_id=case.pk, text="First note")
+    activities.activity_create(actor=manager, case_id=case.pk, type="task", subject="Call back")
+    client = web(manager)
+    first = client.get(f"/cases/{case.pk}/")
+    # The assign and queue dialogs are on the page: their choice lists are read.
+    assert b'id="dialog-assign"' in first.content and b'id="dialog-queue"' in first.content
+    with django_assert_max_num_queries(60) as few:
+        client.get(f"/cases/{case.pk}/")
+    count = len(few.captured_queries)  # before the next request resets the query log
+    for n in range(8):
+        make_user("agent", teams=[f"Team {n}"])
+        queue_create(actor=manager, name=f"Queue {n}", member_ids=[member.pk, manager.pk])
+        activities.note_create(actor=manager, case_id=case.pk, text=f"Note {n}")
+        activities.activity_create(actor=manager, case_id=case.pk, type="task", subject=f"T{n}")
+        activities.post_create(actor=manager, case_id=case.pk, text=f"Post {n}")
+    body = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Queue 7" in body and "Team 7" in body and "Note 7" in body
+    with django_assert_max_num_queries(count):
+        client.get(f"/cases/{case.pk}/")

@@ -40,6 +40,7 @@ from casedesk.web.forms.actions import (
 )
 from casedesk.web.forms.base import set_choices
 from casedesk.web.forms.cases import API_NAMES, CaseEditForm
+from casedesk.web.forms.renderer import FAST_RENDERER
 from casedesk.web.fragments import FRAGMENT_HEADER
 from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
@@ -55,13 +56,27 @@ def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
 def owner_choices() -> list[tuple[str, Any]]:
     from django.utils.translation import gettext as _
 
-    users = [(f"user:{u.pk}", u.display_name) for u in directory.user_list().order_by("username")]
-    teams = [(f"team:{t.pk}", t.name) for t in directory.team_list().order_by("name")]
+    # Names only: the users' teams and the teams' members are not read.
+    user_rows = directory.user_list().prefetch_related(None).order_by("username")
+    team_rows = directory.team_list().prefetch_related(None).order_by("name")
+    users = [(f"user:{u.pk}", u.display_name) for u in user_rows]
+    teams = [(f"team:{t.pk}", t.name) for t in team_rows]
     return [(_("Users"), users), (_("Teams"), teams)]
 
 
+def visible_queues(request: HttpRequest) -> list[Any]:
+    """The queues the user may see, by name, without their members; read once a request (the
+    queue dialog's choices and the case's own queue use the same list)."""
+    found = getattr(request, "_casedesk_queues", None)
+    if found is None:
+        queues = routing.queue_list(user=actor(request)).prefetch_related(None)
+        found = list(queues.order_by("name"))
+        setattr(request, "_casedesk_queues", found)  # noqa: B010
+    return found
+
+
 def queue_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(str(q.pk), q.name) for q in routing.queue_list(user=actor(request)).order_by("name")]
+    return [(str(q.pk), q.name) for q in visible_queues(request)]
 
 
 def entitlement_choices(case: Case) -> list[tuple[str, str]]:
@@ -194,7 +209,7 @@ def _current_queue(request: HttpRequest, case: Case) -> Any:
     queue_id = getattr(case, "current_queue_id", None)
     if queue_id is None:
         return None
-    return routing.queue_list(user=actor(request)).filter(pk=queue_id).first()
+    return next((q for q in visible_queues(request) if q.pk == queue_id), None)
 
 
 def _kpis(case: Case) -> list[dict[str, Any]]:
@@ -323,6 +338,11 @@ def case_page(
     queue = _current_queue(request, case)
     if template is None and timeline_swap(request):
         template = "web/cases/_timeline.html"
+    complete_form = CompleteForm(auto_id=False)
+    # The page's forms write their fields' markup in Python: the same HTML as Django's form
+    # templates, at a fraction of the CPU (docs/performance.md, "The web pages").
+    for page_form in (form, complete_form, *all_dialogs.values()):
+        page_form.renderer = FAST_RENDERER
     response = render(
         request,
         template or "web/cases/detail.html",
@@ -349,7 +369,7 @@ def case_page(
             "timeline_filters": TIMELINE_FILTERS,
             "composer_tab": _composer_tab(all_dialogs, allowed, reply),
             "timeline_next": page.next,
-            "complete_form": CompleteForm(auto_id=False),
+            "complete_form": complete_form,
             "open_activities": open_count,
             "changeable_activities": changeable_activities,
             "entitlement": entitlement,
