@@ -31,7 +31,9 @@ PASSWORD = "correct-horse-battery-9"
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) -> None:
     """Under pytest-xdist, a test database per worker, as pytest-django names it, but with an
-    SQLite file's extension kept last (test_casedesk_gw0.sqlite3)."""
+    SQLite file's extension kept last (test_casedesk_gw0.sqlite3). SQLite's test database is
+    in memory unless a file is named: each worker process has its own, as one process has
+    without xdist."""
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     if not worker:
         return
@@ -39,6 +41,8 @@ def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) ->
 
     for db in django_settings.DATABASES.values():
         test = db.setdefault("TEST", {})
+        if db["ENGINE"] == "django.db.backends.sqlite3" and not test.get("NAME"):
+            continue
         name = str(test.get("NAME") or f"test_{db['NAME']}")
         path = Path(name)
         if path.suffix == ".sqlite3":
