@@ -61,14 +61,9 @@ run: install
 	@$(BIN)/casedesk demo --if-empty
 	$(BIN)/casedesk serve --host $(HOST) --port $(PORT)
 
-# The whole suite (SQLite, or the database of DATABASE_URL), one pytest-xdist worker per core,
-# each test file on one worker (its module's servers and databases are made once), each worker
-# with a test database of its own. Most of the multi-process, server and browser tests wait on
-# their processes more than they compute, so two workers take about half the time even on two
-# cores. TEST_WORKERS=0 runs it in one process.
-TEST_WORKERS ?= auto
+# The whole suite, one test at a time (SQLite, or the database of DATABASE_URL).
 test: install-test system-deps test-assets
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Without the multi-process, server and browser tests, one pytest-xdist worker per core, each
 # with a test database of its own: for a quick check. Each worker first collects the suite and
