@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pages import PAGE_OPS
+
 OPS = (
     "create",
     "get",
@@ -19,21 +21,7 @@ OPS = (
     "resolve",
 )
 ENGINES = ("sqlite", "postgres")
-# The web pages (bench/pages.py), in report order, and their target: p95 at c=4.
-PAGE_OPS = (
-    "case_page_active",
-    "case_page_resolved",
-    "cases_my",
-    "cases_active",
-    "cases_resolved",
-    "cases_by_priority",
-    "cases_high_priority",
-    "queues",
-    "queue_available",
-    "dashboard",
-    "search_page",
-    "search_page_frequent",
-)
+# The web pages (bench/pages.py, in report order) have a target: p95 at c=4.
 PAGE_TARGET_MS = 50.0
 PAGE_TARGET_CONCURRENCY = 4
 
@@ -73,27 +61,30 @@ def _cpu(row: dict[str, Any]) -> str:
     return f"{app:.1f}" if db is None else f"{app:.1f} + {db:.1f}"
 
 
-def http_table(results: dict[str, Any]) -> list[str]:
-    engines = [e for e in ENGINES if results["engines"].get(e, {}).get("http")]
+def _latency_table(
+    results: dict[str, Any], part: str, ops: tuple[str, ...], first: str, p99: bool
+) -> list[str]:
+    """One row per operation and concurrency of a run's `part` ("http" or "pages"): per
+    engine, throughput, p50, p95 (and p99) and server CPU per request."""
+    engines = [e for e in ENGINES if results["engines"].get(e, {}).get(part)]
     if not engines:
-        return ["(no HTTP figures)"]
-    head = "| operation | c |"
+        return [f"(no {'page' if part == 'pages' else 'HTTP'} figures)"]
+    columns = ["req/s", "p50 ms", "p95 ms", *(["p99 ms"] if p99 else []), "CPU ms/req"]
+    head = f"| {first} | c |"
     rule = "|---|---:|"
     for engine in engines:
-        head += f" {engine} req/s | p50 ms | p95 ms | CPU ms/req |"
-        rule += "---:|---:|---:|---:|"
+        head += f" {engine} " + " | ".join(columns) + " |"
+        rule += "---:|" * len(columns)
     lines = [head, rule]
-    concurrencies = sorted(
-        {r["concurrency"] for e in engines for r in results["engines"][e]["http"]}
-    )
-    for op in OPS:
+    concurrencies = sorted({r["concurrency"] for e in engines for r in results["engines"][e][part]})
+    for op in ops:
         for c in concurrencies:
             cells = []
             seen = False
             for engine in engines:
-                row = _find(results["engines"][engine]["http"], op, c)
+                row = _find(results["engines"][engine][part], op, c)
                 if row is None:
-                    cells += ["–", "–", "–", "–"]
+                    cells += ["–"] * len(columns)
                     continue
                 seen = True
                 errors = f" ({row['errors']} err)" if row["errors"] else ""
@@ -101,6 +92,7 @@ def http_table(results: dict[str, Any]) -> list[str]:
                     _fmt(row["throughput_rps"]) + errors,
                     _fmt(row["p50_ms"]),
                     _fmt(row["p95_ms"]),
+                    *([_fmt(row["p99_ms"])] if p99 else []),
                     _cpu(row),
                 ]
             if seen:
@@ -108,40 +100,16 @@ def http_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def http_table(results: dict[str, Any]) -> list[str]:
+    return _latency_table(results, "http", OPS, "operation", p99=False)
+
+
 def pages_table(results: dict[str, Any]) -> list[str]:
     """The web pages: throughput, p50/p95/p99 and server CPU per request, per engine."""
+    lines = _latency_table(results, "pages", PAGE_OPS, "page", p99=True)
+    if len(lines) == 1:
+        return lines
     engines = [e for e in ENGINES if results["engines"].get(e, {}).get("pages")]
-    if not engines:
-        return ["(no page figures)"]
-    head = "| page | c |"
-    rule = "|---|---:|"
-    for engine in engines:
-        head += f" {engine} req/s | p50 ms | p95 ms | p99 ms | CPU ms/req |"
-        rule += "---:|---:|---:|---:|---:|"
-    lines = [head, rule]
-    concurrencies = sorted(
-        {r["concurrency"] for e in engines for r in results["engines"][e]["pages"]}
-    )
-    for op in PAGE_OPS:
-        for c in concurrencies:
-            cells = []
-            seen = False
-            for engine in engines:
-                row = _find(results["engines"][engine]["pages"], op, c)
-                if row is None:
-                    cells += ["–"] * 5
-                    continue
-                seen = True
-                errors = f" ({row['errors']} err)" if row["errors"] else ""
-                cells += [
-                    _fmt(row["throughput_rps"]) + errors,
-                    _fmt(row["p50_ms"]),
-                    _fmt(row["p95_ms"]),
-                    _fmt(row["p99_ms"]),
-                    _cpu(row),
-                ]
-            if seen:
-                lines.append(f"| {op} | {c} | " + " | ".join(cells) + " |")
     paths = {}
     for engine in engines:
         for op, row in results["engines"][engine].get("page_queries", {}).items():

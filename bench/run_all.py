@@ -92,17 +92,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-API_OPS = (
-    "create",
-    "get",
-    "list_mine",
-    "list_mine_agent",
-    "search_rare",
-    "search_medium",
-    "search_frequent",
-    "similar",
-    "resolve",
-)
+API_OPS = report.OPS
 # The parts of a run besides the HTTP points: bulk routing, raw insert and bulk import, the peer.
 OTHER_PARTS = ("routing", "import", "peer")
 GROUPS: dict[str, tuple[str, ...]] = {
