@@ -391,3 +391,30 @@ def case_view_count(filters: CaseFilters, *, viewer: User | None) -> int | None:
         owner_type=owner_type,
         owner_id=filters.owner_id,
     )
+
+
+def cases_found(
+    text: str, *, viewer: User, limit: int, customer_id: uuid.UUID | None = None
+) -> tuple[list[Case], list[Case]]:
+    """What the search boxes find for `text` (docs/web.md#finding-anything): cases of every
+    state whose words match, most recently changed first, at most `limit`, and the case a
+    ticket or case number in `text` names, first when not among them. With `customer_id`,
+    that customer's cases come apart, first: `(the customer's, the others)`; without it the
+    first list is empty."""
+    found = case_id_by_ticket(text)
+    theirs: list[Case] = []
+    if customer_id is not None:
+        mine = case_list(CaseFilters(search=text, customer_id=customer_id), viewer=viewer)
+        theirs = list(mine.order_by("-modified_at", "-id")[:limit])
+    listed = case_list(CaseFilters(search=text), viewer=viewer)
+    if theirs:
+        listed = listed.exclude(pk__in=[c.pk for c in theirs])
+    others = list(listed.order_by("-modified_at", "-id")[:limit])
+    if found is not None and all(c.pk != found for c in theirs + others):
+        case = case_get(case_id=found)
+        named = customer_id is not None and customer_id in (
+            case.customer_account_id,
+            case.customer_contact_id,
+        )
+        (theirs if named else others).insert(0, case)
+    return theirs, others

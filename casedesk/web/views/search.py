@@ -35,11 +35,7 @@ def global_search(request: HttpRequest) -> HttpResponse:
     cases: list[Case] = []
     customers: list[dict[str, object]] = []
     if text:
-        viewer = actor(request)
-        listed = case_selectors.case_list(case_selectors.CaseFilters(search=text), viewer=viewer)
-        cases = list(listed.order_by("-modified_at", "-id")[:limit])
-        if found is not None and all(c.pk != found for c in cases):
-            cases.insert(0, case_selectors.case_get(case_id=found))
+        _none, cases = case_selectors.cases_found(text, viewer=actor(request), limit=limit)
         customers = customer_selectors.customer_search(text=text, limit=limit)
     context = {
         "q": text,
@@ -68,24 +64,9 @@ def case_find(request: HttpRequest) -> HttpResponse:
     theirs: list[Case] = []
     others: list[Case] = []
     if text:
-        viewer = actor(request)
-        found = case_selectors.case_id_by_ticket(text)
-        if ref is not None:
-            mine = case_selectors.case_list(
-                case_selectors.CaseFilters(search=text, customer_id=ref.id), viewer=viewer
-            )
-            theirs = list(mine.order_by("-modified_at", "-id")[:limit])
-        listed = case_selectors.case_list(case_selectors.CaseFilters(search=text), viewer=viewer)
-        if theirs:
-            listed = listed.exclude(pk__in=[c.pk for c in theirs])
-        others = list(listed.order_by("-modified_at", "-id")[:limit])
-        if found is not None and all(c.pk != found for c in theirs + others):
-            case = case_selectors.case_get(case_id=found)
-            is_theirs = ref is not None and ref.id in (
-                case.customer_account_id,
-                case.customer_contact_id,
-            )
-            (theirs if is_theirs else others).insert(0, case)
+        theirs, others = case_selectors.cases_found(
+            text, viewer=actor(request), limit=limit, customer_id=ref.id if ref else None
+        )
     context = {
         "q": text,
         "customer_value": customer_value if ref is not None else "",
