@@ -257,24 +257,14 @@ def real_counts() -> tuple[Counter[CountKey], Counter[DayKey]]:
     """The counts as the case table says (a full scan: for the check and the rebuild)."""
     counts: Counter[CountKey] = Counter()
     days: Counter[DayKey] = Counter()
-    rows = Case.objects.values_list(
-        "state",
-        "status",
-        "priority",
-        "owner_user_id",
-        "owner_team_id",
-        "created_at",
-        "resolved_at",
-    ).order_by()
-    for state, status, priority, user_id, team_id, created_at, resolved_at in rows.iterator(
-        chunk_size=5000
-    ):
-        owner = ("user", user_id) if user_id is not None else ("team", team_id)
-        counts[(state, status, priority, *owner)] += 1
-        created_day = day_of(created_at)
+    rows = Case.objects.values_list(*_COLUMNS).order_by()
+    for values in rows.iterator(chunk_size=5000):
+        case = SimpleNamespace(**dict(zip(_COLUMNS, values, strict=True)))
+        counts[case_key(case)] += 1
+        created_day = day_of(case.created_at)
         assert created_day is not None
         days[(CREATED, created_day)] += 1
-        resolved_day = day_of(resolved_at)
+        resolved_day = day_of(case.resolved_at)
         if resolved_day is not None:
             days[(RESOLVED, resolved_day)] += 1
     return counts, days
@@ -297,7 +287,8 @@ def _nonzero(counter: Counter[Any]) -> Counter[Any]:
 
 
 def counters_rebuild() -> None:
-    """Replace the counters by the case table's counts (the data migration; repairs)."""
+    """Replace the counters by the case table's counts (a repair; the data migration that
+    filled them first keeps a frozen copy of this, as migrations do)."""
     CaseCount.objects.all().delete()
     CaseDayCount.objects.all().delete()
     counts, days = real_counts()
