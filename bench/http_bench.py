@@ -75,6 +75,9 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     client_cpu_s: float = 0.0
     first_error: str | None = None
+    # Wall-clock time (time.time()) of the measured window: after the warm-up, to the end.
+    measure_wall: float = 0.0
+    end_wall: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -263,6 +266,7 @@ def run_load(
         thread.start()
     cpu0 = _cpu_seconds()
     begin = time.perf_counter()
+    wall_begin = time.time()
     timing["measure"] = begin + warmup
     timing["end"] = begin + warmup + seconds
     timing["hard_end"] = begin + warmup + (max_seconds if max_seconds else 4 * seconds)
@@ -272,6 +276,8 @@ def run_load(
     measured_from = timing["measure"]
     measured_to = timing.get("last", timing["end"])
     result.seconds = max(measured_to - measured_from, 1e-9)
+    result.measure_wall = wall_begin + warmup
+    result.end_wall = wall_begin + (measured_to - begin)
     result.client_cpu_s = _cpu_seconds() - cpu0
     result.statuses = dict(statuses)
     return result

@@ -49,6 +49,8 @@ from http_bench import Client, Request, run_load  # noqa: E402
 from pages import PAGE_OPS, page_paths, sign_in  # noqa: E402
 from peer import helpdesk_peer  # noqa: E402
 from server_cpu import ServerCpu  # noqa: E402
+from server_time import ServerLog  # noqa: E402
+from server_time import summary as server_time_summary  # noqa: E402
 
 CASEDESK = str(Path(sys.executable).with_name("casedesk"))
 
@@ -214,6 +216,8 @@ class Setup:
     ops: frozenset[str] = GROUPS["all"]
     # The session cookies of the page clients, one per client thread (bench/pages.py).
     sessions: list[str] = field(default_factory=list)
+    # The server's request log: each point's server time (bench/server_time.py).
+    server_log: ServerLog | None = None
 
     def session(self, thread: int) -> str:
         while len(self.sessions) <= thread:
@@ -245,8 +249,13 @@ def record_point(
 ) -> None:
     """Run one point; its summary with the server CPU per request goes to `results`."""
     before = setup.cpu.snapshot()
+    if setup.server_log is not None:
+        setup.server_log.mark()
     result = run()
     summary = {"op": op, **result.summary(), **setup.cpu.per_request(before, result.sent)}
+    if setup.server_log is not None:
+        durations = setup.server_log.durations(result.measure_wall, result.end_wall)
+        summary.update(server_time_summary(durations))
     if note:
         summary["note"] = note
     results.append(summary)
@@ -254,6 +263,7 @@ def record_point(
         f"{op:20s} c={summary['concurrency']:<2d} {summary['throughput_rps']:8.1f} req/s"
         f"  p50 {summary['p50_ms']} p95 {summary['p95_ms']} p99 {summary['p99_ms']} ms"
         f"  cpu {summary['app_cpu_ms']}+{summary['db_cpu_ms']} ms"
+        f"  server p95 {summary.get('server_p95_ms')} ms"
         f"  errors {summary['errors']} {summary['first_error'] or ''}"
     )
 
@@ -563,6 +573,7 @@ def run_engine(
             setup = Setup(
                 base, agent_token, admin_token, owner_token, owner["id"], facts, words, cpu, ops
             )
+            setup.server_log = ServerLog(Path(env["CASEDESK_DATA_DIR"]) / "serve.log")
             figures["rss_mb_idle"] = worker_rss_mb(master_pid)
             figures["http"], notes = http_scenarios(setup, preset)
             figures["notes"] += notes

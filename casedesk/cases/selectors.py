@@ -9,10 +9,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import (
     CharField,
     Exists,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -203,7 +204,25 @@ class CaseOrder:
     nulls_last: frozenset[str] = frozenset()
 
 
-_PRIORITY_RANK = PRIORITY_RANK  # read by the index `case_state_priority_idx`
+class _LiteralCase(models.Case):
+    """A CASE whose values are written into the SQL rather than bound as parameters. SQLite
+    uses an expression index only for the very expression it holds, literals included, so a
+    sort by the priority's rank with bound values read every active case and sorted them."""
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **kwargs: Any) -> Any:
+        sql, params = super().as_sql(compiler, connection, *args, **kwargs)
+        # The values are the code's own constants (Priority's values and their ranks).
+        literals = [
+            str(int(p)) if isinstance(p, int) else "'" + str(p).replace("'", "''") + "'"
+            for p in params
+        ]
+        return sql % tuple(literals), []
+
+
+# The sort key the index `case_state_priority_idx` holds (casedesk/cases/models.py).
+_PRIORITY_RANK = _LiteralCase(
+    *PRIORITY_RANK.cases, default=PRIORITY_RANK.default, output_field=IntegerField()
+)
 CASE_ORDERS: dict[str, CaseOrder] = {
     "-created_at": CaseOrder(("-created_at", "-id")),
     "-modified_at": CaseOrder(("-modified_at", "-id")),

@@ -130,9 +130,9 @@ def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
 
 
 def open_item_of(*, case_id: uuid.UUID) -> QueueItem | None:
-    """The case's open queue item (at most one), with who works it."""
+    """The case's open queue item (at most one), with its queue and who works it."""
     return (
-        QueueItem.objects.select_related("worked_by")
+        QueueItem.objects.select_related("worked_by", "queue")
         .filter(case_id=case_id, state=QueueItemState.OPEN)
         .first()
     )

@@ -147,10 +147,12 @@ def similar_cases(
     return CandidatePage(items=items, next=next_cursor)
 
 
-def connections_for_case(*, case_id: uuid.UUID) -> QuerySet[Connection]:
+def connections_for_case(*, case_id: uuid.UUID, known: bool = False) -> QuerySet[Connection]:
     """The case's connections as seen from it: those it made, and those made to it by cases it
-    did not connect itself (one per pair). 404 when the case does not exist."""
-    case_identity(case_id=case_id)
+    did not connect itself (one per pair). 404 when the case does not exist (`known`: the
+    caller has read it)."""
+    if not known:
+        case_identity(case_id=case_id)
     made_back = Connection.objects.filter(case_id=case_id, other_id=OuterRef("case_id"))
     return Connection.objects.filter(
         Q(case_id=case_id) | (Q(other_id=case_id) & ~Exists(made_back))

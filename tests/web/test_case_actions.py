@@ -60,7 +60,7 @@ def test_resolve_warns_about_open_activities_and_resolves_on_confirm(
         "resolution": "Done.",
     }
     client = web(agent)
-    page = client.get(f"/cases/{case.pk}/").content.decode()
+    page = client.get(f"/cases/{case.pk}/resolve/").content.decode()  # the dialog's page
     assert "1 open activity" in page
     refused = client.post(f"/cases/{case.pk}/resolve/", data)
     assert refused.status_code == 409

@@ -139,7 +139,7 @@ def test_merge_dialog_offers_only_the_cases_the_user_may_merge_into(
     mine = make_case(title="Mine")
     theirs = make_case(owner=manager, title="The manager's")
     case = make_case(title="Duplicate")
-    html = web(agent).get(f"/cases/{case.pk}/").content.decode()
+    html = web(agent).get(f"/cases/{case.pk}/cancel/").content.decode()  # the dialog's page
     into = re.search(r'<select name="into"[^>]*>(.*?)</select>', html, re.S)
     assert into is not None
     assert str(mine.pk) in into.group(1) and str(theirs.pk) not in into.group(1)

@@ -91,3 +91,33 @@ def test_pages_walk_forwards_and_back_over_equal_keys(
     assert back == pages[:-1]
     assert "First page" in last
     assert "First page" not in client.get(f"/cases/?view=active&sort={sort}").content.decode()
+
+
+def test_the_priority_sort_is_read_in_order_from_its_index(
+    web: Callable[..., Client], agent: Any, make_case: Any
+) -> None:
+    """The sort key is written with its values in the SQL, the very expression the index
+    `case_state_priority_idx` holds: SQLite then reads the active cases in order from the
+    index instead of sorting every one of them (docs/web.md#lists)."""
+    from django.db import connection
+
+    for priority in ("low", "high", "normal"):
+        make_case(priority=priority)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        body = web(agent).get("/cases/?view=active&sort=priority").content.decode()
+    assert body.index("prio-high") < body.index("prio-normal") < body.index("prio-low")
+    listing = [(sql, params) for sql, params in statements if "priority_rank" in sql]
+    assert listing
+    for sql, params in listing:  # the values are in the SQL, not bound
+        assert "'high' THEN 0" in sql and "high" not in [str(p) for p in params]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + listing[0][0], listing[0][1])
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "case_state_priority_idx" in plan and "TEMP B-TREE FOR ORDER BY" not in plan

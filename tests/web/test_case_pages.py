@@ -450,11 +450,16 @@ def test_case_page_queries_do_not_grow_with_timeline_owners_or_queues(
     activities.activity_create(actor=manager, case_id=case.pk, type="task", subject="Call back")
     client = web(manager)
     first = client.get(f"/cases/{case.pk}/")
-    # The assign and queue dialogs are on the page: their choice lists are read.
+    # The assign and queue dialogs are on the page, their bodies fetched when opened.
     assert b'id="dialog-assign"' in first.content and b'id="dialog-queue"' in first.content
     with django_assert_max_num_queries(60) as few:
         client.get(f"/cases/{case.pk}/")
     count = len(few.captured_queries)  # before the next request resets the query log
+    counts = {}
+    for name in ("assign", "queue"):
+        with django_assert_max_num_queries(60) as few:
+            client.get(f"/cases/{case.pk}/{name}/", HTTP_HX_REQUEST="true")
+        counts[name] = len(few.captured_queries)
     for n in range(8):
         make_user("agent", teams=[f"Team {n}"])
         queue_create(actor=manager, name=f"Queue {n}", member_ids=[member.pk, manager.pk])
@@ -462,6 +467,11 @@ def test_case_page_queries_do_not_grow_with_timeline_owners_or_queues(
         activities.activity_create(actor=manager, case_id=case.pk, type="task", subject=f"T{n}")
         activities.post_create(actor=manager, case_id=case.pk, text=f"Post {n}")
     body = client.get(f"/cases/{case.pk}/").content.decode()
-    assert "Queue 7" in body and "Team 7" in body and "Note 7" in body
+    assert "Note 7" in body
+    assert "Team 7" in client.get(f"/cases/{case.pk}/assign/").content.decode()
+    assert "Queue 7" in client.get(f"/cases/{case.pk}/queue/").content.decode()
     with django_assert_max_num_queries(count):
         client.get(f"/cases/{case.pk}/")
+    for name in ("assign", "queue"):
+        with django_assert_max_num_queries(counts[name]):
+            client.get(f"/cases/{case.pk}/{name}/", HTTP_HX_REQUEST="true")

@@ -138,7 +138,8 @@ def test_a_write_in_place_refreshes_every_form_carrying_the_case_version(
     client = web(agent)
     page = client.get(f"/cases/{case.pk}/").content.decode()
     read = case.version
-    assert _versions(_part(page, '<dialog id="dialog-resolve"', "</dialog>")) == {str(read)}
+    # The command dialogs' bodies are fetched when opened: the page's shells carry no version.
+    assert _versions(_part(page, '<dialog id="dialog-resolve"', "</dialog>")) == set()
     response = client.post(
         f"/activities/{call.pk}/complete/",
         {"version": call.version, "duration_minutes": "15", "read_version": read},
@@ -152,11 +153,15 @@ def test_a_write_in_place_refreshes_every_form_carrying_the_case_version(
     for start, end in (
         ('id="process"', "</section>"),
         ('<div id="case-side"', '<div id="case-dialogs"'),
-        ('<dialog id="dialog-resolve"', "</dialog>"),
-        ('<dialog id="dialog-assign"', "</dialog>"),
-        ('<dialog id="dialog-cancel"', "</dialog>"),
     ):
         assert _versions(_part(body, start, end)) == {new}, start
+    # A dialog opened before is emptied, out of band: it fetches the new version when opened.
+    for name in ("resolve", "assign", "cancel"):
+        shell = _part(body, f'<dialog id="dialog-{name}"', "</dialog>")
+        assert _versions(shell) == set() and f'data-src="/cases/{case.pk}/{name}/"' in shell
+        target = {**HX, "HX-Target": f"dialog-{name}"}
+        opened = client.get(f"/cases/{case.pk}/{name}/", headers=target)
+        assert _versions(opened.content.decode()) == {new}, name
     assert f'name="version" value="{new}" id="id_version" hx-swap-oob="true"' in body
     assert f'id="case-read-version" value="{new}" hx-swap-oob="true"' in body
     # The version the page showed before is stale now; the refreshed one resolves the case.
@@ -221,16 +226,45 @@ def test_a_dialog_refused_with_htmx_answers_its_form_with_the_refusal(
     assert 'class="messages"' not in client.get(f"/cases/{case.pk}/").content.decode()
 
 
-def test_a_dialog_without_htmx_still_redirects_or_reopens(
+def test_a_dialog_without_htmx_is_a_page_and_still_redirects_or_comes_back(
     web: Callable[..., Client], agent: Any, make_case: Any
 ) -> None:
     case = make_case()
     client = web(agent)
+    opened = client.get(f"/cases/{case.pk}/assign/")
+    page = opened.content.decode()
+    assert opened.status_code == 200 and "<html" in page and 'id="dialog-assign-title"' in page
+    # On its page the dialog's "Cancel" is a link back to the case.
+    assert f'<a class="button" href="/cases/{case.pk}/">Cancel</a>' in page
     refused = client.post(f"/cases/{case.pk}/assign/", {"version": case.version + 5})
     assert refused.status_code == 422
     page = refused.content.decode()
-    assert "<html" in page and re.search(r'id="dialog-assign"[^>]*data-open-on-load', page)
+    assert "<html" in page and 'id="dialog-assign-title"' in page and "aria-invalid" in page
     done = client.post(
         f"/cases/{case.pk}/assign/", {"version": case.version, "owner": f"user:{agent.pk}"}
     )
     assert done.status_code == 302 and done["Location"] == f"/cases/{case.pk}/"
+
+
+def test_the_case_page_fetches_a_command_dialog_when_it_opens(
+    web: Callable[..., Client], agent: Any, make_user: Any, make_case: Any
+) -> None:
+    case = make_case()
+    client = web(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    # The shells only: no owner list, no merge candidates, no resolution form on the page.
+    for name in ("resolve", "cancel", "assign"):
+        shell = _part(page, f'<dialog id="dialog-{name}"', "</dialog>")
+        assert f'data-src="/cases/{case.pk}/{name}/"' in shell and "<form" not in shell
+        # Each command is a GET form opening that address without JavaScript.
+        assert f'<form method="get" action="/cases/{case.pk}/{name}/"' in page
+    answer = client.get(f"/cases/{case.pk}/resolve/", headers={**HX, "HX-Target": "dialog-resolve"})
+    body = answer.content.decode()
+    assert answer.status_code == 200 and answer["X-Casedesk-Fragment"] == "1"
+    assert body.lstrip().startswith("<form") and "<html" not in body
+    assert 'name="resolution_type"' in body and "data-close-dialog" in body
+    # Someone who may not take the action is sent to the case page.
+    other = web(make_user("agent"))
+    assert other.get(f"/cases/{case.pk}/resolve/")["Location"] == f"/cases/{case.pk}/"
+    sent = other.get(f"/cases/{case.pk}/resolve/", headers={**HX, "HX-Target": "dialog-resolve"})
+    assert sent["HX-Redirect"] == f"/cases/{case.pk}/"

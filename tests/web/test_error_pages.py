@@ -88,11 +88,15 @@ def test_a_form_refused_at_an_actions_address_names_the_page_it_is(
 ) -> None:
     case = make_case()
     client = web(agent)
-    refused = client.post(f"/cases/{case.pk}/resolve/", {"version": case.version})
+    refused = client.post(f"/cases/{case.pk}/route/", {"version": case.version})
     assert refused.status_code == 422
     address = f'<meta name="casedesk-address" content="/cases/{case.pk}/">'
     assert address in refused.content.decode()  # casedesk.js shows it in the bar
     assert "casedesk-address" not in client.get(f"/cases/{case.pk}/").content.decode()
+    # A dialog's form comes back on the dialog's page, whose address answers GET.
+    dialog = client.post(f"/cases/{case.pk}/resolve/", {"version": case.version})
+    assert dialog.status_code == 422 and "casedesk-address" not in dialog.content.decode()
+    assert client.get(f"/cases/{case.pk}/resolve/").status_code == 200
     token = client.post("/profile/tokens/", {"name": "", "expires_in_days": "7"})
     assert token.status_code == 422
     assert '<meta name="casedesk-address" content="/profile/">' in token.content.decode()

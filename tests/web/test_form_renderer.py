@@ -66,3 +66,12 @@ def test_fields_render_as_with_django_templates(data: Any) -> None:
     fast_form = make()
     fast_form.renderer = FAST_RENDERER
     assert _rendered(fast_form) == _rendered(django_form)
+
+
+def test_every_form_uses_the_fast_renderer() -> None:
+    from django.forms.renderers import get_default_renderer
+
+    from casedesk.web.forms.renderer import FastFormRenderer
+
+    assert isinstance(get_default_renderer(), FastFormRenderer)
+    assert isinstance(Sample().renderer, FastFormRenderer)

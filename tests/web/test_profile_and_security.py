@@ -136,5 +136,5 @@ def test_resolve_dialog_offers_only_the_allowed_resolution_types(
     }
     config.status_transitions_set(actor=manager, enforced=True, allowed=allowed)
     case = make_case()
-    form = web(agent).get(f"/cases/{case.pk}/").context["dialogs"]["resolve"]
+    form = web(agent).get(f"/cases/{case.pk}/resolve/").context["dialogs"]["resolve"]
     assert [v for v, _label in form.fields["resolution_type"].choices] == ["information_provided"]

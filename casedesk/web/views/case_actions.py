@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from casedesk.cases import selectors
@@ -37,6 +37,7 @@ from casedesk.web.fragments import is_htmx
 from casedesk.web.views.case_page import (
     case_page,
     dialog_answer,
+    dialog_page,
     edit_form,
     owner_choices,
     queue_choices,
@@ -68,8 +69,8 @@ def _refused(
     exc: DomainError | None = None,
     warning: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The case page again, with the dialog `name` open on the user's input; through htmx,
-    the dialog's form alone, with the refusal in it."""
+    """The dialog `name` again on the user's input, with the refusal in it: through htmx its
+    form alone, else its page (`dialog_page`); another form, on the case page."""
     in_place = is_htmx(request) and name in DIALOGS
     error = ""
     if exc is not None and warning is None:
@@ -84,6 +85,8 @@ def _refused(
         return dialog_answer(
             request, case, name, form=form, error=error, warning=warning, status=status
         )
+    if name in DIALOGS:
+        return dialog_page(request, _case(case.pk), name, form=form, warning=warning, status=status)
     return case_page(
         request,
         _case(case.pk),
@@ -95,8 +98,10 @@ def _refused(
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the dialog: its form, or its page without JavaScript
+        return dialog_page(request, _case(case_id), "resolve")
     case = _case(case_id)
     form = ResolveForm(request.POST, auto_id="resolve_%s")
     if not form.is_valid():
@@ -122,9 +127,11 @@ def case_resolve(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Cancel the case, or merge it into the chosen master (the seed's "Annulla caso")."""
+    if request.method == "GET":  # the dialog: its form, or its page without JavaScript
+        return dialog_page(request, _case(case_id), "cancel")
     case = _case(case_id)
     form = CancelForm(request.POST, auto_id="cancel_%s")
     if not form.is_valid():
@@ -157,8 +164,10 @@ def case_cancel(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_reactivate(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the dialog: its form, or its page without JavaScript
+        return dialog_page(request, _case(case_id), "reactivate")
     case = _case(case_id)
     form = VersionForm(request.POST)
     if not form.is_valid():
@@ -198,8 +207,10 @@ def case_first_response(request: HttpRequest, case_id: uuid.UUID) -> HttpRespons
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the dialog: its form, or its page without JavaScript
+        return dialog_page(request, _case(case_id), "assign")
     case = _case(case_id)
     form = AssignForm(request.POST, owners=owner_choices(), auto_id="assign_%s")
     if not form.is_valid():
@@ -223,8 +234,10 @@ def case_assign(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_queue(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    if request.method == "GET":  # the dialog: its form, or its page without JavaScript
+        return dialog_page(request, _case(case_id), "queue")
     case = _case(case_id)
     form = QueueForm(request.POST, queues=queue_choices(request), auto_id="queue_%s")
     if not form.is_valid():

@@ -7,10 +7,11 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
 
 from casedesk.attachments.selectors import attachments_of_entries
 from casedesk.cases import actions, selectors, timeline, workflow
@@ -40,7 +41,6 @@ from casedesk.web.forms.actions import (
 )
 from casedesk.web.forms.base import set_choices
 from casedesk.web.forms.cases import API_NAMES, CaseEditForm
-from casedesk.web.forms.renderer import FAST_RENDERER
 from casedesk.web.fragments import FRAGMENT_HEADER
 from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
@@ -79,9 +79,15 @@ def queue_choices(request: HttpRequest) -> list[tuple[str, str]]:
     return [(str(q.pk), q.name) for q in visible_queues(request)]
 
 
-def entitlement_choices(case: Case) -> list[tuple[str, str]]:
-    """The customer's active entitlements, and the one the case names (even past its end)."""
-    found = list(entitlement_selectors.customer_active_entitlements(customer=customer_of(case)))
+def active_entitlements(case: Case) -> list[Any]:
+    """The active entitlements of the case's customer."""
+    return list(entitlement_selectors.customer_active_entitlements(customer=customer_of(case)))
+
+
+def entitlement_choices(case: Case, active: list[Any] | None = None) -> list[tuple[str, str]]:
+    """The customer's active entitlements (`active`, when read already), and the one the case
+    names (even past its end)."""
+    found = list(active if active is not None else active_entitlements(case))
     if case.entitlement_id and all(e.pk != case.entitlement_id for e in found):
         current = case.entitlement
         if current is not None:
@@ -127,7 +133,12 @@ def edit_initial(case: Case) -> dict[str, Any]:
     }
 
 
-def edit_form(case: Case, data: Any = None, allowed: CaseAllowed | None = None) -> CaseEditForm:
+def edit_form(
+    case: Case,
+    data: Any = None,
+    allowed: CaseAllowed | None = None,
+    active: list[Any] | None = None,
+) -> CaseEditForm:
     """The case form as a save reads it: every status reason an edit might name (the service
     decides which the case may take), and the case's own. When `allowed` says the user may
     only correct the case, the other fields are closed and keep their values."""
@@ -140,7 +151,7 @@ def edit_form(case: Case, data: Any = None, allowed: CaseAllowed | None = None) 
         contact_choices=contact_choices_for(
             customer_value, [(data or {}).get("contact") or initial["contact"]]
         ),
-        entitlement_choices=entitlement_choices(case),
+        entitlement_choices=entitlement_choices(case, active),
         contract_line_choices=contract_line_choices(case),
         statuses=[*workflow.ACTIVE_STATUSES, case.status],
     )
@@ -159,9 +170,23 @@ def offer(form: CaseEditForm, case: Case, allowed: CaseAllowed) -> CaseEditForm:
     return form
 
 
-def dialog_forms(request: HttpRequest, case: Case, allowed: CaseAllowed) -> dict[str, forms.Form]:
-    """The forms of the page's dialogs, each with the choices the user may take now; an action
-    the user may not take has none."""
+# The command dialogs whose body the case page leaves out until one is opened: each is also a
+# page of its own at its action's address, for browsers without JavaScript and for the
+# dialog's htmx request (docs/web.md, "The case page"). The actions that open each.
+COMMAND_DIALOGS: dict[str, frozenset[str]] = {
+    "resolve": frozenset({actions.RESOLVE}),
+    "cancel": frozenset({actions.CANCEL, actions.MERGE}),
+    "assign": frozenset({actions.ASSIGN}),
+    "queue": frozenset({actions.ADD_TO_QUEUE}),
+    "reactivate": frozenset({actions.REACTIVATE}),
+}
+
+
+def dialog_forms(
+    request: HttpRequest, case: Case, allowed: CaseAllowed, wanted: frozenset[str] = frozenset()
+) -> dict[str, forms.Form]:
+    """The forms of the composer and of the command dialogs in `wanted`, each with the
+    choices the user may take now; an action the user may not take has none."""
     found: dict[str, forms.Form] = {
         "activity": ActivityForm(auto_id="activity_%s"),
         "note": NoteForm(auto_id="note_%s"),
@@ -169,20 +194,20 @@ def dialog_forms(request: HttpRequest, case: Case, allowed: CaseAllowed) -> dict
         "post": MessageForm(auto_id="post_%s"),
     }
     version = {"version": case.version}
-    if actions.RESOLVE in allowed:
+    if "resolve" in wanted and actions.RESOLVE in allowed:
         found["resolve"] = ResolveForm(
             initial={**version, "billable_minutes": case.total_minutes},
             resolution_types=allowed.resolution_types,
             auto_id="resolve_%s",
         )
-    if actions.CANCEL in allowed or actions.MERGE in allowed:
+    if "cancel" in wanted and (actions.CANCEL in allowed or actions.MERGE in allowed):
         found["cancel"] = CancelForm(initial=version, auto_id="cancel_%s")
-    if actions.ASSIGN in allowed:
+    if "assign" in wanted and actions.ASSIGN in allowed:
         owner = f"user:{case.owner_user_id}" if case.owner_user_id else f"team:{case.owner_team_id}"
         found["assign"] = AssignForm(
             initial={**version, "owner": owner}, owners=owner_choices(), auto_id="assign_%s"
         )
-    if actions.ADD_TO_QUEUE in allowed:
+    if "queue" in wanted and actions.ADD_TO_QUEUE in allowed:
         found["queue"] = QueueForm(
             initial={**version, "queue": str(getattr(case, "current_queue_id", "") or "")},
             queues=queue_choices(request),
@@ -204,12 +229,16 @@ def offer_dialogs(dialogs: dict[str, forms.Form], allowed: CaseAllowed) -> None:
         cancel.offer(statuses=statuses, masters=merge_masters(allowed))
 
 
-def _current_queue(request: HttpRequest, case: Case) -> Any:
-    """The case's queue, if the user may see it (`case` has been through `case_seen`)."""
+def _queue_and_worker(case: Case) -> tuple[Any, Any]:
+    """The case's queue, if the user may see it (`case` has been through `case_seen`), and
+    who works its item there: one read of the open queue item."""
     queue_id = getattr(case, "current_queue_id", None)
     if queue_id is None:
-        return None
-    return next((q for q in visible_queues(request) if q.pk == queue_id), None)
+        return None, None
+    item = routing.open_item_of(case_id=case.pk)
+    if item is None or item.queue_id != queue_id:
+        return None, None
+    return item.queue, item.worked_by
 
 
 def _kpis(case: Case) -> list[dict[str, Any]]:
@@ -256,14 +285,6 @@ def _composer_tab(dialogs: dict[str, forms.Form], allowed: CaseAllowed, reply: A
     return "email" if reply else "activity"
 
 
-def _worked_by(case: Case, queue: Any) -> Any:
-    """Who works the case's open queue item (the queue shown to the user), or None."""
-    if queue is None:
-        return None
-    item = routing.open_item_of(case_id=case.pk)
-    return item.worked_by if item is not None else None
-
-
 def case_page(
     request: HttpRequest,
     case: Case,
@@ -284,13 +305,18 @@ def case_page(
     # The viewer is reading the case: its notifications about it are read (the bell drops).
     case_notifications_mark_read(actor=user, case_id=case.pk)
     allowed = case_allowed(user=user, case=case)
+    # Read once: the form's choices and the customer panel show them.
+    active = active_entitlements(case)
     if form is None:
-        form = edit_form(case, allowed=allowed)
+        form = edit_form(case, allowed=allowed, active=active)
     offer(form, case, allowed)
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
     can_change = allowed.may_change
     editable = actions.EDIT in allowed
-    all_dialogs = dialog_forms(request, case, allowed)
+    # The command dialogs' bodies only where the answer shows them: a dialog opened (its own
+    # page or htmx request) or one refused and shown again.
+    wanted = frozenset({*(dialogs or {}), *([open_dialog] if open_dialog else [])})
+    all_dialogs = dialog_forms(request, case, allowed, wanted)
     all_dialogs.update(dialogs or {})
     offer_dialogs(all_dialogs, allowed)
     # The reply box shows what the service fills in when a field is left empty.
@@ -325,24 +351,24 @@ def case_page(
         and activity_change_allowed(user, case, record, case_allowed=can_change)
     }
     entitlement = case.entitlement
+    found_connections = similar.connections_for_case(case_id=case.pk, known=True)
     connections = [
         (c, similar.connection_other(c, case.pk))
-        for c in similar.connections_for_case(case_id=case.pk).order_by("-created_at")
+        for c in found_connections.order_by("-created_at", "-id")
     ]
-    solution = similar.case_solution(case_id=case.pk)
+    # The case's solution (`similar.case_solution`): its newest connection marked so.
+    solution = next(
+        (c for c, _other in connections if c.case_id == case.pk and c.solution_found), None
+    )
     children = list(
         selectors.case_list(selectors.CaseFilters(parent_id=case.pk), viewer=user).order_by(
             "-created_at"
         )[:100]
     )
-    queue = _current_queue(request, case)
+    queue, worked_by = _queue_and_worker(case)
     if template is None and timeline_swap(request):
         template = "web/cases/_timeline.html"
     complete_form = CompleteForm(auto_id=False)
-    # The page's forms write their fields' markup in Python: the same HTML as Django's form
-    # templates, at a fraction of the CPU (docs/performance.md, "The web pages").
-    for page_form in (form, complete_form, *all_dialogs.values()):
-        page_form.renderer = FAST_RENDERER
     response = render(
         request,
         template or "web/cases/detail.html",
@@ -351,7 +377,7 @@ def case_page(
             "form": form,
             # A refused form sent to an action's address is shown at the case's own address.
             "page_address": reverse("web:case_detail", args=[case.pk]),
-            **customer_context(customer_value),
+            **customer_context(customer_value, customer_of(case), active),
             "can_change": can_change,
             "can": dict.fromkeys(allowed.actions, True),
             "editable": editable,
@@ -382,7 +408,7 @@ def case_page(
             "parent": case.parent,
             "merged_into": case.merged_into,
             "queue": queue,
-            "worked_by": _worked_by(case, queue),
+            "worked_by": worked_by,
             "kpis": _kpis(case),
             "following": case_followed(user=user, case_id=case.pk),
             "nav": "cases",
@@ -395,6 +421,47 @@ def case_page(
     if template is not None:
         response[FRAGMENT_HEADER] = "1"
     return response
+
+
+def dialog_page(
+    request: HttpRequest,
+    case: Case,
+    name: str,
+    *,
+    form: forms.Form | None = None,
+    warning: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A command dialog (`COMMAND_DIALOGS`) at its action's address: its form alone when the
+    case page's dialog asks for it with htmx, else a page of its own (browsers without
+    JavaScript; a refused form sent without htmx, shown again whatever the case became). A
+    dialog the user may not open now sends the browser to the case page."""
+    user = actor(request)
+    allowed = case_allowed(user=user, case=selectors.case_seen(case, viewer=user))
+    if form is None and not COMMAND_DIALOGS[name] & allowed.actions:
+        address = reverse("web:case_detail", args=[case.pk])
+        if getattr(request, "htmx", None):
+            return HttpResponseClientRedirect(address)
+        return redirect(address)
+    part = f"web/cases/dialogs/{name}.html"
+    htmx = getattr(request, "htmx", None)
+    in_place = htmx is not None and bool(htmx) and htmx.target == f"dialog-{name}"
+    return case_page(
+        request,
+        case,
+        dialogs={name: form} if form is not None else None,
+        open_dialog=name,
+        warning=warning,
+        status=status,
+        template=part if in_place else "web/cases/dialog_page.html",
+        # The page is at an address that answers GET: reloading it sends nothing.
+        extra={
+            "dialog_name": name,
+            "dialog_template": part,
+            "as_page": not in_place,
+            "page_address": "",
+        },
+    )
 
 
 def timeline_swap(request: HttpRequest) -> bool:

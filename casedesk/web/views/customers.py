@@ -128,9 +128,14 @@ def _customer(customer_type: str, customer_id: uuid.UUID) -> Account | Contact:
     return found(selectors.customer_get, customer_type=customer_type, customer_id=customer_id)
 
 
-def customer_summary(customer: Account | Contact) -> dict[str, Any]:
-    """The customer with its recent cases and activities, as the panel beside a case shows."""
+def customer_summary(
+    customer: Account | Contact, entitlements: list[Any] | None = None
+) -> dict[str, Any]:
+    """The customer with its recent cases and activities, as the panel beside a case shows;
+    `entitlements`, the customer's active entitlements when the caller has read them."""
     recent = case_selectors.customer_recent(customer=customer)
+    if entitlements is None:
+        entitlements = list(entitlement_selectors.customer_active_entitlements(customer=customer))
     return {
         "customer": customer,
         "customer_type": "account" if isinstance(customer, Account) else "contact",
@@ -143,7 +148,7 @@ def customer_summary(customer: Account | Contact) -> dict[str, Any]:
                     e.remaining_terms, e.allocation_type
                 ),
             }
-            for e in entitlement_selectors.customer_active_entitlements(customer=customer)
+            for e in entitlements
         ],
     }
 
@@ -316,10 +321,27 @@ def contact_choices_for(customer_value: str, include: Sequence[str] = ()) -> lis
     return choices
 
 
-def customer_context(customer_value: str) -> dict[str, Any]:
-    """The chosen customer's name for the lookup and its summary for the panel."""
+def customer_context(
+    customer_value: str,
+    known: Account | Contact | None = None,
+    entitlements: list[Any] | None = None,
+) -> dict[str, Any]:
+    """The chosen customer's name for the lookup and its summary for the panel. `known` is a
+    customer the caller has read (with `entitlements`, its active entitlements), used when
+    the value names it."""
     ref = parse_customer(customer_value)
     customer = None
+    if (
+        ref is not None
+        and known is not None
+        and ref.id == known.pk
+        and ref.type == ("account" if isinstance(known, Account) else "contact")
+    ):
+        return {
+            "customer_name": known.name,
+            "customer_value": customer_value,
+            "summary": customer_summary(known, entitlements),
+        }
     if ref is not None:
         try:
             customer = selectors.customer_get(customer_type=ref.type, customer_id=ref.id)

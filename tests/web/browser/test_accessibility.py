@@ -91,6 +91,8 @@ AGENT_PAGES = [
     "/cases/{case}/",
     "/cases/{case}/history/",
     "/cases/{case}/similar/",
+    "/cases/{case}/resolve/",  # a command dialog as a page of its own (no JavaScript)
+    "/cases/{case}/cancel/",
     "/queues/",
     "/customers/",
     "/customers/account/{account}/",

@@ -4,6 +4,26 @@
 
   function openDialog(dialog, opener) {
     if (!dialog || dialog.open) { return; }
+    /* A command dialog whose body the page left out (data-src, the dialog's own page): its
+       form is fetched first; without htmx, or when no form comes back, the browser goes to
+       that page. */
+    var src = dialog.getAttribute("data-src");
+    if (src && !dialog.querySelector("form")) {
+      if (!window.htmx || dialog.casedeskLoading) {
+        if (!window.htmx) { window.location.assign(src); }
+        return;
+      }
+      dialog.casedeskLoading = true;
+      window.htmx.ajax("GET", src, { target: dialog, swap: "innerHTML" }).then(function () {
+        dialog.casedeskLoading = false;
+        if (dialog.querySelector("form")) { openDialog(dialog, opener); }
+        else { window.location.assign(src); }
+      }, function () {
+        dialog.casedeskLoading = false;
+        window.location.assign(src);
+      });
+      return;
+    }
     dialog.casedeskOpener = opener || document.activeElement;
     dialog.dispatchEvent(new CustomEvent("casedesk:open", { detail: { opener: opener } }));
     dialog.showModal();
