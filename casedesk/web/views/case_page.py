@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from casedesk.attachments.selectors import attachments_of_entries
 from casedesk.cases import actions, selectors, timeline, workflow
-from casedesk.cases.allowed import CaseAllowed, case_allowed
+from casedesk.cases.allowed import MERGE_CANDIDATES, CaseAllowed, case_allowed
 from casedesk.cases.choices import ActivityState, Stage, Status
 from casedesk.cases.models import Activity, Case
 from casedesk.cases.permissions import activity_change_allowed
@@ -304,7 +304,14 @@ def case_page(
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     # The viewer is reading the case: its notifications about it are read (the bell drops).
     case_notifications_mark_read(actor=user, case_id=case.pk)
-    allowed = case_allowed(user=user, case=case)
+    # The command dialogs' bodies only where the answer shows them: a dialog opened (its own
+    # page or htmx request) or one refused and shown again.
+    wanted = frozenset({*(dialogs or {}), *([open_dialog] if open_dialog else [])})
+    # The cases it may be merged into are listed by the cancel dialog alone; elsewhere one
+    # tells whether merging is possible.
+    allowed = case_allowed(
+        user=user, case=case, merge_candidates=MERGE_CANDIDATES if "cancel" in wanted else 1
+    )
     # Read once: the form's choices and the customer panel show them.
     active = active_entitlements(case)
     if form is None:
@@ -313,9 +320,6 @@ def case_page(
     customer_value = form["customer"].value() or edit_initial(case)["customer"]
     can_change = allowed.may_change
     editable = actions.EDIT in allowed
-    # The command dialogs' bodies only where the answer shows them: a dialog opened (its own
-    # page or htmx request) or one refused and shown again.
-    wanted = frozenset({*(dialogs or {}), *([open_dialog] if open_dialog else [])})
     all_dialogs = dialog_forms(request, case, allowed, wanted)
     all_dialogs.update(dialogs or {})
     offer_dialogs(all_dialogs, allowed)
