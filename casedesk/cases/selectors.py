@@ -326,21 +326,34 @@ class CustomerRecent:
     activities: list[Activity]
 
 
-def customer_recent(*, customer: Account | Contact) -> CustomerRecent:
+# What the web's customer panel shows of the recent cases and activities (`brief`).
+BRIEF_CASE = ("id", "ticket_number", "title", "status", "created_at")
+BRIEF_ACTIVITY = ("id", "case_id", "type", "subject", "state", "created_at")
+
+
+def customer_recent(*, customer: Account | Contact, brief: bool = False) -> CustomerRecent:
     """The customer's most recent cases and activities (the seed: shown when selected). The
-    cases show every queue: show them through `case_row` or `case_seen` with their viewer."""
-    by_customer = case_list(CaseFilters(customer_id=customer.pk), viewer=None)
+    cases show every queue: show them through `case_row` or `case_seen` with their viewer.
+    `brief`: the fields of `BRIEF_CASE` and `BRIEF_ACTIVITY` only, without owners, customers
+    or queues (the panel beside a case)."""
+    if brief:
+        if isinstance(customer, Account):
+            mine = Q(customer_account_id=customer.pk)
+        else:
+            mine = Q(customer_contact_id=customer.pk)
+        by_customer = Case.objects.filter(mine).only(*BRIEF_CASE)
+    else:
+        by_customer = case_list(CaseFilters(customer_id=customer.pk), viewer=None)
     cases = list(by_customer.order_by("-created_at", "-id")[:RECENT])
     if isinstance(customer, Account):
         on_customer = Q(case__customer_account_id=customer.pk)
     else:
         on_customer = Q(case__customer_contact_id=customer.pk)
-    activities = list(
-        Activity.objects.filter(on_customer)
-        .select_related("owner")
-        .order_by("-created_at", "-id")[:RECENT]
+    activities = Activity.objects.filter(on_customer)
+    activities = activities.only(*BRIEF_ACTIVITY) if brief else activities.select_related("owner")
+    return CustomerRecent(
+        cases=cases, activities=list(activities.order_by("-created_at", "-id")[:RECENT])
     )
-    return CustomerRecent(cases=cases, activities=activities)
 
 
 def case_audit_list(*, case_id: uuid.UUID) -> QuerySet[AuditEntry]:

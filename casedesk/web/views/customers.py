@@ -133,7 +133,7 @@ def customer_summary(
 ) -> dict[str, Any]:
     """The customer with its recent cases and activities, as the panel beside a case shows;
     `entitlements`, the customer's active entitlements when the caller has read them."""
-    recent = case_selectors.customer_recent(customer=customer)
+    recent = case_selectors.customer_recent(customer=customer, brief=True)
     if entitlements is None:
         entitlements = list(entitlement_selectors.customer_active_entitlements(customer=customer))
     return {
