@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -19,6 +22,27 @@ from casedesk.routing import choices as routing_choices
 from casedesk.sla import choices as sla_choices
 
 register = template.Library()
+
+# `{% id_url %}`: the address of a view taking one id, reversed once per process (and script
+# prefix) with this id in its place; a list of 50 rows with a few links each otherwise
+# reverses a couple of hundred addresses a page (docs/performance.md, "The web pages").
+_ID_SENTINEL = str(uuid.UUID(int=0))
+
+
+@functools.lru_cache(maxsize=256)
+def _id_address(name: str, prefix: str) -> tuple[str, str]:
+    head, found, tail = reverse(name, args=[_ID_SENTINEL]).partition(_ID_SENTINEL)
+    if not found:  # pragma: no cover - an id that the address does not show
+        raise template.TemplateSyntaxError(f"{name} does not take an id")
+    return head, tail
+
+
+@register.simple_tag
+def id_url(name: str, pk: Any) -> str:
+    """`{% url name pk %}` for a view whose one argument is a UUID, at a fraction of the cost."""
+    head, tail = _id_address(name, get_script_prefix())
+    return f"{head}{uuid.UUID(str(pk))}{tail}"
+
 
 # The audit's channels and actions, in the user's language.
 CHANNELS: dict[str, Any] = {

@@ -24,7 +24,7 @@ from casedesk.web.errors import error_message
 from casedesk.web.forms.actions import VersionForm
 from casedesk.web.views.common import actor, page_both, parse_uuid
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # as the case list
 VIEWS: dict[str, tuple[Any, str]] = {
     "available": (gettext_lazy("Items available to work on"), "none"),
     "mine": (gettext_lazy("Items I am working on"), "me"),
