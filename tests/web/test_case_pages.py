@@ -475,3 +475,25 @@ def test_case_page_queries_do_not_grow_with_timeline_owners_or_queues(
     for name in ("assign", "queue"):
         with django_assert_max_num_queries(counts[name]):
             client.get(f"/cases/{case.pk}/{name}/", HTTP_HX_REQUEST="true")
+
+
+def test_the_open_activities_are_counted_whether_the_timeline_is_whole_or_paged(
+    web: Callable[..., Client], manager: Any, make_case: Any, monkeypatch: Any
+) -> None:
+    from casedesk.cases.services import activities
+    from casedesk.web.views import case_page
+
+    case = make_case(owner=manager)
+    for subject in ("One", "Two"):
+        activities.activity_create(actor=manager, case_id=case.pk, type="task", subject=subject)
+    done = activities.activity_create(actor=manager, case_id=case.pk, type="task", subject="x")
+    activities.activity_cancel(actor=manager, activity_id=done.pk)
+    activities.note_create(actor=manager, case_id=case.pk, text="A note")
+    client = web(manager)
+    assert client.get(f"/cases/{case.pk}/").context["open_activities"] == 2
+    monkeypatch.setattr(case_page, "TIMELINE_PAGE", 1)  # older entries on later pages
+    first = client.get(f"/cases/{case.pk}/")
+    assert first.context["timeline_next"] and first.context["open_activities"] == 2
+    older = client.get(f"/cases/{case.pk}/?timeline={first.context['timeline_next']}")
+    assert older.context["open_activities"] == 2
+    assert client.get(f"/cases/{case.pk}/?show=notes").context["open_activities"] == 2

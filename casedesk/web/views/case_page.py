@@ -345,7 +345,15 @@ def case_page(
     for entry in page.items:
         # Read by the timeline's template.
         setattr(entry.record, "files", files.get(entry.record.pk, []))  # noqa: B010
-    open_count = timeline.activity_list(case_id=case.pk, state=ActivityState.OPEN).count()
+    whole = show == "all" and not request.GET.get("timeline") and page.next is None
+    if whole:  # every activity of the case is on the page: count them there
+        open_count = sum(
+            1
+            for entry in page.items
+            if isinstance(entry.record, Activity) and entry.record.state == ActivityState.OPEN
+        )
+    else:
+        open_count = timeline.activity_list(case_id=case.pk, state=ActivityState.OPEN).count()
     # The open activities this user may edit, complete or cancel.
     changeable_activities = {
         record.pk
