@@ -6,6 +6,7 @@ import functools
 import uuid
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import get_script_prefix, reverse
@@ -188,13 +189,19 @@ def working_time(value: Any) -> str:
 def query(context: Any, **changes: Any) -> str:
     """The current query string with some parameters changed (None or "" removes one)."""
     request = context["request"]
-    params = request.GET.copy()
+    # The request's parameters read once a request: a list calls this for every row, and
+    # copying the QueryDict (a deep copy) each time cost more than the rest of the row.
+    base = getattr(request, "_casedesk_query", None)
+    if base is None:
+        base = {key: request.GET.getlist(key) for key in request.GET}
+        setattr(request, "_casedesk_query", base)  # noqa: B010
+    params = dict(base)
     for key, value in changes.items():
         if value in (None, ""):
             params.pop(key, None)
         else:
-            params[key] = value
-    encoded = params.urlencode()
+            params[key] = [value]
+    encoded = urlencode([(key, str(value)) for key, values in params.items() for value in values])
     return f"?{encoded}" if encoded else "?"
 
 
