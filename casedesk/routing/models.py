@@ -80,7 +80,9 @@ class QueueItemCount(models.Model):
     As the case counters, a key has a few rows (`shard`, chosen at random by each write) and a
     count is the sum of its rows' `n` (a row may be negative)."""
 
-    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No foreign key: its check would lock the queue row (`FOR KEY SHARE`) after the counter
+    # row, while a pick holds the queue row (`queue_item_lock`) and waits for the counter row.
+    queue_id = models.UUIDField()
     worked = models.BooleanField()
     shard = models.PositiveSmallIntegerField()
     n = models.BigIntegerField(default=0)
@@ -88,7 +90,7 @@ class QueueItemCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["queue", "worked", "shard"], name="queue_item_count_key"
+                fields=["queue_id", "worked", "shard"], name="queue_item_count_key"
             )
         ]
 
