@@ -119,17 +119,19 @@ class Deltas:
         counts = sorted((k, n) for k, n in self.counts.items() if n)
         days = sorted((k, n) for k, n in self.days.items() if n)
         if counts:
-            _upsert(
+            counter_rows_add(
                 CaseCount,
                 ("state", "status", "priority", "owner_type", "owner_id"),
                 [(*key, shard, n) for key, n in counts],
             )
         if days:
-            _upsert(CaseDayCount, ("kind", "day"), [(*key, shard, n) for key, n in days])
+            counter_rows_add(CaseDayCount, ("kind", "day"), [(*key, shard, n) for key, n in days])
 
 
-def _upsert(model: Any, key: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Add each row's `n` to its key's row, inserting the rows that do not exist yet."""
+def counter_rows_add(model: Any, key: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Add each row's `n` to its key's row, inserting the rows that do not exist yet: one
+    statement. `rows` are `(*key, shard, n)`, in key order (the caller sorts them). Also the
+    queue item counters' writer (`casedesk/routing/counters.py`)."""
     names = [*key, "shard", "n"]
     fields = [model._meta.get_field(name) for name in names]
     quote = connection.ops.quote_name

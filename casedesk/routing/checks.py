@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from casedesk.cases.choices import State
 from casedesk.core.invariants import invariant
+from casedesk.routing import counters
 from casedesk.routing.choices import QueueItemState
 from casedesk.routing.models import QueueItem, RoutingRuleSet
 
@@ -51,3 +52,19 @@ def at_most_one_active_rule_set() -> Iterator[str]:
     )
     if len(active) > 1:
         yield f"{len(active)} routing rule sets are active: {', '.join(map(str, active))}"
+
+
+@invariant("queue_item_counters_match_the_items")
+def queue_item_counters_match_the_items() -> Iterator[str]:
+    """The queue item counters (docs/routing.md#counters) equal the counts of the open queue
+    items."""
+    real = counters.real_counts()
+    stored = counters.stored_counts()
+    for queue_id, worked in sorted(set(real) | set(stored), key=str):
+        key = (queue_id, worked)
+        if real[key] != stored[key]:
+            which = "worked on" if worked else "nobody works on"
+            yield (
+                f"open items {which} in queue {queue_id}: counted {stored[key]}, "
+                f"there are {real[key]}"
+            )

@@ -54,10 +54,13 @@ def queue_items_open(*, case_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Queu
 
 
 def queue_item_lock(item_id: uuid.UUID) -> tuple[Case, QueueItem]:
-    """The item and its case, both locked (case first, `not_found` for neither)."""
+    """The item and its case, both locked (case first, `not_found` for neither); the item's
+    queue is read with it, not locked: a queue row locked here would hold up the foreign key
+    checks of every other write of its items, which PostgreSQL makes at their commit, after
+    they added to the queue item counters this write then waits for."""
     case_id = QueueItem.objects.filter(id=item_id).values_list("case_id", flat=True).first()
     if case_id is None:
         raise NotFound("No such queue item.")
     case = case_lock(case_id=case_id)
-    item = rows_lock(QueueItem.objects.select_related("queue")).get(id=item_id)
+    item = rows_lock(QueueItem.objects.select_related("queue"), of=("self",)).get(id=item_id)
     return case, item

@@ -71,6 +71,33 @@ class QueueItem(models.Model):
         return f"{self.queue_id}: {self.case_id}"
 
 
+class QueueItemCount(models.Model):
+    """How many open items a queue has, those somebody works on (`worked`) and those nobody
+    works on apart: the queue views' and the dashboard's counts, read without scanning the
+    queue items (docs/routing.md#counters).
+
+    Kept by every write of queue items in the write's transaction (`routing/counters.py`).
+    As the case counters, a key has a few rows (`shard`, chosen at random by each write) and a
+    count is the sum of its rows' `n` (a row may be negative)."""
+
+    # No foreign key: its check would lock the queue row (`FOR KEY SHARE`) after the counter
+    # row, while a pick holds the queue row (`queue_item_lock`) and waits for the counter row.
+    queue_id = models.UUIDField()
+    worked = models.BooleanField()
+    shard = models.PositiveSmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["queue_id", "worked", "shard"], name="queue_item_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}/{'worked' if self.worked else 'available'}: {self.n}"
+
+
 class RoutingRuleSet(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)

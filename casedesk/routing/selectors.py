@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from casedesk.core.errors import Forbidden, NotFound
 from casedesk.directory.access import has_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
+from casedesk.routing import counters
 from casedesk.routing.choices import QueueItemState, QueueType
 from casedesk.routing.models import Queue, QueueItem, RoutingRuleSet, RuleItem
 
@@ -114,19 +116,37 @@ def queue_item_list(*, user: User, filters: ItemFilters) -> QuerySet[QueueItem]:
     return qs
 
 
+def _counted_queues(user: User) -> QuerySet[Queue] | None:
+    """The queues whose items `queue_item_list` lists for `user` (None: every queue)."""
+    if has_role(user, Role.MANAGER):
+        return None
+    return Queue.objects.filter(_visible_queues_q(user))
+
+
 def queue_item_count(*, user: User, filters: ItemFilters) -> int:
-    """How many items `queue_item_list` lists: a count of open queue items, read from the
-    queue item indexes (`queueitem_open_idx`, `queueitem_worker_idx` for the user's own),
-    never from the case table (docs/routing.md#listing-items)."""
-    return queue_item_list(user=user, filters=filters).order_by().count()
+    """How many items `queue_item_list` lists (docs/routing.md#listing-items). The open items
+    of one queue or of every queue the user sees, all of them or those nobody works on, are
+    the sum of the queue item counters' rows (`routing/counters.py`), never a count of the
+    queue items; the user's own items are counted on `queueitem_worker_idx`, and the closed
+    ones (the history) on the queue items."""
+    if filters.state != QueueItemState.OPEN or filters.worked_by == "me":
+        return queue_item_list(user=user, filters=filters).order_by().count()
+    return counters.open_item_count(
+        queues=_counted_queues(user),
+        queue_id=filters.queue_id,
+        worked=False if filters.worked_by == "none" else None,
+    )
 
 
 def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
-    """Open items per queue the user may see, by queue name, the fullest first (counted on
-    `queueitem_open_idx`, open items only)."""
-    items = queue_item_list(user=user, filters=ItemFilters())
-    rows = items.order_by().values_list("queue__name").annotate(n=Count("id"))
-    return sorted(rows.values_list("queue__name", "n"), key=lambda row: (-row[1], row[0]))
+    """Open items per queue the user may see, by queue name, the fullest first; queues with
+    none are left out. Read from the queue item counters."""
+    counts = counters.open_item_counts(queues=_counted_queues(user))
+    names = Queue.objects.filter(id__in=list(counts)).values_list("id", "name")
+    by_name: Counter[str] = Counter()
+    for queue_id, name in names:
+        by_name[name] += counts[queue_id]
+    return sorted(by_name.items(), key=lambda row: (-row[1], row[0]))
 
 
 def open_item_of(*, case_id: uuid.UUID) -> QueueItem | None:

@@ -5,6 +5,8 @@
     python route_race_worker.py '{"do": "resolve", ...}' resolves its cases one by one
     python route_race_worker.py '{"do": "move", ...}'    adds its cases to the other queue
     python route_race_worker.py '{"do": "edit", ...}'    edits its cases' descriptions
+    python route_race_worker.py '{"do": "work", ...}'    picks and releases its cases' items
+    python route_race_worker.py '{"do": "counts"}'       the queue item counters and the items
     python route_race_worker.py '{"do": "state", ...}'   prints what the test checks
 
 A racing worker sets Django up and opens its connection first, writes its READY file and waits
@@ -72,6 +74,7 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
     from casedesk.cases.fields import CaseChanges
     from casedesk.cases.services import lifecycle, records
     from casedesk.directory.models import User
+    from casedesk.routing.models import QueueItem
     from casedesk.routing.services import items, routing
 
     routing.CHUNK = job.get("chunk", routing.CHUNK)
@@ -113,6 +116,20 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
                         actor=actor, case_id=c, queue_id=q
                     ),
                 )
+        elif job["do"] == "work":
+            for case_id in cases:
+                item = (
+                    QueueItem.objects.filter(case_id=case_id, state="open")
+                    .values_list("id", flat=True)
+                    .first()
+                )
+                if item is None:
+                    continue
+                _attempt(outcomes, lambda i=item: items.queue_item_pick(actor=actor, item_id=i))
+                if rounds % 2:
+                    _attempt(
+                        outcomes, lambda i=item: items.queue_item_release(actor=actor, item_id=i)
+                    )
         elif job["do"] == "edit":
             for case_id in cases:
                 text = f"Edit {rounds} of {case_id}"
@@ -153,7 +170,20 @@ def _state(job: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def _counts(job: dict[str, Any]) -> dict[str, Any]:
+    from casedesk.routing import counters
+
+    def named(counts: Any) -> dict[str, int]:
+        return {f"{queue_id}/{worked}": n for (queue_id, worked), n in counts.items()}
+
+    return {
+        "stored": named(counters.stored_counts()),
+        "real": named(counters.real_counts()),
+        "rows": counters.QueueItemCount.objects.count(),
+    }
+
+
 if __name__ == "__main__":
     from tests.support.worker import main
 
-    main({"setup": _setup, "state": _state}, _race)
+    main({"setup": _setup, "state": _state, "counts": _counts}, _race)

@@ -17,6 +17,8 @@ from casedesk.core.models import AuditEntry
 from casedesk.directory.access import SYSTEM
 from casedesk.directory.models import Team, User
 from casedesk.events.models import Event
+from casedesk.routing.checks import queue_item_counters_match_the_items
+from casedesk.routing.counters import open_item_count
 from casedesk.routing.models import QueueItem
 from casedesk.routing.services.queues import queue_create
 from casedesk.sla.choices import KpiStatus
@@ -228,6 +230,8 @@ def test_the_queue_action_moves_the_case_and_is_a_case_queued_event(
 
     placed = QueueItem.objects.get(case_id=case.pk, state="open")
     assert placed.queue_id == escalations.pk
+    assert open_item_count(queue_id=escalations.pk) == 1
+    assert list(queue_item_counters_match_the_items()) == []
     types = event_types(case)
     assert types == ["case.created", "sla.warning", "sla.failure", "case.queued"]
     failure = sla_events(case)[1]

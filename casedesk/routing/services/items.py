@@ -42,6 +42,7 @@ from casedesk.core.errors import Forbidden, QueueItemClosed, ValidationFailed
 from casedesk.core.rows import rows_update
 from casedesk.directory.models import User
 from casedesk.routing.choices import QueueItemState
+from casedesk.routing.counters import ItemDeltas, items_counted
 from casedesk.routing.locks import queue_item_lock, queue_items_open
 from casedesk.routing.models import Queue, QueueItem
 from casedesk.routing.selectors import queue_visible
@@ -68,10 +69,22 @@ def queue_item_close_for_case(*, case: Case) -> int:
 
 
 def queue_items_close_for_cases(*, case_ids: Collection[uuid.UUID]) -> int:
-    """Close the open queue items of the cases (one statement); how many were closed."""
-    return QueueItem.objects.filter(case_id__in=list(case_ids), state=QueueItemState.OPEN).update(
-        state=QueueItemState.CLOSED, closed_at=clock.now(), version=F("version") + 1
+    """Close the open queue items of the locked cases (one read, one update, and the counters'
+    statement); how many were closed."""
+    found = list(
+        QueueItem.objects.filter(case_id__in=list(case_ids), state=QueueItemState.OPEN)
+        .values_list("id", "queue_id", "worked_by_id")
+        .order_by()
     )
+    if not found:
+        return 0
+    # The cases are locked and every write of an item locks its case first: what was read is
+    # what is closed.
+    closed = QueueItem.objects.filter(
+        id__in=[item_id for item_id, _, _ in found], state=QueueItemState.OPEN
+    ).update(state=QueueItemState.CLOSED, closed_at=clock.now(), version=F("version") + 1)
+    items_counted((queue_id, worked_by_id, -1) for _, queue_id, worked_by_id in found)
+    return closed
 
 
 def queue_item_close_on_case_write(written: Sequence[CaseWritten]) -> None:
@@ -130,7 +143,7 @@ def queue_place_many(
     nothing. `open_items`: the cases' open items,
     when the caller has read them (locked) in this transaction. Writes no audit row. The cases
     placed enter their queues in the order given (strictly increasing `entered_on`), so that a
-    queue lists them in that order.
+    queue lists them in that order. The queue item counters follow, in one statement.
 
     The new items go in under a savepoint: should an open item of one of the cases appear
     between the read and the insert (the partial unique index refuses the insert), those cases'
@@ -142,6 +155,7 @@ def queue_place_many(
     if open_items is None:
         open_items = _open_items_of([case for case, _ in placements])
     done: dict[uuid.UUID, Placed] = {}
+    deltas = ItemDeltas()
     pending = list(placements)
     last = clock.now()
 
@@ -162,6 +176,8 @@ def queue_place_many(
                 done[case.pk] = Placed(queue.pk, False, item, None)
             else:
                 previous = item.queue_id
+                deltas.closed(previous, item.worked_by_id)
+                deltas.opened(queue.pk, None)
                 item.queue = queue
                 item.entered_on = entered_on()
                 item.worked_by = None
@@ -181,7 +197,9 @@ def queue_place_many(
             continue
         for row in added:
             done[row[2]] = Placed(None, True, None, row)
+            deltas.opened(row[1], None)
         break
+    deltas.write()
     return [done[case.pk] for case, _ in placements]
 
 
@@ -304,10 +322,15 @@ def queue_item_pick(
     before = item.worked_by_id
     item.worked_by = actor
     item.version += 1
+    deltas = ItemDeltas()
     if remove:
         item.state = QueueItemState.CLOSED
         item.closed_at = clock.now()
+        deltas.closed(item.queue_id, before)
+    else:
+        deltas.worker_changed(item.queue_id, before, actor.pk)
     item.save(update_fields=["worked_by", "version", "state", "closed_at"])
+    deltas.write()
     _item_audit(actor=actor, item=item, action="pick", channel=channel, before=before)
     if remove:
         _close_on_case(case=case, item=item, actor=actor, channel=channel, assign_to=actor)
@@ -365,6 +388,9 @@ def queue_item_release(
     item.worked_by = None
     item.version += 1
     item.save(update_fields=["worked_by", "version"])
+    deltas = ItemDeltas()
+    deltas.worker_changed(item.queue_id, before, None)
+    deltas.write()
     _item_audit(actor=actor, item=item, action="release", channel=channel, before=before)
     return item
 
@@ -390,6 +416,7 @@ def queue_item_remove(
     item.closed_at = clock.now()
     item.version += 1
     item.save(update_fields=["state", "closed_at", "version"])
+    items_counted([(item.queue_id, item.worked_by_id, -1)])
     _item_audit(actor=actor, item=item, action="remove", channel=channel, before=item.worked_by_id)
     _close_on_case(case=case, item=item, actor=actor, channel=channel)
     return item
