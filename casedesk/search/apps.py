@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class SearchConfig(AppConfig):
@@ -12,7 +12,14 @@ class SearchConfig(AppConfig):
 
         from casedesk.search import checks  # noqa: F401  (registers invariants)
 
-        post_migrate.connect(_clear_when_flushed, sender=self)
+        # Django sends post_migrate (after `migrate` and after a flush) only for applications
+        # with a models module, which this one has not: its tables are made by its migration.
+        # The cases application's signal comes after every table is flushed or migrated.
+        post_migrate.connect(
+            _clear_when_flushed,
+            sender=apps.get_app_config("casedesk_cases"),
+            dispatch_uid="casedesk_search_clear_when_flushed",
+        )
 
 
 def _clear_when_flushed(using: str = "default", **kwargs: object) -> None:

@@ -9,7 +9,8 @@
     python admin_race_worker.py '{"do": "state", ...}'     prints what the test checks
 
 A racing worker sets Django up and opens its connection first, writes its READY file and waits
-for the GO file; it works for at least `seconds` and records when it started and ended. A
+for the GO file; it works for at least `seconds` (the operator and the demoting administrators
+until the operator has restored `restores` times) and records when it started and ended. A
 refusal is recorded by its code; any other exception (a deadlock, a lock timeout) by its class
 name, which the test never expects.
 """
@@ -69,6 +70,7 @@ def _step(job: dict[str, Any], turn: int, outcomes: list[str], notes: list[str])
         me = User.objects.get(pk=job["me"])
         targets = [pk for pk in _active_admins() if str(pk) != job["me"]]
         if not (me.is_admin and me.is_active) or not targets:
+            time.sleep(0.001)  # nothing to do until the operator restores someone
             return
         change = {"role": "manager"} if turn % 2 else {"is_active": False}
         target = targets[turn % len(targets)]
@@ -81,6 +83,8 @@ def _step(job: dict[str, Any], turn: int, outcomes: list[str], notes: list[str])
             target = uuid.UUID(job["admins"][turn % len(job["admins"])])
             restore = {"role": "admin", "is_active": True}
             _attempt(outcomes, lambda: user_update(actor=SYSTEM, user_id=target, changes=restore))
+        else:
+            time.sleep(0.001)  # the last place is not contested yet
     elif job["do"] == "team":
         members = [uuid.UUID(job["agent"])] if turn % 2 == 0 else []
         _attempt(
@@ -114,13 +118,27 @@ def _race(job: dict[str, Any]) -> dict[str, Any]:
     outcomes: list[str] = []
     notes: list[str] = []
     turn = 0
-    # At least MIN_TURNS, however slow a loaded machine makes each: the test asks that the
-    # last place was contested several times.
-    while (time.monotonic() - started < job["seconds"] or turn < MIN_TURNS) and (
-        time.monotonic() - started < 60
-    ):
+    # At least MIN_TURNS, however slow a loaded machine makes each. The test asks that the
+    # last place was contested several times: the operator goes on until it has restored an
+    # administrator `restores` times, then writes the `contested` file, and the demoting
+    # administrators go on until that file exists (a minute at most, all told).
+    contested = Path(job["contested"]) if job.get("contested") else None
+
+    def more() -> bool:
+        elapsed = time.monotonic() - started
+        if elapsed >= 60:
+            return False
+        if elapsed < job["seconds"] or turn < MIN_TURNS:
+            return True
+        if job["do"] == "restore":
+            return len(outcomes) < job.get("restores", 0)
+        return job["do"] == "demote" and contested is not None and not contested.exists()
+
+    while more():
         _step(job, turn, outcomes, notes)
         turn += 1
+    if job["do"] == "restore" and contested is not None:
+        contested.write_text("contested")
     ended = time.monotonic()
     return {"started": started, "ended": ended, "outcomes": outcomes, "notes": notes}
 

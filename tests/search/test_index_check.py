@@ -102,3 +102,23 @@ def test_case_search_uses_indexes_when_listing(new_case: Any, filters: dict[str,
             filters[key] = uuid.UUID(filters[key])
     qs = case_list(CaseFilters(**filters), viewer=None).order_by("-created_at", "-id")[:51]
     assert_no_unindexed_scan(plan(qs))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_keeps_no_index_rows(agent_api: Api, new_case: Any) -> None:
+    """A flush (what isolates a test that commits) deletes the records without the services:
+    their index rows go too, so a later test's check finds no row without its record."""
+    from django.core.management import call_command
+
+    new_case("Rete lenta")
+    agent_api.post("/api/v1/contacts", {"last_name": "Verdi", "email": "v@example.com"})
+    call_command("flush", interactive=False, verbosity=0)
+
+    tables = [CASE_TABLE]
+    if connection.vendor == "sqlite":
+        tables += ["search_customer_fts", "search_customer_word", "search_customer_key"]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            assert cursor.fetchone()[0] == 0, table
+    assert violations() == []
