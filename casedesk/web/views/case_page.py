@@ -296,8 +296,10 @@ def case_page(
     status: int = 200,
     template: str | None = None,
     extra: dict[str, Any] | None = None,
+    allowed: CaseAllowed | None = None,
 ) -> HttpResponse:
-    """Render the case page; a refused action passes its bound form and the dialog to reopen.
+    """Render the case page (`allowed`: what the user may do, when the caller has read it);
+    a refused action passes its bound form and the dialog to reopen.
     `template` renders a part of it instead (an htmx answer, docs/web.md#partial-updates); an
     htmx request for the timeline alone (its filter) gets the timeline."""
     user = actor(request)
@@ -309,9 +311,10 @@ def case_page(
     wanted = frozenset({*(dialogs or {}), *([open_dialog] if open_dialog else [])})
     # The cases it may be merged into are listed by the cancel dialog alone; elsewhere one
     # tells whether merging is possible.
-    allowed = case_allowed(
-        user=user, case=case, merge_candidates=MERGE_CANDIDATES if "cancel" in wanted else 1
-    )
+    if allowed is None:
+        allowed = case_allowed(
+            user=user, case=case, merge_candidates=MERGE_CANDIDATES if "cancel" in wanted else 1
+        )
     # Read once: the form's choices and the customer panel show them.
     active = active_entitlements(case)
     if form is None:
@@ -449,7 +452,9 @@ def dialog_page(
     JavaScript; a refused form sent without htmx, shown again whatever the case became). A
     dialog the user may not open now sends the browser to the case page."""
     user = actor(request)
-    allowed = case_allowed(user=user, case=selectors.case_seen(case, viewer=user))
+    case = selectors.case_seen(case, viewer=user)
+    candidates = MERGE_CANDIDATES if name == "cancel" else 1
+    allowed = case_allowed(user=user, case=case, merge_candidates=candidates)
     if form is None and not COMMAND_DIALOGS[name] & allowed.actions:
         address = reverse("web:case_detail", args=[case.pk])
         if getattr(request, "htmx", None):
@@ -473,6 +478,7 @@ def dialog_page(
             "as_page": not in_place,
             "page_address": "",
         },
+        allowed=allowed,
     )
 
 
