@@ -335,6 +335,17 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def _threads_text(results: dict[str, Any]) -> str:
+    chosen = {
+        engine: figures.get("serve_threads")
+        for engine, figures in results.get("engines", {}).items()
+        if figures.get("serve_threads") not in (None, "default")
+    }
+    if not chosen:
+        return "its default threads: 1 a worker on SQLite, 4 on PostgreSQL"
+    return "threads a worker: " + ", ".join(f"{e} {t}" for e, t in chosen.items())
+
+
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     s = results["settings"]
@@ -346,8 +357,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"speed probe {m.get('cpu_speed_ms_at_start')} / {m.get('cpu_speed_ms_at_end')} ms "
         "(lower is faster; a quiet machine gives the lowest). "
         f"{s['cases']:,} cases asked for; {s['seconds']} s per point after {s['warmup']} s "
-        f"of warm-up; `casedesk serve --workers 2` (gthread; its default threads: 1 a worker on "
-        "SQLite, 4 on PostgreSQL). Total "
+        f"of warm-up; `casedesk serve --workers 2` (gthread; {_threads_text(results)}). Total "
         f"{results.get('seconds')} s.",
         "",
         "## HTTP (closed loop: c clients sending back to back)",

@@ -158,10 +158,15 @@ def db_backends(env: dict[str, str]) -> Callable[[], list[int]]:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], workers: int = 2) -> Iterator[tuple[str, int]]:
-    """`casedesk serve --workers N` in the foreground; yields its base URL and master pid."""
+def running_server(
+    env: dict[str, str], workers: int = 2, threads: int | None = None
+) -> Iterator[tuple[str, int]]:
+    """`casedesk serve --workers N [--threads T]` in the foreground (without `threads`, the
+    command's default for the engine); yields its base URL and master pid."""
     port = free_port()
     worker_args = ["--workers", str(workers)]
+    if threads:
+        worker_args += ["--threads", str(threads)]
     log_path = Path(env["CASEDESK_DATA_DIR"]) / "serve.log"
     with log_path.open("w") as log_file:
         proc = subprocess.Popen(
@@ -567,8 +572,10 @@ def run_engine(
                     f" {row['sql_ms']} ms of SQL (slowest {row['slowest_sql_ms']} ms)"
                 )
 
-        log(f"{engine}: serve --workers 2")
-        with running_server(env) as (base, master_pid):
+        threads = preset.get("threads")
+        log(f"{engine}: serve --workers 2" + (f" --threads {threads}" if threads else ""))
+        figures["serve_threads"] = threads or "default"
+        with running_server(env, threads=threads) as (base, master_pid):
             cpu = ServerCpu(master_pid, db_backends(env) if engine == "postgres" else None)
             setup = Setup(
                 base, agent_token, admin_token, owner_token, owner["id"], facts, words, cpu, ops
@@ -679,6 +686,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--build-only", action="store_true", help="only build (or check) the cached data sets"
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="threads per server worker (default: `casedesk serve`'s, 1 on SQLite, 4 on"
+        " PostgreSQL)",
+    )
     parser.add_argument("--out", default=str(BENCH / "out"))
     args = parser.parse_args(argv)
     preset = dict(PRESETS[args.preset])
@@ -688,6 +701,10 @@ def main(argv: list[str] | None = None) -> int:
         preset["seconds"] = args.seconds
     if args.peer_tickets:
         preset["peer_tickets"] = args.peer_tickets
+    if args.threads:
+        if args.threads < 1:
+            parser.error("--threads: at least 1")
+        preset["threads"] = args.threads
     try:
         ops = parse_ops(args.ops)
     except ValueError as exc:

@@ -181,6 +181,14 @@ def _database() -> dict[str, Any]:
         # check to the pool when health checks are on: a `check` in the pool's options would
         # be given twice.
         db["CONN_HEALTH_CHECKS"] = True
+        # Parameters sent apart from the statement, and a statement run twice on a
+        # connection prepared on the server: PostgreSQL plans it once per connection instead
+        # of at every request (a case read with its eight joins took 1.5 ms to plan and 0.2
+        # to run; docs/performance.md, "The web pages"). `CASEDESK_DB_PREPARED_STATEMENTS=0`
+        # turns both off, for a pooler that does not keep them (docs/deployment.md).
+        if os.environ.get("CASEDESK_DB_PREPARED_STATEMENTS", "1").strip() != "0":
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 2)
         options.setdefault(
             "pool",
             {

@@ -22,6 +22,7 @@ from casedesk.directory.choices import Role
 from casedesk.directory.models import User
 
 MERGE_CANDIDATES = 50
+_PROBE_COLUMNS = ("id", "parent_id", "ticket_number", "title", "created_at")
 
 
 def settings_facts(config: ServiceSettings) -> actions.Settings:
@@ -43,6 +44,7 @@ class CaseAllowed:
     statuses: list[str]  # the status reasons an edit may set (the current one included)
     resolution_types: list[str]
     merge_candidates: list[Case] = field(default_factory=list)
+    child_count: int = 0  # the case's child cases, of every state
 
     def __contains__(self, action: object) -> bool:
         return action in self.actions
@@ -69,8 +71,11 @@ def _merge_candidates(
         same_customer = Q(customer_account_id=case.customer_account_id)
     else:
         same_customer = Q(customer_contact_id=case.customer_contact_id)
+    # One candidate only tells whether merging is possible (the case page's command bar): the
+    # columns the rules read are enough. A list of them is shown, so read in full.
+    base = Case.objects.only(*_PROBE_COLUMNS) if limit == 1 else case_queryset()
     found = (
-        cases_changeable(user, case_queryset())
+        cases_changeable(user, base)
         .filter(same_customer, state=State.ACTIVE)
         .exclude(pk=case.pk)
         .exclude(parent_id=case.pk)
@@ -86,7 +91,7 @@ def _merge_candidates(
     # Newest first, a window at a time, the children counted for the window's cases only: a
     # count over every case of the customer would grow with the customer's history.
     ordered = found.order_by("-created_at", "-id")
-    window = max(4 * limit, 20)
+    window = 4 * limit
     taken: list[Case] = []
     start = 0
     while len(taken) < limit:
@@ -166,4 +171,5 @@ def case_allowed(
         statuses=actions.statuses_now(facts, settings),
         resolution_types=actions.resolution_types(facts, settings),
         merge_candidates=candidates[:merge_candidates],
+        child_count=len(children),
     )

@@ -10,6 +10,7 @@ instant of the change.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +118,9 @@ class BusinessCalendar:
     _days: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    _starts: dict[dt.date, dt.datetime] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def build(
@@ -147,8 +151,9 @@ class BusinessCalendar:
 
     @classmethod
     def always(cls, time_zone: str = "UTC") -> BusinessCalendar:
-        """Every minute of every day (what a case without a calendar runs on)."""
-        return cls.build(time_zone=time_zone, week={k: [["00:00", "24:00"]] for k in WEEKDAYS})
+        """Every minute of every day (what a case without a calendar runs on); one per time
+        zone and process, so that the days it has worked out are kept."""
+        return _always(time_zone)
 
     def week_text(self) -> dict[str, list[list[str]]]:
         return {
@@ -170,6 +175,15 @@ class BusinessCalendar:
             if len(self._days) >= _DAYS_KEPT:
                 self._days.clear()
             found = self._days[day] = self._intervals_on(day)
+        return found
+
+    def _day_start(self, day: dt.date) -> dt.datetime:
+        """The UTC instant of the local midnight starting `day`, kept like its intervals."""
+        found = self._starts.get(day)
+        if found is None:
+            if len(self._starts) >= _DAYS_KEPT:
+                self._starts.clear()
+            found = self._starts[day] = self._instant(day, 0)
         return found
 
     def _intervals_on(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -265,13 +279,20 @@ class BusinessCalendar:
                 lo, hi = max(start, a), min(end, b)
                 if hi > lo:
                     total += hi - lo
-            if self._instant(day, 0) >= b:
+            if self._day_start(day) >= b:
                 return total
         raise AssertionError("unreachable")  # pragma: no cover
 
     def business_minutes_between(self, a: dt.datetime, b: dt.datetime) -> float:
         """Working minutes from `a` to `b` (negative when `b` is before `a`)."""
         return self.business_time_between(a, b) / dt.timedelta(minutes=1)
+
+
+@functools.lru_cache(maxsize=64)
+def _always(time_zone: str) -> BusinessCalendar:
+    return BusinessCalendar.build(
+        time_zone=time_zone, week={k: [["00:00", "24:00"]] for k in WEEKDAYS}
+    )
 
 
 def _aware(value: dt.datetime, name: str) -> None:

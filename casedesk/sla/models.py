@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 
 from django.db import models
@@ -28,12 +30,27 @@ class Calendar(models.Model):
         return self.name
 
     def business_calendar(self) -> BusinessCalendar:
-        return BusinessCalendar.build(
-            time_zone=self.time_zone,
-            week=self.week,
-            holidays=self.holidays,
-            holiday_country=self.holiday_country,
+        """The calendar to compute with. Built once per process for the same definition: a
+        built calendar keeps the working intervals of the days it was asked about, which the
+        next request (the next case's timers) asks about again."""
+        return _built_calendar(
+            self.time_zone,
+            json.dumps(self.week, sort_keys=True),
+            tuple(self.holidays or ()),
+            self.holiday_country,
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _built_calendar(
+    time_zone: str, week: str, holidays: tuple[str, ...], holiday_country: str | None
+) -> BusinessCalendar:
+    return BusinessCalendar.build(
+        time_zone=time_zone,
+        week=json.loads(week),
+        holidays=holidays,
+        holiday_country=holiday_country,
+    )
 
 
 class Sla(models.Model):

@@ -9,6 +9,13 @@ from django.utils.functional import SimpleLazyObject
 
 from casedesk.notifications.selectors import notification_unread_count
 
+_UNREAD = "_notifications_unread"
+
+
+def remember_unread(request: HttpRequest, count: int) -> None:
+    """The bell's count, when the view has read it already."""
+    setattr(request, _UNREAD, count)
+
 
 def notifications(request: HttpRequest) -> dict[str, Any]:
     """`notifications_unread`: the bell's count, read once a request and only when a page
@@ -18,10 +25,10 @@ def notifications(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def count() -> int:
-        cached = getattr(request, "_notifications_unread", None)
+        cached = getattr(request, _UNREAD, None)
         if cached is None:
             cached = notification_unread_count(user=user)
-            setattr(request, "_notifications_unread", cached)  # noqa: B010
+            remember_unread(request, cached)
         return int(cached)
 
     return {"notifications_unread": SimpleLazyObject(count)}

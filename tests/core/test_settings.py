@@ -57,6 +57,40 @@ def test_postgresql_uses_a_bounded_pool_when_on_postgresql() -> None:
     assert db["CONN_MAX_AGE"] == 0
 
 
+@pytest.mark.parametrize(("setting", "prepared"), [(None, True), ("1", True), ("0", False)])
+def test_postgresql_prepares_statements_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, prepared: bool
+) -> None:
+    """Parameters bound on the server and statements prepared on a connection's second run
+    (docs/deployment.md, "Connection pooling"); `CASEDESK_DB_PREPARED_STATEMENTS=0` for a
+    pooler that does not keep them. SQLite is never given them."""
+    from casedesk.settings import _database
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://casedesk@db.example:5432/casedesk")
+    if setting is None:
+        monkeypatch.delenv("CASEDESK_DB_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("CASEDESK_DB_PREPARED_STATEMENTS", setting)
+    options = _database()["OPTIONS"]
+    assert options.get("server_side_binding", False) is prepared
+    assert options.get("prepare_threshold") == (2 if prepared else None)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/casedesk-settings-test.sqlite3")
+    assert "prepare_threshold" not in _database()["OPTIONS"]
+
+
+@pytest.mark.django_db
+def test_postgresql_statements_with_parameters_run_prepared_on_postgresql() -> None:
+    skips.engine_only("postgresql", "prepared statements")
+    from casedesk.cases.models import Case
+
+    assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
+    for _ in range(3):
+        assert list(Case.objects.filter(number=-1).values_list("id", flat=True)) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1
+
+
 def test_sqlite_test_database_is_a_file_so_other_processes_see_it() -> None:
     db = settings.DATABASES["default"]
     skips.engine_only("sqlite", "the test database file")

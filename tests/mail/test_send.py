@@ -16,7 +16,14 @@ from casedesk.attachments.services import attachment_upload
 from casedesk.cases.models import Activity, Case
 from casedesk.mail import outgoing
 from casedesk.mail.services.receive import mail_receive
-from casedesk.mail.services.send import NOT_CONFIGURED, email_deliver, email_send, emails_due
+from casedesk.mail.services.send import (
+    NOT_CONFIGURED,
+    email_defaults,
+    email_deliver,
+    email_send,
+    emails_due,
+    last_incoming_of,
+)
 from casedesk.mail.tasks import email_send_due
 from tests.mail.conftest import message
 from tests.support.processes import free_port
@@ -449,3 +456,21 @@ def test_a_delivery_report_fails_a_sent_email_with_its_text_once(
     email.refresh_from_db()
     assert (email.email_status, email.email_error) == ("failed", "550 5.1.1 No such user")
     assert AuditEntry.objects.filter(entity_id=email.pk, action="email_failed").count() == 1
+
+
+def test_the_defaults_of_an_answer_are_the_same_from_the_activities_read_already(
+    mailbox: Any, case: Case
+) -> None:
+    """The case page passes the newest incoming e-mail it found on the timeline
+    (`last_incoming_of`); the answer's defaults are those the service reads itself."""
+    later = message(
+        sender="Dario Blu <dario@customer.example>",
+        message_id="m2@customer.example",
+        headers={"In-Reply-To": "<m1@customer.example>"},
+    )
+    assert mail_receive(mailbox=mailbox, raw=later).outcome == "appended"
+    activities = list(Activity.objects.filter(case_id=case.pk))
+    newest = last_incoming_of(activities)
+    assert newest is not None and newest.email_from == "dario@customer.example"
+    assert email_defaults(case, newest) == email_defaults(case)
+    assert last_incoming_of([a for a in activities if a.direction != "incoming"]) is None

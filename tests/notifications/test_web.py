@@ -87,6 +87,19 @@ def test_opening_a_case_marks_the_viewers_notifications_about_it_read(
     assert unread.filter(recipient_id=manager.pk).count() == 1  # another viewer's stay unread
 
 
+def test_a_case_page_with_nothing_unread_asks_once_and_marks_nothing(
+    agent: Any, new_case: NewCase
+) -> None:
+    case = new_case()
+    with CaptureQueriesContext(connection) as queries:
+        page = web(agent).get(f"/cases/{case['id']}/")
+    assert page.status_code == 200
+    assert "data-bell-count>0</span>" in page.content.decode()
+    asked = [q for q in queries if 'FROM "casedesk_notifications_notification"' in q["sql"]]
+    assert len(asked) == 1
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "casedesk_notifications')]
+
+
 def test_marking_read_and_all_read_answer_with_a_redirect(agent: Any, new_case: NewCase) -> None:
     tell(agent, new_case(), n=3)
     client = web(agent)

@@ -208,3 +208,25 @@ def test_always_open_calendar_is_wall_clock_time(
     end = cal.add_business_minutes(start, minutes)
     assert end == start + dt.timedelta(minutes=minutes)
     assert cal.business_minutes_between(start, end) == minutes
+
+
+def test_a_calendar_is_built_once_per_definition_and_again_when_it_changes() -> None:
+    """The days a built calendar has worked out serve the next request; a changed definition
+    is a calendar of its own (casedesk.sla.models.Calendar.business_calendar)."""
+    from casedesk.sla.models import Calendar
+
+    week = {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]]}
+    one = Calendar(time_zone="Europe/Rome", week=week, holidays=["2026-12-08"])
+    same = Calendar(time_zone="Europe/Rome", week=dict(week), holidays=["2026-12-08"])
+    built = one.business_calendar()
+    assert same.business_calendar() is built
+    assert BusinessCalendar.always() is BusinessCalendar.always()
+    changed = Calendar(time_zone="Europe/Rome", week=week, holidays=[])
+    assert changed.business_calendar() is not built
+    assert changed.business_calendar().holidays == frozenset()
+    # The cached day boundaries answer like a calendar built afresh.
+    fresh = BusinessCalendar.build(time_zone="Europe/Rome", week=week, holidays=["2026-12-08"])
+    a = dt.datetime(2026, 11, 2, 8, tzinfo=dt.UTC)
+    b = dt.datetime(2026, 12, 15, 8, tzinfo=dt.UTC)
+    for _ in range(2):
+        assert built.business_time_between(a, b) == fresh.business_time_between(a, b)

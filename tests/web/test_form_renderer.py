@@ -9,6 +9,7 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 
+from casedesk.web.forms.actions import MultipleFileField, MultipleFileInput
 from casedesk.web.forms.base import WebForm
 from casedesk.web.forms.renderer import FAST_RENDERER
 
@@ -27,6 +28,8 @@ class Sample(WebForm):
     pick = forms.ChoiceField(choices=[("x", "X"), ("y", "Y")], widget=forms.RadioSelect)
     flag = forms.BooleanField(required=False)
     when = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    upload = forms.FileField(required=False)
+    files = MultipleFileField(required=False, widget=MultipleFileInput(attrs={"data-y": "1"}))
 
 
 def _rendered(form: forms.Form) -> list[str]:

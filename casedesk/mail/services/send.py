@@ -15,11 +15,12 @@ import smtplib
 import socket
 import ssl
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -132,10 +133,23 @@ def _queue_on_commit(activity_id: uuid.UUID) -> None:
     transaction.on_commit(enqueue)
 
 
-def email_defaults(case: Case) -> dict[str, str]:
+_UNREAD: Any = object()
+
+
+def last_incoming_of(activities: Iterable[Activity]) -> Activity | None:
+    """The newest incoming e-mail among `activities` (every activity of a case, read already)."""
+    incoming = [
+        a for a in activities if a.type == ActivityType.EMAIL and a.direction == Direction.INCOMING
+    ]
+    return max(incoming, key=lambda a: (a.created_at, str(a.pk)), default=None)
+
+
+def email_defaults(case: Case, last: Activity | None = _UNREAD) -> dict[str, str]:
     """What an answer from `case` gets when the agent gives nothing: `to`, `subject`, `from`
-    (empty when there is none)."""
-    last = _last_incoming(case)
+    (empty when there is none). `last`: the case's newest incoming e-mail when the caller has
+    read it (`last_incoming_of`)."""
+    if last is _UNREAD:
+        last = _last_incoming(case)
     try:
         sender = _sender(case, last)[0]
     except ValidationFailed:

@@ -85,6 +85,14 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+def _file(widget: dict[str, Any]) -> str | None:
+    """`clearable_file_input.html` with no file chosen before (a new upload)."""
+    if widget.get("is_initial"):
+        return None
+    attrs = _attrs(widget["attrs"])
+    return f'<input type="{_out(widget["type"])}" name="{_out(widget["name"])}"{attrs}>'
+
+
 def _select(widget: dict[str, Any]) -> str | None:
     parts = [f'<select name="{_out(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
@@ -133,6 +141,7 @@ def _widget_only(render: Callable[[dict[str, Any]], str | None]) -> Any:
 FAST: dict[str, Callable[[dict[str, Any]], str | None]] = {
     **dict.fromkeys(INPUT_TEMPLATES, _widget_only(_input)),
     "django/forms/widgets/textarea.html": _widget_only(_textarea),
+    "django/forms/widgets/clearable_file_input.html": _widget_only(_file),
     "django/forms/widgets/select.html": _widget_only(_select),
 }
 

@@ -38,6 +38,17 @@ def _id_address(name: str, prefix: str) -> tuple[str, str]:
     return head, tail
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_address(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """`{% url name %}` for a view without arguments, reversed once per process."""
+    return _fixed_address(name, get_script_prefix())
+
+
 @register.simple_tag
 def id_url(name: str, pk: Any) -> str:
     """`{% url name pk %}` for a view whose one argument is a UUID, at a fraction of the cost."""

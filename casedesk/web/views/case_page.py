@@ -23,11 +23,12 @@ from casedesk.cases.services.common import customer_of
 from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
-from casedesk.mail.services.send import email_defaults, smtp_server
-from casedesk.notifications.selectors import case_followed
+from casedesk.mail.services.send import email_defaults, last_incoming_of, smtp_server
+from casedesk.notifications.selectors import case_followed, notification_unread_count
 from casedesk.notifications.services.preferences import case_notifications_mark_read
 from casedesk.routing import selectors as routing
 from casedesk.search import similar
+from casedesk.web.context import remember_unread
 from casedesk.web.forms.actions import (
     ActivityForm,
     AssignForm,
@@ -46,6 +47,7 @@ from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
+_CONNECTED_COLUMNS = ("ticket_number", "title", "status", "state")
 
 
 def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
@@ -305,7 +307,14 @@ def case_page(
     user = actor(request)
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     # The viewer is reading the case: its notifications about it are read (the bell drops).
-    case_notifications_mark_read(actor=user, case_id=case.pk)
+    # A whole page shows the bell: its count first, and nothing to mark when it is nought.
+    if template is None and not timeline_swap(request):
+        unread = notification_unread_count(user=user)
+        if unread:
+            unread -= case_notifications_mark_read(actor=user, case_id=case.pk)
+        remember_unread(request, max(unread, 0))
+    else:
+        case_notifications_mark_read(actor=user, case_id=case.pk)
     # The command dialogs' bodies only where the answer shows them: a dialog opened (its own
     # page or htmx request) or one refused and shown again.
     wanted = frozenset({*(dialogs or {}), *([open_dialog] if open_dialog else [])})
@@ -326,12 +335,6 @@ def case_page(
     all_dialogs = dialog_forms(request, case, allowed, wanted)
     all_dialogs.update(dialogs or {})
     offer_dialogs(all_dialogs, allowed)
-    # The reply box shows what the service fills in when a field is left empty.
-    reply = email_defaults(case) if can_change and case.state != "cancelled" else None
-    email_form = all_dialogs["email"]
-    if reply is not None:
-        email_form.fields["to"].widget.attrs["placeholder"] = reply["to"]
-        email_form.fields["subject"].widget.attrs["placeholder"] = reply["subject"]
     show = request.GET.get("show") or "all"
     if show not in timeline.TIMELINE_SHOWS:
         show = "all"
@@ -349,6 +352,19 @@ def case_page(
         # Read by the timeline's template.
         setattr(entry.record, "files", files.get(entry.record.pk, []))  # noqa: B010
     whole = show == "all" and not request.GET.get("timeline") and page.next is None
+    # The reply box shows what the service fills in when a field is left empty; the case's
+    # newest incoming e-mail is on the timeline when the page holds all of it.
+    reply = None
+    if can_change and case.state != "cancelled":
+        if whole:
+            last = last_incoming_of(e.record for e in page.items if isinstance(e.record, Activity))
+            reply = email_defaults(case, last)
+        else:
+            reply = email_defaults(case)
+    email_form = all_dialogs["email"]
+    if reply is not None:
+        email_form.fields["to"].widget.attrs["placeholder"] = reply["to"]
+        email_form.fields["subject"].widget.attrs["placeholder"] = reply["subject"]
     if whole:  # every activity of the case is on the page: count them there
         open_count = sum(
             1
@@ -366,7 +382,12 @@ def case_page(
         and activity_change_allowed(user, case, record, case_allowed=can_change)
     }
     entitlement = case.entitlement
-    found_connections = similar.connections_for_case(case_id=case.pk, known=True)
+    # The side panel shows each connected case's number, title and status reason.
+    found_connections = similar.connections_for_case(case_id=case.pk, known=True).only(
+        "solution_found",
+        "created_at",
+        *(f"{side}__{name}" for side in ("case", "other") for name in _CONNECTED_COLUMNS),
+    )
     connections = [
         (c, similar.connection_other(c, case.pk))
         for c in found_connections.order_by("-created_at", "-id")
@@ -375,10 +396,14 @@ def case_page(
     solution = next(
         (c for c, _other in connections if c.case_id == case.pk and c.solution_found), None
     )
-    children = list(
-        selectors.case_list(selectors.CaseFilters(parent_id=case.pk), viewer=user).order_by(
-            "-created_at"
-        )[:100]
+    children = (
+        list(
+            selectors.case_list(selectors.CaseFilters(parent_id=case.pk), viewer=user).order_by(
+                "-created_at"
+            )[:100]
+        )
+        if allowed.child_count
+        else []
     )
     queue, worked_by = _queue_and_worker(case)
     if template is None and timeline_swap(request):
