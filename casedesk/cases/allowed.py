@@ -17,6 +17,7 @@ from casedesk.cases.choices import ParentClosePolicy, State
 from casedesk.cases.models import Case, ServiceSettings
 from casedesk.cases.permissions import case_change_allowed, cases_changeable
 from casedesk.cases.selectors import case_queryset, service_settings
+from casedesk.core.statements import Statement
 from casedesk.directory.access import has_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
@@ -122,6 +123,15 @@ def _merge_candidates(
     return taken
 
 
+# The facts of a case's children the rules read; compiled once per process
+# (casedesk/core/statements.py).
+_CHILDREN = Statement[Case](
+    lambda parent_id: Case.objects.filter(parent_id=parent_id).only(
+        "id", "state", "status", "owner_user_id", "owner_team_id"
+    )
+)
+
+
 def case_allowed(
     *, user: User, case: Case, merge_candidates: int = MERGE_CANDIDATES
 ) -> CaseAllowed:
@@ -130,11 +140,7 @@ def case_allowed(
     `merge_candidates` of them; the action `merge` needs at least one)."""
     settings = settings_facts(service_settings())
     may_change = case_change_allowed(user, case)
-    children = list(
-        Case.objects.filter(parent_id=case.pk).only(
-            "id", "state", "status", "owner_user_id", "owner_team_id"
-        )
-    )
+    children = _CHILDREN.run(parent_id=case.pk)
     # Whether the user may change each active child matters only when closing cascades.
     cascades = (
         may_change

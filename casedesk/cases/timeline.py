@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from casedesk.cases.choices import ActivityType
 from casedesk.cases.models import Activity, Note, Post
 from casedesk.core.errors import NotFound
 from casedesk.core.pagination import decode_cursor, encode_cursor
+from casedesk.core.statements import Statement
 
 
 def activity_get(*, activity_id: uuid.UUID) -> Activity:
@@ -66,6 +68,28 @@ class TimelinePage:
 TIMELINE_SHOWS = ("all", "notes", "emails", "activities", "posts")
 
 
+def _kind_list(kind: str, show: str, case_id: uuid.UUID) -> QuerySet[Any]:
+    """One kind of a case's timeline entries (`show` narrows the activities), newest first."""
+    if kind == "note":
+        qs: QuerySet[Any] = note_list(case_id=case_id)
+    elif kind == "post":
+        qs = post_list(case_id=case_id)
+    else:
+        qs = activity_list(case_id=case_id)
+        if show == "emails":
+            qs = qs.filter(type=ActivityType.EMAIL)
+        elif show == "activities":
+            qs = qs.exclude(type=ActivityType.EMAIL)
+    return qs.order_by("-created_at", "-id")
+
+
+@functools.lru_cache(maxsize=64)
+def _first_page(kind: str, show: str, limit: int) -> Statement[Any]:
+    """The newest `limit + 1` entries of one kind, compiled once per process
+    (casedesk/core/statements.py)."""
+    return Statement(lambda case_id: _kind_list(kind, show, case_id)[: limit + 1])
+
+
 def case_timeline(
     *, case_id: uuid.UUID, limit: int = 50, cursor: str | None = None, show: str = "all"
 ) -> TimelinePage:
@@ -78,26 +102,17 @@ def case_timeline(
     if show not in TIMELINE_SHOWS:
         show = "all"
     scope = f"timeline:{case_id}:{show}"
-    after = Q()
+    after: Q | None = None
     if cursor:
         at, last_id = decode_cursor(scope, cursor, 2)
         after = Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id)
-    activities = activity_list(case_id=case_id)
-    if show == "emails":
-        activities = activities.filter(type=ActivityType.EMAIL)
-    elif show == "activities":
-        activities = activities.exclude(type=ActivityType.EMAIL)
-    sources: list[tuple[str, QuerySet[Any]]] = [
-        ("activity", activities),
-        ("note", note_list(case_id=case_id)),
-        ("post", post_list(case_id=case_id)),
-    ]
-    wanted = {"all": {"activity", "note", "post"}, "notes": {"note"}, "posts": {"post"}}
-    kinds = wanted.get(show, {"activity"})
-    sources = [(kind, qs) for kind, qs in sources if kind in kinds]
+    wanted = {"all": ("activity", "note", "post"), "notes": ("note",), "posts": ("post",)}
     entries: list[TimelineEntry] = []
-    for kind, qs in sources:
-        rows = qs.filter(after).order_by("-created_at", "-id")[: limit + 1]
+    for kind in wanted.get(show, ("activity",)):
+        if after is None:  # the first page, the one every case page shows
+            rows = _first_page(kind, show, limit).run(case_id=case_id)
+        else:
+            rows = list(_kind_list(kind, show, case_id).filter(after)[: limit + 1])
         entries.extend(TimelineEntry(kind=kind, at=row.created_at, record=row) for row in rows)
     entries.sort(key=lambda e: (e.at, e.record.pk), reverse=True)
     page = entries[:limit]

@@ -11,6 +11,7 @@ from typing import TypeVar
 from django.db.models import Prefetch, Q, QuerySet
 
 from casedesk.core.errors import Forbidden, NotFound
+from casedesk.core.statements import Statement
 from casedesk.directory.access import has_role
 from casedesk.directory.choices import Role
 from casedesk.directory.models import User
@@ -151,11 +152,15 @@ def queue_item_counts(*, user: User) -> list[tuple[str, int]]:
 
 def open_item_of(*, case_id: uuid.UUID) -> QueueItem | None:
     """The case's open queue item (at most one), with its queue and who works it."""
-    return (
-        QueueItem.objects.select_related("worked_by", "queue")
-        .filter(case_id=case_id, state=QueueItemState.OPEN)
-        .first()
-    )
+    found = _OPEN_ITEM.run(case_id=case_id)
+    return found[0] if found else None
+
+
+_OPEN_ITEM = Statement[QueueItem](
+    lambda case_id: QueueItem.objects.select_related("worked_by", "queue").filter(
+        case_id=case_id, state=QueueItemState.OPEN
+    )[:1]
+)
 
 
 def queue_item_get(*, user: User, item_id: uuid.UUID) -> QueueItem:

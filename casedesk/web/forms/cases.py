@@ -11,6 +11,7 @@ from casedesk.cases.choices import CaseType, Origin, Priority, Stage, Status
 from casedesk.cases.fields import FIELDS, FORM_NAMES, CaseChanges, Ref
 from casedesk.cases.workflow import ACTIVE_STATUSES
 from casedesk.catalog import selectors as catalog
+from casedesk.core.statements import Statement
 from casedesk.core.types import LongText, SearchText, Title
 from casedesk.sla.choices import KpiStatus
 from casedesk.web.fields import TypedCharField
@@ -32,8 +33,13 @@ def parse_customer(value: str) -> Ref | None:
         return None
 
 
+# Read at every case form; compiled once per process (casedesk/core/statements.py).
+_SUBJECTS = Statement[Any](lambda: catalog.subject_list().order_by("name"))
+_PRODUCTS = Statement[Any](lambda: catalog.product_list().order_by("name"))
+
+
 def subject_choices() -> list[tuple[str, str]]:
-    subjects = list(catalog.subject_list().order_by("name"))
+    subjects = _SUBJECTS.run()
     children: dict[Any, list[Any]] = {}
     for subject in subjects:
         children.setdefault(subject.parent_id, []).append(subject)
@@ -49,7 +55,7 @@ def subject_choices() -> list[tuple[str, str]]:
 
 
 def _product_choices() -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(p.pk), p.name) for p in catalog.product_list().order_by("name")]
+    return [("", "—")] + [(str(p.pk), p.name) for p in _PRODUCTS.run()]
 
 
 def _blank(choices: Any) -> list[tuple[str, str]]:

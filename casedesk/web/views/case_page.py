@@ -20,6 +20,7 @@ from casedesk.cases.choices import ActivityState, Stage, Status
 from casedesk.cases.models import Activity, Case
 from casedesk.cases.permissions import activity_change_allowed
 from casedesk.cases.services.common import customer_of
+from casedesk.core.statements import Statement
 from casedesk.directory import selectors as directory
 from casedesk.entitlements import rules as entitlement_rules
 from casedesk.entitlements import selectors as entitlement_selectors
@@ -47,7 +48,24 @@ from casedesk.web.views.common import actor, found
 from casedesk.web.views.customers import contact_choices_for, customer_context
 
 TIMELINE_PAGE = 50
-_CONNECTED_COLUMNS = ("ticket_number", "title", "status", "state")
+
+# The side panel's connected cases, newest first, with the columns it shows of each (their
+# number, title and status reason); compiled once per process (casedesk/core/statements.py).
+_CONNECTIONS = Statement[Any](
+    lambda case_id: (
+        similar.connections_for_case(case_id=case_id, known=True)
+        .only(
+            "solution_found",
+            "created_at",
+            *(
+                f"{side}__{name}"
+                for side in ("case", "other")
+                for name in ("ticket_number", "title", "status", "state")
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
+)
 
 
 def merge_masters(allowed: CaseAllowed) -> list[tuple[str, str]]:
@@ -382,15 +400,8 @@ def case_page(
         and activity_change_allowed(user, case, record, case_allowed=can_change)
     }
     entitlement = case.entitlement
-    # The side panel shows each connected case's number, title and status reason.
-    found_connections = similar.connections_for_case(case_id=case.pk, known=True).only(
-        "solution_found",
-        "created_at",
-        *(f"{side}__{name}" for side in ("case", "other") for name in _CONNECTED_COLUMNS),
-    )
     connections = [
-        (c, similar.connection_other(c, case.pk))
-        for c in found_connections.order_by("-created_at", "-id")
+        (c, similar.connection_other(c, case.pk)) for c in _CONNECTIONS.run(case_id=case.pk)
     ]
     # The case's solution (`similar.case_solution`): its newest connection marked so.
     solution = next(
