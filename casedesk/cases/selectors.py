@@ -460,6 +460,17 @@ def case_view_count(filters: CaseFilters, *, viewer: User | None) -> int | None:
     )
 
 
+def case_count_upto(filters: CaseFilters, *, viewer: User | None, cap: int) -> tuple[int, bool]:
+    """How many cases `case_list(filters, viewer=viewer)` lists: exact from the counters when
+    they can tell (`case_view_count`), else counted up to `cap` — `(cap, True)` when there
+    are more, so that a count never reads more than `cap + 1` rows."""
+    exact = case_view_count(filters, viewer=viewer)
+    if exact is not None:
+        return exact, False
+    found = case_list(filters, viewer=viewer).order_by().values("id")[: cap + 1].count()
+    return (cap, True) if found > cap else (found, False)
+
+
 def cases_found(
     text: str, *, viewer: User, limit: int, customer_id: uuid.UUID | None = None
 ) -> tuple[list[Case], list[Case]]:

@@ -71,6 +71,11 @@ urlpatterns = [
     path("cases/bulk/", bulk.case_bulk, name="case_bulk"),
     path("cases/views/", saved_views.saved_view_create, name="saved_view_create"),
     path(
+        "cases/views/<uuid:saved_view_id>/count/",
+        saved_views.saved_view_count,
+        name="saved_view_count",
+    ),
+    path(
         "cases/views/<uuid:saved_view_id>/rename/",
         saved_views.saved_view_rename,
         name="saved_view_rename",

@@ -14,7 +14,7 @@ from casedesk.cases.models import SavedView
 from casedesk.core import clock
 from casedesk.core.audit import audit_record
 from casedesk.core.choices import Channel
-from casedesk.core.errors import ValidationFailed
+from casedesk.core.errors import NotFound, ValidationFailed
 from casedesk.directory.models import User
 
 MAX_PER_USER = 50
@@ -42,6 +42,14 @@ NAME_TOO_LONG = "must have at most 60 characters"
 def saved_view_list(*, user: User) -> QuerySet[SavedView]:
     """The user's views, by name."""
     return SavedView.objects.filter(user=user).order_by("name", "id")
+
+
+def saved_view_get(*, user: User, view_id: uuid.UUID) -> SavedView:
+    """One of the user's views; another user's is `not_found`."""
+    view = SavedView.objects.filter(user=user, id=view_id).first()
+    if view is None:
+        raise NotFound("No such view.")
+    return view
 
 
 def _name(name: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -85,8 +87,8 @@ def sort_choices() -> list[tuple[str, str]]:
 
 
 def saved_context(request: HttpRequest) -> dict[str, Any]:
-    """The user's saved views as tabs (no count: the counters answer only some of them, and
-    each would cost a query), the current one, and the list's parameters a new one keeps."""
+    """The user's saved views as tabs (each tab fetches its count when shown:
+    `saved_view_count`), the current one, and the list's parameters a new one keeps."""
     current_id = parse_uuid(request.GET.get("saved"))
     tabs = []
     current = None
@@ -140,14 +142,30 @@ def view_tabs(user: Any) -> list[tuple[str, Any, int | None]]:
     ]
 
 
-@login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view") or "my"
+@dataclass
+class ListQuery:
+    """The case list's parameters read and checked: the view, its form and the filters."""
+
+    view: str
+    heading: Any
+    mine: bool
+    form: CaseListForm
+    owners: list[Any]
+    cleaned: dict[str, Any]
+    sort: str
+    filters: selectors.CaseFilters
+
+
+def list_query(request: HttpRequest, params: Mapping[str, str]) -> ListQuery:
+    """The list that `params` (the page's query string, or a saved view's) asks for, as the
+    request's user sees it; what the form refuses is left out."""
+    view = params.get("view") or "my"
     if view not in VIEWS:
         view = "my"
     heading, state, mine = VIEWS[view]
-    query = request.GET.copy()
-    old_sort = OLD_SORTS.get(request.GET.get("sort") or "")
+    query = QueryDict(mutable=True)
+    query.update(params)
+    old_sort = OLD_SORTS.get(params.get("sort") or "")
     if old_sort:
         query["sort"] = old_sort
     owners = owner_choices()
@@ -157,10 +175,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         sorts=sort_choices(),
         queues=queue_choices(request),
         owners=owners,
-        customer_name=customer_name(request.GET.get("customer")),
+        customer_name=customer_name(params.get("customer")),
     )
     cleaned: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    sort = cleaned.get("sort") or DEFAULT_SORT
     owner = cleaned.get("owner")
     customer = cleaned.get("customer")
     filters = selectors.CaseFilters(
@@ -175,6 +192,22 @@ def case_list(request: HttpRequest) -> HttpResponse:
         priority=cleaned.get("priority") or None,
         sla_status=cleaned.get("sla_status") or None,
     )
+    return ListQuery(
+        view=view,
+        heading=heading,
+        mine=mine,
+        form=form,
+        owners=owners,
+        cleaned=cleaned,
+        sort=cleaned.get("sort") or DEFAULT_SORT,
+        filters=filters,
+    )
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    asked = list_query(request, request.GET.dict())
+    form, cleaned, sort, filters = asked.form, asked.cleaned, asked.sort, asked.filters
     order = COLUMNS[sort.lstrip("-")][1]
     assert order is not None
     scope = "web-cases:" + "|".join(f"{k}={v}" for k, v in sorted(vars(filters).items()) if v)
@@ -200,12 +233,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "next_cursor": next_cursor,
             "previous_cursor": previous_cursor,
             "columns": column_headers(sort),
-            "view": view,
-            "heading": heading,
+            "view": asked.view,
+            "heading": asked.heading,
             "views": view_tabs(actor(request)),
             "paged": bool(cleaned.get("cursor")),
-            "owners": owners,
-            "mine": mine,
+            "owners": asked.owners,
+            "mine": asked.mine,
             **saved_context(request),
             "queues": queue_choices(request),
             "nav": "cases",

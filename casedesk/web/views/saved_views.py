@@ -8,15 +8,15 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from casedesk.cases.services import saved_views
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, ValidationFailed
 from casedesk.web.errors import field_message, message_domain_error
-from casedesk.web.views.common import actor
+from casedesk.web.views.common import actor, found
 
 
 def _list_url(query: dict[str, str], saved: uuid.UUID | None = None) -> str:
@@ -53,6 +53,24 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
         return redirect(_list_url(query))
     messages.success(request, _("The view %(name)s was saved.") % {"name": view.name})
     return redirect(_list_url(view.query, view.pk))
+
+
+# A saved view's tab counts its cases up to this many ("1,000+" beyond).
+COUNT_CAP = 1000
+
+
+@login_required
+@require_GET
+def saved_view_count(request: HttpRequest, saved_view_id: uuid.UUID) -> HttpResponse:
+    """The count on a saved view's tab, fetched by the tab when the list shows it: exact when
+    the case counters can tell, else counted up to `COUNT_CAP` (docs/web.md#saved-views)."""
+    from casedesk.cases import selectors
+    from casedesk.web.views.cases import list_query
+
+    view = found(saved_views.saved_view_get, user=actor(request), view_id=saved_view_id)
+    asked = list_query(request, view.query)
+    count, more = selectors.case_count_upto(asked.filters, viewer=actor(request), cap=COUNT_CAP)
+    return render(request, "web/cases/_saved_count.html", {"count": count, "more": more})
 
 
 @login_required
