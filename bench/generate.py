@@ -46,6 +46,12 @@ PRIORITY_WEIGHTS = (0.10, 0.70, 0.20)
 QUEUE_NAMES = ("First line", "Billing", "Technical", "Escalations")
 QUEUE_WEIGHTS = (0.45, 0.25, 0.20, 0.10)
 QUEUED_SHARE = 1 / 3
+# The service level of every case (docs/service-levels.md), on a 24x7 clock: a first response
+# within 4 hours (warning at 3) and a resolution within 3 days (warning at 2).
+SLA_NAME = "Standard (benchmark)"
+SLA_MINUTES = {"first_response": (180, 240), "resolve": (2 * 1440, 3 * 1440)}
+# The worst status first, as a case's `sla_status` takes it (casedesk.sla.choices.WORST).
+SLA_WORST = ("noncompliant", "nearing_noncompliance", "in_progress", "paused", "succeeded")
 
 
 def _setup() -> None:
@@ -213,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     from casedesk.routing.models import Queue, QueueItem
     from casedesk.search.customers import customer_index_write_many
     from casedesk.search.documents import case_document, insert_documents
+    from casedesk.sla.models import KpiInstance, Sla, SlaItem
 
     def log(line: str) -> None:
         tqdm.write(line, file=sys.stderr)
@@ -264,6 +271,23 @@ def main(argv: list[str] | None = None) -> int:
                 name=name, type="public", created_at=now, modified_at=now
             )
     queue_ids = [queues[name].pk for name in QUEUE_NAMES]
+
+    # The default SLA, active, with one item a KPI that every case matches.
+    sla = Sla.objects.filter(name=SLA_NAME).first()
+    if sla is None:
+        sla = Sla.objects.create(
+            name=SLA_NAME, is_default=True, active=True, created_at=now, modified_at=now
+        )
+        for position, (kpi, (warn, fail)) in enumerate(SLA_MINUTES.items()):
+            SlaItem.objects.create(
+                sla=sla,
+                position=position,
+                name=kpi.replace("_", " ").capitalize(),
+                kpi=kpi,
+                warn_after_minutes=warn,
+                fail_after_minutes=fail,
+            )
+    sla_items = {item.kpi: item for item in SlaItem.objects.filter(sla=sla)}
 
     # Customers: a tenth as many as cases, two fifths of them accounts.
     n_customers = max(30, args.cases // 10)
@@ -350,12 +374,15 @@ def main(argv: list[str] | None = None) -> int:
     numbers_table = Table(connection, CaseNumber)
     activities_table = Table(connection, Activity)
     items_table = Table(connection, QueueItem)
+    kpis_table = Table(connection, KpiInstance)
+    kpi_total = 0
     item_total = 0
     loading = Loading(
         connection,
         [
             Case._meta.db_table,
             Activity._meta.db_table,
+            KpiInstance._meta.db_table,
             "search_case_doc" if connection.vendor == "postgresql" else "search_case_fts",
         ],
     )
@@ -367,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         cases: list[dict[str, Any]] = []
         activities: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
+        kpis: list[dict[str, Any]] = []
         docs = []
         for k in range(count):
             number = first_number + start + k
@@ -403,6 +431,61 @@ def main(argv: list[str] | None = None) -> int:
                         "worked_by_id": owner_id if rng.random() < 0.2 else None,
                     }
                 )
+            # Its service level: the first response (most cases have one, a few hours in) and
+            # the resolution, each met, missed, still running or cancelled with the case.
+            responded = None
+            if state != "active" or rng.random() < 0.7:
+                responded = created + dt.timedelta(minutes=rng.randint(10, 480))
+                if closed_at is not None and responded > closed_at:
+                    responded = closed_at
+            outcomes = {"first_response": responded, "resolve": closed_at}
+            in_force = []
+            for kpi, item in sla_items.items():
+                warn, fail = SLA_MINUTES[kpi]
+                row: dict[str, Any] = {
+                    "id": uuid.uuid4(),
+                    "case_id": case_id,
+                    "sla_id": sla.pk,
+                    "item_id": item.pk,
+                    "item_name": item.name,
+                    "kpi": kpi,
+                    "in_force": True,
+                    "started_at": created,
+                    "warning_at": created + dt.timedelta(minutes=warn),
+                    "failure_at": created + dt.timedelta(minutes=fail),
+                    "paused_seconds": 0,
+                }
+                ended = outcomes[kpi]
+                if state == "cancelled":  # cancelling a case cancels its KPIs
+                    row.update(status="cancelled", cancelled_at=closed_at, in_force=False)
+                elif ended is not None:  # met, in time or late (then it stays missed)
+                    late = ended > row["failure_at"]
+                    row.update(status="noncompliant" if late else "succeeded", succeeded_at=ended)
+                    if ended > row["warning_at"]:
+                        row["warned_at"] = row["warning_at"]
+                    if late:
+                        row["failed_at"] = row["failure_at"]
+                elif row["failure_at"] <= now:
+                    row.update(
+                        status="noncompliant",
+                        warned_at=row["warning_at"],
+                        failed_at=row["failure_at"],
+                    )
+                elif row["warning_at"] <= now:
+                    row.update(
+                        status="nearing_noncompliance",
+                        warned_at=row["warning_at"],
+                        due_at=row["failure_at"],
+                    )
+                else:
+                    row.update(status="in_progress", due_at=row["warning_at"])
+                kpis.append(row)
+                if row["in_force"]:
+                    in_force.append(row)
+            by_kpi = {row["kpi"]: row for row in in_force}
+            sla_status = next(
+                (w for w in SLA_WORST if any(row["status"] == w for row in in_force)), None
+            )
             title = vocab.sentence(rng, 4, 9)[:200]
             description = vocab.sentence(rng, 12, 40)
             resolution = vocab.sentence(rng, 8, 25) if state == "resolved" else None
@@ -424,6 +507,11 @@ def main(argv: list[str] | None = None) -> int:
                     "created_at": created,
                     "modified_at": closed_at or created,
                     "resolved_at": closed_at if state == "resolved" else None,
+                    "sla_id": sla.pk,
+                    "first_response_at": responded,
+                    "first_response_by": by_kpi.get("first_response", {}).get("failure_at"),
+                    "resolve_by": by_kpi.get("resolve", {}).get("failure_at"),
+                    "sla_status": sla_status,
                 }
             )
             # The case's work: calls, e-mails, tasks and appointments before it closed.
@@ -504,9 +592,11 @@ def main(argv: list[str] | None = None) -> int:
             cases_table.write(cases)
             activities_table.write(activities)
             items_table.write(items)
+            kpis_table.write(kpis)
             insert_documents(connection, docs)
         activity_total += len(activities)
         item_total += len(items)
+        kpi_total += len(kpis)
         progress.update(count)
         done = start + count
         if done % (args.batch * 20) == 0 or done == args.cases:
@@ -514,6 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     progress.close()
     log(f"activities: {activity_total} ({time.perf_counter() - started:.0f}s)")
     log(f"queue items: {item_total} in {len(queue_ids)} queues")
+    log(f"KPI instances: {kpi_total} under the SLA {SLA_NAME!r}")
 
     loading.finish(log)
     # The rows above bypass the services that keep the counters: compute them from the data.
