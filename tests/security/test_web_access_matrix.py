@@ -32,6 +32,9 @@ ADMIN_PAGE = "admin_page"  # administrators only
 OPEN_ACTION = "open_action"  # any signed-in user may post it
 LOOKUP = "lookup"  # parts of pages fetched by the browser: 401 (not a redirect) when signed out
 LOOKUP_ACTION = "lookup_action"  # the same, posted
+# A part of a page about a record of the user's own (a saved view): 200 to its owner, 404 to
+# anyone else, 401 when signed out.
+OWN_LOOKUP = "own_lookup"
 CASE_ACTION = "case_action"  # changes a case: the agent's own yes, another's no
 MANAGER_ACTION = "manager_action"  # changes configuration: managers only
 ADMIN_ACTION = "admin_action"  # administration: administrators only (403 for anyone else)
@@ -125,6 +128,7 @@ RULES: dict[str, Rule] = {
     "saved_view_create": Rule(OPEN_ACTION, _form(name="Matrix view", view="active")),
     "saved_view_rename": Rule(OPEN_ACTION, _form(name="Renamed view")),
     "saved_view_delete": Rule(OPEN_ACTION),
+    "saved_view_count": Rule(OWN_LOOKUP),
     "queue_item_pick": Rule(OPEN_ACTION),
     "queue_item_release": Rule(CASE_ACTION),
     "queue_item_remove": Rule(CASE_ACTION),
@@ -363,7 +367,7 @@ def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any, set
         if rule.kind == PUBLIC:
             if response.status_code >= 400:
                 failures.append(f"{name} anon: {response.status_code}")
-        elif rule.kind in {LOOKUP, LOOKUP_ACTION}:
+        elif rule.kind in {LOOKUP, LOOKUP_ACTION, OWN_LOOKUP}:
             if response.status_code != 401:
                 failures.append(f"{name} anon: expected 401, got {response.status_code}")
         elif response.status_code != 302 or "/login/" not in response["Location"]:
@@ -372,17 +376,19 @@ def test_every_web_view_answers_each_caller_as_its_rule_says(make_user: Any, set
             )
         if rule.kind == PUBLIC:
             continue
-        if rule.kind in {PAGE, LOOKUP, MANAGER_PAGE, ADMIN_PAGE}:
+        if rule.kind in {PAGE, LOOKUP, MANAGER_PAGE, ADMIN_PAGE, OWN_LOOKUP}:
             allowed = {
                 PAGE: {"agent", "manager", "admin"},
                 LOOKUP: {"agent", "manager", "admin"},
                 MANAGER_PAGE: {"manager", "admin"},
                 ADMIN_PAGE: {"admin"},
+                OWN_LOOKUP: {"agent"},  # the world's records of this kind are agent A's
             }[rule.kind]
             for role in ("agent", "manager", "admin"):
                 response, _ = call(clients[role], "get", own_url)
                 checked += 1
-                expected = 200 if role in allowed else 403
+                refused = 404 if rule.kind == OWN_LOOKUP else 403
+                expected = 200 if role in allowed else refused
                 if response.status_code != expected:
                     failures.append(
                         f"{name} {role}: expected {expected}, got {response.status_code}"

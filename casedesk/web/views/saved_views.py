@@ -16,7 +16,7 @@ from casedesk.cases.services import saved_views
 from casedesk.core.choices import Channel
 from casedesk.core.errors import DomainError, ValidationFailed
 from casedesk.web.errors import field_message, message_domain_error
-from casedesk.web.views.common import actor, found
+from casedesk.web.views.common import actor, found, session_json
 
 
 def _list_url(query: dict[str, str], saved: uuid.UUID | None = None) -> str:
@@ -59,11 +59,12 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 COUNT_CAP = 1000
 
 
-@login_required
+@session_json
 @require_GET
 def saved_view_count(request: HttpRequest, saved_view_id: uuid.UUID) -> HttpResponse:
     """The count on a saved view's tab, fetched by the tab when the list shows it: exact when
-    the case counters can tell, else counted up to `COUNT_CAP` (docs/web.md#saved-views)."""
+    the case counters can tell, else counted up to `COUNT_CAP` (docs/web.md#saved-views).
+    Signed out, 401 (htmx leaves the tab as it is); another user's view is not found."""
     from casedesk.cases import selectors
     from casedesk.web.views.cases import list_query
 
