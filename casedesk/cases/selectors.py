@@ -160,13 +160,12 @@ def case_id_by_ticket(text: str) -> uuid.UUID | None:
     return Case.objects.filter(number=int(match.group(1))).values_list("id", flat=True).first()
 
 
-# Compiled once per process (casedesk/core/statements.py).
+# Compiled once per process (casedesk/core/statements.py). A slice, not `.first()`: the id is
+# unique, and an ORDER BY over the joins is work for nothing.
 _CASE_BY_ID = Statement[Case](lambda case_id: _case_one_base().filter(id=case_id)[:1])
 
 
 def case_get(*, case_id: uuid.UUID) -> Case:
-    # A slice, not `.first()`: the id is unique, and ordering the joins costs a fifth of the
-    # statement's compile time.
     found = _CASE_BY_ID.run(case_id=case_id)
     if not found:
         raise NotFound("No such case.")
@@ -343,24 +342,23 @@ BRIEF_CASE = ("id", "ticket_number", "title", "status", "created_at")
 BRIEF_ACTIVITY = ("id", "case_id", "type", "subject", "state", "created_at")
 
 
-# The panel beside a case: a customer's newest cases and activities, compiled once per process.
-_BRIEF_CASES = {
-    kind: Statement[Case](
-        lambda customer_id, column=f"customer_{kind}_id": (
-            Case.objects.filter(**{column: customer_id})
-            .only(*BRIEF_CASE)
+def _newest(model: Any, column: str, fields: tuple[str, ...]) -> Statement[Any]:
+    """The `RECENT` newest rows of `model` whose `column` is the customer, with `fields` only:
+    compiled once per process (casedesk/core/statements.py)."""
+    return Statement(
+        lambda customer_id: (
+            model.objects.filter(**{column: customer_id})
+            .only(*fields)
             .order_by("-created_at", "-id")[:RECENT]
         )
     )
-    for kind in ("account", "contact")
-}
-_BRIEF_ACTIVITIES = {
-    kind: Statement[Activity](
-        lambda customer_id, column=f"case__customer_{kind}_id": (
-            Activity.objects.filter(**{column: customer_id})
-            .only(*BRIEF_ACTIVITY)
-            .order_by("-created_at", "-id")[:RECENT]
-        )
+
+
+# The panel beside a case: a customer's newest cases and activities, by kind of customer.
+_BRIEF = {
+    kind: (
+        _newest(Case, f"customer_{kind}_id", BRIEF_CASE),
+        _newest(Activity, f"case__customer_{kind}_id", BRIEF_ACTIVITY),
     )
     for kind in ("account", "contact")
 }
@@ -372,20 +370,18 @@ def customer_recent(*, customer: Account | Contact, brief: bool = False) -> Cust
     `brief`: the fields of `BRIEF_CASE` and `BRIEF_ACTIVITY` only, without owners, customers
     or queues (the panel beside a case)."""
     if brief:
-        kind = "account" if isinstance(customer, Account) else "contact"
+        cases_of, activities_of = _BRIEF["account" if isinstance(customer, Account) else "contact"]
         return CustomerRecent(
-            cases=_BRIEF_CASES[kind].run(customer_id=customer.pk),
-            activities=_BRIEF_ACTIVITIES[kind].run(customer_id=customer.pk),
+            cases=cases_of.run(customer_id=customer.pk),
+            activities=activities_of.run(customer_id=customer.pk),
         )
-    else:
-        by_customer = case_list(CaseFilters(customer_id=customer.pk), viewer=None)
+    by_customer = case_list(CaseFilters(customer_id=customer.pk), viewer=None)
     cases = list(by_customer.order_by("-created_at", "-id")[:RECENT])
     if isinstance(customer, Account):
         on_customer = Q(case__customer_account_id=customer.pk)
     else:
         on_customer = Q(case__customer_contact_id=customer.pk)
-    activities = Activity.objects.filter(on_customer)
-    activities = activities.only(*BRIEF_ACTIVITY) if brief else activities.select_related("owner")
+    activities = Activity.objects.filter(on_customer).select_related("owner")
     return CustomerRecent(
         cases=cases, activities=list(activities.order_by("-created_at", "-id")[:RECENT])
     )

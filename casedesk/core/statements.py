@@ -123,8 +123,9 @@ class Statement(Generic[T]):
 def _form_of(param: Any, stand_in: Any) -> str | None:
     for form, make in _FORMS.items():
         try:
-            if type(param) is type(make(stand_in)) and param == make(stand_in):
-                return form
+            made = make(stand_in)
         except AttributeError:  # a form the stand-in does not have (`hex` of a date)
             continue
+        if type(param) is type(made) and param == made:
+            return form
     return None

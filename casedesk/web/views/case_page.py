@@ -326,7 +326,8 @@ def case_page(
     case = selectors.case_seen(case, viewer=user)  # a private queue it may not see: none
     # The viewer is reading the case: its notifications about it are read (the bell drops).
     # A whole page shows the bell: its count first, and nothing to mark when it is nought.
-    if template is None and not timeline_swap(request):
+    part = template is not None or timeline_swap(request)
+    if not part:
         unread = notification_unread_count(user=user)
         if unread:
             unread -= case_notifications_mark_read(actor=user, case_id=case.pk)
@@ -374,11 +375,10 @@ def case_page(
     # newest incoming e-mail is on the timeline when the page holds all of it.
     reply = None
     if can_change and case.state != "cancelled":
-        if whole:
-            last = last_incoming_of(e.record for e in page.items if isinstance(e.record, Activity))
-            reply = email_defaults(case, last)
-        else:
-            reply = email_defaults(case)
+        activities = (e.record for e in page.items if isinstance(e.record, Activity))
+        reply = (
+            email_defaults(case, last_incoming_of(activities)) if whole else email_defaults(case)
+        )
     email_form = all_dialogs["email"]
     if reply is not None:
         email_form.fields["to"].widget.attrs["placeholder"] = reply["to"]
@@ -417,7 +417,7 @@ def case_page(
         else []
     )
     queue, worked_by = _queue_and_worker(case)
-    if template is None and timeline_swap(request):
+    if template is None and part:  # htmx asks for the timeline alone
         template = "web/cases/_timeline.html"
     complete_form = CompleteForm(auto_id=False)
     response = render(
